@@ -1,0 +1,31 @@
+# The two commands: `make run` plays, `make test` runs the suite. Both set up what is missing first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test soak bench sysdeps-run sysdeps-test
+
+run: sysdeps-run $(VENV)/.run-installed
+	$(BIN)/lofid doctor
+
+test: sysdeps-test $(VENV)/.test-installed
+	$(BIN)/python -m pytest -q
+
+sysdeps-run:
+	@scripts/sysdeps.sh run
+
+sysdeps-test:
+	@scripts/sysdeps.sh test
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Stamps keep a second `make` fast: pip runs again only when pyproject.toml changes.
+$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[train,test]'
+	touch $@ $(VENV)/.run-installed

@@ -1,0 +1,1 @@
+"""The consumer side: scheduler, synth, layers, master effects and sinks."""

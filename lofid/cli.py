@@ -1,0 +1,70 @@
+"""The ``lofid`` command.
+
+Each subcommand lives in its own module exposing ``add_arguments(parser)`` and
+``main(args) -> int``; this file only parses, loads the config once, and turns expected
+failures (``LofidError`` and ``ConfigError``) into one line on stderr with exit status 2.
+Modules are imported only when their command runs, so ``lofid ctl`` never pays for the model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from typing import Sequence
+
+from lofid import __version__
+from lofid.config import ConfigError, load
+from lofid.errors import LofidError
+
+# name -> (module, one-line help). Only commands that work are listed.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "doctor": ("lofid.doctor", "check that everything needed to play is here, and say how to fix what is not"),
+}
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="FILE",
+                        help="settings file (default: $XDG_CONFIG_HOME/lofid/config.yaml if it exists)")
+    common.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
+                        help="override one setting, e.g. --set music.bpm=80 (repeatable)")
+    common.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="lofid", parents=[common],
+        description="lofid: an endless lo-fi study-music daemon. See config.yaml for every setting.")
+    parser.add_argument("--version", action="version", version=f"lofid {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+        importlib.import_module(module).add_arguments(p)
+        p.set_defaults(module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="lofid: %(message)s", stream=sys.stderr)
+    try:
+        args.cfg = None if args.command == "doctor" else load(args.config, args.overrides)
+        return importlib.import_module(args.module).main(args)
+    except (ConfigError, LofidError) as e:
+        print(f"lofid: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,302 @@
+"""Typed settings: one schema table, loaded in layers (defaults < file < --set).
+
+Every setting is declared once in ``SCHEMA`` with its type, range and help text. The same
+table validates the user's file, ``--set`` flags and, later, live changes from ``lofid ctl``,
+so a value is judged the same way wherever it comes from.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+KEYS = ("C", "C#", "Db", "D", "D#", "Eb", "E", "F", "F#", "Gb", "G", "G#", "Ab", "A", "A#", "Bb", "B")
+
+
+class ConfigError(ValueError):
+    """A setting or config file is wrong; the message is one line a person can act on."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its dotted key, default, type and what values are allowed."""
+
+    key: str
+    default: Any
+    kind: type  # bool, int, float or str
+    help: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+    nullable: bool = False  # None (YAML null) is allowed
+
+    def allowed(self) -> str:
+        if self.choices:
+            text = "one of " + ", ".join(self.choices)
+        elif self.kind is bool:
+            text = "true or false"
+        elif self.low is not None and self.high is not None:
+            text = f"a {'number' if self.kind is float else 'whole number'} from {_num(self.low)} to {_num(self.high)}"
+        else:
+            text = "text"
+        return text + (" or null" if self.nullable else "")
+
+    def check(self, value: Any) -> Any:
+        """Return ``value`` converted to this setting's type, or raise ConfigError."""
+        if value is None and self.nullable:
+            return None
+        if self.kind is bool:
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in ("on", "off", "true", "false", "yes", "no"):
+                return value.lower() in ("on", "true", "yes")
+            raise self._bad(value)
+        if self.kind in (int, float):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise self._bad(value)
+            if isinstance(value, float) and not (math.isfinite(value) and (self.kind is float or value.is_integer())):
+                raise self._bad(value)
+            number = self.kind(value)
+            if (self.low is not None and number < self.low) or (self.high is not None and number > self.high):
+                raise self._bad(value)
+            return number
+        if not isinstance(value, str):
+            raise self._bad(value)
+        if self.choices:
+            match = next((c for c in self.choices if c.lower() == value.lower()), None)
+            if match is None:
+                raise self._bad(value)
+            return match
+        return value
+
+    def _bad(self, value: Any) -> ConfigError:
+        return ConfigError(f"{self.key} = {_show(value)} is not allowed: expected {self.allowed()}")
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _show(value: Any) -> str:
+    text = yaml.safe_dump(value, default_flow_style=True).strip()
+    text = text.removesuffix("\n...").removesuffix(" ...").strip()
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _layer(name: str, enabled: bool, volume: float, what: str) -> list[Setting]:
+    return [
+        Setting(f"layers.{name}.enabled", enabled, bool, f"play the {what}"),
+        Setting(f"layers.{name}.volume", volume, float, f"gain of the {what}", 0.0, 1.0),
+    ]
+
+
+SCHEMA: tuple[Setting, ...] = (
+    Setting("model.path", "models/lofid", str,
+            "the note model, without extension (.tflite/.json, .keras for the tensorflow backend); "
+            "relative paths are taken from the lofid folder"),
+    Setting("model.backend", "litert", str, "inference runtime; litert never imports TensorFlow",
+            choices=("litert", "tensorflow")),
+    Setting("generation.temperature", 1.0, float, "sampling temperature: low is calm and safe, high is adventurous",
+            0.1, 2.0),
+    Setting("generation.top_p", 0.95, float, "nucleus sampling: keep the most likely notes up to this probability",
+            0.05, 1.0),
+    Setting("generation.window", 30, int, "notes of context fed to the model (must match the model)", 2, 256),
+    Setting("generation.queue_size", 256, int, "notes generated ahead of playback (several seconds of music)",
+            16, 4096),
+    Setting("generation.seed", None, int, "random seed; null picks a new one each start", 0, 2**31 - 1,
+            nullable=True),
+    Setting("music.bpm", 74.0, float, "tempo in beats per minute; notes and beat follow it", 40.0, 200.0),
+    Setting("music.key", "C", str, "key everything is transposed to", choices=KEYS),
+    Setting("music.swing", 0.15, float, "delay of off-beat 16ths as a share of a 16th (0 = straight)", 0.0, 0.5),
+    *_layer("music", True, 0.8, "generated keys, bass and melody"),
+    *_layer("rain", True, 0.35, "rain loop"),
+    *_layer("beat", True, 0.55, "drum beat"),
+    Setting("sound.soundfont", "auto", str,
+            "SoundFont (.sf2/.sf3) path, or auto: soundfonts/, then the system GM font, then pretty_midi's TimGM6mb"),
+    Setting("sound.program_keys", 4, int, "General MIDI program (0-127) of the keys part; 4 = Electric Piano 1",
+            0, 127),
+    Setting("sound.program_bass", 33, int, "General MIDI program of the bass; 33 = Electric Bass (finger)", 0, 127),
+    Setting("sound.program_melody", 4, int, "General MIDI program of the melody", 0, 127),
+    Setting("fx.lowpass_hz", 5500.0, float, "cutoff of the warm master low-pass, in Hz", 200.0, 20000.0),
+    Setting("fx.crackle", 0.2, float, "vinyl crackle level", 0.0, 1.0),
+    Setting("output.device", "auto", str,
+            "sound device name or number, auto for the default device, or none for no sound (null sink)"),
+    Setting("output.sample_rate", 44100, int, "samples per second", 8000, 192000),
+    Setting("output.block_size", 512, int, "frames per audio block", 64, 8192),
+    Setting("control.socket", "auto", str, "control socket path; auto is $XDG_RUNTIME_DIR/lofid.sock"),
+    Setting("control.state_file", "auto", str,
+            "where run-time changes are kept; auto is $XDG_STATE_HOME/lofid/state.yaml"),
+)
+
+_BY_KEY: dict[str, Setting] = {s.key: s for s in SCHEMA}
+# A WAV a user drops in effects/ becomes a layer named after it, so layer names are open.
+_LAYER_KEY = re.compile(r"^layers\.([a-z0-9][a-z0-9_-]*)\.(enabled|volume)$")
+
+
+def setting_for(key: str) -> Setting:
+    """The schema entry for ``key``; extra layers get the same rules as the built-in ones."""
+    if key in _BY_KEY:
+        return _BY_KEY[key]
+    m = _LAYER_KEY.match(key)
+    if m:
+        template = _BY_KEY[f"layers.rain.{m.group(2)}"]
+        return Setting(key, template.default, template.kind, template.help.replace("rain loop", f"{m.group(1)} layer"),
+                       template.low, template.high)
+    if any(k.startswith(key + ".") for k in _BY_KEY):
+        example = next(k for k in _BY_KEY if k.startswith(key + "."))
+        raise ConfigError(f"{key} is a section, not a setting: give it settings such as {example}")
+    known = sorted({k.split(".")[0] for k in _BY_KEY})
+    raise ConfigError(f"unknown setting {key!r} (sections: {', '.join(known)}; see config.yaml)")
+
+
+class Config(Mapping[str, Any]):
+    """Validated settings, read by dotted key: ``cfg["music.bpm"]``. Immutable; ``replace`` makes a copy."""
+
+    def __init__(self, values: Mapping[str, Any], source: str = "defaults") -> None:
+        self._values = dict(values)
+        self.source = source
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def replace(self, changes: Mapping[str, Any]) -> "Config":
+        """A copy with ``changes`` applied, each validated; raises ConfigError on the first bad one."""
+        values = dict(self._values)
+        for key, value in changes.items():
+            values[key] = setting_for(key).check(value)
+        return Config(values, self.source)
+
+    def layers(self) -> list[str]:
+        """Layer names, built-in first."""
+        return list(dict.fromkeys(k.split(".")[1] for k in self._values if k.startswith("layers.")))
+
+    def as_nested(self) -> dict[str, Any]:
+        nested: dict[str, Any] = {}
+        for key, value in self._values.items():
+            node = nested
+            *parents, leaf = key.split(".")
+            for p in parents:
+                node = node.setdefault(p, {})
+            node[leaf] = value
+        return nested
+
+
+def defaults() -> Config:
+    return Config({s.key: s.default for s in SCHEMA})
+
+
+def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
+    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``. A section given a plain value is reported by its key."""
+    if not isinstance(tree, dict):
+        raise ConfigError(f"{prefix or 'the file'} should be a mapping of settings, got {_show(tree)}")
+    flat: dict[str, Any] = {}
+    for k, v in tree.items():
+        key = f"{prefix}.{k}" if prefix else str(k)
+        if isinstance(v, dict):
+            flat.update(flatten(v, key))
+        else:
+            flat[key] = v
+    return flat
+
+
+def user_config_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "lofid" / "config.yaml"
+
+
+def read_yaml_file(path: Path) -> dict[str, Any]:
+    """Parse a YAML settings file into dotted keys; every failure is one line naming the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read it ({e.__class__.__name__}: {e})") from None
+    try:
+        tree = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from None
+    if tree is None:
+        return {}
+    try:
+        return flatten(tree)
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from None
+
+
+def parse_set(item: str) -> tuple[str, Any]:
+    """``"music.bpm=80"`` -> ``("music.bpm", 80.0)``; the value is read as YAML (so ``true``, ``0.5``)."""
+    key, sep, raw = item.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set {item!r}: expected key.sub=value, e.g. --set music.bpm=80")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw
+    return key.strip(), value
+
+
+def load(config_file: str | os.PathLike | None = None, overrides: Iterable[str] = ()) -> Config:
+    """Defaults, then the user's file (or ``config_file``), then ``--set`` overrides."""
+    cfg = defaults()
+    path = Path(config_file) if config_file else user_config_path()
+    if config_file or path.exists():
+        try:
+            cfg = cfg.replace(read_yaml_file(path))
+        except ConfigError as e:
+            msg = str(e)
+            raise ConfigError(msg if msg.startswith(str(path)) else f"{path}: {msg}") from None
+        cfg.source = str(path)
+    changes = dict(parse_set(item) for item in overrides)
+    try:
+        return cfg.replace(changes)
+    except ConfigError as e:
+        raise ConfigError(f"--set {e}") from None
+
+
+_HEADER = """\
+# lofid settings: the documented defaults. Copy what you change to
+# $XDG_CONFIG_HOME/lofid/config.yaml (usually ~/.config/lofid/config.yaml), or pass --config FILE;
+# any command also takes --set key.sub=value. Relative paths are taken from the lofid folder.
+# Extra layers: a WAV in effects/ named NAME.wav is the layer NAME (layers.NAME.enabled/volume).
+"""
+
+
+def documented_defaults() -> str:
+    """The text of the top-level config.yaml, made from SCHEMA so the two cannot drift apart.
+
+    Regenerate with ``python -m lofid.config > config.yaml``; a test checks they match.
+    """
+    lines, open_sections = [_HEADER], []
+    for s in SCHEMA:
+        *parents, leaf = s.key.split(".")
+        common = 0
+        while common < min(len(parents), len(open_sections)) and parents[common] == open_sections[common]:
+            common += 1
+        if common == 0 and open_sections:
+            lines.append("")
+        for depth in range(common, len(parents)):
+            lines.append("  " * depth + parents[depth] + ":")
+        open_sections = parents
+        value = "null" if s.default is None else _show(s.default)
+        lines.append(f"{'  ' * len(parents)}{leaf}: {value}   # {s.help}; {s.allowed()}")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(documented_defaults(), end="")

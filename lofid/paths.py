@@ -1,0 +1,87 @@
+"""Where lofid's files are: the project folders, the soundfont, the socket and the state file.
+
+lofid runs from its checkout (installed editable), so ``models/``, ``soundfonts/`` and
+``effects/`` sit beside the package and relative paths in the config are taken from there.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOUNDFONTS = ROOT / "soundfonts"
+EFFECTS = ROOT / "effects"
+MODELS = ROOT / "models"
+
+SYSTEM_SOUNDFONTS = (
+    Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"),
+    Path("/usr/share/sounds/sf3/FluidR3_GM.sf3"),
+    Path("/usr/share/soundfonts/FluidR3_GM.sf2"),
+    Path("/usr/share/soundfonts/default.sf2"),
+    Path("/opt/homebrew/share/soundfonts/default.sf2"),
+    Path("/usr/local/share/soundfonts/default.sf2"),
+)
+
+
+def resolve(path: str | os.PathLike) -> Path:
+    """A config path made absolute: ``~`` expanded, relative paths taken from the lofid folder."""
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else ROOT / p
+
+
+@dataclass(frozen=True)
+class SoundfontChoice:
+    path: Path | None
+    origin: str  # "configured", "soundfonts/", "system", "pretty_midi" or "none"
+
+
+def pretty_midi_soundfont() -> Path | None:
+    """The small GM font that ships inside pretty_midi, found without importing pretty_midi."""
+    for entry in sys.path:
+        candidate = Path(entry) / "pretty_midi" / "TimGM6mb.sf2"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def find_soundfont(setting: str = "auto", local_dir: Path = SOUNDFONTS,
+                   system: tuple[Path, ...] = SYSTEM_SOUNDFONTS) -> SoundfontChoice:
+    """Resolve ``sound.soundfont``: a path as given, or auto: local folder, system GM font, pretty_midi's."""
+    if setting != "auto":
+        return SoundfontChoice(resolve(setting), "configured")
+    if local_dir.is_dir():
+        local = sorted(p for p in local_dir.iterdir() if p.suffix.lower() in (".sf2", ".sf3") and p.is_file())
+        if local:
+            return SoundfontChoice(local[0], "soundfonts/")
+    for candidate in system:
+        if candidate.is_file():
+            return SoundfontChoice(candidate, "system")
+    bundled = pretty_midi_soundfont()
+    if bundled:
+        return SoundfontChoice(bundled, "pretty_midi")
+    return SoundfontChoice(None, "none")
+
+
+def runtime_dir() -> Path:
+    """``$XDG_RUNTIME_DIR``, else a private per-user folder in the temp dir."""
+    xdg = os.environ.get("XDG_RUNTIME_DIR")
+    if xdg and Path(xdg).is_dir():
+        return Path(xdg)
+    private = Path(tempfile.gettempdir()) / f"lofid-{os.getuid()}"
+    private.mkdir(mode=0o700, exist_ok=True)
+    return private
+
+
+def socket_path(setting: str = "auto") -> Path:
+    return runtime_dir() / "lofid.sock" if setting == "auto" else resolve(setting)
+
+
+def state_path(setting: str = "auto") -> Path:
+    if setting != "auto":
+        return resolve(setting)
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "lofid" / "state.yaml"

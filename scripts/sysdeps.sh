@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install the system libraries lofid needs, only those missing. Usage: sysdeps.sh run|test
+# run:  FluidSynth and PortAudio (and venv support on Debian).
+# test: also PulseAudio with its ALSA plugin, which the tests use as a real sound server.
+set -euo pipefail
+want=${1:-run}
+
+if [ "$(uname -s)" = Darwin ]; then
+  command -v brew >/dev/null || { echo "sysdeps: Homebrew is needed (https://brew.sh)" >&2; exit 1; }
+  missing=()
+  for f in fluid-synth portaudio; do brew list --formula "$f" >/dev/null 2>&1 || missing+=("$f"); done
+  if [ ${#missing[@]} -gt 0 ]; then echo "sysdeps: brew install ${missing[*]}"; brew install "${missing[@]}"; fi
+  exit 0
+fi
+
+command -v apt-get >/dev/null || { echo "sysdeps: not Debian/Ubuntu or macOS; install FluidSynth and PortAudio yourself" >&2; exit 0; }
+
+has_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+missing=()
+has_lib 'libfluidsynth\.so\.3' || missing+=(libfluidsynth3)
+has_lib 'libportaudio\.so\.2' || missing+=(libportaudio2)
+python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
+if [ "$want" = test ]; then
+  command -v pulseaudio >/dev/null || missing+=(pulseaudio)
+  command -v parec >/dev/null && command -v pactl >/dev/null || missing+=(pulseaudio-utils)
+  ls /usr/lib/*/alsa-lib/libasound_module_pcm_pulse.so >/dev/null 2>&1 || missing+=(libasound2-plugins)
+fi
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "sysdeps: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -127,6 +127,8 @@ SCHEMA: tuple[Setting, ...] = (
     Setting("fx.crackle", 0.2, float, "vinyl crackle level", 0.0, 1.0),
     Setting("output.device", "auto", str,
             "sound device name or number, auto for the default device, or none for no sound (null sink)"),
+    Setting("output.volume", 100, int, "master volume in percent, as on a mixer (lofid ctl volume N); 100 is full level",
+            0, 100),
     Setting("output.sample_rate", 44100, int, "samples per second", 8000, 192000),
     Setting("output.block_size", 512, int, "frames per audio block", 64, 8192),
     Setting("control.socket", "auto", str, "control socket path; auto is $XDG_RUNTIME_DIR/lofid.sock"),

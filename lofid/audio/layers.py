@@ -1,0 +1,205 @@
+"""Looping layers: WAV loops from ``effects/`` (rain, a user's beat loop) and the drum patterns.
+
+Every top-level ``effects/*.wav`` becomes a layer named after its file (``rain.wav`` -> ``rain``,
+set with ``layers.rain.enabled`` / ``layers.rain.volume``). A loop is joined to itself with an
+equal-power crossfade, so its seam has no click. A file named ``*_NNbpm.wav`` is a beat loop: it
+is played locked to the note grid and, while it is on, its tempo is the tempo. The drum patterns
+(``effects/beats/*.mid``) are not audio: the engine plays them through FluidSynth's drum kit on
+the same grid as the notes, so they follow any bpm.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lofid.errors import LofidError
+from lofid.notes import STEPS_PER_BEAT
+
+log = logging.getLogger(__name__)
+
+CROSSFADE_SECONDS = 0.5  # at most; never more than a quarter of the loop
+_BPM_NAME = re.compile(r"_(\d{2,3}(?:\.\d+)?)bpm$")
+RESERVED = ("music", "beat")  # built-in layers that are not WAV files
+
+
+def read_wav(path: Path, sample_rate: int) -> np.ndarray:
+    """Decode a PCM WAV to float32 stereo (frames, 2) at ``sample_rate``; LofidError names the file."""
+    try:
+        with wave.open(str(path), "rb") as w:
+            channels, width, rate, frames = w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes()
+            raw = w.readframes(frames)
+    except (wave.Error, EOFError, OSError) as e:
+        raise LofidError(f"{path}: not a readable PCM WAV ({e})") from None
+    if width not in (1, 2, 3, 4) or channels not in (1, 2) or rate <= 0:
+        raise LofidError(f"{path}: unsupported WAV ({channels} channels, {8 * width}-bit); use 16-bit mono or stereo PCM")
+    frames = len(raw) // (width * channels)
+    if frames < rate // 10:
+        raise LofidError(f"{path}: too short to loop ({frames} frames; needs at least 0.1 s)")
+    raw = raw[:frames * width * channels]
+    if width == 3:  # 24-bit: widen to 32 by putting each sample in the top three bytes
+        b = np.frombuffer(raw, np.uint8).reshape(-1, 3)
+        data = (np.pad(b, ((0, 0), (1, 0))).view("<i4").ravel() / 2.0 ** 31)
+    elif width == 1:
+        data = (np.frombuffer(raw, np.uint8).astype(np.float64) - 128) / 128
+    else:
+        dtype = "<i2" if width == 2 else "<i4"
+        data = np.frombuffer(raw, dtype) / float(2 ** (8 * width - 1))
+    data = data.reshape(-1, channels)
+    if channels == 1:
+        data = np.repeat(data, 2, axis=1)
+    return resample(data, rate, sample_rate).astype(np.float32)
+
+
+def resample(data: np.ndarray, rate: int, target: int) -> np.ndarray:
+    """Linear-interpolation resampling: enough for rain and loops, and it keeps their length exact."""
+    if rate == target:
+        return data
+    n = int(round(len(data) * target / rate))
+    src = np.arange(n) * (rate / target)
+    return np.stack([np.interp(src, np.arange(len(data)), data[:, c]) for c in range(data.shape[1])], axis=1)
+
+
+def seamless_loop(data: np.ndarray, crossfade: int) -> np.ndarray:
+    """Fold the loop's tail into its head with an equal-power crossfade.
+
+    The result is ``crossfade`` frames shorter. Its last frame is followed in the original by the
+    frame that now starts the fade (at full weight), so playing it round and round never jumps.
+    """
+    crossfade = max(1, min(crossfade, len(data) // 4))
+    theta = (np.arange(crossfade) + 0.5) / crossfade * (np.pi / 2)
+    head = data[:crossfade] * np.sin(theta)[:, None] + data[-crossfade:] * np.cos(theta)[:, None]
+    return np.concatenate([head, data[crossfade:-crossfade]]).astype(np.float32)
+
+
+def layer_name(path: Path) -> str:
+    """``Rain Storm.wav`` -> ``rain-storm``: what the config key ``layers.<name>`` accepts."""
+    name = re.sub(r"[^a-z0-9_-]+", "-", path.stem.lower()).strip("-_")
+    return name if name and name[0].isalnum() else f"x{name}"
+
+
+@dataclass
+class WavLayer:
+    """One looping WAV layer. ``bpm`` is set for a beat loop (``*_NNbpm.wav``)."""
+
+    name: str
+    loop: np.ndarray  # (frames, 2) float32, already seamless
+    bpm: float | None = None
+    position: int = 0  # next frame of the loop (free-running layers)
+
+    def read(self, frames: int, start: int | None = None) -> np.ndarray:
+        """The next ``frames`` of the loop; ``start`` pins the position (beat loops follow the grid)."""
+        pos = self.position if start is None else start % len(self.loop)
+        idx = (pos + np.arange(frames)) % len(self.loop)
+        self.position = (pos + frames) % len(self.loop)
+        return self.loop[idx]
+
+
+def load_layers(folder: Path, sample_rate: int) -> list[WavLayer]:
+    """Every top-level WAV in ``folder`` as a layer; a bad file is skipped with one warning line."""
+    layers: list[WavLayer] = []
+    if not folder.is_dir():
+        return layers
+    for path in sorted(folder.glob("*.wav")) + sorted(folder.glob("*.WAV")):
+        name = layer_name(path)
+        if name in RESERVED or any(layer.name == name for layer in layers):
+            log.warning("%s: skipped, the layer name %r is taken", path, name)
+            continue
+        try:
+            data = read_wav(path, sample_rate)
+        except LofidError as e:
+            log.warning("%s; skipped", e)
+            continue
+        m = _BPM_NAME.search(path.stem.lower())
+        if m:
+            layers.append(beat_loop(name, data, float(m.group(1)), sample_rate))
+        else:
+            layers.append(WavLayer(name, seamless_loop(data, int(CROSSFADE_SECONDS * sample_rate))))
+    return layers
+
+
+def beat_loop(name: str, data: np.ndarray, bpm: float, sample_rate: int) -> WavLayer:
+    """A beat loop keeps every sample (beats must not be folded); its exact tempo comes from its length.
+
+    The name's bpm only says roughly how many beats the file holds; the tempo that keeps the grid
+    in step with the loop for hours is the one that fits that whole number of beats exactly.
+    """
+    beats = max(1, round(len(data) / sample_rate * bpm / 60))
+    exact = beats * 60 * sample_rate / len(data)
+    edge = min(64, len(data) // 8)  # a few ms of fade at the ends: the loop's own cut never clicks
+    ramp = np.linspace(0.0, 1.0, edge, dtype=np.float32)[:, None]
+    data = data.copy()
+    data[:edge] *= ramp
+    data[-edge:] *= ramp[::-1]
+    return WavLayer(name, data, bpm=exact)
+
+
+@dataclass(frozen=True)
+class DrumHit:
+    step: int  # 16th within the pattern
+    pitch: int  # General MIDI percussion key
+    velocity: int
+
+
+@dataclass(frozen=True)
+class DrumPattern:
+    name: str
+    steps: int  # length in 16ths
+    hits: tuple[DrumHit, ...]
+
+
+def load_patterns(folder: Path) -> list[DrumPattern]:
+    """Drum patterns from ``folder/*.mid``: hits snapped to the 16th grid of the file's own tempo."""
+    if not folder.is_dir():
+        return []
+    import pretty_midi  # only when there are patterns to read
+
+    patterns = []
+    for path in sorted(folder.glob("*.mid")):
+        try:
+            pm = pretty_midi.PrettyMIDI(str(path))
+        except Exception as e:  # pretty_midi/mido raise many types for a broken file
+            log.warning("%s: not a readable MIDI file (%s); skipped", path, e)
+            continue
+        tempi = pm.get_tempo_changes()[1]
+        sixteenth = 60 / (tempi[0] if len(tempi) else 120.0) / STEPS_PER_BEAT  # 120 = MIDI's default
+        hits = sorted((DrumHit(int(round(n.start / sixteenth)), n.pitch, n.velocity)
+                       for inst in pm.instruments for n in inst.notes), key=lambda h: (h.step, h.pitch))
+        if not hits:
+            log.warning("%s: no notes; skipped", path)
+            continue
+        bar = 4 * STEPS_PER_BEAT
+        steps = max(bar, -(-(int(round(pm.get_end_time() / sixteenth))) // bar) * bar)
+        patterns.append(DrumPattern(path.stem, steps, tuple(h for h in hits if h.step < steps)))
+    return patterns
+
+
+class DrumPlan:
+    """Which hit sounds at each 16th of the endless grid: each pattern plays twice, then the next."""
+
+    REPEATS = 2
+
+    def __init__(self, patterns: list[DrumPattern]) -> None:
+        self.patterns = patterns
+        self._by_step = [{} for _ in patterns]
+        for table, pattern in zip(self._by_step, patterns):
+            for hit in pattern.hits:
+                table.setdefault(hit.step, []).append(hit)
+        self._cycle = sum(p.steps * self.REPEATS for p in patterns)
+
+    def hits_at(self, index: int) -> list[DrumHit]:
+        """The hits at grid 16th ``index`` (counted from the start of playing)."""
+        if not self.patterns:
+            return []
+        at = index % self._cycle
+        for table, pattern in zip(self._by_step, self.patterns):
+            span = pattern.steps * self.REPEATS
+            if at < span:
+                return table.get(at % pattern.steps, [])
+            at -= span
+        return []

@@ -44,18 +44,18 @@ SHORT_KEYS: dict[str, str] = {
 }
 _BOOL_WORDS = ("on", "off", "true", "false", "yes", "no")
 
-# The keys status() reports, in the order `lofid ctl status` prints them, with their labels.
-STATUS_FIELDS: tuple[tuple[str, str], ...] = (
-    ("state", "state"),                 # "playing" or "paused"
-    ("uptime_s", "uptime"),             # seconds since start
-    ("queue_notes", "queue"),           # notes generated but not yet played
-    ("queue_s", "queue ahead"),         # the same in seconds of music
-    ("notes_played", "notes played"),
-    ("underruns", "underruns"),         # blocks the sound card asked for before they were ready
-    ("model", "model"),                 # the model file in use
-    ("backend", "backend"),             # litert or tensorflow
-    ("soundfont", "soundfont"),
-    ("output", "output"),               # the device, or "null (no sound device)"
+# The keys status() reports, in the order `lofid ctl status` prints them: (key, label, unit).
+STATUS_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("state", "state", ""),                 # "playing" or "paused"
+    ("uptime_s", "uptime", ""),             # seconds since start (printed as h:mm:ss)
+    ("queue_notes", "queue", " notes"),     # notes generated but not yet played
+    ("queue_s", "queue ahead", " s"),       # the same in seconds of music
+    ("notes_played", "notes played", ""),
+    ("underruns", "underruns", ""),         # blocks the sound card wanted before they were ready
+    ("model", "model", ""),                 # the model file in use
+    ("backend", "backend", ""),             # litert or tensorflow
+    ("soundfont", "soundfont", ""),
+    ("output", "output", ""),               # the device, or "null (no sound device)"
 )
 
 

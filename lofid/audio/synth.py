@@ -65,7 +65,7 @@ class Synth:
         self._process.restype = ctypes.c_int
         self.soundfont = Path(soundfont)
         _check_soundfont(self.soundfont)
-        self._fs = fs.Synth(gain=0.5, samplerate=float(sample_rate), **{
+        self._fs = fs.Synth(gain=1.0, samplerate=float(sample_rate), **{
             "synth.audio-groups": 2, "synth.audio-channels": 2, "synth.effects-groups": 2,
             "synth.chorus.active": 0, "synth.reverb.active": 1, "synth.polyphony": 128,
             "synth.cpu-cores": 1})

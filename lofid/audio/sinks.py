@@ -1,0 +1,299 @@
+"""Where rendered blocks go: the sound card (sounddevice), a WAV file, or nowhere.
+
+The sound card is fed through a ring buffer: a render thread (``Playback``) keeps it about
+150 ms ahead, and the PortAudio callback only copies out of it. The callback allocates no
+buffers, takes no lock and never logs, so a slow note-model step or a busy machine cannot make
+it late; if the ring does run dry it plays silence and counts an underrun.
+
+A lost device (unplugged, sound server restarted) is reopened with back-off while the render
+thread keeps going at the pace of the real clock, so the music carries on where it would have
+been; when no device exists at all, the null sink stands in, paced the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import wave
+from pathlib import Path
+from typing import Callable, Protocol
+
+import numpy as np
+
+from lofid.config import Config
+from lofid.errors import LofidError
+
+log = logging.getLogger(__name__)
+
+AHEAD_SECONDS = 0.15  # how far the render thread keeps the ring ahead of the sound card
+STALL_SECONDS = 2.0  # a callback silent this long means the device is gone...
+START_SECONDS = 5.0  # ...but a stream just started may wait longer (PulseAudio via ALSA takes ~2 s)
+BACKOFF_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0)  # waits between reopen attempts; the last repeats
+
+
+class Sink(Protocol):
+    sample_rate: int
+
+    def write(self, block: np.ndarray) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Pacer:
+    """Keeps a writer no more than ``ahead`` seconds ahead of the real clock (a live null sink)."""
+
+    def __init__(self, sample_rate: int, ahead: float = AHEAD_SECONDS) -> None:
+        self.sample_rate, self.ahead = sample_rate, ahead
+        self.reset()
+
+    def reset(self) -> None:
+        self._start = time.monotonic()
+        self._frames = 0
+
+    def wait(self, frames: int) -> None:
+        self._frames += frames
+        due = self._start + self._frames / self.sample_rate - self.ahead
+        delay = due - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+
+
+class NullSink:
+    """Discards audio; ``paced`` makes it keep real time, as a live daemon without a sound card must."""
+
+    def __init__(self, sample_rate: int, paced: bool = False) -> None:
+        self.sample_rate = sample_rate
+        self.frames = 0
+        self.underruns = 0
+        self._pacer = Pacer(sample_rate) if paced else None
+
+    def write(self, block: np.ndarray) -> None:
+        self.frames += len(block)
+        if self._pacer:
+            self._pacer.wait(len(block))
+
+    def close(self) -> None:
+        pass
+
+
+class WavSink:
+    """A 16-bit stereo WAV file; LofidError names the file if it cannot be written."""
+
+    def __init__(self, path: Path, sample_rate: int) -> None:
+        self.sample_rate = sample_rate
+        self.path = Path(path)
+        self.frames = 0
+        try:
+            self._file = wave.open(str(self.path), "wb")
+        except OSError as e:
+            raise LofidError(f"{self.path}: cannot write the WAV file ({e.strerror or e})") from None
+        self._file.setnchannels(2)
+        self._file.setsampwidth(2)
+        self._file.setframerate(sample_rate)
+
+    def write(self, block: np.ndarray) -> None:
+        pcm = np.round(np.clip(block, -1.0, 1.0) * 32767).astype("<i2")
+        self._file.writeframes(pcm.tobytes())
+        self.frames += len(block)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class RingBuffer:
+    """A single-writer, single-reader ring of stereo float32 frames, preallocated.
+
+    The two counters only grow and each is written by one side; under the GIL each assignment is
+    atomic, so neither side ever waits for the other.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.buf = np.zeros((capacity, 2), np.float32)
+        self.capacity = capacity
+        self.written = 0
+        self.read = 0
+
+    @property
+    def fill(self) -> int:
+        return self.written - self.read
+
+    def push(self, block: np.ndarray) -> None:
+        """Writer side; the caller has made sure there is room."""
+        n, cap, w = len(block), self.capacity, self.written
+        i = w % cap
+        first = min(n, cap - i)
+        self.buf[i:i + first] = block[:first]
+        if n > first:
+            self.buf[:n - first] = block[first:]
+        self.written = w + n
+
+    def pull_into(self, out: np.ndarray) -> int:
+        """Reader side (the audio callback): copy up to len(out) frames into ``out``, no allocation."""
+        r = self.read
+        n = min(len(out), self.written - r)
+        i = r % self.capacity
+        first = min(n, self.capacity - i)
+        out[:first] = self.buf[i:i + first]
+        if n > first:
+            out[first:n] = self.buf[:n - first]
+        self.read = r + n
+        return n
+
+
+def rescan_devices() -> None:
+    """Make PortAudio list devices afresh: a restarted sound server is only seen after this."""
+    import sounddevice as sd
+
+    sd._terminate()
+    sd._initialize()
+
+
+class DeviceSink:
+    """The sound card through sounddevice, fed from a ring buffer kept ``ahead`` seconds full."""
+
+    def __init__(self, sample_rate: int, device: int | str | None = None, block_size: int = 512,
+                 ahead: float = AHEAD_SECONDS) -> None:
+        import sounddevice as sd
+
+        self._sd = sd
+        self.sample_rate, self.device, self.block_size = sample_rate, device, block_size
+        self.target = max(int(ahead * sample_rate), 2 * block_size)
+        self.ring = RingBuffer(self.target + 2 * max(block_size, 4096))
+        self.underruns = 0
+        self.reopens = 0
+        self.lost = False
+        self._pacer = Pacer(sample_rate)
+        self._draining = False
+        self._stream = None
+        self._open()  # raises PortAudioError/ValueError when there is no such device
+
+    def _callback(self, outdata, frames, time_info, status) -> None:
+        # Real-time: copy, count, nothing else.
+        if status.output_underflow:
+            self.underruns += 1
+        got = self.ring.pull_into(outdata)
+        if got < frames:
+            outdata[got:] = 0.0
+            if not self._draining:  # running dry at close is the end, not an underrun
+                self.underruns += 1
+
+    def _open(self) -> None:
+        self._stream = self._sd.OutputStream(
+            samplerate=self.sample_rate, channels=2, dtype="float32", blocksize=self.block_size,
+            device=self.device, callback=self._callback)
+        self.name = self._sd.query_devices(self._stream.device)["name"]
+        self._started = False
+
+    def write(self, block: np.ndarray) -> None:
+        """Queue ``block``, waiting while the ring is full; during a device outage, keep real time."""
+        if self.lost:
+            self._pacer.wait(len(block))
+            self._try_reopen()
+            return
+        n = len(block)
+        last_read, last_progress = self.ring.read, time.monotonic()
+        while self.ring.fill + n > self.target:
+            if not self._started:  # the ring is primed: now the card may start pulling
+                self._stream.start()
+                self._started, self._start_read = True, self.ring.read
+                continue
+            time.sleep(max(0.001, (self.ring.fill + n - self.target) / self.sample_rate))
+            now = time.monotonic()
+            if self.ring.read != last_read:
+                last_read, last_progress = self.ring.read, now
+            elif not self._stream.active or now - last_progress > self._patience():
+                self._lose()
+                self._pacer.wait(n)
+                return
+        self.ring.push(block)
+
+    def _patience(self) -> float:
+        """How long the callback may stay silent before the device counts as lost."""
+        warming_up = self.ring.read - self._start_read < self.target
+        return START_SECONDS if warming_up else STALL_SECONDS
+
+    def _lose(self) -> None:
+        log.warning("sound device %s stopped; reopening it (music keeps going)", self.name)
+        self.lost = True
+        self._close_stream()
+        self.ring.read = self.ring.written  # drop what was queued for the old stream
+        self._pacer.reset()
+        self._attempt, self._next_try = 0, time.monotonic() + BACKOFF_SECONDS[0]
+
+    def _try_reopen(self) -> None:
+        if time.monotonic() < self._next_try:
+            return
+        try:
+            rescan_devices()
+            self._open()
+        except Exception as e:  # PortAudio reports a missing device many ways; all mean "not yet"
+            self._attempt += 1
+            wait = BACKOFF_SECONDS[min(self._attempt, len(BACKOFF_SECONDS) - 1)]
+            self._next_try = time.monotonic() + wait
+            log.debug("reopening the sound device failed (%s); next try in %.1f s", e, wait)
+            return
+        self.lost = False
+        self.reopens += 1
+        log.info("sound device %s is back", self.name)
+
+    def _close_stream(self) -> None:
+        if self._stream is not None:
+            try:
+                self._stream.abort()
+                self._stream.close()
+            except Exception:  # a dead stream may refuse even to close; it is gone either way
+                pass
+            self._stream = None
+
+    def close(self) -> None:
+        """Let what is queued play out, then stop."""
+        self._draining = True
+        if self._stream is not None and self._started and not self.lost:
+            deadline = time.monotonic() + self.ring.fill / self.sample_rate + 0.5
+            while self.ring.fill > 0 and time.monotonic() < deadline and self._stream.active:
+                time.sleep(0.01)
+            time.sleep(0.1)  # the device's own buffer
+        self._close_stream()
+
+
+def parse_device(setting: str) -> int | str | None:
+    """``output.device``: auto -> the default device, a number -> that index, else a name to match."""
+    if setting == "auto":
+        return None
+    return int(setting) if setting.strip().isdigit() else setting
+
+
+def open_sink(cfg: Config) -> DeviceSink | NullSink:
+    """The live sink: the configured sound device, or a real-time null sink when there is none."""
+    rate = cfg["output.sample_rate"]
+    if cfg["output.device"] == "none":
+        return NullSink(rate, paced=True)
+    try:
+        return DeviceSink(rate, parse_device(cfg["output.device"]), cfg["output.block_size"])
+    except Exception as e:  # OSError (no PortAudio), PortAudioError, ValueError (no such device)
+        log.warning("no sound device (%s); playing silently in real time (output.device: none)",
+                    str(e).splitlines()[0] if str(e) else e.__class__.__name__)
+        return NullSink(rate, paced=True)
+
+
+class Playback(threading.Thread):
+    """The render thread: ``render(frames)`` -> ``sink.write`` until stopped; errors end it, kept in ``error``."""
+
+    def __init__(self, render: Callable[[int], np.ndarray], sink: Sink, block_size: int) -> None:
+        super().__init__(name="lofid-render", daemon=True)
+        self.render, self.sink, self.block_size = render, sink, block_size
+        self.error: BaseException | None = None
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self._stop_event.is_set():
+                self.sink.write(self.render(self.block_size))
+        except BaseException as e:  # handed to whoever joins: the daemon decides what to do
+            self.error = e
+            log.error("render thread stopped: %s", e)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop_event.set()
+        self.join(timeout)

@@ -1,16 +1,33 @@
-"""The Note type and the time grid every part of lofid shares.
+"""The Note type and the time grid every part of lofid shares, and MIDI <-> notes.
 
 A Note is one event of the stream the model writes and the engine plays. Time is counted on a
 16th-note grid: ``step`` is how many 16ths after the previous note's onset this note starts
 (0 = together with it, so a chord is a run of notes with step 0), ``duration`` how many 16ths
 it sounds. Seconds only appear when the engine applies the current bpm.
+
+The model sees each note as four class indices (a "token row"): pitch 0-127, step 0-MAX_STEP,
+duration 0-MAX_DURATION and a velocity bin. Rows live here so training and playing cannot
+disagree on them, and so playing never needs TensorFlow.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from lofid.errors import LofidError
 
 STEPS_PER_BEAT = 4  # the 16th-note grid
+MAX_STEP = 32  # two 4/4 bars; longer rests are clamped to this
+MAX_DURATION = 32
+VELOCITY_BINS = 8  # bin b covers velocities 16b..16b+15; it plays back as its centre
+PART_TRACKS = {"melody": "melody", "bass": "bass"}  # track name -> Note part; other tracks are keys
+HEADS = ("pitch", "step", "duration", "velocity")  # the model's output heads, in this order
+VOCAB = {"pitch": 128, "step": MAX_STEP + 1, "duration": MAX_DURATION + 1, "velocity": VELOCITY_BINS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,3 +37,155 @@ class Note:
     duration: int  # 16ths it sounds, >= 1
     velocity: int  # MIDI velocity 1-127
     part: str = "keys"  # the instrument that plays it: keys, bass or melody
+
+
+def velocity_bin(velocity: int) -> int:
+    return min(VELOCITY_BINS - 1, max(0, int(velocity)) // 16)
+
+
+def bin_velocity(b: int) -> int:
+    """The velocity a bin plays back as: the centre of its range."""
+    return int(b) * 16 + 8
+
+
+def to_rows(notes: Iterable[Note]) -> np.ndarray:
+    """Notes -> an (n, 4) int32 array of class indices, clamped to the model's vocabularies."""
+    rows = [(min(127, max(0, n.pitch)), min(MAX_STEP, max(0, n.step)), min(MAX_DURATION, max(1, n.duration)),
+             velocity_bin(n.velocity)) for n in notes]
+    return np.asarray(rows, dtype=np.int32).reshape(-1, 4)
+
+
+def from_row(row: Sequence[int], part: str = "keys") -> Note:
+    pitch, step, duration, vbin = (int(v) for v in row)
+    return Note(pitch, step, max(1, duration), bin_velocity(vbin), part)
+
+
+class BeatGrid:
+    """Seconds <-> 16th positions, following a list of beat times (so rubato songs stay on the grid).
+
+    Between beats time is interpolated; before the first and after the last beat the nearest
+    beat interval is extended, so every note gets a position.
+    """
+
+    def __init__(self, beat_times: Sequence[float]) -> None:
+        beats = np.unique(np.asarray(beat_times, dtype=np.float64))
+        if len(beats) < 2:
+            raise ValueError("a beat grid needs at least two beats")
+        self.beats = beats
+
+    def position(self, seconds: float | np.ndarray) -> np.ndarray:
+        """16th index (rounded) of each time."""
+        t = np.asarray(seconds, dtype=np.float64)
+        b = self.beats
+        idx = np.interp(t, b, np.arange(len(b), dtype=np.float64))
+        first, last = b[1] - b[0], b[-1] - b[-2]
+        idx = np.where(t < b[0], (t - b[0]) / first, idx)
+        idx = np.where(t > b[-1], len(b) - 1 + (t - b[-1]) / last, idx)
+        return np.rint(idx * STEPS_PER_BEAT).astype(np.int64)
+
+
+def read_beat_file(path: Path) -> list[float] | None:
+    """Beat times from a POP909 ``beat_midi.txt`` (first column, seconds), or None if absent/unusable."""
+    try:
+        times = [float(line.split()[0]) for line in path.read_text().splitlines() if line.strip()]
+    except (OSError, ValueError, IndexError):
+        return None
+    return times if len(times) >= 2 else None
+
+
+def load_midi(path: str | os.PathLike):
+    """pretty_midi.PrettyMIDI of ``path``; any failure is a LofidError naming the file."""
+    import pretty_midi
+
+    try:
+        return pretty_midi.PrettyMIDI(str(path))
+    except FileNotFoundError:
+        raise LofidError(f"{path}: no such MIDI file") from None
+    except Exception as e:  # mido/pretty_midi raise many types for a damaged file
+        raise LofidError(f"{path}: not a readable MIDI file ({e.__class__.__name__}: {e})") from None
+
+
+def midi_to_notes(midi, tracks: Sequence[str] | None = None, beat_times: Sequence[float] | None = None,
+                  part_names: Mapping[str, str] | None = None) -> list[Note]:
+    """The notes of a pretty_midi object on the 16th grid, in time order (chords low to high).
+
+    Drum tracks are skipped. ``tracks`` keeps only instruments with these names (case-insensitive);
+    ``beat_times`` (POP909's annotated beats) beats the file's tempo map when given.
+    ``part_names`` maps a track name to a Note part (e.g. MELODY -> melody); others are keys.
+    """
+    wanted = {t.lower() for t in tracks} if tracks else None
+    parts = {k.lower(): v for k, v in (part_names or {}).items()}
+    beats = list(beat_times) if beat_times is not None and len(beat_times) >= 2 else list(midi.get_beats())
+    if len(beats) < 2:
+        return []
+    grid = BeatGrid(beats)
+    events: list[tuple[int, int, int, int, str]] = []
+    for inst in midi.instruments:
+        name = (inst.name or "").strip().lower()
+        if inst.is_drum or (wanted is not None and name not in wanted) or not inst.notes:
+            continue
+        part = parts.get(name, "keys")
+        starts = grid.position([n.start for n in inst.notes])
+        ends = grid.position([n.end for n in inst.notes])
+        for n, s, e in zip(inst.notes, starts, ends):
+            events.append((int(s), n.pitch, max(1, int(e - s)), bin_velocity(velocity_bin(n.velocity)), part))
+    return notes_from_onsets(events)
+
+
+def notes_from_onsets(events: Iterable[tuple[int, int, int, int, str]]) -> list[Note]:
+    """(onset 16th, pitch, duration, velocity, part) events -> Notes with steps, in time order.
+
+    Notes starting together are ordered low to high, so a chord always reads the same way.
+    """
+    notes, prev = [], None
+    for onset, pitch, duration, velocity, part in sorted(events, key=lambda ev: (ev[0], ev[1])):
+        step = 0 if prev is None else onset - prev
+        notes.append(Note(pitch, min(step, MAX_STEP), min(duration, MAX_DURATION), velocity, part))
+        prev = onset
+    return notes
+
+
+def fold_pitch(pitch: int) -> int:
+    """A pitch moved by octaves into 0-127, so a transposed note keeps its pitch class."""
+    while pitch > 127:
+        pitch -= 12
+    while pitch < 0:
+        pitch += 12
+    return pitch
+
+
+def read_notes(path: str | os.PathLike, tracks: Sequence[str] | None = None) -> list[Note]:
+    """Notes of a MIDI file, using a POP909 ``beat_midi.txt`` beside it when there is one."""
+    beats = read_beat_file(Path(path).parent / "beat_midi.txt")
+    return midi_to_notes(load_midi(path), tracks, beats, PART_TRACKS)
+
+
+def notes_to_midi(notes: Iterable[Note], bpm: float, programs: Mapping[str, int] | None = None):
+    """A pretty_midi object playing ``notes`` at ``bpm``: one instrument per part."""
+    import pretty_midi
+
+    programs = dict(programs or {})
+    midi = pretty_midi.PrettyMIDI(initial_tempo=float(bpm))
+    sixteenth = 60.0 / float(bpm) / STEPS_PER_BEAT
+    instruments: dict[str, pretty_midi.Instrument] = {}
+    onset = 0
+    for n in notes:
+        onset += n.step
+        inst = instruments.get(n.part)
+        if inst is None:
+            inst = instruments[n.part] = pretty_midi.Instrument(program=programs.get(n.part, 0), name=n.part)
+            midi.instruments.append(inst)
+        start = onset * sixteenth
+        inst.notes.append(pretty_midi.Note(velocity=min(127, max(1, n.velocity)), pitch=min(127, max(0, n.pitch)),
+                                           start=start, end=start + max(1, n.duration) * sixteenth))
+    return midi
+
+
+def write_midi(notes: Iterable[Note], path: str | os.PathLike, bpm: float,
+               programs: Mapping[str, int] | None = None) -> None:
+    """Write ``notes`` as a MIDI file; a path that cannot be written is a LofidError naming it."""
+    midi = notes_to_midi(notes, bpm, programs)
+    try:
+        midi.write(str(path))
+    except OSError as e:
+        raise LofidError(f"{path}: cannot write the MIDI file ({e.strerror or e})") from None

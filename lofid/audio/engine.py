@@ -126,10 +126,10 @@ class Engine:
             self.grid.retime(bpm, swing, self.music_time)
         for name, gain in self.gains.items():
             target = layer_value(cfg, name, "volume") if layer_value(cfg, name, "enabled") else 0.0
-            if target != gain.target:
-                gain.set(target, None if ramp else 1)
-                if not ramp:
-                    gain.value = target
+            if not ramp:
+                gain.jump(target)
+            elif target != gain.target:
+                gain.set(target)
         self.master.update(cfg["fx.lowpass_hz"], cfg["fx.crackle"])
 
     def _tempo(self, cfg: Config) -> float:

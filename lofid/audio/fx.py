@@ -25,12 +25,18 @@ class Gain:
         self.value = float(value)
         self.target = float(value)
         self._step = 0.0
+        self._left = 0  # frames until the target is reached
         self._ramp_frames = max(1, int(ramp_frames))
 
     def set(self, target: float, ramp_frames: int | None = None) -> None:
         self.target = float(target)
-        frames = self._ramp_frames if ramp_frames is None else max(1, int(ramp_frames))
-        self._step = (self.target - self.value) / frames
+        self._left = self._ramp_frames if ramp_frames is None else max(1, int(ramp_frames))
+        self._step = (self.target - self.value) / self._left
+
+    def jump(self, value: float) -> None:
+        """Be at ``value`` at once (before anything has been heard)."""
+        self.value = self.target = float(value)
+        self._left = 0
 
     @property
     def silent(self) -> bool:
@@ -38,20 +44,19 @@ class Gain:
 
     def apply(self, block: np.ndarray) -> None:
         """Scale ``block`` in place, advancing the ramp by its length."""
-        if self.value == self.target:
+        if self._left == 0:
             if self.value != 1.0:
                 block *= self.value
             return
-        frames = len(block)
-        left = int(math.ceil(abs((self.target - self.value) / self._step)))
-        n = min(frames, left)
+        n = min(len(block), self._left)
         ramp = self.value + self._step * np.arange(1, n + 1, dtype=np.float64)
-        block[:n] *= ramp[:, None]
-        if n == left:
-            self.value = self.target
+        self._left -= n
+        if self._left == 0:
+            ramp[-1] = self.value = self.target  # land exactly, whatever the rounding
             block[n:] *= self.target
         else:
             self.value = float(ramp[-1])
+        block[:n] *= ramp[:, None]
 
 
 class OnePole:

@@ -1,0 +1,48 @@
+"""Shared fixtures: an audio engine fed hand-written notes, and a way to render it."""
+
+from __future__ import annotations
+
+from collections import deque
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+import pytest
+
+from lofid.config import defaults
+from lofid.notes import Note
+
+QUIET = {"layers.rain.enabled": False, "layers.beat.enabled": False, "fx.crackle": 0.0}  # music alone
+
+
+@pytest.fixture
+def make_engine() -> Iterable[Callable]:
+    """``make_engine(notes, settings, effects_dir) -> (engine, queue)``; the queue is the note source.
+
+    The source behaves like the daemon's queue: it hands out the next note, or None when empty.
+    """
+    from lofid.audio.engine import Engine
+
+    made = []
+
+    def make(notes: Iterable[Note] = (), settings: dict | None = None, effects_dir: Path | None = None):
+        queue = deque(notes)
+        engine = Engine(defaults().replace(settings or {}), lambda: queue.popleft() if queue else None,
+                        effects_dir=effects_dir)
+        made.append(engine)
+        return engine, queue
+
+    yield make
+    for engine in made:
+        engine.close()
+
+
+def render(engine, frames: int, block: int = 4096) -> np.ndarray:
+    """``frames`` of the engine's output, rendered block by block as a sink would pull them."""
+    out = [engine.render(min(block, frames - done)) for done in range(0, frames, block)]
+    return np.concatenate(out)
+
+
+@pytest.fixture
+def play() -> Callable[..., np.ndarray]:
+    return render

@@ -99,13 +99,22 @@ class PulseServer:
                 proc.kill()
                 proc.wait()
 
-    def stop(self) -> None:
-        """Stop the server and remove its runtime directory."""
-        self.deactivate()
+    def kill(self) -> None:
+        """Stop the server process (as a crash or a restart of the sound server would)."""
         subprocess.run(["pulseaudio", "--kill"], env=self.env, capture_output=True, timeout=10)
         deadline = time.monotonic() + 5
         while (self.dir / "pulse" / "pid").exists() and time.monotonic() < deadline:
             time.sleep(0.05)
+
+    def restart(self) -> None:
+        """Kill the server and start a new one at the same address: clients must reconnect."""
+        self.kill()
+        self.start()
+
+    def stop(self) -> None:
+        """Stop the server and remove its runtime directory."""
+        self.deactivate()
+        self.kill()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self) -> "PulseServer":

@@ -85,9 +85,11 @@ class WavSink:
         self.path = Path(path)
         self.frames = 0
         try:
-            self._file = wave.open(str(self.path), "wb")
+            raw = open(self.path, "wb")
         except OSError as e:
             raise LofidError(f"{self.path}: cannot write the WAV file ({e.strerror or e})") from None
+        self._raw = raw
+        self._file = wave.open(raw, "wb")
         self._file.setnchannels(2)
         self._file.setsampwidth(2)
         self._file.setframerate(sample_rate)
@@ -99,6 +101,7 @@ class WavSink:
 
     def close(self) -> None:
         self._file.close()
+        self._raw.close()
 
 
 class RingBuffer:

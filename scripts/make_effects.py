@@ -67,7 +67,7 @@ def rain(seconds: float = 12.0, seed: int = 7) -> np.ndarray:
         pan = rng.uniform(0.1, 0.9)
         out[at:at + length, 0] += drop * np.sqrt(1 - pan)
         out[at:at + length, 1] += drop * np.sqrt(pan)
-    return out / np.abs(out).max() * 0.45
+    return out / np.abs(out).max() * 0.3
 
 
 def crackle(seconds: float = 6.0, seed: int = 11) -> np.ndarray:

@@ -146,3 +146,29 @@ def test_a_broken_soundfont_is_one_error_naming_the_file(make_engine, tmp_path, 
 def test_a_missing_soundfont_is_one_error_naming_the_file(make_engine, tmp_path):
     with pytest.raises(LofidError, match="nowhere.sf2"):
         make_engine([], {"sound.soundfont": str(tmp_path / "nowhere.sf2")})
+
+
+def test_settings_changed_from_another_thread_while_rendering_are_safe(make_engine, play):
+    """The control thread steers while the render thread plays, as in the daemon."""
+    import threading
+
+    engine, _ = make_engine(busy_notes(2000), {"music.bpm": 80.0})
+    stop = threading.Event()
+
+    def steer():
+        flips = 0
+        while not stop.is_set():
+            flips += 1
+            engine.update(engine.cfg.replace({"music.bpm": 80.0 + flips % 40, "layers.rain.enabled": flips % 2 == 0,
+                                              "fx.lowpass_hz": 2000.0 + 100 * (flips % 30)}))
+            (engine.pause if flips % 7 == 0 else engine.resume)()
+
+    steering = threading.Thread(target=steer)
+    steering.start()
+    try:
+        out = play(engine, 4 * 44100, block=512)
+    finally:
+        stop.set()
+        steering.join()
+    assert np.isfinite(out).all() and np.abs(out).max() < CEILING
+    assert len(engine.played) > 0

@@ -19,6 +19,7 @@ from __future__ import annotations
 import heapq
 import logging
 import math
+import threading
 from collections import deque
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -84,7 +85,12 @@ def _lattice(sample: float) -> int:
 
 
 class Engine:
-    """Notes from ``source`` + drum patterns + WAV layers -> master chain -> float32 stereo blocks."""
+    """Notes from ``source`` + drum patterns + WAV layers -> master chain -> float32 stereo blocks.
+
+    ``render`` runs on the render thread; ``update``, ``pause`` and ``resume`` may come from any
+    other thread and wait at most one block for it (a lock the audio callback never touches).
+    ``played`` may be copied from anywhere with ``list(engine.played)``.
+    """
 
     def __init__(self, cfg: Config, source: Callable[[], Note | None], effects_dir: Path | None = None,
                  history: int = 50_000) -> None:
@@ -113,12 +119,17 @@ class Engine:
         self._drum_index = 0
         self.cfg = cfg
         self.grid = Grid(self._tempo(cfg), cfg["music.swing"], sr)
+        self._lock = threading.Lock()
         self.update(cfg, ramp=False)
 
     # -- settings ---------------------------------------------------------------------------
 
     def update(self, cfg: Config, ramp: bool = True) -> None:
         """Apply live settings: tempo and swing from now on; volumes and on/off glide over 10 ms."""
+        with self._lock:
+            self._apply(cfg, ramp)
+
+    def _apply(self, cfg: Config, ramp: bool) -> None:
         self.cfg = cfg
         self.synth.set_programs(_programs(cfg))
         bpm, swing = self._tempo(cfg), cfg["music.swing"]
@@ -151,18 +162,24 @@ class Engine:
 
     def pause(self) -> None:
         """Fade out, then silence; the note clock stops, so nothing is skipped while paused."""
-        if not self.paused:
-            self._pausing = True
-            self._fade.set(0.0)
+        with self._lock:
+            if not self.paused:
+                self._pausing = True
+                self._fade.set(0.0)
 
     def resume(self) -> None:
-        self.paused = self._pausing = False
-        self._fade.set(1.0)
+        with self._lock:
+            self.paused = self._pausing = False
+            self._fade.set(1.0)
 
     # -- rendering --------------------------------------------------------------------------
 
     def render(self, frames: int) -> np.ndarray:
         """The next ``frames`` of output, float32 (frames, 2)."""
+        with self._lock:
+            return self._render(frames)
+
+    def _render(self, frames: int) -> np.ndarray:
         if self.paused:
             self.sample_time += frames
             return np.zeros((frames, 2), np.float32)

@@ -1,11 +1,18 @@
 """A private PulseAudio server with a null sink, for tests that must hear what really came out.
 
-    from tests.pulse import PulseServer, pulse_available
+    from lofid.audio.sinks import rescan_devices
+    from tests.pulse import PulseServer, pulse_available, read_recording
 
-    with PulseServer() as pulse:            # starts it, points this process's PortAudio at it
+    with PulseServer() as pulse:            # starts it; this process's ALSA/PortAudio now goes there
+        rescan_devices()                    # PortAudio lists devices once: let it see the server
         with pulse.record(tmp_path / "heard.wav"):
             ...play through sounddevice (default device)...
         audio, rate = read_recording(tmp_path / "heard.wav")
+    rescan_devices()
+
+``pulse.restart()`` kills the server and starts a new one at the same address (a restarted
+sound server, for reconnection tests); ``pulse.env`` is the environment for subprocesses
+(``lofid run`` started by a test) that should play into it.
 
 The server lives in its own XDG_RUNTIME_DIR, so it never meets a desktop's sound server, and
 accepts anonymous clients, so it works as root (as CI runs) without a cookie. Its sink

@@ -172,3 +172,12 @@ def test_settings_changed_from_another_thread_while_rendering_are_safe(make_engi
         steering.join()
     assert np.isfinite(out).all() and np.abs(out).max() < CEILING
     assert len(engine.played) > 0
+
+
+def test_master_volume_scales_the_whole_output_like_a_fader(make_engine, play):
+    outs = {}
+    for percent in (100, 50, 0):
+        engine, _ = make_engine(busy_notes(100), {"output.volume": percent})
+        outs[percent] = play(engine, 2 * 44100)
+    np.testing.assert_allclose(outs[50], outs[100] * 0.25, atol=1e-6)  # 50% is -12 dB
+    assert not outs[0].any()

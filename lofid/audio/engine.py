@@ -107,6 +107,7 @@ class Engine:
         ramp = RAMP_SECONDS * sr
         self.gains = {name: Gain(0.0, ramp) for name in ("music", "beat", *self.layers)}
         self._fade = Gain(1.0, FADE_SECONDS * sr)
+        self._volume = Gain(0.0, ramp)  # output.volume, after the limiter: it never changes the sound's character
         self._pausing = self.paused = False
         self.music_time = 0
         self.sample_time = 0
@@ -120,14 +121,14 @@ class Engine:
         self.cfg = cfg
         self.grid = Grid(self._tempo(cfg), cfg["music.swing"], sr)
         self._lock = threading.Lock()
-        self.update(cfg, ramp=False)
+        self._apply(cfg, ramp=False)
 
     # -- settings ---------------------------------------------------------------------------
 
-    def update(self, cfg: Config, ramp: bool = True) -> None:
+    def update(self, cfg: Config) -> None:
         """Apply live settings: tempo and swing from now on; volumes and on/off glide over 10 ms."""
         with self._lock:
-            self._apply(cfg, ramp)
+            self._apply(cfg, ramp=True)
 
     def _apply(self, cfg: Config, ramp: bool) -> None:
         self.cfg = cfg
@@ -142,6 +143,11 @@ class Engine:
             elif target != gain.target:
                 gain.set(target)
         self.master.update(cfg["fx.lowpass_hz"], cfg["fx.crackle"])
+        volume = master_gain(cfg["output.volume"])
+        if not ramp:
+            self._volume.jump(volume)
+        elif volume != self._volume.target:
+            self._volume.set(volume)
 
     def _tempo(self, cfg: Config) -> float:
         """The bpm: a beat loop that is on sets it (its tempo governs), else music.bpm."""
@@ -189,7 +195,9 @@ class Engine:
         if self._pausing and self._fade.silent:
             self.paused, self._pausing = True, False
         self.sample_time += frames
-        return self.master.process(mix)
+        out = self.master.process(mix)
+        self._volume.apply(out)
+        return out
 
     def _mix(self, frames: int, offset: int) -> np.ndarray:
         start, end = self.music_time, self.music_time + frames
@@ -278,6 +286,11 @@ class Engine:
 
     def close(self) -> None:
         self.synth.close()
+
+
+def master_gain(percent: int) -> float:
+    """``output.volume`` as a gain: squared, like a mixer's fader taper (50% is -12 dB)."""
+    return (percent / 100) ** 2
 
 
 def _programs(cfg: Config) -> dict[str, int]:

@@ -20,6 +20,7 @@ from lofid.errors import LofidError
 
 # name -> (module, one-line help). Only commands that work are listed.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("lofid.daemon", "play music until stopped, steerable with lofid ctl (what the service runs)"),
     "doctor": ("lofid.doctor", "check that everything needed to play is here, and say how to fix what is not"),
     "train": ("lofid.train", "train the note model on a folder of MIDI files and export it to models/"),
     "generate": ("lofid.generate", "write generated notes to a MIDI file, as the daemon would play them"),
@@ -69,6 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `lofid ctl status | head`: the reader left, which is fine
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,260 @@
+"""``lofid run``: the daemon that wires producer, queue, engine, sink and the control socket.
+
+Threads, and who may touch what:
+- the producer thread runs the model into the bounded note queue (``lofid.producer``);
+- the render thread (``Playback``) asks the engine for blocks and hands them to the sink, whose
+  sound-card callback only copies from a ring buffer;
+- the control thread (``ControlServer``) calls this class's ``Controllable`` methods. They never
+  touch the engine directly: engine changes are posted to ``_inbox`` and applied by the render
+  thread between two blocks, so a setting can never change half-way through a block;
+- the main thread waits for signals, pings systemd and draws the one-line live status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import logging
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from lofid import paths
+from lofid.audio.engine import Engine
+from lofid.audio.sinks import DeviceSink, Playback, open_sink
+from lofid.config import Config, load
+from lofid.control import ControlServer
+from lofid.errors import LofidError
+from lofid.generate import NoteGenerator
+from lofid.notes import STEPS_PER_BEAT, Note, write_midi
+from lofid.producer import Producer
+from lofid.sdnotify import Notifier, start_watchdog
+from lofid.state import StateFile
+
+log = logging.getLogger("lofid")
+
+# Settings whose change means the queued notes must be written again (heard within a second).
+REGENERATE = ("generation.temperature", "generation.top_p", "music.key")
+# Settings only read at start: a reload that changes them says a restart is needed.
+RESTART_ONLY = ("output.device", "output.sample_rate", "output.block_size", "control.socket",
+                "control.state_file", "sound.soundfont", "generation.window")
+FIRST_NOTES = 4  # notes queued before the sound starts
+SAVE_SECONDS = 10 * 60  # `ctl save` writes the last ten minutes as played
+FADE_OUT_S = 0.3  # SIGTERM: fade, then let the sink drain
+
+
+class Daemon:
+    """The running player. Implements ``lofid.control_commands.Controllable``."""
+
+    def __init__(self, cfg: Config, config_file: str | None = None, overrides: tuple[str, ...] = (),
+                 seed: int | None = None) -> None:
+        self._config_file, self._overrides = config_file, overrides
+        self.state = StateFile(paths.state_path(cfg["control.state_file"]))
+        self.state.load()
+        self.cfg = self.state.apply_to(cfg)
+        self.started = time.monotonic()
+        self._inbox: collections.deque[Callable[[], None]] = collections.deque()
+        self._stop = threading.Event()
+        self._reload_asked = threading.Event()
+        self._paused = False
+        # The socket first: a second lofid must refuse before it loads anything.
+        self.control = ControlServer(paths.socket_path(self.cfg["control.socket"]), self)
+        self.control.start()
+        try:
+            seed = self.cfg["generation.seed"] if seed is None else seed
+            self.generator = NoteGenerator(self.cfg, seed)
+            self.producer = Producer(self.generator, self.cfg["generation.queue_size"])
+            self.engine = Engine(self.cfg, self._take)
+        except BaseException:
+            self.control.close()
+            raise
+        self.sink = None
+        self.playback: Playback | None = None
+        self.notifier = Notifier()
+        self.notes_played = 0
+        self.soundfont = paths.find_soundfont(self.cfg["sound.soundfont"]).path
+
+    def _take(self) -> Note | None:
+        note = self.producer.take()
+        if note is not None:  # the engine takes a note just as it starts it
+            self.notes_played += 1
+        return note
+
+    # -- the render thread's side ------------------------------------------------------------
+    def _render(self, frames: int) -> np.ndarray:
+        while self._inbox:
+            self._inbox.popleft()()
+        return self.engine.render(frames)
+
+    def _post(self, action: Callable[[], None]) -> None:
+        self._inbox.append(action)
+
+    # -- Controllable ------------------------------------------------------------------------
+    def settings(self) -> Mapping[str, Any]:
+        return self.cfg
+
+    def status(self) -> dict[str, Any]:
+        queued = self.producer.queued()
+        sixteenth = 60.0 / self.engine.bpm / STEPS_PER_BEAT
+        return {
+            "state": "paused" if self._paused else "playing",
+            "uptime_s": round(time.monotonic() - self.started, 1),
+            "queue_notes": len(queued),
+            "queue_s": round(sum(n.step for n in queued) * sixteenth, 1),
+            "notes_played": self.notes_played,
+            "underruns": getattr(self.sink, "underruns", 0),
+            "model": str(paths.resolve(self.cfg["model.path"])),
+            "backend": self.cfg["model.backend"],
+            "soundfont": str(self.soundfont),
+            "output": self.sink.name if isinstance(self.sink, DeviceSink) else "null (no sound device)",
+            "bpm": self.engine.bpm,
+            "producer_restarts": self.producer.restarts,
+        }
+
+    def apply(self, changes: dict[str, Any]) -> None:
+        self.state.record(changes)
+        self._switch(self.cfg.replace(changes))
+
+    def _switch(self, cfg: Config) -> dict[str, Any]:
+        """Make ``cfg`` the settings in force; return what changed."""
+        changed = {k: v for k, v in cfg.items() if self.cfg.get(k) != v}
+        self.cfg = cfg
+        if any(k in changed for k in REGENERATE):
+            dropped = self.producer.regenerate(cfg)
+            log.debug("regenerating %d queued notes under the new settings", dropped)
+        else:
+            self.generator.update(cfg)
+        if "generation.queue_size" in changed:
+            self.producer.resize(cfg["generation.queue_size"])
+        self._post(lambda: self.engine.update(cfg))
+        later = [k for k in changed if k in RESTART_ONLY]
+        if later:
+            log.info("%s take effect at the next start", ", ".join(later))
+        return changed
+
+    def pause(self) -> None:
+        self._paused = True
+        self._post(self.engine.pause)
+
+    def resume(self) -> None:
+        self._paused = False
+        self._post(self.engine.resume)
+
+    def skip(self) -> None:
+        self.producer.regenerate(fresh_phrase=True)
+
+    def save(self, path: str) -> str:
+        """The last SAVE_SECONDS as played: each note at the sample it started, at today's tempo."""
+        played = list(self.engine.played)
+        horizon = self.engine.sample_time - SAVE_SECONDS * self.engine.sample_rate
+        recent = [p for p in played if p.sample >= horizon]
+        if not recent:
+            raise LofidError("nothing has been played yet")
+        sixteenth = self.engine.sample_rate * 60.0 / self.engine.bpm / STEPS_PER_BEAT
+        first, notes, previous = recent[0].sample, [], 0
+        for p in recent:  # back onto the 16th grid, relative to the first note
+            index = round((p.sample - first) / sixteenth)
+            notes.append(Note(p.note.pitch, index - previous, p.note.duration, p.note.velocity, p.note.part))
+            previous = index
+        write_midi(notes, path, self.engine.bpm, {part: self.cfg[f"sound.program_{part}"]
+                                                 for part in ("keys", "bass", "melody")})
+        return path
+
+    def reload(self) -> dict[str, Any]:
+        cfg = self.state.apply_to(load(self._config_file, self._overrides))
+        changed = self._switch(cfg)
+        log.info("config reloaded: %s", ", ".join(f"{k}={v}" for k, v in changed.items()) or "nothing changed")
+        return changed
+
+    # -- life cycle --------------------------------------------------------------------------
+    def run(self) -> int:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: self._stop.set())
+        signal.signal(signal.SIGHUP, lambda *_: self._reload_asked.set())
+        self.producer.start()
+        self.producer.wait_for(FIRST_NOTES, timeout=2.0)
+        self.sink = open_sink(self.cfg)
+        if not isinstance(self.sink, DeviceSink):
+            log.warning("no sound device: the music is generated and played into the null sink "
+                        "(nothing is heard); lofid ctl still works")
+        self.playback = Playback(self._render, self.sink, self.cfg["output.block_size"])
+        self.playback.start()
+        log.info("playing %s through %s; control socket %s", Path(self.status()["model"]).name,
+                 self.status()["output"], self.control.path)
+        self.notifier.ready(self._status_line())
+        watchdog = start_watchdog(self.notifier, self._healthy())
+        live = sys.stderr.isatty()
+        try:
+            while not self._stop.wait(0.5):
+                if self._reload_asked.is_set():
+                    self._reload_asked.clear()
+                    self._reload_logged()
+                if self.playback.error is not None:
+                    log.error("playback stopped (%s); exiting so the service manager restarts lofid",
+                              self.playback.error)
+                    return 1
+                line = self._status_line()
+                self.notifier.status(line)
+                if live:
+                    sys.stderr.write("\r\033[K" + line)
+                    sys.stderr.flush()
+        finally:
+            if live:
+                sys.stderr.write("\n")
+            if watchdog is not None:
+                watchdog.set()
+            self.shutdown()
+        return 0
+
+    def _reload_logged(self) -> None:
+        try:
+            self.reload()
+        except Exception as e:  # a broken config on SIGHUP keeps the old settings playing
+            log.error("reload failed, keeping the current settings: %s", e)
+
+    def _healthy(self) -> Callable[[], bool]:
+        last = [-1]
+
+        def moving() -> bool:
+            now = self.engine.sample_time
+            alive, last[0] = now != last[0], now
+            return alive
+
+        return moving
+
+    def _status_line(self) -> str:
+        s = self.status()
+        return (f"{s['state']} · {self.cfg['music.bpm']:g} bpm · key {self.cfg['music.key']} · "
+                f"temperature {self.cfg['generation.temperature']:g} · queue {s['queue_notes']} notes "
+                f"({s['queue_s']:g} s) · {s['notes_played']} notes · {s['underruns']} underruns")
+
+    def shutdown(self) -> None:
+        """Fade out, drain, stop every thread and remove the socket."""
+        self.notifier.stopping()
+        if self.playback is not None:
+            self._post(self.engine.pause)
+            time.sleep(FADE_OUT_S)
+            self.playback.stop()
+        if self.sink is not None:
+            self.sink.close()
+        self.producer.stop()
+        self.control.close()
+        self.engine.close()
+        log.info("stopped after %d notes", self.notes_played)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=int, help="random seed (default: generation.seed, else a new one)")
+    parser.epilog = ("Plays until SIGTERM/SIGINT (fades out, exit 0); SIGHUP reloads the config. "
+                     "Steer it with `lofid ctl`.")
+
+
+def main(args: argparse.Namespace) -> int:
+    daemon = Daemon(args.cfg, args.config, tuple(args.overrides), args.seed)
+    return daemon.run()
+

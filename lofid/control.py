@@ -241,13 +241,12 @@ class ControlServer:
         if client.closing and not client.outbuf and not client.inbuf.strip(b"\n"):
             self._drop(client)
             return
-        events = selectors.EVENT_WRITE if client.outbuf else 0
+        # Lines still waiting (a batch stopped at _OUT_HIGH) come back through a write event, which
+        # fires as soon as there is room: other clients get their turn in between.
+        events = selectors.EVENT_WRITE if client.outbuf or b"\n" in client.inbuf else 0
         if len(client.outbuf) < _OUT_HIGH and not client.closing:
             events |= selectors.EVENT_READ
-        if events:
-            self._sel.modify(client.sock, events, client)
-        else:  # closing with lines still to answer: keep going once the answers are out
-            self._sel.modify(client.sock, selectors.EVENT_WRITE, client)
+        self._sel.modify(client.sock, events, client)
 
     def _expire(self) -> None:
         now = time.monotonic()

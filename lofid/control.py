@@ -91,13 +91,12 @@ class ControlServer:
         self.close()
 
     def start(self) -> "ControlServer":
-        _check_folder(self.path.parent)
-        self._lock_fd = _take_lock(self.path)
         try:
+            _check_folder(self.path.parent)
+            self._lock_fd = _take_lock(self.path)
             self._listener = _bind(self.path)
         except BaseException:
-            os.close(self._lock_fd)
-            self._lock_fd = None
+            self.close()
             raise
         self._inode = os.stat(self.path).st_ino
         self._sel.register(self._listener, selectors.EVENT_READ, "listen")
@@ -108,7 +107,7 @@ class ControlServer:
         return self
 
     def close(self) -> None:
-        """Stop serving, drop the clients and remove the socket (if it is still ours)."""
+        """Stop serving, drop the clients, remove the socket (if it is still ours). Safe to repeat."""
         if self._thread is not None:
             self._stop.set()
             self._wake_w.send(b"x")
@@ -117,7 +116,6 @@ class ControlServer:
         for client in list(self._clients.values()):
             self._drop(client)
         if self._listener is not None:
-            self._sel.unregister(self._listener)
             self._listener.close()
             self._listener = None
             try:
@@ -128,6 +126,9 @@ class ControlServer:
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
+        self._sel.close()
+        self._wake_r.close()
+        self._wake_w.close()
 
     @property
     def clients(self) -> int:
@@ -352,6 +353,8 @@ def request(path: Path, message: dict[str, Any], timeout: float = CLIENT_TIMEOUT
             raise LofidError(f"not running (a stale socket at {path}, left by a run that ended)") from None
         except PermissionError:
             raise LofidError(f"cannot reach {path}: permission denied (is it another user's?)") from None
+        except OSError as e:
+            raise LofidError(f"cannot reach lofid at {path}: {e.strerror or e}") from None
         sock.sendall((json.dumps(message, allow_nan=False) + "\n").encode())
         data = bytearray()
         while b"\n" not in data and len(data) < _MAX_REPLY:

@@ -80,13 +80,20 @@ def verbs_help() -> str:
     return "\n".join(lines)
 
 
+def _seconds(text: str) -> float:
+    value = value_of(text)
+    if not isinstance(value, (int, float)) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return float(value)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = verbs_help()
     parser.add_argument("verb", nargs="?", metavar="VERB", help="what to do (listed below)")
     parser.add_argument("words", nargs="*", metavar="ARG", help="the verb's value(s)")
     parser.add_argument("--json", action="store_true", help="print the daemon's raw JSON reply")
-    parser.add_argument("--timeout", type=float, default=CLIENT_TIMEOUT, metavar="SECONDS",
+    parser.add_argument("--timeout", type=_seconds, default=CLIENT_TIMEOUT, metavar="SECONDS",
                         help=f"how long to wait for the daemon (default {CLIENT_TIMEOUT:g})")
 
 

@@ -105,7 +105,7 @@ def load_layers(folder: Path, sample_rate: int) -> list[WavLayer]:
     layers: list[WavLayer] = []
     if not folder.is_dir():
         return layers
-    for path in sorted(folder.glob("*.wav")) + sorted(folder.glob("*.WAV")):
+    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() == ".wav" and p.is_file()):
         name = layer_name(path)
         if name in RESERVED or any(layer.name == name for layer in layers):
             log.warning("%s: skipped, the layer name %r is taken", path, name)

@@ -409,3 +409,14 @@ def test_idle_and_half_sent_connections_are_closed(rundir, player):
             assert json.loads(s.recv(1000)) == {"ok": False, "error": "idle for 0.3 s; closing"}
             assert s.recv(1000) == b""
         assert srv.clients == 0
+
+
+def test_the_installed_command_from_another_process(server, player, rundir):
+    lofid = Path(sys.executable).with_name("lofid")
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(rundir)}
+    refused = subprocess.run([lofid, "ctl", "temperature", "5"], env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run([lofid, "ctl", "temperature", "0.8"], env=env, capture_output=True, text=True, timeout=60)
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert refused.stderr == "lofid: temperature = 5 is not allowed: expected a number from 0.1 to 2\n"
+    assert (done.returncode, done.stdout, done.stderr) == (0, "temperature: 0.8\n", "")
+    assert player.cfg["generation.temperature"] == 0.8

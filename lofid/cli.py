@@ -15,7 +15,7 @@ import sys
 from typing import Sequence
 
 from lofid import __version__
-from lofid.config import ConfigError, load
+from lofid.config import ConfigError, defaults, load
 from lofid.errors import LofidError
 
 # name -> (module, one-line help). Only commands that work are listed.
@@ -54,6 +54,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _config(args: argparse.Namespace):
+    """The settings for this command. ``ctl`` only needs the socket path, so a broken config file
+    must not lock the user out of the running daemon: it warns and uses the defaults instead."""
+    try:
+        return load(args.config, args.overrides)
+    except ConfigError as e:
+        if args.command != "ctl":
+            raise
+        print(f"lofid: warning: {e}; using the default settings to reach the daemon", file=sys.stderr)
+        return defaults()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -63,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="lofid: %(message)s", stream=sys.stderr)
     try:
-        args.cfg = None if args.command == "doctor" else load(args.config, args.overrides)
+        args.cfg = None if args.command == "doctor" else _config(args)
         return importlib.import_module(args.module).main(args)
     except (ConfigError, LofidError) as e:
         print(f"lofid: {e}", file=sys.stderr)

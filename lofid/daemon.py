@@ -62,17 +62,13 @@ class Daemon:
         self._stop = threading.Event()
         self._reload_asked = threading.Event()
         self._paused = False
-        # The socket first: a second lofid must refuse before it loads anything.
+        seed = self.cfg["generation.seed"] if seed is None else seed
+        self.generator = NoteGenerator(self.cfg, seed)
+        self.producer = Producer(self.generator, self.cfg["generation.queue_size"])
+        self.engine = Engine(self.cfg, self._take)
+        # Served only once everything it steers exists; a second lofid refuses here, before any sound.
         self.control = ControlServer(paths.socket_path(self.cfg["control.socket"]), self)
         self.control.start()
-        try:
-            seed = self.cfg["generation.seed"] if seed is None else seed
-            self.generator = NoteGenerator(self.cfg, seed)
-            self.producer = Producer(self.generator, self.cfg["generation.queue_size"])
-            self.engine = Engine(self.cfg, self._take)
-        except BaseException:
-            self.control.close()
-            raise
         self.sink = None
         self.playback: Playback | None = None
         self.notifier = Notifier()

@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 .PHONY: run test soak bench sysdeps-run sysdeps-test
 
 run: sysdeps-run $(VENV)/.run-installed
-	$(BIN)/lofid doctor
+	$(BIN)/lofid run
 
 test: sysdeps-test $(VENV)/.test-installed
 	$(BIN)/python -m pytest -q

@@ -30,26 +30,33 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _common() -> argparse.ArgumentParser:
+def _common(top: bool) -> argparse.ArgumentParser:
+    """Options every command takes, before or after its name. After the name they default to
+    SUPPRESS, so ``lofid --set a=1 ctl --set b=2`` keeps both instead of the second list replacing the first."""
+    keep = {} if top else {"default": argparse.SUPPRESS}
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", metavar="FILE",
-                        help="settings file (default: $XDG_CONFIG_HOME/lofid/config.yaml if it exists)")
-    common.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
-                        help="override one setting, e.g. --set music.bpm=80 (repeatable)")
-    common.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+                        help="settings file (default: $XDG_CONFIG_HOME/lofid/config.yaml if it exists)", **keep)
+    common.add_argument("--set", metavar="KEY=VALUE", action="append", dest="overrides",
+                        help="override one setting, e.g. --set music.bpm=80 (repeatable)",
+                        **(keep or {"default": []}))
+    common.add_argument("-v", "--verbose", action="store_true", help="log debug detail", **keep)
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = _common()
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser. Given ``argv``, only the command named in it has its module imported (for its
+    options), so ``lofid ctl`` starts without loading numpy, the model or the audio stack."""
     parser = argparse.ArgumentParser(
-        prog="lofid", parents=[common],
+        prog="lofid", parents=[_common(top=True)],
         description="lofid: an endless lo-fi study-music daemon. See config.yaml for every setting.")
     parser.add_argument("--version", action="version", version=f"lofid {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub_common = _common(top=False)
     for name, (module, help_text) in COMMANDS.items():
-        p = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
-        importlib.import_module(module).add_arguments(p)
+        p = sub.add_parser(name, parents=[sub_common], help=help_text, description=help_text)
+        if argv is None or name in argv:
+            importlib.import_module(module).add_arguments(p)
         p.set_defaults(module=module)
     return parser
 
@@ -67,7 +74,8 @@ def _config(args: argparse.Namespace):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()

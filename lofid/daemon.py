@@ -25,7 +25,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from lofid import paths
-from lofid.audio.engine import Engine
+from lofid.audio.engine import Engine, layer_value
 from lofid.audio.sinks import DeviceSink, Playback, open_sink
 from lofid.config import Config, load
 from lofid.control import ControlServer
@@ -66,6 +66,9 @@ class Daemon:
         self.generator = NoteGenerator(self.cfg, seed)
         self.producer = Producer(self.generator, self.cfg["generation.queue_size"])
         self.engine = Engine(self.cfg, self._take)
+        # A WAV dropped in effects/ is a layer the config never named: list it, so ctl can steer it.
+        self.cfg = self.cfg.replace({f"layers.{name}.{field}": layer_value(self.cfg, name, field)
+                                     for name in self.engine.layer_names for field in ("enabled", "volume")})
         # Served only once everything it steers exists; a second lofid refuses here, before any sound.
         self.control = ControlServer(paths.socket_path(self.cfg["control.socket"]), self)
         self.control.start()

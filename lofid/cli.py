@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("lofid.doctor", "check that everything needed to play is here, and say how to fix what is not"),
     "train": ("lofid.train", "train the note model on a folder of MIDI files and export it to models/"),
     "generate": ("lofid.generate", "write generated notes to a MIDI file, as the daemon would play them"),
+    "eval": ("lofid.eval_cmd", "measure a MIDI file or generated notes against the music targets: lofid eval --generate 2000"),
     "render": ("lofid.render", "play the model through the engine offline into a WAV file: lofid render --seconds 60 --output out.wav"),
     "ctl": ("lofid.ctl", "steer the running daemon: lofid ctl status, lofid ctl temperature 0.8, ..."),
     "service": ("lofid.service", "run lofid as a systemd user service or launchd agent: install, uninstall, status"),

@@ -6,6 +6,7 @@ here, when a picture is asked for, and its absence is a one-line error.
 
 from __future__ import annotations
 
+import logging
 import os
 
 from lofid.errors import LofidError
@@ -18,6 +19,7 @@ _MAX_WIDTH = 200  # inches; a long piece is squeezed rather than making an image
 def plot(piece: Piece, path: str | os.PathLike, title: str) -> None:
     """Notes as bars (x in bars of 4/4, y in MIDI pitch), coloured by part; chords as shaded spans
     labelled at the top; bar lines every bar."""
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)  # its INFO ("generated new fontManager") is not ours
     try:
         import matplotlib
 

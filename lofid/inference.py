@@ -83,13 +83,15 @@ def load_model(base: str | Path, backend: str = "litert", window: int | None = N
 
 
 def _litert(info: ModelInfo) -> Callable[[np.ndarray], np.ndarray]:
-    from ai_edge_litert.interpreter import Interpreter
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
     path = info.file(".tflite")
     if not path.is_file():
         raise LofidError(f"{path}: no such model file (train one with `lofid train`, or set model.path)")
     try:
-        interpreter = Interpreter(model_path=str(path), num_threads=1)
+        # Plain built-in kernels: for this fused-LSTM graph they beat the XNNPACK delegate (see bench/).
+        interpreter = Interpreter(model_path=str(path), num_threads=1,
+                                  experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
         interpreter.allocate_tensors()
     except Exception as e:  # LiteRT reports a damaged flatbuffer as ValueError or RuntimeError
         raise LofidError(f"{path}: not a usable TFLite model ({str(e).splitlines()[0][:120]})") from None

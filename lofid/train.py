@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--units", type=int, default=256, help="LSTM width (default 256)")
     parser.add_argument("--layers", type=int, default=2, help="LSTM layers (default 2)")
     parser.add_argument("--dropout", type=float, default=0.2, help="dropout after each LSTM (default 0.2)")
-    parser.add_argument("--batch-size", type=int, default=64, help="sequences per batch (default 64)")
+    parser.add_argument("--batch-size", type=int, default=128, help="sequences per batch (default 128)")
     parser.add_argument("--learning-rate", type=float, default=1e-3, help="Adam learning rate (default 0.001)")
     parser.add_argument("--patience", type=int, default=3,
                         help="stop after this many epochs without a better validation loss; 0 = never (default 3)")
@@ -36,6 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, metavar="N", help="use only the first N songs (for quick trials)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the song split, shuffling and initial weights")
     parser.add_argument("--restart", action="store_true", help="discard a checkpoint left by an earlier run")
+    parser.add_argument("--no-xla", dest="xla", action="store_false",
+                        help="do not compile training steps with XLA (it pays off only for real model sizes)")
     parser.add_argument("--quiet", action="store_true", help="one line per epoch instead of the progress bar")
 
 
@@ -80,7 +82,7 @@ def main(args: argparse.Namespace) -> int:
                 "limit": args.limit, "seed": args.seed}
     train_ds = dataset(train_seqs, args.batch_size, shuffle=True, seed=args.seed)
     val_ds = dataset(val_seqs, args.batch_size, shuffle=False) if len(val_seqs) else None
-    model, state = lm.train(lambda: lm.build_model(args.units, args.layers, args.dropout, args.learning_rate),
+    model, state = lm.train(lambda: lm.build_model(args.units, args.layers, args.dropout, args.learning_rate, args.xla),
                             train_ds, val_ds, args.epochs, folder, settings, args.patience,
                             verbose=2 if args.quiet else 1, callbacks=getattr(args, "callbacks", None))
     figures = _figures(model, state, val_ds)
@@ -91,6 +93,8 @@ def main(args: argparse.Namespace) -> int:
                      **settings, "corpus": corpus.summary(), "train_sequences": int(len(train_seqs)),
                      "val_sequences": int(len(val_seqs)), "epochs_run": state["epoch"],
                      "best_epoch": state["best_epoch"], "seconds": round(time.time() - started),
+                     "history": {k: [round(v, 4) for v in state["history"][k]] for k in ("loss", "val_loss")
+                                 if k in state["history"]},
                      "tensorflow": __import__("tensorflow").__version__, "machine": platform.machine(),
                      **figures}}
     files = lm.export(model, out, window, metadata)
@@ -111,7 +115,7 @@ def _command(args: argparse.Namespace) -> str:
         value = getattr(args, name)
         if value is not None:
             words += ["--" + name.replace("_", "-"), str(value)]
-    return shlex.join(words)
+    return shlex.join(words + ([] if args.xla else ["--no-xla"]))
 
 
 def _figures(model, state: dict, val_ds) -> dict:

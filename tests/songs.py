@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pretty_midi
 
-PROGRESSION = (0, 5, 7, 9)  # I, IV, V, vi roots as semitones over the tonic
 MAJOR = (0, 2, 4, 5, 7, 9, 11)
+PROGRESSION = (0, 3, 4, 5)  # I, IV, V, vi: scale degrees of the chord roots
 
 
 def write_song(path: Path, tonic: int = 0, bpm: float = 90.0, bars: int = 8, seed: int = 0) -> Path:
@@ -25,9 +25,11 @@ def write_song(path: Path, tonic: int = 0, bpm: float = 90.0, bars: int = 8, see
     drums = pretty_midi.Instrument(program=0, name="DRUMS", is_drum=True)
     for bar in range(bars):
         start = bar * 4 * beat
-        root = 48 + tonic + PROGRESSION[bar % len(PROGRESSION)]
-        for interval in (0, 4, 7):
-            piano.notes.append(pretty_midi.Note(70, root + interval, start, start + 4 * beat))
+        degree = PROGRESSION[bar % len(PROGRESSION)]
+        for third in (0, 2, 4):  # a diatonic triad: every other scale note from the root
+            d = degree + third
+            pitch = 48 + tonic + MAJOR[d % 7] + 12 * (d // 7)
+            piano.notes.append(pretty_midi.Note(70, pitch, start, start + 4 * beat))
         for eighth in range(8):
             degree = MAJOR[int(rng.integers(0, 7))]
             t = start + eighth * beat / 2

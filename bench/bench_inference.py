@@ -1,0 +1,141 @@
+"""Time for one note (window in, sampled note out) on the shipped model, backend by backend.
+
+Side by side in one run, so the ratios hold even on a busy machine:
+  litert            the daemon's default: the fused-LSTM .tflite on LiteRT's built-in kernels
+  litert+xnnpack    the same file through LiteRT's default XNNPACK delegate (why we do not use it)
+  tensorflow        the .keras through a compiled tf.function (the reference backend)
+  keras predict     ``model.predict`` once per note, as the seeds' generation loop did
+and what importing each runtime costs (a fresh process each).
+
+    .venv/bin/python bench/bench_inference.py [--model models/lofid] [--notes 300] [--json]
+
+``measure()`` returns the figures for other benchmarks (``make bench``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from lofid.generate import PRIMER  # noqa: E402
+from lofid.inference import NoteModel, load_model, read_info  # noqa: E402
+from lofid.notes import HEADS, to_rows  # noqa: E402
+from lofid.sampling import Sampler  # noqa: E402
+
+# Peak memory from /proc (VmHWM, KiB): ru_maxrss would carry over this process's peak across fork+exec.
+IMPORT_COST = ("import time; t = time.perf_counter(); import {module}; s = time.perf_counter() - t; "
+               "hwm = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0]; print(s, hwm)")
+
+
+def _per_note(step: Callable[[np.ndarray], np.ndarray], notes: int, warmup: int = 5) -> list[float]:
+    """Seconds per note for the generation loop: the last 30 rows in, one sampled row appended."""
+    history = [tuple(r) for r in to_rows(PRIMER)[-30:]]
+    sampler = Sampler(1.0, 0.95, seed=0)
+    times = []
+    for i in range(warmup + notes):
+        started = time.perf_counter()
+        row = sampler.sample(step(np.asarray(history[-30:], dtype=np.int32)))
+        history.append(tuple(row))
+        if i >= warmup:
+            times.append(time.perf_counter() - started)
+    return times
+
+
+def _heads(model: NoteModel) -> Callable[[np.ndarray], dict]:
+    return lambda rows: model.heads(model.logits(rows))
+
+
+def _xnnpack(base: Path, window: int) -> Callable[[np.ndarray], dict]:
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(base.with_name(base.name + ".tflite")), num_threads=1)
+    interpreter.allocate_tensors()
+    inp, out = interpreter.get_input_details()[0]["index"], interpreter.get_output_details()[0]["index"]
+
+    def run(rows: np.ndarray) -> np.ndarray:
+        interpreter.reset_all_variables()
+        interpreter.set_tensor(inp, rows.reshape(1, window, 4))
+        interpreter.invoke()
+        return interpreter.get_tensor(out)[0]
+
+    return _heads(NoteModel(read_info(base), "litert+xnnpack", run))
+
+
+def _predict(base: Path) -> Callable[[np.ndarray], dict]:
+    from lofid.model import load_keras
+
+    keras_model = load_keras(base.with_name(base.name + ".keras"))
+
+    def run(rows: np.ndarray) -> dict:
+        out = keras_model.predict(rows[None], verbose=0)
+        return {h: out[h][0, -1] for h in HEADS}
+
+    return run
+
+
+def _import_cost(module: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", IMPORT_COST.format(module=module)], capture_output=True, text=True,
+                         timeout=300, check=True)
+    seconds, kib = out.stdout.split()
+    return {"seconds": round(float(seconds), 2), "max_rss_mb": round(int(kib) / 1024)}
+
+
+def measure(model: str | Path = ROOT / "models" / "lofid", notes: int = 300, predict_notes: int = 40) -> dict:
+    """Per-note times (ms: median, p10, p90, mean) for each way of running the model, plus import costs."""
+    base = Path(model)
+    window = read_info(base).window
+    runs = {
+        "litert": (_heads(load_model(base, "litert")), notes),
+        "litert+xnnpack": (_xnnpack(base, window), notes),
+        "tensorflow": (_heads(load_model(base, "tensorflow")), notes),
+        "keras predict": (_predict(base), predict_notes),
+    }
+    figures: dict = {"model": str(base), "window": window, "per_note_ms": {}}
+    for name, (step, count) in runs.items():
+        ms = [t * 1000 for t in _per_note(step, count)]
+        q = statistics.quantiles(ms, n=10)
+        figures["per_note_ms"][name] = {"notes": count, "median": round(statistics.median(ms), 3),
+                                        "p10": round(q[0], 3), "p90": round(q[-1], 3),
+                                        "mean": round(statistics.fmean(ms), 3)}
+    litert = figures["per_note_ms"]["litert"]["median"]
+    figures["ratio_to_litert"] = {k: round(v["median"] / litert, 2) for k, v in figures["per_note_ms"].items()}
+    figures["import"] = {"ai_edge_litert": _import_cost("ai_edge_litert.interpreter"),
+                         "tensorflow": _import_cost("tensorflow")}
+    return figures
+
+
+def table(figures: dict) -> str:
+    lines = [f"one note (window of {figures['window']} in, sampled note out), model {figures['model']}",
+             f"{'backend':<16}{'notes':>6}{'median ms':>11}{'p10':>9}{'p90':>9}{'x litert':>10}"]
+    for name, f in figures["per_note_ms"].items():
+        lines.append(f"{name:<16}{f['notes']:>6}{f['median']:>11.3f}{f['p10']:>9.3f}{f['p90']:>9.3f}"
+                     f"{figures['ratio_to_litert'][name]:>10.2f}")
+    lines.append("import cost: " + ", ".join(f"{k} {v['seconds']} s / {v['max_rss_mb']} MB peak"
+                                             for k, v in figures["import"].items()))
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=str(ROOT / "models" / "lofid"), help="model path without extension")
+    parser.add_argument("--notes", type=int, default=300, help="notes timed per backend (predict: a seventh)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
+    args = parser.parse_args()
+    figures = measure(args.model, args.notes, max(10, args.notes // 7))
+    print(json.dumps(figures, indent=2) if args.json else table(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -134,7 +134,7 @@ def piece_from_midi(midi, folder: Path | None = None, shift: int | None = None, 
     if chord_file and chord_file.is_file():
         chords, chord_source = read_chord_file(chord_file, grid.position), "chord_midi.txt"
     else:
-        chords, chord_source = guess_chords(notes, downbeat), "estimated per bar from the non-melody notes"
+        chords, chord_source = guess_chords(notes, downbeat), "estimated per bar from the accompaniment"
     key = ", ".join(dict.fromkeys(scale_name(s) for s in sorted({n.shift for n in notes}, key=abs)))
     melody = "the melody part" if any(n.part == "melody" for n in notes) else "highest note at each onset"
     return Piece(notes, chords, downbeat, key, {"key": key_source, "chords": chord_source, "melody": melody})
@@ -146,17 +146,14 @@ def piece_from_notes(notes: Sequence[Note], bpm: float, shift: int, key_name: st
 
 
 def guess_chords(notes: Sequence[TimedNote], downbeat: int) -> list[Chord]:
-    """One chord per bar, from the accompaniment (the non-melody notes) so that the melody is not
-    judged against chords made of itself; a bar with nothing but melody uses the melody."""
+    """One chord per bar, from the accompaniment (the non-melody notes) only: a chord made of the
+    melody itself would make every melody note a chord tone. A bar with no accompaniment has no
+    chord ("N"), so its melody notes are not counted."""
     tune = set(map(id, melody(notes)))
-    spans = [(n.onset, n.release, n.pitch) for n in notes if id(n) not in tune]
     first = downbeat + (min(n.onset for n in notes) - downbeat) // BAR * BAR
     end = max(n.release for n in notes)
-    bars = list(range(first, end, BAR))
-    accompaniment = estimate_chords(spans, bars, end)
-    tune_chords = estimate_chords([(n.onset, n.release, n.pitch) for n in notes], bars, end)
-    by_bar = {c.start: c for c in accompaniment if c.label != "N"}
-    return [by_bar.get(c.start, c) for c in tune_chords]
+    spans = [(n.onset, n.release, n.pitch) for n in notes if id(n) not in tune]
+    return estimate_chords(spans, list(range(first, end, BAR)), end)
 
 
 # ---- metrics ----

@@ -124,11 +124,12 @@ def test_chord_tones_on_strong_beats_use_the_melody_track_and_chord_file(tmp_pat
 def test_without_annotations_chords_are_estimated_per_bar_from_the_accompaniment(tmp_path):
     # keys hold C major then F major for a bar each (60 bpm, 4/4 from 0); the top line is the melody:
     # beat 1 C (tone), beat 3 D (not) | beat 1 F (tone), beat 3 E (not) -> 2 of 4
+    # then a bar of melody alone: no chord under it, so its notes do not count
     keys = [(p, 0.0, 4.0) for p in (48, 52, 55)] + [(p, 4.0, 8.0) for p in (53, 57, 60)]
-    top = [(72, 0.0, 2.0), (74, 2.0, 4.0), (77, 4.0, 6.0), (76, 6.0, 8.0)]
+    top = [(72, 0.0, 2.0), (74, 2.0, 4.0), (77, 4.0, 6.0), (76, 6.0, 8.0), (73, 8.0, 10.0), (78, 10.0, 12.0)]
     path = write(tmp_path / "est.mid", {"keys": keys + top})
     piece = piece_from_midi(load_midi(path), None, 0, "test")
-    assert [c.label for c in piece.chords] == ["C:maj", "F:maj"]
+    assert [c.label for c in piece.chords] == ["C:maj", "F:maj", "N"]
     assert piece.sources["chords"].startswith("estimated")
     assert measure(piece)["strong_beat_chord_tones"] == pytest.approx(2 / 4)
 

@@ -181,3 +181,20 @@ def test_master_volume_scales_the_whole_output_like_a_fader(make_engine, play):
         outs[percent] = play(engine, 2 * 44100)
     np.testing.assert_allclose(outs[50], outs[100] * 0.25, atol=1e-6)  # 50% is -12 dB
     assert not outs[0].any()
+
+
+@pytest.mark.soak
+def test_an_hour_of_music_keeps_to_the_grid_in_bounded_memory(make_engine, play):
+    """No drift between the note clock and the grid, and nothing grows without bound."""
+    import itertools
+
+    beats = itertools.count()
+    engine, queue = make_engine([], {"music.bpm": 83.0})
+    engine.source = lambda: Note(60 + next(beats) % 12, 4, 2, 90)  # one note a beat, forever
+    for _ in range(60):
+        play(engine, 60 * 44100, block=8192)
+        assert len(engine._events) < 64
+    beat = 44100 * 60 / 83.0
+    first, last = engine.played[0].sample, engine.played[-1].sample
+    count = round((last - first) / beat)
+    assert count > 4900 and abs(last - first - count * beat) <= CONTROL_FRAMES

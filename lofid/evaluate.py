@@ -119,7 +119,7 @@ def piece_from_midi(midi, folder: Path | None = None, shift: int | None = None, 
     inst_names = [(inst.name or "").strip().lower() for inst in midi.instruments if not inst.is_drum]
     notes = []
     for (orig, _), inst_shifts, inst_name in zip(pairs, shifts, inst_names):
-        if not orig:
+        if not orig or inst_name == "drums":  # a drum part written as an ordinary track is still no pitch
             continue
         onsets = grid.position([n.start for n in orig])
         releases = grid.position([n.end for n in orig])
@@ -182,16 +182,15 @@ def in_key(notes: Sequence[TimedNote]) -> float:
     return sum((n.pitch + n.shift) % 12 in C_MAJOR for n in notes) / len(notes)
 
 
-def chord_at(chords: Sequence[Chord], onset: int) -> Chord | None:
-    i = bisect.bisect_right([c.start for c in chords], onset) - 1
-    return chords[i] if i >= 0 and chords[i].end > onset else None
-
-
 def strong_beat_chord_tones(notes: Sequence[TimedNote], chords: Sequence[Chord], downbeat: int) -> float | None:
     """Share of melody notes on beats 1 and 3 that are tones of the chord under them (None: none counted)."""
+    starts = [c.start for c in chords]  # chords are in time order and do not overlap
     hits = total = 0
     for n in melody(notes):
-        chord = chord_at(chords, n.onset) if (n.onset - downbeat) % STRONG == 0 else None
+        if (n.onset - downbeat) % STRONG:
+            continue
+        i = bisect.bisect_right(starts, n.onset) - 1
+        chord = chords[i] if i >= 0 and chords[i].end > n.onset else None
         if chord is not None and chord.pcs:
             total += 1
             hits += n.pitch % 12 in chord.pcs

@@ -177,10 +177,7 @@ class Daemon:
         signal.signal(signal.SIGHUP, lambda *_: self._reload_asked.set())
         self.producer.start()
         self.producer.wait_for(FIRST_NOTES, timeout=2.0)
-        self.sink = open_sink(self.cfg)
-        if not isinstance(self.sink, DeviceSink):
-            log.warning("no sound device: the music is generated and played into the null sink "
-                        "(nothing is heard); lofid ctl still works")
+        self.sink = open_sink(self.cfg)  # with no device: one line saying so, and the null sink
         self.playback = Playback(self._render, self.sink, self.cfg["output.block_size"])
         self.playback.start()
         log.info("playing %s through %s; control socket %s", Path(self.status()["model"]).name,

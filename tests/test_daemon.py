@@ -1,0 +1,247 @@
+"""End to end: `lofid run` into a real PulseAudio null sink, steered with `lofid ctl`.
+
+Everything here is the real thing a user runs: the shipped model through LiteRT, FluidSynth,
+PortAudio through ALSA's pulse plugin into a private PulseAudio server, and the control socket.
+What the sink's monitor recorded is what a listener would have heard.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pretty_midi
+import pytest
+
+from tests.pulse import PulseServer, pulse_available, read_recording
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "lofid"
+LOFID = [sys.executable, "-m", "lofid.cli"]
+SILENT_RMS = 1e-4  # -80 dBFS: nothing but dither-level noise
+
+pytestmark = pytest.mark.skipif(not pulse_available(), reason="PulseAudio is not installed (make test installs it)")
+
+
+def rms(audio: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(audio)))) if len(audio) else 0.0
+
+
+class Player:
+    """One `lofid run` process with its own runtime, state and config folders."""
+
+    def __init__(self, pulse: PulseServer, home: Path, *settings: str) -> None:
+        self.pulse, self.home = pulse, home
+        self.env = {**pulse.env, "HOME": str(home), "XDG_STATE_HOME": str(home / "state"),
+                    "XDG_CONFIG_HOME": str(home / "config"), "PYTHONUNBUFFERED": "1"}
+        # the daemon's socket lives beside the sound server's, in the private runtime dir
+        self.settings = [a for s in settings for a in ("--set", s)]
+        self.proc: subprocess.Popen | None = None
+        self.log = home / "daemon.log"
+
+    def start(self) -> float:
+        self.launched = time.monotonic()
+        self.proc = subprocess.Popen([*LOFID, "run", "--seed", "3", "--set", f"model.path={MODEL}", *self.settings],
+                                     env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                     stderr=self.log.open("w"))
+        return self.launched
+
+    def ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        r = subprocess.run([*LOFID, "ctl", *args], env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=30)
+        if check:
+            assert r.returncode == 0, (args, r.stdout, r.stderr, self.log.read_text())
+        return r
+
+    def status(self) -> dict:
+        return json.loads(self.ctl("status", "--json").stdout)["status"]
+
+    def wait_ready(self, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.ctl("status", check=False).returncode == 0:
+                return
+            assert self.proc.poll() is None, self.log.read_text()
+            time.sleep(0.05)
+        raise AssertionError("lofid run never answered: " + self.log.read_text())
+
+    def listen(self, seconds: float, name: str) -> np.ndarray:
+        """What the sink played for ``seconds``, less the first 0.3 s (parec may hand over older audio)."""
+        path = self.home / f"{name}.wav"
+        with self.pulse.record(path):
+            time.sleep(seconds + 0.3)
+        audio, rate = read_recording(path)
+        return audio[int(0.3 * rate):]
+
+    def stop(self) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(10)
+
+
+@pytest.fixture
+def pulse():
+    with PulseServer() as server:
+        yield server
+
+
+def test_play_steer_stop_and_restore(pulse, tmp_path):
+    player = Player(pulse, tmp_path, "layers.rain.enabled=false", "fx.crackle=0")
+
+    # Music within 2 s of launch: record from before the launch and find the first sound.
+    path = tmp_path / "start.wav"
+    with pulse.record(path):
+        recording_started = time.monotonic()
+        launched = player.start()
+        player.wait_ready()
+        time.sleep(3.0)
+    start, rate = read_recording(path)
+    loud = np.flatnonzero(np.abs(start).max(axis=1) > 1e-3)
+    assert len(loud), "nothing was heard: " + player.log.read_text()
+    first_sound = recording_started + loud[0] / rate - launched
+    assert first_sound < 2.0, f"first sound {first_sound:.2f} s after launch"
+
+    status = player.status()
+    assert status["state"] == "playing"
+    assert not status["output"].startswith("null"), status["output"]
+
+    # The beat is a layer of its own: with the music off, beat off leaves silence.
+    player.ctl("layer", "music", "off")
+    time.sleep(0.5)
+    beat_alone = player.listen(1.5, "beat")
+    player.ctl("layer", "beat", "off")
+    time.sleep(0.5)
+    nothing = player.listen(1.0, "nothing")
+    assert rms(beat_alone) > 100 * max(rms(nothing), SILENT_RMS / 100)
+    assert rms(nothing) < SILENT_RMS
+    player.ctl("layer", "music", "on")
+
+    # Pause is silent within a second; resume brings the music back.
+    player.ctl("pause")
+    time.sleep(1.0)
+    paused = player.listen(1.0, "paused")
+    assert rms(paused) < SILENT_RMS
+    assert player.status()["state"] == "paused"
+    player.ctl("resume")
+    time.sleep(1.0)
+    assert rms(player.listen(1.5, "resumed")) > 10 * SILENT_RMS
+
+    # A setting shows in status; a bad value is refused in one line and the music goes on.
+    player.ctl("temperature", "0.8")
+    assert player.status()["settings"]["generation.temperature"] == 0.8
+    bad = player.ctl("bpm", "500", check=False)
+    assert bad.returncode != 0
+    assert bad.stderr.strip().count("\n") == 0 and "bpm = 500 is not allowed" in bad.stderr
+    assert rms(player.listen(1.5, "after-bad")) > 10 * SILENT_RMS
+
+    # `save` writes what was played as MIDI.
+    take = tmp_path / "take.mid"
+    player.ctl("save", str(take))
+    assert len(pretty_midi.PrettyMIDI(str(take)).instruments[0].notes) > 0
+
+    assert player.stop() == 0
+    assert "Traceback" not in player.log.read_text()
+
+    # The next start restores what was changed while playing.
+    again = Player(pulse, tmp_path)
+    again.start()
+    again.wait_ready()
+    settings = again.status()["settings"]
+    assert settings["generation.temperature"] == 0.8
+    assert settings["layers.beat.enabled"] is False
+    assert settings["layers.music.enabled"] is True
+    assert again.stop() == 0
+
+
+def test_sighup_reloads_the_config_file(pulse, tmp_path):
+    config = tmp_path / "config" / "lofid" / "config.yaml"
+    config.parent.mkdir(parents=True)
+    config.write_text("music:\n  bpm: 70\n")
+    player = Player(pulse, tmp_path, "output.device=none")
+    player.start()
+    player.wait_ready()
+    assert player.status()["settings"]["music.bpm"] == 70
+    config.write_text("music:\n  bpm: 90\n")
+    player.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while player.status()["settings"]["music.bpm"] != 90 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert player.status()["settings"]["music.bpm"] == 90
+    # a broken file on SIGHUP keeps the music and the old settings
+    config.write_text("music:\n  bpm: [\n")
+    player.proc.send_signal(signal.SIGHUP)
+    time.sleep(1.0)
+    assert player.proc.poll() is None
+    assert player.status()["settings"]["music.bpm"] == 90
+    assert "reload failed" in player.log.read_text()
+    assert player.stop() == 0
+
+
+def has_sound_card() -> bool:
+    cards = Path("/proc/asound/cards")
+    return cards.exists() and "no soundcards" not in cards.read_text()
+
+
+@pytest.mark.skipif(has_sound_card(), reason="this machine has a sound card, so there is a device to find")
+def test_no_sound_device_keeps_running_on_the_null_sink(tmp_path):
+    # No card and no sound server to reach: ALSA's default (the pulse plugin) has nowhere to go,
+    # as on a headless box.
+    tmp_path.chmod(0o700)
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(tmp_path), "XDG_STATE_HOME": str(tmp_path),
+           "XDG_CONFIG_HOME": str(tmp_path), "PULSE_SERVER": f"unix:{tmp_path}/no-such-server"}
+    proc = subprocess.Popen([*LOFID, "run", "--set", f"model.path={MODEL}"], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, status = time.monotonic() + 20, None
+        while time.monotonic() < deadline and status is None:
+            r = subprocess.run([*LOFID, "ctl", "status", "--json"], env=env, cwd=ROOT, capture_output=True, text=True)
+            status = json.loads(r.stdout)["status"] if r.returncode == 0 else None
+            time.sleep(0.1)
+        assert status is not None and status["output"].startswith("null")
+        time.sleep(1.0)
+        assert subprocess.run([*LOFID, "ctl", "status", "--json"], env=env, cwd=ROOT, capture_output=True,
+                              text=True).returncode == 0
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0
+    assert "no sound device" in err
+
+
+def test_tells_systemd_ready_status_and_watchdog(tmp_path):
+    """The unit is Type=notify with WatchdogSec: the daemon itself must send these datagrams."""
+    import socket
+
+    tmp_path.chmod(0o700)
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(str(tmp_path / "notify"))
+    notify.settimeout(1.0)
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(tmp_path), "XDG_STATE_HOME": str(tmp_path),
+           "XDG_CONFIG_HOME": str(tmp_path), "NOTIFY_SOCKET": str(tmp_path / "notify"), "WATCHDOG_USEC": "1000000"}
+    proc = subprocess.Popen([*LOFID, "run", "--set", f"model.path={MODEL}", "--set", "output.device=none"],
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seen: list[str] = []
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not ({"READY=1", "WATCHDOG=1"} <= set(seen)):
+            try:
+                seen += notify.recv(4096).decode().splitlines()
+            except socket.timeout:
+                assert proc.poll() is None, "lofid run exited"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+        try:
+            while True:
+                seen += notify.recv(4096).decode().splitlines()
+        except socket.timeout:
+            pass
+        notify.close()
+    assert "READY=1" in seen and "WATCHDOG=1" in seen
+    assert any(line.startswith("STATUS=playing") for line in seen)
+    assert "STOPPING=1" in seen
+    assert proc.returncode == 0

@@ -11,6 +11,11 @@ run: sysdeps-run $(VENV)/.run-installed
 test: sysdeps-test $(VENV)/.test-installed
 	$(BIN)/python -m pytest -q
 
+# The same set-up as `make test`, then every benchmark (~16 min): one table, bench/results.json and
+# BENCHMARKS.md. Pass options through BENCH, e.g. `make bench BENCH="--steady-seconds 60"`.
+bench: sysdeps-test $(VENV)/.test-installed
+	$(BIN)/python -m bench.run $(BENCH)
+
 sysdeps-run:
 	@scripts/sysdeps.sh run
 

@@ -1,0 +1,38 @@
+"""Time to first sound: from launching `lofid run` to the first audible sample at the sink.
+
+The sink's monitor is recorded from before the launch; the first sample above -60 dBFS is the
+first thing a listener hears (with the default layers on, rain or the first note, whichever
+comes first). The clock starts just before the process is spawned, so Python's start-up, the
+model's loading and PortAudio's opening of the device are all inside the figure.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from bench.player import Player, Recording
+from bench.stats import summary
+from tests.pulse import PulseServer
+
+LISTEN_S = 6.0  # at most this long after launch for the first sound
+
+
+def first_sound(pulse: PulseServer, model: Path) -> float:
+    """Seconds from launch to the first loud sample (inf if nothing was heard in LISTEN_S)."""
+    with Player(pulse, model) as player, Recording(pulse, player.home / "start.wav") as rec:
+        launched = player.start()
+        player.wait_ready()
+        while time.monotonic() < launched + LISTEN_S:
+            time.sleep(0.1)
+            # stop listening once sound has surely started (queue playing for a second)
+            if player.status()["notes_played"] > 0 and time.monotonic() > launched + 3.0:
+                break
+    loud = rec.loud(launched)
+    return float(loud[0] - launched) if len(loud) else float("inf")
+
+
+def run(pulse: PulseServer, model: Path, runs: int = 5) -> dict:
+    """Median and spread over ``runs`` fresh launches (each in a fresh home, nothing cached but the OS's)."""
+    times = [first_sound(pulse, model) for _ in range(runs)]
+    return {"first_sound_s": summary(times, 3)}

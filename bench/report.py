@@ -1,0 +1,219 @@
+"""The machine a run happened on, and the one table every output shows (terminal, BENCHMARKS.md).
+
+A row is (benchmark, figure, median, spread, target, met?). ``rows()`` turns the results the
+benchmark modules return into rows and judges each target from the measured figure; a figure
+that was not measured (a benchmark failed or was skipped) says so instead of a number.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import importlib.metadata
+import os
+import platform
+import subprocess
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+LIBRARIES = ("tensorflow-cpu", "tensorflow", "keras", "ai-edge-litert", "numpy", "pyfluidsynth", "sounddevice",
+             "pretty_midi")
+
+Row = tuple[str, str, str, str, str, str]
+SECTIONS = {"1 per note": "per_note", "2 footprint": "footprint", "3 first sound": "first_sound",
+            "4 control": "control", "5 steadiness": "steadiness", "6 render": "render"}
+RENDER_NAMES = {"engine": "engine alone (fixed notes)", "render": "lofid render (models/lofid)"}
+
+
+def machine() -> dict[str, Any]:
+    """CPU, cores, memory, OS, Python and the versions of everything that does the work."""
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
+    os_name = platform.platform()
+    if Path("/etc/os-release").is_file():
+        fields = dict(line.split("=", 1) for line in Path("/etc/os-release").read_text().splitlines() if "=" in line)
+        os_name = f"{fields.get('PRETTY_NAME', '').strip(chr(34))}, kernel {platform.release()}"
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    versions["libfluidsynth"] = _fluidsynth_version()
+    import sounddevice
+
+    versions["portaudio"] = sounddevice.get_portaudio_version()[1]
+    versions["pulseaudio"] = _output(["pulseaudio", "--version"])
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(mem_kb / 1024 ** 2, 1), "os": os_name,
+            "python": platform.python_version(), "versions": versions,
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+            "commit": _output(["git", "-C", str(ROOT), "describe", "--always", "--dirty"])}
+
+
+def _fluidsynth_version() -> str:
+    lib = ctypes.util.find_library("fluidsynth")
+    if lib is None:
+        return "not found"
+    parts = [ctypes.c_int() for _ in range(3)]
+    ctypes.CDLL(lib).fluid_version(*(ctypes.byref(p) for p in parts))
+    return ".".join(str(p.value) for p in parts)
+
+
+def _output(cmd: list[str]) -> str:
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout.strip()
+    except OSError:
+        return "not found"
+
+
+def _fmt(x: float | None, digits: int) -> str:
+    if x is None:
+        return "—"
+    return "never" if x == float("inf") else f"{x:.{digits}f}"
+
+
+def _row(bench: str, figure: str, s: dict | None, digits: int, target: str = "—",
+         meets: Callable[[float], bool] | None = None, spread: str = "min–max") -> Row:
+    """One row from a summary() dict (median, min, max)."""
+    if not s or s.get("median") is None:
+        return (bench, figure, "not measured", "", target, "—" if meets is None else "NO")
+    median = s["median"]
+    shown = f"{_fmt(s['min'], digits)}–{_fmt(s['max'], digits)} ({spread}, n={s['n']})"
+    verdict = "—" if meets is None else ("yes" if meets(median) else "NO")
+    return (bench, figure, _fmt(median, digits), shown, target, verdict)
+
+
+def rows(results: dict) -> list[Row]:
+    """Every figure of the run, with its target where the issue sets one."""
+    out: list[Row] = []
+    per_note = results.get("per_note", {})
+    notes = per_note.get("per_note_ms", {})
+    for name, digits in (("litert", 3), ("tensorflow", 3), ("keras predict", 2), ("litert+xnnpack", 3)):
+        f = notes.get(name)
+        s = f and {"median": f["median"], "min": f["p10"], "max": f["p90"], "n": f["notes"]}
+        target, meets = ("≤ 1.5 ms", lambda m: m <= 1.5) if name == "litert" else ("—", None)
+        out.append(_row("1 per note", f"{name}, ms a note", s, digits, target, meets, "p10–p90"))
+    ratios = per_note.get("ratio_to_litert", {})
+    for name, target, meets in (("keras predict", "≥ 30x", lambda r: r >= 30), ("tensorflow", "—", None)):
+        r = ratios.get(name)
+        out.append(("1 per note", f"{name} / litert", "not measured" if r is None else f"{r:.1f}x",
+                    "ratio of medians", target, "—" if meets is None else ("yes" if r and meets(r) else "NO")))
+    measured = results.get("footprint", {})
+    for backend in ("litert", "tensorflow"):
+        f = measured.get(backend, {})  # empty when the benchmark failed: every row says "not measured"
+        litert = backend == "litert"
+        out.append(_row("2 footprint", f"{backend}: CPU, % of one core", f.get("cpu_pct_of_core"), 1,
+                        "≤ 5 %" if litert else "—", (lambda m: m <= 5) if litert else None,
+                        f"{f.get('seconds', 0):.0f} s in 5-s windows"))
+        out.append(_row("2 footprint", f"{backend}: RSS, MB", f.get("rss_mb"), 0,
+                        "≤ 150 MB" if litert else "—", (lambda m: m <= 150) if litert else None, "min–max, 1 s samples"))
+        for kind in ("pss", "uss"):
+            out.append(_row("2 footprint", f"{backend}: {kind.upper()}, MB", f.get(f"{kind}_mb"), 0))
+    out.append(_row("3 first sound", "launch to first sound, s", results.get("first_sound", {}).get("first_sound_s"),
+                    2, "< 2 s", lambda m: m < 2.0))
+    control = results.get("control", {})
+    trip = control.get("round_trip_ms")
+    for p, target, meets in (("p50", "—", None), ("p99", "< 50 ms", lambda v: v < 50)):
+        value = trip and trip[p]
+        out.append(("4 control", f"ctl round trip {p}, ms", _fmt(value, 2),
+                    f"{trip['n']} calls, max {trip['max']:.2f}" if trip else "", target,
+                    "—" if meets is None else ("yes" if value is not None and meets(value) else "NO")))
+    out.append(_row("4 control", "`lofid ctl status` process, s", control.get("ctl_process_s"), 3))
+    out.append(_row("4 control", "pause → silent at the sink, s", control.get("pause_heard_s"), 3, "< 1 s",
+                    lambda m: m < 1.0))
+    out.append(_row("4 control", "resume → sound (audio path), s", control.get("resume_heard_s"), 3))
+    out.append(_row("4 control", "temperature → first new note written, s", control.get("temperature_note_written_s"), 3))
+    out.append(_row("4 control", "temperature → new note heard, s", control.get("temperature_heard_s"), 3,
+                    "< 1 s", lambda m: m < 1.0))
+    steady = results.get("steadiness", {})
+    if "underruns" in steady:
+        out.append(("5 steadiness", f"underruns in {steady['seconds']:.0f} s, {steady['busy_processes']} busy "
+                    f"processes", str(steady["underruns"]),
+                    f"per minute {_fmt(steady['underruns_per_minute']['min'], 0)}–"
+                    f"{_fmt(steady['underruns_per_minute']['max'], 0)}", "0", "yes" if steady["underruns"] == 0 else "NO"))
+    else:
+        out.append(("5 steadiness", "underruns with busy cores", "not measured", "", "0", "NO"))
+    for name, f in results.get("render", {}).items():
+        if isinstance(f, dict) and "speed_x" in f:
+            out.append(("6 render", f"{RENDER_NAMES.get(name, name)}: audio s per compute s", f"{f['speed_x']:.1f}x",
+                        f"best of {results.get('render_repeat', '?')}, {f['audio_s']:.0f} s rendered", "≥ 20x",
+                        "yes" if f["speed_x"] >= 20 else "NO"))
+    return out
+
+
+HEADER = ("benchmark", "figure", "median", "spread", "target", "met?")
+
+
+def text_table(table: list[Row]) -> str:
+    widths = [max(len(r[i]) for r in [HEADER, *table]) for i in range(len(HEADER))]
+    line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(HEADER), line(tuple("-" * w for w in widths)), *(line(r) for r in table)])
+
+
+def markdown_table(table: list[Row]) -> str:
+    cell = lambda c: c.replace("|", "\\|")  # noqa: E731
+    return "\n".join(["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER),
+                      *("| " + " | ".join(cell(c) for c in r) + " |" for r in table)])
+
+
+def errors(results: dict) -> list[str]:
+    """One line per benchmark that failed, with its error."""
+    return [f"{name}: {results[name]['error']}" for name in SECTIONS.values()
+            if isinstance(results.get(name), dict) and "error" in results[name]]
+
+
+def _why(results: dict, row: Row) -> str:
+    """What the run measured about the conditions of a missed target (the reasons are to be read from these)."""
+    control, steady = results.get("control", {}), results.get("steadiness", {})
+    error = results.get(SECTIONS[row[0]], {}).get("error")
+    if error:
+        return f"the benchmark failed: {error}"
+    if row[0] == "2 footprint":
+        f = results.get("footprint", {}).get(row[1].split(":")[0], {})
+        busy = f.get("machine_busy_pct_of_all_cores", {}).get("median")
+        return f"the whole machine was {busy} % busy (all cores, lofid included) during that window" if busy else ""
+    if row[1].startswith("temperature") and control.get("temperature_note_written_s"):
+        return (f"the first regenerated note was written {control['temperature_note_written_s']['median']} s after "
+                f"the request; the rest is the wait for that note's onset (the model's step after the note "
+                f"already held) plus the audio path ({control['resume_heard_s']['median']} s)")
+    if row[0] == "5 steadiness" and "underruns" in steady:
+        return (f"the busy processes got {steady['busy_processes_pct_of_their_cores']} % of their cores and lofid "
+                f"{steady['lofid_cpu_pct_of_core']} % of one core; load average at the start "
+                f"{results['machine']['load_average_at_start'][0]}")
+    return ""
+
+
+def markdown(results: dict, table: list[Row], command: str, methods: list[tuple[str, str]]) -> str:
+    """BENCHMARKS.md: the machine, the table, the misses with their measured conditions, the methods."""
+    m, model = results["machine"], results["model"]
+    busy = results.get("footprint", {}).get("litert", {}).get("machine_busy_pct_of_all_cores", {}).get("median")
+    misses = [r for r in table if r[5] == "NO"]
+    lines = [
+        "# lofid benchmarks", "",
+        f"Generated by `{command}` (what `make bench` runs) on {results['date']}, in "
+        f"{results['total_s'] / 60:.1f} minutes. Every figure below was measured in that run; the raw "
+        "samples are in `bench/results.json`.", "",
+        "## Machine", "",
+        f"- CPU: {m['cpu']}, {m['cores']} cores; memory {m['memory_gb']} GB",
+        f"- OS: {m['os']}; Python {m['python']}",
+        "- Libraries: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
+        f"- Load average when the run started: {', '.join(map(str, m['load_average_at_start']))}"
+        + (f"; the whole machine was {busy:.0f} % busy during the litert footprint window" if busy is not None else ""),
+        f"- Commit {m['commit']}; model `{model['path']}` ({model.get('layers')} x {model.get('units')}-unit LSTM, "
+        f"window {model.get('window')})", "",
+        "## Results", "",
+        markdown_table(table), "",
+        "The spread is the min–max of the runs unless the row says otherwise (per note: the 10th–90th "
+        "percentile of the notes timed; render: bench_render reports only the best of its runs).", "",
+        "## Targets missed", "",
+        *([f"- {r[0]}, {r[1]}: {r[2]} against {r[4]}" + (f" — {_why(results, r)}" if _why(results, r) else "")
+           for r in misses] or ["None."]), "",
+        *(["## Failed", "", *(f"- {e}" for e in errors(results)), ""] if errors(results) else []),
+        "## How each figure is measured", "",
+    ]
+    for name, doc in methods:
+        lines += [f"### {name}", "", doc, ""]
+    return "\n".join(lines)

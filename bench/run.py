@@ -1,0 +1,111 @@
+"""`make bench`: every lofid benchmark in one run, one table, bench/results.json and BENCHMARKS.md.
+
+    .venv/bin/python -m bench.run [--model models/lofid] [--steady-seconds 600] [--only NAMES]
+
+Side by side on one machine in one run, so the figures compare even where the machine is
+shared. Nothing is carried over from earlier runs: every figure in the table is measured now.
+The benchmarks that need a sound server share one private PulseAudio null sink
+(``tests.pulse.PulseServer``); those run first, while this process is still light (the per-note
+benchmark loads TensorFlow into it). Importing bench_inference and bench_render loads neither
+TensorFlow nor a model; their functions do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Callable
+
+from bench import bench_inference, bench_render, control_latency, first_sound, footprint, report, steadiness
+from lofid.inference import read_info
+from tests.pulse import PulseServer, pulse_available
+
+ROOT = Path(__file__).resolve().parent.parent
+SOUND = ("first_sound", "control", "footprint", "steadiness")
+OFFLINE = ("per_note", "render")
+RENDER_REPEAT = 3
+
+
+def _timed(name: str, work: Callable[[], dict], results: dict) -> None:
+    """Run one benchmark; a failure is recorded as its result, so the others still run."""
+    print(f"[bench] {name} ...", file=sys.stderr, flush=True)
+    start = time.monotonic()
+    try:
+        results[name] = work()
+    except Exception as e:  # one broken benchmark must not lose the rest of a 15-minute run
+        traceback.print_exc()
+        results[name] = {"error": f"{type(e).__name__}: {e}"}
+    results.setdefault("took_s", {})[name] = round(time.monotonic() - start, 1)
+    print(f"[bench] {name} done in {results['took_s'][name]:.0f} s", file=sys.stderr, flush=True)
+
+
+def measure(args: argparse.Namespace) -> dict:
+    model = Path(args.model).resolve()
+    read_info(model)  # a missing or broken model stops the run here, in one line
+    training = read_info(model).meta.get("training", {})
+    results: dict = {"model": {"path": str(model), **{k: training.get(k) for k in ("units", "layers", "window")}},
+                     "settings": {"steady_seconds": args.steady_seconds, "footprint_seconds": args.footprint_seconds,
+                                  "first_sound_runs": args.first_sound_runs, "calls": args.calls}}
+    wanted = [name for name in (*SOUND, *OFFLINE) if name in args.only]
+    if any(name in SOUND for name in wanted):
+        if not pulse_available():
+            raise SystemExit("bench: PulseAudio is not installed (make bench installs it via scripts/sysdeps.sh)")
+        with PulseServer() as pulse:
+            work = {"first_sound": lambda: first_sound.run(pulse, model, args.first_sound_runs),
+                    "control": lambda: control_latency.run(pulse, model, args.calls),
+                    "footprint": lambda: footprint.run(pulse, model, args.footprint_seconds),
+                    "steadiness": lambda: steadiness.run(pulse, model, args.steady_seconds)}
+            for name in SOUND:
+                if name in wanted:
+                    _timed(name, work[name], results)
+    if "per_note" in wanted:
+        _timed("per_note", lambda: bench_inference.measure(model), results)
+    if "render" in wanted:
+        results["render_repeat"] = RENDER_REPEAT
+        _timed("render", lambda: bench_render.run(60.0, RENDER_REPEAT), results)
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=str(ROOT / "models" / "lofid"), help="model path without extension "
+                        "(render always uses models/lofid: bench_render takes no model path)")
+    parser.add_argument("--steady-seconds", type=float, default=600.0, help="steadiness run length (default 600)")
+    parser.add_argument("--footprint-seconds", type=float, default=60.0, help="footprint window per backend (default 60)")
+    parser.add_argument("--first-sound-runs", type=int, default=5, help="launches timed for first sound (default 5)")
+    parser.add_argument("--calls", type=int, default=1000, help="control round trips timed (default 1000)")
+    parser.add_argument("--only", default=",".join((*SOUND, *OFFLINE)),
+                        help=f"comma-separated benchmarks to run (default all: {','.join((*SOUND, *OFFLINE))})")
+    parser.add_argument("--results", default=str(ROOT / "bench" / "results.json"), help="JSON output")
+    parser.add_argument("--markdown", default=str(ROOT / "BENCHMARKS.md"), help="Markdown output")
+    args = parser.parse_args()
+    args.only = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = set(args.only) - set(SOUND) - set(OFFLINE)
+    if unknown:
+        parser.error(f"unknown benchmark(s) {', '.join(sorted(unknown))}")
+    started = time.monotonic()
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    machine = report.machine()
+    results = {"date": date, "machine": machine, **measure(args)}
+    results["total_s"] = round(time.monotonic() - started, 1)
+    table = report.rows(results)
+    print(report.text_table(table))
+    for line in report.errors(results):
+        print(f"FAILED {line}")
+    Path(args.results).write_text(json.dumps(results, indent=1) + "\n")
+    command = "python -m bench.run " + " ".join(sys.argv[1:])
+    methods = [(name, (mod.__doc__ or "").strip()) for name, mod in
+               (("Per note", bench_inference), ("Footprint", footprint), ("First sound", first_sound),
+                ("Control", control_latency), ("Steadiness", steadiness), ("Render", bench_render))]
+    Path(args.markdown).write_text(report.markdown(results, table, command.strip(), methods))
+    print(f"\nwrote {args.results} and {args.markdown} ({results['total_s'] / 60:.1f} minutes)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

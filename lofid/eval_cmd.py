@@ -69,7 +69,7 @@ def _piece(args: argparse.Namespace, cfg: Config) -> tuple[Piece, str, dict]:
         shift = read_key(cfg["music.key"])
     made = {"seed": seed, "model": str(cfg["model.path"]), "temperature": cfg["generation.temperature"],
             "bpm": cfg["music.bpm"]}
-    return piece_from_notes(notes, cfg["music.bpm"], shift, key_name), f"{args.generate} generated notes", made
+    return piece_from_notes(notes, cfg["music.bpm"], shift, key_name), "generated", made
 
 
 def _show(metric, value) -> str:

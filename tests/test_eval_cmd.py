@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from lofid import paths
 from lofid.cli import main
+from lofid.config import load
+from lofid.generate import NoteGenerator
 from songs import write_folder, write_song
 
 LOFID = [sys.executable, "-m", "lofid.cli"]
@@ -24,7 +27,10 @@ def private_cache(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory) -> Path:
-    """A real model trained for one epoch on songs the test writes (the shipped one may not exist)."""
+    """The shipped model; until it is built, a real one trained here for one epoch on songs the
+    test writes (training costs about a minute on a busy machine, so it is done only then)."""
+    if (paths.MODELS / "lofid.tflite").is_file():
+        return paths.MODELS / "lofid"
     root = tmp_path_factory.mktemp("model")
     data = write_folder(root / "data", songs=4, bars=8)
     assert main(["train", "--data", str(data), "--out", str(root / "tiny"), "--epochs", "1", "--units", "8",
@@ -94,6 +100,11 @@ def test_generate_measures_fresh_notes_from_the_model_in_music_key(tiny_model, c
     assert all(m["value"] is not None for k, m in report["metrics"].items() if k != "copy_rate")
     code, again, _ = run_eval(capsys, *args)  # the same seed measures the same notes
     assert json.loads(again)["metrics"] == report["metrics"]
+    # they are the generator's notes for that seed, judged in E flat major
+    notes = NoteGenerator(load(None, [f"model.path={tiny_model}", "music.key=Eb"]), seed=3).notes(120)
+    e_flat_major = {3, 5, 7, 8, 10, 0, 2}
+    assert report["metrics"]["in_key"]["value"] == pytest.approx(
+        sum(n.pitch % 12 in e_flat_major for n in notes) / len(notes))
 
 
 @pytest.mark.parametrize("args, message", [

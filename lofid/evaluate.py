@@ -81,14 +81,14 @@ def scale_name(shift: int) -> str:
 def _downbeat_index(beat_file: Path | None, midi, beats: np.ndarray) -> int:
     """Index of the first beat that starts a 4/4 bar: POP909's beat_midi.txt third column, else
     the MIDI file's own downbeats."""
-    try:
-        if beat_file is None:
-            raise OSError("no beat file")
-        flags = [line.split()[2] for line in beat_file.read_text().splitlines() if line.strip()]
-        return next(i for i, flag in enumerate(flags) if float(flag) == 1.0)
-    except (OSError, IndexError, ValueError, StopIteration):
-        downbeats = midi.get_downbeats()
-        return int(np.argmin(np.abs(beats - downbeats[0]))) if len(downbeats) else 0
+    if beat_file is not None:
+        try:
+            flags = [line.split()[2] for line in beat_file.read_text().splitlines() if line.strip()]
+            return next(i for i, flag in enumerate(flags) if float(flag) == 1.0)
+        except (OSError, IndexError, ValueError, StopIteration):
+            pass  # no usable beat file: the MIDI file's time signature decides
+    downbeats = midi.get_downbeats()
+    return int(np.argmin(np.abs(beats - downbeats[0]))) if len(downbeats) else 0
 
 
 def _beats(midi, folder: Path | None) -> np.ndarray:
@@ -135,9 +135,9 @@ def piece_from_midi(midi, folder: Path | None = None, shift: int | None = None, 
         chords, chord_source = read_chord_file(chord_file, grid.position), "chord_midi.txt"
     else:
         chords, chord_source = guess_chords(notes, downbeat), "estimated per bar from the accompaniment"
-    key = ", ".join(dict.fromkeys(scale_name(s) for s in sorted({n.shift for n in notes}, key=abs)))
-    melody = "the melody part" if any(n.part == "melody" for n in notes) else "highest note at each onset"
-    return Piece(notes, chords, downbeat, key, {"key": key_source, "chords": chord_source, "melody": melody})
+    key = ", ".join(dict.fromkeys(scale_name(n.shift) for n in notes))  # each key once, in the order heard
+    tune = "the melody part" if any(n.part == "melody" for n in notes) else "highest note at each onset"
+    return Piece(notes, chords, downbeat, key, {"key": key_source, "chords": chord_source, "melody": tune})
 
 
 def piece_from_notes(notes: Sequence[Note], bpm: float, shift: int, key_name: str) -> Piece:

@@ -4,16 +4,15 @@ Threads, and who may touch what:
 - the producer thread runs the model into the bounded note queue (``lofid.producer``);
 - the render thread (``Playback``) asks the engine for blocks and hands them to the sink, whose
   sound-card callback only copies from a ring buffer;
-- the control thread (``ControlServer``) calls this class's ``Controllable`` methods. They never
-  touch the engine directly: engine changes are posted to ``_inbox`` and applied by the render
-  thread between two blocks, so a setting can never change half-way through a block;
+- the control thread (``ControlServer``) calls this class's ``Controllable`` methods; the engine
+  takes their changes between two blocks (its own lock, which the sound-card callback never sees),
+  so a setting never changes half-way through a block;
 - the main thread waits for signals, pings systemd and draws the one-line live status.
 """
 
 from __future__ import annotations
 
 import argparse
-import collections
 import logging
 import signal
 import sys
@@ -21,8 +20,6 @@ import threading
 import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
-
-import numpy as np
 
 from lofid import paths
 from lofid.audio.engine import Engine, layer_value
@@ -58,7 +55,6 @@ class Daemon:
         self.state.load()
         self.cfg = self.state.apply_to(cfg)
         self.started = time.monotonic()
-        self._inbox: collections.deque[Callable[[], None]] = collections.deque()
         self._stop = threading.Event()
         self._reload_asked = threading.Event()
         self._paused = False
@@ -83,15 +79,6 @@ class Daemon:
         if note is not None:  # the engine takes a note just as it starts it
             self.notes_played += 1
         return note
-
-    # -- the render thread's side ------------------------------------------------------------
-    def _render(self, frames: int) -> np.ndarray:
-        while self._inbox:
-            self._inbox.popleft()()
-        return self.engine.render(frames)
-
-    def _post(self, action: Callable[[], None]) -> None:
-        self._inbox.append(action)
 
     # -- Controllable ------------------------------------------------------------------------
     def settings(self) -> Mapping[str, Any]:
@@ -130,7 +117,7 @@ class Daemon:
             self.generator.update(cfg)
         if "generation.queue_size" in changed:
             self.producer.resize(cfg["generation.queue_size"])
-        self._post(lambda: self.engine.update(cfg))
+        self.engine.update(cfg)
         later = [k for k in changed if k in RESTART_ONLY]
         if later:
             log.info("%s take effect at the next start", ", ".join(later))
@@ -138,11 +125,11 @@ class Daemon:
 
     def pause(self) -> None:
         self._paused = True
-        self._post(self.engine.pause)
+        self.engine.pause()
 
     def resume(self) -> None:
         self._paused = False
-        self._post(self.engine.resume)
+        self.engine.resume()
 
     def skip(self) -> None:
         self.producer.regenerate(fresh_phrase=True)
@@ -178,7 +165,7 @@ class Daemon:
         self.producer.start()
         self.producer.wait_for(FIRST_NOTES, timeout=2.0)
         self.sink = open_sink(self.cfg)  # with no device: one line saying so, and the null sink
-        self.playback = Playback(self._render, self.sink, self.cfg["output.block_size"])
+        self.playback = Playback(self.engine.render, self.sink, self.cfg["output.block_size"])
         self.playback.start()
         log.info("playing %s through %s; control socket %s", Path(self.status()["model"]).name,
                  self.status()["output"], self.control.path)
@@ -233,7 +220,7 @@ class Daemon:
         """Fade out, drain, stop every thread and remove the socket."""
         self.notifier.stopping()
         if self.playback is not None:
-            self._post(self.engine.pause)
+            self.engine.pause()
             time.sleep(FADE_OUT_S)
             self.playback.stop()
         if self.sink is not None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import ctypes.util
-import json
 import platform
 import sys
 from dataclasses import dataclass
 
 from lofid.config import Config, ConfigError, defaults, load
-from lofid.paths import find_soundfont, resolve
+from lofid.errors import LofidError
+from lofid.paths import find_soundfont
 
 MAC = platform.system() == "Darwin"
 
@@ -79,28 +79,19 @@ def check_portaudio(cfg: Config) -> Check:
 
 
 def check_model(cfg: Config) -> Check:
-    base = resolve(cfg["model.path"])
+    """Load the model as ``lofid run`` would, so a damaged file fails here and not at start-up."""
+    from lofid.inference import load_model
+
     backend = cfg["model.backend"]
-    needed = [base.with_suffix(".json"), base.with_suffix(".tflite" if backend == "litert" else ".keras")]
-    missing = [p for p in needed if not p.is_file()]
-    if missing:
-        return Check("model", False, f"missing {', '.join(str(p) for p in missing)}",
-                     "set model.path to a trained model, or train one: lofid train --data DIR --out models/NAME")
     try:
-        meta = json.loads(needed[0].read_text())
-    except (OSError, ValueError) as e:
-        return Check("model", False, f"{needed[0]} is unreadable ({e})", "retrain or restore the model files")
-    return Check("model", True, f"{base.name} ({backend}, window {meta.get('window', '?')})")
-
-
-def check_runtime(cfg: Config) -> Check:
-    module = "ai_edge_litert" if cfg["model.backend"] == "litert" else "tensorflow"
-    try:
-        __import__(module)
+        model = load_model(cfg["model.path"], backend, cfg["generation.window"])
     except ImportError as e:
-        extra = "pip install ai-edge-litert" if module == "ai_edge_litert" else "pip install -e '.[train]'"
-        return Check("inference runtime", False, f"{module} is not installed ({e})", extra)
-    return Check("inference runtime", True, f"{module} imports")
+        fix = "pip install ai-edge-litert" if backend == "litert" else "pip install -e '.[train]'"
+        return Check("model", False, f"the {backend} runtime is not installed ({e})", fix)
+    except LofidError as e:
+        return Check("model", False, str(e),
+                     "set model.path to a trained model, or train one: lofid train --data DIR --out models/NAME")
+    return Check("model", True, f"{model.info.base} ({backend}, window {model.window})")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -110,7 +101,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     config_check, cfg = check_config(args)
     checks = [config_check, check_fluidsynth(), check_soundfont(cfg), check_portaudio(cfg),
-              check_model(cfg), check_runtime(cfg)]
+              check_model(cfg)]
     for c in checks:
         print(c.line())
     failed = [c.name for c in checks if c.required and not c.ok]

@@ -24,7 +24,7 @@ def test_missing_model_fails_with_the_command_that_fixes_it(tmp_path):
     r = doctor(tmp_path, "--set", f"model.path={tmp_path}/nomodel")
     assert r.returncode == 1
     assert line(r.stdout, "model").startswith("[FAIL]")
-    assert f"{tmp_path}/nomodel.tflite" in r.stdout
+    assert f"{tmp_path}/nomodel.json: no such model file" in r.stdout
     assert "lofid train --data DIR --out models/NAME" in r.stdout
     assert "cannot play yet: fix model" in r.stderr
 
@@ -55,3 +55,19 @@ def test_validates_a_given_config_file(tmp_path):
     r = doctor(tmp_path, "--config", str(bad))
     assert r.returncode == 2
     assert "layers.rain.volume = loud is not allowed: expected a number from 0 to 1" in line(r.stdout, "config")
+
+
+def test_a_damaged_model_fails_naming_the_file(tmp_path):
+    shipped = ROOT / "models" / "lofid"
+    (tmp_path / "m.json").write_text(shipped.with_suffix(".json").read_text())
+    (tmp_path / "m.tflite").write_bytes(shipped.with_suffix(".tflite").read_bytes()[:5000])
+    r = doctor(tmp_path, "--set", f"model.path={tmp_path}/m")
+    assert r.returncode == 1
+    assert line(r.stdout, "model").startswith(f"[FAIL] model: {tmp_path}/m.tflite: not a usable TFLite model")
+
+
+def test_ready_to_play_with_the_shipped_model(tmp_path):
+    r = doctor(tmp_path)
+    assert line(r.stdout, "model").startswith("[ok  ] model:") and "window 30" in r.stdout
+    # no sound device is only a warning: lofid still plays, into the null sink
+    assert r.returncode == 0 and r.stdout.rstrip().endswith("ready to play.")

@@ -214,7 +214,7 @@ class Daemon:
         s = self.status()
         return (f"{s['state']} · {self.cfg['music.bpm']:g} bpm · key {self.cfg['music.key']} · "
                 f"temperature {self.cfg['generation.temperature']:g} · queue {s['queue_notes']} notes "
-                f"({s['queue_s']:g} s) · {s['notes_played']} notes · {s['underruns']} underruns")
+                f"({s['queue_s']:g} s) · {s['notes_played']} notes · {s['underruns']} underruns · to {s['output']}")
 
     def shutdown(self) -> None:
         """Fade out, drain, stop every thread and remove the socket."""

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from bench import bench_inference, bench_render, control_latency, first_sound, footprint, report, steadiness
+from lofid.errors import LofidError
 from lofid.inference import read_info
 from tests.pulse import PulseServer, pulse_available
 
@@ -91,7 +92,11 @@ def main() -> int:
     started = time.monotonic()
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     machine = report.machine()
-    results = {"date": date, "machine": machine, **measure(args)}
+    try:
+        results = {"date": date, "machine": machine, **measure(args)}
+    except LofidError as e:  # no model, or a broken one: one line, as every lofid command says it
+        print(f"bench: {e}", file=sys.stderr)
+        return 2
     results["total_s"] = round(time.monotonic() - started, 1)
     table = report.rows(results)
     print(report.text_table(table))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import math
 import sys
 import time
 import traceback
@@ -47,8 +48,7 @@ def _timed(name: str, work: Callable[[], dict], results: dict) -> None:
 
 def measure(args: argparse.Namespace) -> dict:
     model = Path(args.model).resolve()
-    read_info(model)  # a missing or broken model stops the run here, in one line
-    training = read_info(model).meta.get("training", {})
+    training = read_info(model).meta.get("training", {})  # a missing or broken model stops here, in one line
     results: dict = {"model": {"path": str(model), **{k: training.get(k) for k in ("units", "layers", "window")}},
                      "settings": {"steady_seconds": args.steady_seconds, "footprint_seconds": args.footprint_seconds,
                                   "first_sound_runs": args.first_sound_runs, "calls": args.calls}}
@@ -70,6 +70,15 @@ def measure(args: argparse.Namespace) -> dict:
         results["render_repeat"] = RENDER_REPEAT
         _timed("render", lambda: bench_render.run(60.0, RENDER_REPEAT), results)
     return results
+
+
+def _finite(value):
+    """results as strict JSON: a latency that never happened (inf) is written "never"."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return "never" if isinstance(value, float) and math.isinf(value) else value
 
 
 def main() -> int:
@@ -102,7 +111,7 @@ def main() -> int:
     print(report.text_table(table))
     for line in report.errors(results):
         print(f"FAILED {line}")
-    Path(args.results).write_text(json.dumps(results, indent=1) + "\n")
+    Path(args.results).write_text(json.dumps(_finite(results), indent=1, allow_nan=False) + "\n")
     command = "python -m bench.run " + " ".join(sys.argv[1:])
     methods = [(name, (mod.__doc__ or "").strip()) for name, mod in
                (("Per note", bench_inference), ("Footprint", footprint), ("First sound", first_sound),

@@ -82,8 +82,9 @@ def _show(metric, value) -> str:
     return f"{value:.2f}{' ' + metric.unit if metric.unit else ''}"
 
 
-def _why_missing(name: str) -> str:
-    return {"copy_rate": "needs --corpus DIR", "repetition": "needs more than 10 notes",
+def _why_missing(name: str, corpus: str | None) -> str:
+    return {"copy_rate": "needs 15 notes or more" if corpus else "needs --corpus DIR",
+            "repetition": "needs more than 10 notes",
             "strong_beat_chord_tones": "no melody note on beat 1 or 3 under a chord"}.get(name, "")
 
 
@@ -119,7 +120,7 @@ def main(args: argparse.Namespace) -> int:
     for m in METRICS:
         value = values[m.name]
         verdict = {True: "ok", False: "MISS", None: ""}[m.ok(value)]
-        note = _why_missing(m.name) if value is None else ""
+        note = _why_missing(m.name, args.corpus) if value is None else ""
         target = f"target {m.target()}" if m.target() else ""
         print(f"  {m.label:<36}{_show(m, value):>10}   {target:<18}{verdict or note}".rstrip())
     if args.plot:

@@ -110,7 +110,7 @@ def piece_from_midi(midi, folder: Path | None = None, shift: int | None = None, 
         pairs = [(a.notes, b.notes) for a, b in zip(midi.instruments, normalised.instruments) if not a.is_drum]
         shifts = [[m.pitch - o.pitch for o, m in zip(orig, moved)] for orig, moved in pairs]
         annotated = bool(key_file and read_key_file(key_file))
-        key_source = "key_audio.txt" if annotated else "estimated (Krumhansl-Schmuckler)"
+        key_source = "key_audio.txt" if annotated else "estimated, Krumhansl-Schmuckler"
     else:
         pairs = [(inst.notes, inst.notes) for inst in midi.instruments if not inst.is_drum]
         shifts = [[shift] * len(orig) for orig, _ in pairs]

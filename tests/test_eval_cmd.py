@@ -50,7 +50,7 @@ def test_a_file_prints_one_aligned_line_per_metric_with_its_target(tmp_path, cap
     assert code == 0
     lines = out.splitlines()
     assert lines[0].startswith(f"{song}: ") and "notes" in lines[0]
-    assert "D major / B minor (estimated" in lines[1] and "chords estimated" in lines[1]
+    assert "D major / B minor (estimated, Krumhansl-Schmuckler)" in lines[1] and "chords estimated" in lines[1]
     metric_lines = lines[2:]
     assert len(metric_lines) == 9
     assert len({line.index("target") for line in metric_lines if "target" in line}) == 1, "targets align"
@@ -78,6 +78,13 @@ def test_a_copied_song_scores_a_full_copy_rate(tmp_path, capsys):
     song = next(corpus.rglob("song1.mid"))
     code, out, _ = run_eval(capsys, str(song), "--corpus", str(corpus), "--json")
     assert json.loads(out)["metrics"]["copy_rate"] == {"value": 1.0, "target": "<= 5%", "ok": False}
+
+
+def test_a_piece_too_short_for_a_measure_says_why(tmp_path, capsys):
+    song = write_song(tmp_path / "song.mid", bars=1)  # 11 notes: one window of repetition, no 15-note run
+    code, out, _ = run_eval(capsys, str(song), "--corpus", str(write_folder(tmp_path / "corpus", songs=1)))
+    assert code == 0
+    assert next(line for line in out.splitlines() if "copy rate" in line).endswith("n/a   target <= 5%      needs 15 notes or more")
 
 
 def test_plot_writes_a_png_piano_roll(tmp_path, capsys):

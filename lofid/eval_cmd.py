@@ -7,8 +7,8 @@ Exit status: 0 when measured (a MISS is a finding, not a failure), 2 for bad inp
 from __future__ import annotations
 
 import argparse
+import functools
 import json
-import logging
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +17,6 @@ from lofid.config import Config
 from lofid.corpus import key_shift, parse_key
 from lofid.errors import LofidError
 from lofid.evaluate import METRICS, Piece, measure, piece_from_midi, piece_from_notes
-
-log = logging.getLogger("lofid")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -96,7 +94,7 @@ def main(args: argparse.Namespace) -> int:
         from lofid.copyindex import copy_rate, corpus_index
 
         index = corpus_index(args.corpus)
-        rate = lambda pitches: copy_rate(pitches, index)  # noqa: E731 - one use, named by its parameter
+        rate = functools.partial(copy_rate, index=index)
     values = measure(piece, rate)
     if args.plot:
         from lofid.pianoroll import plot

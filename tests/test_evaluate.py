@@ -15,6 +15,7 @@ import pytest
 
 from lofid.chords import chord_pitch_classes
 from lofid.copyindex import copy_rate, corpus_index
+from lofid.errors import LofidError
 from lofid.evaluate import (TimedNote, measure, melody, normalised_pitches, piece_from_midi, piece_from_notes)
 from lofid.generate import key_offset
 from lofid.notes import Note, load_midi
@@ -133,6 +134,16 @@ def test_without_annotations_chords_are_estimated_per_bar_from_the_accompaniment
     assert [c.label for c in piece.chords] == ["C:maj", "F:maj", "N"]
     assert piece.sources["chords"].startswith("estimated")
     assert measure(piece)["strong_beat_chord_tones"] == pytest.approx(2 / 4)
+
+
+@pytest.mark.parametrize("text, why", [("0.0 4.0 C:weird\n", "unknown chord quality 'weird'"),
+                                       ("0.0 C:maj\n", "line 1: expected 'start end label'")])
+def test_a_damaged_chord_file_is_one_error_naming_it(tmp_path, text, why):
+    path = write(tmp_path / "song" / "song.mid", {"keys": line(C_MAJOR_SCALE)})
+    (path.parent / "chord_midi.txt").write_text(text)
+    with pytest.raises(LofidError) as error:
+        evaluate(path, shift=0)
+    assert str(error.value).startswith(f"{path.parent / 'chord_midi.txt'}: not a chord file") and why in str(error.value)
 
 
 def note(pitch: int, onset: int, release: int) -> TimedNote:

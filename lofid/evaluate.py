@@ -5,7 +5,8 @@ density) and on the 16th grid of its beats (for strong beats and chords), plus i
 A piece comes from a MIDI file (with POP909's ``beat_midi.txt``, ``key_audio.txt`` and
 ``chord_midi.txt`` beside it when present) or from generated notes, which take the same road
 through ``notes_to_midi``, so ``lofid eval out.mid`` of a ``lofid generate`` file and
-``lofid eval --generate`` measure the same thing.
+``lofid eval --generate`` measure the same notes (except that a MIDI file cannot hold a pitch struck
+again before it ends: read back, the first of the two ends early, which can move a chord estimate).
 
 Definitions (exact, because targets are judged on them):
 - the note order is the corpus's: by 16th onset, then low to high pitch;

@@ -35,6 +35,10 @@ ALL_LAYERS = ("layers.music.enabled=true", "layers.rain.enabled=true", "layers.b
 WARMUP_S = 5.0  # after the first answer: the queue filled, caches hot
 
 
+class Refused(RuntimeError):
+    """The daemon answered {"ok": false}."""
+
+
 def lofid_command() -> list[str]:
     """The installed `lofid` entry point beside this Python (what a user runs), else the module."""
     script = Path(sys.executable).parent / "lofid"
@@ -70,14 +74,18 @@ class Player:
     def call(self, message: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
         reply, _ = request(self.socket, message, timeout)
         if not reply.get("ok"):
-            raise RuntimeError(f"lofid refused {message}: {reply.get('error')}")
+            raise Refused(f"lofid refused {message}: {reply.get('error')}")
         return reply
 
     def status(self) -> dict[str, Any]:
         return self.call({"cmd": "status"})["status"]
 
     def wait_ready(self, timeout: float = 60.0) -> float:
-        """Wait until the daemon answers on its socket; returns that moment."""
+        """Wait until the daemon answers its status on the socket; returns that moment.
+
+        A refused status counts as not ready yet, and is printed: the daemon has served its
+        socket a moment before it finished starting, so a status asked in between failed.
+        """
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -86,6 +94,9 @@ class Player:
                 self.status()
                 return time.monotonic()
             except LofidError:
+                time.sleep(0.02)
+            except Refused as e:
+                print(f"[bench] while lofid was starting: {e}", file=sys.stderr, flush=True)
                 time.sleep(0.02)
         raise RuntimeError(f"lofid run did not answer within {timeout:.0f} s: {self.tail()}")
 

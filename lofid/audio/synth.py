@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
@@ -42,11 +43,15 @@ def _check_soundfont(path: Path) -> None:
     """Reject a missing or non-SoundFont file before FluidSynth (and its loaders) complain on stderr."""
     try:
         with path.open("rb") as f:
-            head = f.read(12)
+            head = f.read(16)
+            size = os.fstat(f.fileno()).st_size
     except OSError as e:
         raise LofidError(f"{path}: cannot read the soundfont ({e.strerror or e}); set sound.soundfont, or auto") from None
-    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"sfbk":
+    if len(head) < 16 or head[:4] != b"RIFF" or head[8:12] != b"sfbk":
         raise LofidError(f"{path}: not a SoundFont (.sf2/.sf3 RIFF sfbk file); replace it or set sound.soundfont")
+    # A cut-off file, or one with no chunks, makes libinstpatch print GLib criticals to stderr.
+    if head[12:16] != b"LIST" or int.from_bytes(head[4:8], "little") + 8 > size:
+        raise LofidError(f"{path}: a damaged SoundFont (cut short or without its chunks); replace it or set sound.soundfont")
 
 
 class Synth:

@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,68 +18,10 @@ import numpy as np
 import pretty_midi
 import pytest
 
+from tests.player import LOFID, MODEL, ROOT, SILENT_RMS, Player, rms
 from tests.pulse import PulseServer, pulse_available, read_recording
 
-ROOT = Path(__file__).resolve().parent.parent
-MODEL = ROOT / "models" / "lofid"
-LOFID = [sys.executable, "-m", "lofid.cli"]
-SILENT_RMS = 1e-4  # -80 dBFS: nothing but dither-level noise
-
 pytestmark = pytest.mark.skipif(not pulse_available(), reason="PulseAudio is not installed (make test installs it)")
-
-
-def rms(audio: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(np.square(audio)))) if len(audio) else 0.0
-
-
-class Player:
-    """One `lofid run` process with its own runtime, state and config folders."""
-
-    def __init__(self, pulse: PulseServer, home: Path, *settings: str) -> None:
-        self.pulse, self.home = pulse, home
-        self.env = {**pulse.env, "HOME": str(home), "XDG_STATE_HOME": str(home / "state"),
-                    "XDG_CONFIG_HOME": str(home / "config"), "PYTHONUNBUFFERED": "1"}
-        # the daemon's socket lives beside the sound server's, in the private runtime dir
-        self.settings = [a for s in settings for a in ("--set", s)]
-        self.proc: subprocess.Popen | None = None
-        self.log = home / "daemon.log"
-
-    def start(self) -> float:
-        self.launched = time.monotonic()
-        self.proc = subprocess.Popen([*LOFID, "run", "--seed", "3", "--set", f"model.path={MODEL}", *self.settings],
-                                     env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                     stderr=self.log.open("w"))
-        return self.launched
-
-    def ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        r = subprocess.run([*LOFID, "ctl", *args], env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=30)
-        if check:
-            assert r.returncode == 0, (args, r.stdout, r.stderr, self.log.read_text())
-        return r
-
-    def status(self) -> dict:
-        return json.loads(self.ctl("status", "--json").stdout)["status"]
-
-    def wait_ready(self, timeout: float = 20) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.ctl("status", check=False).returncode == 0:
-                return
-            assert self.proc.poll() is None, self.log.read_text()
-            time.sleep(0.05)
-        raise AssertionError("lofid run never answered: " + self.log.read_text())
-
-    def listen(self, seconds: float, name: str) -> np.ndarray:
-        """What the sink played for ``seconds``, less the first 0.3 s (parec may hand over older audio)."""
-        path = self.home / f"{name}.wav"
-        with self.pulse.record(path):
-            time.sleep(seconds + 0.3)
-        audio, rate = read_recording(path)
-        return audio[int(0.3 * rate):]
-
-    def stop(self) -> int:
-        self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(10)
 
 
 @pytest.fixture

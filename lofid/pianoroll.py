@@ -27,7 +27,8 @@ def plot(piece: Piece, path: str | os.PathLike, title: str) -> None:
         import matplotlib.pyplot as plt
     except ImportError:
         raise LofidError("--plot needs matplotlib: pip install 'lofid[train]' (or pip install matplotlib)") from None
-    first = min(n.onset for n in piece.notes)
+    # x = bars from the start of the bar holding the first note, so bar lines fall on whole numbers
+    first = piece.downbeat + (min(n.onset for n in piece.notes) - piece.downbeat) // BAR * BAR
     last = max(n.release for n in piece.notes)
     low, high = min(n.pitch for n in piece.notes) - 2, max(n.pitch for n in piece.notes) + 4
     bars = (last - first) / BAR
@@ -46,7 +47,7 @@ def plot(piece: Piece, path: str | os.PathLike, title: str) -> None:
             if chord.label != "N":
                 ax.text(x0, high - 1, chord.label.split(":")[0] + _short(chord.label), fontsize=7, va="bottom")
         for b in range(int(bars) + 1):
-            ax.axvline(b + ((piece.downbeat - first) % BAR) / BAR, color="0.7", linewidth=0.5, zorder=0)
+            ax.axvline(b, color="0.5", linewidth=0.6, zorder=0.5)
         ax.set_xlim(0, bars)
         ax.set_ylim(low, high + 1)
         ax.set_xlabel("bar")

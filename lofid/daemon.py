@@ -97,10 +97,16 @@ class Daemon:
             "model": str(paths.resolve(self.cfg["model.path"])),
             "backend": self.cfg["model.backend"],
             "soundfont": str(self.soundfont),
-            "output": self.sink.name if isinstance(self.sink, DeviceSink) else "null (no sound device)",
+            "output": self._output(),
             "bpm": self.engine.bpm,
             "producer_restarts": self.producer.restarts,
         }
+
+    def _output(self) -> str:
+        """Where the sound goes now: a device that is lost plays into nothing until it is back."""
+        if not isinstance(self.sink, DeviceSink):
+            return "null (no sound device)"
+        return f"null (sound device {self.sink.name} lost; reopening it)" if self.sink.lost else self.sink.name
 
     def apply(self, changes: dict[str, Any]) -> None:
         self.state.record(changes)

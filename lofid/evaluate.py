@@ -5,8 +5,7 @@ density) and on the 16th grid of its beats (for strong beats and chords), plus i
 A piece comes from a MIDI file (with POP909's ``beat_midi.txt``, ``key_audio.txt`` and
 ``chord_midi.txt`` beside it when present) or from generated notes, which take the same road
 through ``notes_to_midi``, so ``lofid eval out.mid`` of a ``lofid generate`` file and
-``lofid eval --generate`` measure the same notes (except that a MIDI file cannot hold a pitch struck
-again before it ends: read back, the first of the two ends early, which can move a chord estimate).
+``lofid eval --generate`` measure the same notes.
 
 Definitions (exact, because targets are judged on them):
 - the note order is the corpus's: by 16th onset, then low to high pitch;
@@ -24,7 +23,8 @@ Definitions (exact, because targets are judged on them):
   notes (in the whole piece if it is shorter);
 - longest silence: the longest time with no note sounding between the first onset and the last
   release, in seconds at the piece's own tempo;
-- most voices: the most notes sounding at one instant (a note ending as another starts is not overlap);
+- most voices: the most notes sounding at one instant (a note ending as another starts is not overlap;
+  a pitch struck again on the same track ends the earlier note, as a MIDI file and FluidSynth do);
 - notes per second: notes / (last release - first onset);
 - copy rate: see ``lofid.copyindex``.
 """
@@ -98,6 +98,19 @@ def _beats(midi, folder: Path | None) -> np.ndarray:
     return beats if len(beats) >= 2 else np.array([0.0, 0.5])  # a file too short for a tempo map: 120 bpm
 
 
+def _cut_restruck(notes) -> list[float]:
+    """End times of one track's notes, where a pitch struck again before it ends stops at the new
+    onset: one key of one instrument sounds once, as in a MIDI file and in FluidSynth."""
+    ends = [float(n.end) for n in notes]
+    last: dict[int, int] = {}  # pitch -> index of its latest note
+    for i in sorted(range(len(notes)), key=lambda i: notes[i].start):
+        j = last.get(notes[i].pitch)
+        if j is not None and ends[j] > notes[i].start:
+            ends[j] = float(notes[i].start)
+        last[notes[i].pitch] = i
+    return ends
+
+
 def piece_from_midi(midi, folder: Path | None = None, shift: int | None = None, key_name: str = "",
                     name: str = "the piece") -> Piece:
     """A pretty_midi object as a Piece. ``folder`` holds POP909's annotations, if any; ``shift``
@@ -122,10 +135,11 @@ def piece_from_midi(midi, folder: Path | None = None, shift: int | None = None, 
     for (orig, _), inst_shifts, inst_name in zip(pairs, shifts, inst_names):
         if not orig or inst_name == "drums":  # a drum part written as an ordinary track is still no pitch
             continue
+        ends = _cut_restruck(orig)
         onsets = grid.position([n.start for n in orig])
-        releases = grid.position([n.end for n in orig])
-        for n, on, off, s in zip(orig, onsets, releases, inst_shifts):
-            notes.append(TimedNote(float(n.start), float(n.end), int(n.pitch), int(on), int(max(off, on + 1)),
+        releases = grid.position(ends)
+        for n, end, on, off, s in zip(orig, ends, onsets, releases, inst_shifts):
+            notes.append(TimedNote(float(n.start), end, int(n.pitch), int(on), int(max(off, on + 1)),
                                    int(s), parts.get(inst_name, "keys")))
     if not notes:
         raise LofidError(f"{name}: no notes to evaluate")

@@ -114,6 +114,17 @@ def test_generate_measures_fresh_notes_from_the_model_in_music_key(tiny_model, c
         sum(n.pitch % 12 in e_flat_major for n in notes) / len(notes))
 
 
+def test_a_generated_file_measures_as_generate_does(tiny_model, tmp_path, capsys):
+    # `lofid generate` writes what the daemon plays; evaluating that file or generating in eval agree
+    model = ["--set", f"model.path={tiny_model}"]
+    assert main(["generate", "--notes", "300", "--seed", "5", "--output", str(tmp_path / "g.mid"), *model]) == 0
+    _, from_file, _ = run_eval(capsys, str(tmp_path / "g.mid"), "--key", "C", "--json")
+    _, generated, _ = run_eval(capsys, "--generate", "300", "--seed", "5", "--json", *model)
+    a, b = json.loads(from_file)["metrics"], json.loads(generated)["metrics"]
+    for name in a:
+        assert a[name]["value"] == pytest.approx(b[name]["value"], abs=1e-4), name  # MIDI ticks round seconds
+
+
 @pytest.mark.parametrize("args, message", [
     (["missing.mid"], "missing.mid: no such MIDI file"),
     (["bad.mid"], "bad.mid: not a readable MIDI file"),

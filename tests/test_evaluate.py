@@ -84,6 +84,14 @@ def test_a_twelve_note_chord_is_twelve_voices_and_touching_notes_are_one(tmp_pat
     assert evaluate(write(tmp_path / "legato.mid", {"keys": legato}), shift=0)["most_voices"] == 1
 
 
+def test_a_pitch_struck_again_ends_the_earlier_note_as_the_synthesizer_does():
+    # C held for two beats, struck again after one: one voice, not two (FluidSynth cuts the first)
+    notes = [Note(60, 0, 8, 80), Note(60, 4, 8, 80), Note(64, 0, 4, 80)]
+    piece = piece_from_notes(notes, 60.0, shift=0, key_name="C")
+    assert measure(piece)["most_voices"] == 2
+    assert [(n.pitch, n.onset, n.release) for n in piece.notes] == [(60, 0, 4), (60, 4, 12), (64, 4, 8)]
+
+
 def test_a_repeated_four_note_riff_repeats_fully_and_has_four_distinct_pitches(tmp_path):
     riff = (60, 64, 67, 71) * 20
     m = evaluate(write(tmp_path / "riff.mid", {"keys": line(riff, 0.25)}), shift=0)

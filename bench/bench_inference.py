@@ -1,7 +1,7 @@
 """Time for one note (window in, sampled note out) on the shipped model, backend by backend.
 
 Side by side in one run, so the ratios hold even on a busy machine:
-  litert            the daemon's default: the fused-LSTM .tflite on LiteRT's built-in kernels
+  litert            the daemon's default: the .tflite on LiteRT's built-in kernels
   litert+xnnpack    the same file through LiteRT's default XNNPACK delegate (why we do not use it)
   tensorflow        the .keras through a compiled tf.function (the reference backend)
   keras predict     ``model.predict`` once per note, as the seeds' generation loop did
@@ -64,7 +64,6 @@ def _xnnpack(base: Path, window: int) -> Callable[[np.ndarray], dict]:
     inp, out = interpreter.get_input_details()[0]["index"], interpreter.get_output_details()[0]["index"]
 
     def run(rows: np.ndarray) -> np.ndarray:
-        interpreter.reset_all_variables()
         interpreter.set_tensor(inp, rows.reshape(1, window, 4))
         interpreter.invoke()
         return interpreter.get_tensor(out)[0]

@@ -89,7 +89,7 @@ def _litert(info: ModelInfo) -> Callable[[np.ndarray], np.ndarray]:
     if not path.is_file():
         raise LofidError(f"{path}: no such model file (train one with `lofid train`, or set model.path)")
     try:
-        # Plain built-in kernels: for this fused-LSTM graph they beat the XNNPACK delegate (see bench/).
+        # Plain built-in kernels: on this graph of small products they beat the XNNPACK delegate (bench/).
         interpreter = Interpreter(model_path=str(path), num_threads=1,
                                   experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
         interpreter.allocate_tensors()
@@ -102,7 +102,6 @@ def _litert(info: ModelInfo) -> Callable[[np.ndarray], np.ndarray]:
     inp_index, out_index = inp["index"], out["index"]
 
     def run(rows: np.ndarray) -> np.ndarray:
-        interpreter.reset_all_variables()  # the fused LSTM would otherwise carry its state into the next call
         interpreter.set_tensor(inp_index, rows)
         interpreter.invoke()
         return interpreter.get_tensor(out_index)[0]

@@ -20,7 +20,8 @@ log = logging.getLogger("lofid")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", required=True, metavar="DIR", help="folder of .mid/.midi files (searched recursively)")
+    parser.add_argument("--data", required=True, metavar="DIR",
+                        help="folder of .mid/.midi files (searched recursively)")
     parser.add_argument("--out", required=True, metavar="PATH", help="model path without extension, e.g. models/lofid")
     parser.add_argument("--epochs", type=int, default=20, help="most epochs to train (default 20)")
     parser.add_argument("--units", type=int, default=256, help="LSTM width (default 256)")
@@ -82,8 +83,11 @@ def main(args: argparse.Namespace) -> int:
                 "limit": args.limit, "seed": args.seed}
     train_ds = dataset(train_seqs, args.batch_size, shuffle=True, seed=args.seed)
     val_ds = dataset(val_seqs, args.batch_size, shuffle=False) if len(val_seqs) else None
-    model, state = lm.train(lambda: lm.build_model(args.units, args.layers, args.dropout, args.learning_rate, args.xla),
-                            train_ds, val_ds, args.epochs, folder, settings, args.patience,
+    def fresh_model():
+        return lm.build_model(args.units, args.layers, args.dropout, args.learning_rate, args.xla)
+
+    # args.callbacks: extra Keras callbacks, which is how the tests interrupt a run like Ctrl-C does.
+    model, state = lm.train(fresh_model, train_ds, val_ds, args.epochs, folder, settings, args.patience,
                             verbose=2 if args.quiet else 1, callbacks=getattr(args, "callbacks", None))
     figures = _figures(model, state, val_ds)
     metadata = {
@@ -123,14 +127,14 @@ def _figures(model, state: dict, val_ds) -> dict:
     history, best = state["history"], max(0, state["best_epoch"] - 1)
     from lofid.notes import HEADS
 
-    def pick(source: dict, prefix: str) -> dict:
-        figures = {"loss": round(source[prefix + "loss"], 4)}
+    def pick(source: dict) -> dict:
+        figures = {"loss": round(source["loss"], 4)}
         for head in HEADS:
             for metric in ("top1", "top5"):
-                figures[f"{head}_{metric}"] = round(source[f"{prefix}{head}_{metric}"], 4)
+                figures[f"{head}_{metric}"] = round(source[f"{head}_{metric}"], 4)
         return figures
 
-    result = {"train": pick({k: v[best] for k, v in history.items()}, "")}
+    result = {"train": pick({k: v[best] for k, v in history.items()})}
     if val_ds is not None:
-        result["validation"] = pick(model.evaluate(val_ds, verbose=0, return_dict=True), "")
+        result["validation"] = pick(model.evaluate(val_ds, verbose=0, return_dict=True))
     return result

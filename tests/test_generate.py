@@ -111,7 +111,11 @@ def test_builtin_primer_is_a_full_window_in_c():
 
 def test_sampling_is_seeded_and_top_p_and_temperature_shape_it():
     logits = np.log(np.array([0.5, 0.3, 0.15, 0.05]))
-    draw = lambda seed, t, p: [sample_class(logits, t, p, rng) for rng in [np.random.default_rng(seed)] for _ in range(2000)]
+
+    def draw(seed: int, temperature: float, top_p: float) -> list[int]:
+        rng = np.random.default_rng(seed)
+        return [sample_class(logits, temperature, top_p, rng) for _ in range(2000)]
+
     assert draw(3, 1.0, 1.0) == draw(3, 1.0, 1.0)
     assert set(draw(3, 1.0, 0.05)) == {0}
     assert set(draw(3, 1.0, 0.7)) == {0, 1}  # 0.5 + 0.3 covers 0.7

@@ -36,8 +36,8 @@ def test_shipped_tflite_and_keras_give_the_same_logits():
 
 
 def test_litert_calls_do_not_leak_state_into_each_other():
-    # TFLite's fused LSTM keeps its state between calls unless reset: the same window must
-    # give the same logits whatever came before it.
+    # Every call starts the LSTMs from zero state: the same window gives the same logits
+    # whatever was asked before it (TFLite's fused LSTM kernel, which we do not use, would not).
     model = load_model(SHIPPED, "litert")
     first, other = windows(1)
     before = model.logits(first)

@@ -1,6 +1,6 @@
 """Running the note model: one interface, two backends.
 
-``litert`` (the default) runs the .tflite through ai-edge-litert: about a millisecond a note and
+``litert`` (the default) runs the .tflite through ai-edge-litert: a few milliseconds a note and
 no TensorFlow in the process (importing TensorFlow costs seconds and hundreds of MB).
 ``tensorflow`` runs the .keras through a compiled tf.function: the reference the .tflite is
 checked against, for when LiteRT is unavailable. Both take the last ``window`` notes as class

@@ -183,7 +183,8 @@ def _why(results: dict, row: Row) -> str:
         return (f"the busy processes got {steady['busy_processes_pct_of_their_cores']} % of their cores and lofid "
                 f"{steady['lofid_cpu_pct_of_core']} % of one core; load average at the start "
                 f"{results['machine']['load_average_at_start'][0]}")
-    return ""
+    busy = results.get("machine_busy_pct", {}).get(SECTIONS[row[0]])
+    return "" if busy is None else f"the whole machine was {busy} % busy (all cores, this benchmark included) meanwhile"
 
 
 def markdown(results: dict, table: list[Row], command: str, methods: list[tuple[str, str]]) -> str:

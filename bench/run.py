@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from bench import bench_inference, bench_render, control_latency, first_sound, footprint, report, steadiness
+from bench.procfs import machine_busy
 from lofid.errors import LofidError
 from lofid.inference import read_info
 from tests.pulse import PulseServer, pulse_available
@@ -36,13 +37,16 @@ RENDER_REPEAT = 3
 def _timed(name: str, work: Callable[[], dict], results: dict) -> None:
     """Run one benchmark; a failure is recorded as its result, so the others still run."""
     print(f"[bench] {name} ...", file=sys.stderr, flush=True)
-    start = time.monotonic()
+    start, busy = time.monotonic(), machine_busy()
     try:
         results[name] = work()
     except Exception as e:  # one broken benchmark must not lose the rest of a 15-minute run
         traceback.print_exc()
         results[name] = {"error": f"{type(e).__name__}: {e}"}
     results.setdefault("took_s", {})[name] = round(time.monotonic() - start, 1)
+    # How busy the whole machine was meanwhile (this benchmark included): other work skews timings.
+    after = machine_busy()
+    results.setdefault("machine_busy_pct", {})[name] = round(100 * (after[0] - busy[0]) / (after[1] - busy[1]), 1)
     print(f"[bench] {name} done in {results['took_s'][name]:.0f} s", file=sys.stderr, flush=True)
 
 
@@ -111,6 +115,8 @@ def main() -> int:
     print(report.text_table(table))
     for line in report.errors(results):
         print(f"FAILED {line}")
+    print("whole machine busy (all cores) during each: " +
+          ", ".join(f"{k} {v:.0f} %" for k, v in results.get("machine_busy_pct", {}).items()))
     Path(args.results).write_text(json.dumps(_finite(results), indent=1, allow_nan=False) + "\n")
     command = "python -m bench.run " + " ".join(sys.argv[1:])
     methods = [(name, (mod.__doc__ or "").strip()) for name, mod in

@@ -65,14 +65,14 @@ class Daemon:
         # A WAV dropped in effects/ is a layer the config never named: list it, so ctl can steer it.
         self.cfg = self.cfg.replace({f"layers.{name}.{field}": layer_value(self.cfg, name, field)
                                      for name in self.engine.layer_names for field in ("enabled", "volume")})
-        # Served only once everything it steers exists; a second lofid refuses here, before any sound.
-        self.control = ControlServer(paths.socket_path(self.cfg["control.socket"]), self)
-        self.control.start()
         self.sink = None
         self.playback: Playback | None = None
         self.notifier = Notifier()
         self.notes_played = 0
         self.soundfont = paths.find_soundfont(self.cfg["sound.soundfont"]).path
+        # Served last, once everything it reports exists; a second lofid refuses here, before any sound.
+        self.control = ControlServer(paths.socket_path(self.cfg["control.socket"]), self)
+        self.control.start()
 
     def _take(self) -> Note | None:
         note = self.producer.take()

@@ -28,9 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.player import ALL_LAYERS, WARMUP_S, Player, Recording, lofid_command
+from bench.player import ALL_LAYERS, WARMUP_S, Player, lofid_command
 from bench.stats import percentiles, summary
-from tests.pulse import PulseServer
+from tests.pulse import PulseServer, Recording
 
 CALLS = 1000
 CTL_RUNS = 5

@@ -11,9 +11,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from bench.player import Player, Recording
+from bench.player import Player
 from bench.stats import summary
-from tests.pulse import PulseServer
+from tests.pulse import PulseServer, Recording
 
 LISTEN_S = 6.0  # at most this long after launch for the first sound
 

@@ -22,14 +22,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 
 from lofid.control import request
 from lofid.errors import LofidError
-from tests.pulse import PulseServer, read_recording
+from tests.pulse import PulseServer
 
 ROOT = Path(__file__).resolve().parent.parent
-LOUD = 1e-3  # -60 dBFS: above the null sink's digital silence, below the quietest layer
 # Every layer on, as the issue asks for footprint and steadiness (also the defaults, made explicit).
 ALL_LAYERS = ("layers.music.enabled=true", "layers.rain.enabled=true", "layers.beat.enabled=true")
 WARMUP_S = 5.0  # after the first answer: the queue filled, caches hot
@@ -122,41 +120,4 @@ class Player:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-
-class Recording:
-    """What the null sink played while the ``with`` body ran, on the monotonic clock.
-
-    parec's first sample comes 0.1-0.4 s after it is started (on this machine, with nothing
-    playing yet, sometimes only once something plays), so the recording is anchored at its end: the last sample was written just before parec was stopped, and the sink
-    runs on the real clock, so sample ``i`` was heard at ``end - (frames - i) / rate``.
-    """
-
-    def __init__(self, pulse: PulseServer, path: Path) -> None:
-        self.pulse, self.path = pulse, path
-        self.audio = np.zeros((0, 2))
-        self.rate = pulse.sample_rate
-        self.t0 = 0.0
-
-    def __enter__(self) -> "Recording":
-        self._cm = self.pulse.record(self.path)
-        self._cm.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._cm.__exit__(None, None, None)
-        stopped = time.monotonic()  # parec was terminated a few ms ago (it exits at once on SIGTERM)
-        self.audio, self.rate = read_recording(self.path)
-        self.t0 = stopped - len(self.audio) / self.rate
-        self.path.unlink(missing_ok=True)
-
-    def time_of(self, index: int) -> float:
-        return self.t0 + index / self.rate
-
-    def index_at(self, t: float) -> int:
-        return max(0, min(len(self.audio), int(round((t - self.t0) * self.rate))))
-
-    def loud(self, start: float, end: float | None = None) -> np.ndarray:
-        """Monotonic times of the loud samples between ``start`` and ``end``."""
-        i, j = self.index_at(start), self.index_at(end) if end is not None else len(self.audio)
-        return self.time_of(i + np.flatnonzero(np.abs(self.audio[i:j]).max(axis=1) > LOUD))
 

@@ -14,12 +14,11 @@ import subprocess
 import time
 from pathlib import Path
 
-import numpy as np
 import pretty_midi
 import pytest
 
 from tests.player import LOFID, MODEL, ROOT, SILENT_RMS, Player, rms
-from tests.pulse import PulseServer, pulse_available, read_recording
+from tests.pulse import PulseServer, Recording, pulse_available
 
 pytestmark = pytest.mark.skipif(not pulse_available(), reason="PulseAudio is not installed (make test installs it)")
 
@@ -34,17 +33,13 @@ def test_play_steer_stop_and_restore(pulse, tmp_path):
     player = Player(pulse, tmp_path, "layers.rain.enabled=false", "fx.crackle=0")
 
     # Music within 2 s of launch: record from before the launch and find the first sound.
-    path = tmp_path / "start.wav"
-    with pulse.record(path):
-        recording_started = time.monotonic()
+    with Recording(pulse, tmp_path / "start.wav") as rec:
         launched = player.start()
         player.wait_ready()
         time.sleep(3.0)
-    start, rate = read_recording(path)
-    loud = np.flatnonzero(np.abs(start).max(axis=1) > 1e-3)
+    loud = rec.loud(launched)
     assert len(loud), "nothing was heard: " + player.log.read_text()
-    first_sound = recording_started + loud[0] / rate - launched
-    assert first_sound < 2.0, f"first sound {first_sound:.2f} s after launch"
+    assert loud[0] - launched < 2.0, f"first sound {loud[0] - launched:.2f} s after launch"
 
     status = player.status()
     assert status["state"] == "playing"

@@ -337,6 +337,20 @@ def _answers(path: Path) -> bool:
         probe.close()
 
 
+def _connect(sock: socket.socket, path: Path, timeout: float) -> None:
+    """Connect, waiting (up to ``timeout``) while the listen backlog is full: a Unix socket with a
+    timeout fails at once with EAGAIN then, and a burst of clients would see it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            sock.connect(str(path))
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise TimeoutError from None
+            time.sleep(0.01)
+
+
 def request(path: Path, message: dict[str, Any], timeout: float = CLIENT_TIMEOUT) -> tuple[dict[str, Any], str]:
     """Send one request to the daemon at ``path``; return its reply and the raw reply line.
 
@@ -346,7 +360,7 @@ def request(path: Path, message: dict[str, Any], timeout: float = CLIENT_TIMEOUT
     sock.settimeout(timeout)
     try:
         try:
-            sock.connect(str(path))
+            _connect(sock, path, timeout)
         except (FileNotFoundError, NotADirectoryError):
             raise LofidError(f"not running (no socket at {path})") from None
         except ConnectionRefusedError:

@@ -7,6 +7,7 @@ launcher, so every test drives the daemon exactly the same way.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -31,12 +32,18 @@ class Player:
     """One `lofid run` process with its own runtime, state and config folders.
 
     ``pulse`` is the sound server it plays into; its private runtime dir also holds the daemon's
-    control socket. ``command`` replaces ``lofid run`` (a test that must start it another way).
+    control socket. Without one (``None``) it plays into the null sink and its runtime dir is
+    ``home/run``. ``command`` replaces ``lofid run`` (a test that must start it another way).
     """
 
-    def __init__(self, pulse: PulseServer, home: Path, *settings: str, command: list[str] | None = None) -> None:
+    def __init__(self, pulse: PulseServer | None, home: Path, *settings: str, command: list[str] | None = None) -> None:
         self.pulse, self.home = pulse, home
-        self.env = {**pulse.env, "HOME": str(home), "XDG_STATE_HOME": str(home / "state"),
+        if pulse is None:
+            (home / "run").mkdir(mode=0o700, exist_ok=True)
+            settings = ("output.device=none", *settings)
+        base = pulse.env if pulse else {**os.environ, "XDG_RUNTIME_DIR": str(home / "run")}
+        self.socket = Path(base["XDG_RUNTIME_DIR"]) / "lofid.sock"
+        self.env = {**base, "HOME": str(home), "XDG_STATE_HOME": str(home / "state"),
                     "XDG_CONFIG_HOME": str(home / "config"), "PYTHONUNBUFFERED": "1"}
         self.settings = [a for s in settings for a in ("--set", s)]
         self.command = command or [*LOFID, "run"]
@@ -79,6 +86,13 @@ class Player:
     def stop(self) -> int:
         self.proc.send_signal(signal.SIGTERM)
         return self.proc.wait(10)
+
+    def rss_kb(self) -> int:
+        """The daemon's resident memory, from /proc."""
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise AssertionError("no VmRSS for the daemon")
 
     def kill(self) -> None:
         """Stop it without a chance to clean up (SIGKILL: a crash, an OOM kill, a pulled plug)."""

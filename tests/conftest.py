@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from collections import deque
 from pathlib import Path
 from typing import Callable, Iterable
@@ -46,3 +48,29 @@ def render(engine, frames: int, block: int = 4096) -> np.ndarray:
 @pytest.fixture
 def play() -> Callable[..., np.ndarray]:
     return render
+
+
+def _children() -> list[int]:
+    """Pids of this process's living children (from /proc: no extra dependency)."""
+    me, kids = os.getpid(), []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me and fields[0] != "Z":
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+@pytest.fixture(autouse=True)
+def no_daemon_outlives_its_test():
+    """A test that fails half-way must not leave a `lofid run` playing for the rest of the session."""
+    before = set(_children())
+    yield
+    for pid in set(_children()) - before:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass

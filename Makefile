@@ -11,6 +11,12 @@ run: sysdeps-run $(VENV)/.run-installed
 test: sysdeps-test $(VENV)/.test-installed
 	$(BIN)/python -m pytest -q
 
+# The same set-up as `make test`, then the long runs (tests marked soak): 8 hours of music rendered
+# faster than real time (~15-60 min). Shorter: `make soak SOAK_HOURS=2`.
+SOAK_HOURS ?= 8
+soak: sysdeps-test $(VENV)/.test-installed
+	LOFID_SOAK_HOURS=$(SOAK_HOURS) $(BIN)/python -m pytest -q -s -m soak
+
 # The same set-up as `make test`, then every benchmark (~16 min): one table, bench/results.json and
 # BENCHMARKS.md. Pass options through BENCH, e.g. `make bench BENCH="--steady-seconds 60"`.
 bench: sysdeps-test $(VENV)/.test-installed

@@ -369,7 +369,10 @@ def request(path: Path, message: dict[str, Any], timeout: float = CLIENT_TIMEOUT
             raise LofidError(f"cannot reach {path}: permission denied (is it another user's?)") from None
         except OSError as e:
             raise LofidError(f"cannot reach lofid at {path}: {e.strerror or e}") from None
-        sock.sendall((json.dumps(message, allow_nan=False) + "\n").encode())
+        try:
+            sock.sendall((json.dumps(message, allow_nan=False) + "\n").encode())
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # a full server says why and closes at once: its error line is still there to read
         data = bytearray()
         while b"\n" not in data and len(data) < _MAX_REPLY:
             chunk = sock.recv(65536)

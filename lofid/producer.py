@@ -1,9 +1,13 @@
 """The producer: a thread that runs the note model ahead of playback into a bounded queue.
 
-The queue and the generator are guarded by one condition, so "throw away the notes not yet
-played and write them again under new settings" is atomic: the generator's context always
-ends with exactly the notes that are queued, and a stale note can never slip in between.
-The engine's render thread only takes the lock for a pop; the sound-card callback never sees it.
+Two locks, always taken in this order:
+- ``_writing`` is held while a note is generated and queued, and while queued notes are thrown
+  away to be written again. So "drop the notes not yet played and rewind the generator by as
+  many" is atomic: the generator's context always ends with exactly the queued notes, and a
+  stale note can never slip in between.
+- ``_cv`` guards only the queue itself. The engine's render thread takes it for a pop and never
+  waits on the model: on a busy machine a model step can be preempted for tens of milliseconds,
+  and the render thread must not be stuck behind it. The sound-card callback sees neither lock.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ class Producer:
         self._queue: collections.deque[Note] = collections.deque()
         self._maxsize = maxsize
         self._cv = threading.Condition()
+        self._writing = threading.Lock()
         self._running = False
         self._thread: threading.Thread | None = None
         self._on_error = on_error
@@ -62,16 +67,17 @@ class Producer:
         generator forgets exactly the dropped notes, so the music continues from what was heard.
         Returns how many notes were dropped.
         """
-        with self._cv:
-            dropped = len(self._queue)
-            self._queue.clear()
+        with self._writing:
+            with self._cv:
+                dropped = len(self._queue)
+                self._queue.clear()
+                self._cv.notify_all()
             if fresh_phrase:
                 self._gen.reset()
             elif dropped:
                 self._gen.rewind(dropped)
             if cfg is not None:
                 self._gen.update(cfg)
-            self._cv.notify_all()
         return dropped
 
     def resize(self, maxsize: int) -> None:
@@ -105,11 +111,12 @@ class Producer:
 
     def _run(self) -> None:
         while True:
-            with self._cv:
+            with self._cv:  # only this thread fills the queue, so room found here stays room
                 while self._running and len(self._queue) >= self._maxsize:
                     self._cv.wait()
                 if not self._running:
                     return
+            with self._writing:
                 try:
                     note = self._gen.next_note()
                 except Exception as e:  # a bad step must not end the music: log, wait, go on
@@ -117,8 +124,12 @@ class Producer:
                     log.error("generation failed (%s: %s); restarting the producer", type(e).__name__, e)
                     if self._on_error:
                         self._on_error(e)
+                    note = None
+                if note is not None:
+                    with self._cv:
+                        self._queue.append(note)
+                        self.generated += 1
+                        self._cv.notify_all()
+            if note is None:
+                with self._cv:
                     self._cv.wait(RESTART_DELAY_S)
-                    continue
-                self._queue.append(note)
-                self.generated += 1
-                self._cv.notify_all()

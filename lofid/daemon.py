@@ -62,9 +62,7 @@ class Daemon:
         self.generator = NoteGenerator(self.cfg, seed)
         self.producer = Producer(self.generator, self.cfg["generation.queue_size"])
         self.engine = Engine(self.cfg, self._take)
-        # A WAV dropped in effects/ is a layer the config never named: list it, so ctl can steer it.
-        self.cfg = self.cfg.replace({f"layers.{name}.{field}": layer_value(self.cfg, name, field)
-                                     for name in self.engine.layer_names for field in ("enabled", "volume")})
+        self.cfg = self._with_layers(self.cfg)
         self.sink = None
         self.playback: Playback | None = None
         self.notifier = Notifier()
@@ -73,6 +71,12 @@ class Daemon:
         # Served last, once everything it reports exists; a second lofid refuses here, before any sound.
         self.control = ControlServer(paths.socket_path(self.cfg["control.socket"]), self)
         self.control.start()
+
+    def _with_layers(self, cfg: Config) -> Config:
+        """``cfg`` listing every layer the engine plays: a WAV dropped in effects/ is a layer the
+        config never named, and ctl can only steer what the settings list."""
+        return cfg.replace({f"layers.{name}.{field}": layer_value(cfg, name, field)
+                            for name in self.engine.layer_names for field in ("enabled", "volume")})
 
     def _take(self) -> Note | None:
         note = self.producer.take()
@@ -141,7 +145,7 @@ class Daemon:
         self.producer.regenerate(fresh_phrase=True)
 
     def save(self, path: str) -> str:
-        """The last SAVE_SECONDS as played: each note at the sample it started, at today's tempo."""
+        """The last SAVE_SECONDS as played, each note on the 16th nearest where it started (at today's tempo)."""
         played = list(self.engine.played)
         horizon = self.engine.sample_time - SAVE_SECONDS * self.engine.sample_rate
         recent = [p for p in played if p.sample >= horizon]
@@ -158,7 +162,7 @@ class Daemon:
         return path
 
     def reload(self) -> dict[str, Any]:
-        cfg = self.state.apply_to(load(self._config_file, self._overrides))
+        cfg = self._with_layers(self.state.apply_to(load(self._config_file, self._overrides)))
         changed = self._switch(cfg)
         log.info("config reloaded: %s", ", ".join(f"{k}={v}" for k, v in changed.items()) or "nothing changed")
         return changed

@@ -7,7 +7,6 @@ import sys
 
 import numpy as np
 import pretty_midi
-import pytest
 
 from lofid.config import defaults
 from lofid.generate import PRIMER, NoteGenerator, key_offset

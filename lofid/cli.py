@@ -62,6 +62,17 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_fluidsynth() -> None:
+    """pyfluidsynth (imported by pretty_midi too) prints where it found libfluidsynth to stdout
+    when $CI is set; importing it once here, quietly, keeps that line out of lofid's output."""
+    from lofid.audio.synth import load_library
+
+    try:
+        load_library()
+    except LofidError:  # reported by the commands that need it; pretty_midi does without
+        pass
+
+
 def _config(args: argparse.Namespace):
     """The settings for this command. ``ctl`` only needs the socket path, so a broken config file
     must not lock the user out of the running daemon: it warns and uses the defaults instead."""
@@ -83,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="lofid: %(message)s", stream=sys.stderr)
+    if args.command not in ("ctl", "service"):
+        _quiet_fluidsynth()
     try:
         args.cfg = None if args.command == "doctor" else _config(args)
         return importlib.import_module(args.module).main(args)

@@ -42,10 +42,12 @@ def check_config(args: argparse.Namespace) -> tuple[Check, Config]:
 
 
 def check_fluidsynth() -> Check:
+    from lofid.audio.synth import load_library
+
     try:
-        import fluidsynth  # noqa: F401  (pyfluidsynth loads libfluidsynth on import)
-    except ImportError as e:
-        return Check("FluidSynth", False, f"cannot load the library ({e})", _install_hint("libfluidsynth3", "fluid-synth"))
+        load_library()
+    except LofidError as e:
+        return Check("FluidSynth", False, str(e), _install_hint("libfluidsynth3", "fluid-synth"))
     return Check("FluidSynth", True, f"library loads ({ctypes.util.find_library('fluidsynth') or 'found'})")
 
 

@@ -13,7 +13,9 @@ the scheduler gave it.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import io
 import logging
 import os
 from pathlib import Path
@@ -30,10 +32,15 @@ PART_CHANNELS = {"keys": 0, "bass": 2, "melody": 4}  # even channels -> music st
 _FLUID_FAILED = -1
 
 
-def _library():
-    """pyfluidsynth's loaded libfluidsynth; importing it fails cleanly if the library is missing."""
+def load_library():
+    """pyfluidsynth's loaded libfluidsynth; importing it fails cleanly if the library is missing.
+
+    pyfluidsynth prints where it found the library to stdout when $CI is set; that line must not
+    end up in lofid's own output (a script reading `lofid eval --json`, say), so it is swallowed.
+    """
     try:
-        import fluidsynth
+        with contextlib.redirect_stdout(io.StringIO()):
+            import fluidsynth
     except (ImportError, OSError) as e:
         raise LofidError(f"FluidSynth is not available ({e}); install libfluidsynth3 (scripts/sysdeps.sh)") from None
     return fluidsynth
@@ -58,7 +65,7 @@ class Synth:
     """FluidSynth with a soundfont loaded, rendering float32 music and drum stems into given buffers."""
 
     def __init__(self, soundfont: Path, sample_rate: int, programs: dict[str, int]) -> None:
-        fs = _library()
+        fs = load_library()
         lib = fs._fl
         # FluidSynth prints its own errors to stderr; ours name the file in one line instead.
         lib.fluid_set_log_function.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]

@@ -81,8 +81,8 @@ class Player:
     def wait_ready(self, timeout: float = 60.0) -> float:
         """Wait until the daemon answers its status on the socket; returns that moment.
 
-        A refused status counts as not ready yet, and is printed: the daemon has served its
-        socket a moment before it finished starting, so a status asked in between failed.
+        A refused status counts as not ready yet, and is printed: the daemon serves its socket
+        only once it is built, so this should never show; if it does, the run says so.
         """
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -18,7 +18,6 @@ import signal
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from lofid import paths
@@ -28,7 +27,7 @@ from lofid.config import Config, load
 from lofid.control import ControlServer
 from lofid.errors import LofidError
 from lofid.generate import NoteGenerator
-from lofid.notes import STEPS_PER_BEAT, Note, write_midi
+from lofid.notes import STEPS_PER_BEAT, Note, part_programs, write_midi
 from lofid.producer import Producer
 from lofid.sdnotify import Notifier, start_watchdog
 from lofid.state import StateFile
@@ -157,8 +156,7 @@ class Daemon:
             index = round((p.sample - first) / sixteenth)
             notes.append(Note(p.note.pitch, index - previous, p.note.duration, p.note.velocity, p.note.part))
             previous = index
-        write_midi(notes, path, self.engine.bpm, {part: self.cfg[f"sound.program_{part}"]
-                                                 for part in ("keys", "bass", "melody")})
+        write_midi(notes, path, self.engine.bpm, part_programs(self.cfg))
         return path
 
     def reload(self) -> dict[str, Any]:
@@ -177,8 +175,8 @@ class Daemon:
         self.sink = open_sink(self.cfg)  # with no device: one line saying so, and the null sink
         self.playback = Playback(self.engine.render, self.sink, self.cfg["output.block_size"])
         self.playback.start()
-        log.info("playing %s through %s; control socket %s", Path(self.status()["model"]).name,
-                 self.status()["output"], self.control.path)
+        log.info("playing %s through %s; control socket %s", paths.resolve(self.cfg["model.path"]).name,
+                 self._output(), self.control.path)
         self.notifier.ready(self._status_line())
         watchdog = start_watchdog(self.notifier, self._healthy())
         live = sys.stderr.isatty()

@@ -158,11 +158,9 @@ def main(args: argparse.Namespace) -> int:
     primer = read_primer(args.primer) if args.primer else None
     generator = NoteGenerator(cfg, seed=seed, primer=primer)
     notes = generator.notes(args.notes)
-    from lofid.notes import write_midi
+    from lofid.notes import part_programs, write_midi
 
-    write_midi(notes, args.output, cfg["music.bpm"], {"keys": cfg["sound.program_keys"],
-                                                      "bass": cfg["sound.program_bass"],
-                                                      "melody": cfg["sound.program_melody"]})
+    write_midi(notes, args.output, cfg["music.bpm"], part_programs(cfg))
     log.info("wrote %d notes to %s (seed %d, temperature %g, key %s)", len(notes), args.output, seed,
              cfg["generation.temperature"], cfg["music.key"])
     return 0

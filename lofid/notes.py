@@ -30,6 +30,14 @@ HEADS = ("pitch", "step", "duration", "velocity")  # the model's output heads, i
 VOCAB = {"pitch": 128, "step": MAX_STEP + 1, "duration": MAX_DURATION + 1, "velocity": VELOCITY_BINS}
 
 
+PARTS = ("keys", "bass", "melody")  # the instruments a Note can be for; each has a sound.program_<part>
+
+
+def part_programs(settings: Mapping[str, object]) -> dict[str, int]:
+    """Each part's General MIDI program from the settings (``sound.program_<part>``)."""
+    return {part: int(settings[f"sound.program_{part}"]) for part in PARTS}
+
+
 @dataclass(frozen=True, slots=True)
 class Note:
     pitch: int  # MIDI note number 0-127

@@ -31,7 +31,7 @@ from lofid.audio.layers import DrumPlan, WavLayer, load_layers, load_patterns, r
 from lofid.audio.synth import CONTROL_FRAMES, DRUM_CHANNEL, PART_CHANNELS, Synth
 from lofid.config import Config, setting_for
 from lofid.errors import LofidError
-from lofid.notes import STEPS_PER_BEAT, Note
+from lofid.notes import STEPS_PER_BEAT, Note, part_programs
 from lofid import paths
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ class Engine:
         choice = paths.find_soundfont(cfg["sound.soundfont"])
         if choice.path is None:
             raise LofidError("no soundfont found: put a .sf2 in soundfonts/ or set sound.soundfont")
-        self.synth = Synth(choice.path, sr, _programs(cfg))
+        self.synth = Synth(choice.path, sr, part_programs(cfg))
         self.source = source
         self.layers: dict[str, WavLayer] = {layer.name: layer for layer in load_layers(effects, sr)}
         self.drums = DrumPlan(load_patterns(effects / "beats"))
@@ -132,7 +132,7 @@ class Engine:
 
     def _apply(self, cfg: Config, ramp: bool) -> None:
         self.cfg = cfg
-        self.synth.set_programs(_programs(cfg))
+        self.synth.set_programs(part_programs(cfg))
         bpm, swing = self._tempo(cfg), cfg["music.swing"]
         if (bpm, swing) != (self.grid.bpm, self.grid.swing):
             self.grid.retime(bpm, swing, self.music_time)
@@ -291,10 +291,6 @@ class Engine:
 def master_gain(percent: int) -> float:
     """``output.volume`` as a gain: squared, like a mixer's fader taper (50% is -12 dB)."""
     return (percent / 100) ** 2
-
-
-def _programs(cfg: Config) -> dict[str, int]:
-    return {part: cfg[f"sound.program_{part}"] for part in PART_CHANNELS}
 
 
 def _crackle(path: Path, sample_rate: int) -> np.ndarray | None:

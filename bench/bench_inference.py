@@ -28,10 +28,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lofid.generate import PRIMER  # noqa: E402
+from lofid.generate import primer_rows  # noqa: E402
 from lofid.inference import NoteModel, load_model, read_info  # noqa: E402
-from lofid.notes import HEADS, to_rows  # noqa: E402
-from lofid.sampling import Sampler  # noqa: E402
+from lofid.notes import BAR, COLUMNS, HEADS  # noqa: E402
+from lofid.sampling import Sampler, harmony_bias  # noqa: E402
 
 # Peak memory from /proc (VmHWM, KiB): ru_maxrss would carry over this process's peak across fork+exec.
 IMPORT_COST = ("import time; t = time.perf_counter(); import {module}; s = time.perf_counter() - t; "
@@ -39,14 +39,20 @@ IMPORT_COST = ("import time; t = time.perf_counter(); import {module}; s = time.
 
 
 def _per_note(step: Callable[[np.ndarray], np.ndarray], notes: int, warmup: int = 5) -> list[float]:
-    """Seconds per note for the generation loop: the last 30 rows in, one sampled row appended."""
-    history = [tuple(r) for r in to_rows(PRIMER)[-30:]]
+    """Seconds per note for the melody loop: the last 30 rows in, one sampled row appended (step,
+    then pitch under the default strict harmony bias over a Dm9, duration, velocity)."""
+    history = [tuple(r) for r in primer_rows(30)]
     sampler = Sampler(1.0, 0.95, seed=0)
+    dm9 = frozenset({2, 5, 9, 0, 4})
     times = []
     for i in range(warmup + notes):
         started = time.perf_counter()
-        row = sampler.sample(step(np.asarray(history[-30:], dtype=np.int32)))
-        history.append(tuple(row))
+        heads = step(np.asarray(history[-30:], dtype=np.int32))
+        beats = sampler.draw("step", heads["step"], forbidden=(0,))
+        position = (history[-1][5] + beats) % BAR
+        pitch = sampler.draw("pitch", heads["pitch"], bias=harmony_bias("strict", dm9, position % 8 == 0))
+        row = (pitch, beats, sampler.draw("duration", heads["duration"], forbidden=(0,)),
+               sampler.draw("velocity", heads["velocity"]), 14, position)
         if i >= warmup:
             times.append(time.perf_counter() - started)
     return times
@@ -64,7 +70,7 @@ def _xnnpack(base: Path, window: int) -> Callable[[np.ndarray], dict]:
     inp, out = interpreter.get_input_details()[0]["index"], interpreter.get_output_details()[0]["index"]
 
     def run(rows: np.ndarray) -> np.ndarray:
-        interpreter.set_tensor(inp, rows.reshape(1, window, 4))
+        interpreter.set_tensor(inp, rows.reshape(1, window, len(COLUMNS)))
         interpreter.invoke()
         return interpreter.get_tensor(out)[0]
 

@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from lofid.corpus import TONICS
+from lofid.notes import CHORD_QUALITIES, TONICS
 from lofid.errors import LofidError
 
 # Harte shorthands -> intervals above the root (semitones).
@@ -77,6 +77,25 @@ def chord_pitch_classes(label: str) -> frozenset[int]:
     if bass:
         intervals.add(_degree(bass) % 12)
     return frozenset((root + i) % 12 for i in intervals)
+
+
+# Harte qualities -> the model's coarse chord classes (lofid.notes.CHORD_QUALITIES).
+_QUALITY_CLASS = {"maj": "maj", "maj7": "maj", "maj6": "maj", "maj9": "maj", "5": "maj", "1": "maj",
+                  "min": "min", "min7": "min", "min6": "min", "min9": "min", "minmaj7": "min",
+                  "7": "dom", "9": "dom", "11": "dom", "13": "dom", "dim": "dim", "dim7": "dim", "hdim7": "dim",
+                  "sus2": "sus", "sus4": "sus", "aug": "aug"}
+
+
+def chord_token(label: str, shift: int = 0) -> int:
+    """The model's chord input for a Harte label moved by ``shift`` semitones: 0 for no chord,
+    else 1 + root * 6 + quality class. Labels it cannot read count as no chord."""
+    m = _LABEL.match(label.strip())
+    if not m or m.group(1)[0] not in TONICS:
+        return 0
+    root_text, quality = m.group(1), m.group(2) or "maj"
+    root = (TONICS[root_text[0]] + root_text.count("#") - root_text[1:].count("b") + shift) % 12
+    cls = _QUALITY_CLASS.get(quality)
+    return 0 if cls is None else 1 + root * len(CHORD_QUALITIES) + CHORD_QUALITIES.index(cls)
 
 
 def read_chord_file(path: Path, position: Callable[[np.ndarray], np.ndarray]) -> list[Chord]:

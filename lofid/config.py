@@ -106,6 +106,9 @@ SCHEMA: tuple[Setting, ...] = (
             0.1, 2.0),
     Setting("generation.top_p", 0.95, float, "nucleus sampling: keep the most likely notes up to this probability",
             0.05, 1.0),
+    Setting("generation.harmony", "strict", str,
+            "how closely the melody follows the chords: strict (key notes only, chord tones on beats 1 and 3), "
+            "loose (a nudge) or free", choices=("strict", "loose", "free")),
     Setting("generation.window", 30, int, "notes of context fed to the model (must match the model)", 2, 256),
     Setting("generation.queue_size", 256, int, "notes generated ahead of playback (several seconds of music)",
             16, 4096),

@@ -41,6 +41,7 @@ SHORT_KEYS: dict[str, str] = {
     "bpm": "music.bpm",
     "key": "music.key",
     "swing": "music.swing",
+    "harmony": "generation.harmony",
 }
 _BOOL_WORDS = ("on", "off", "true", "false", "yes", "no")
 

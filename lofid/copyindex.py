@@ -2,7 +2,7 @@
 
 A seed's measure of over-fitting. Both sides are compared as the model sees music: every song is
 moved to C major / A minor by lofid.corpus's own key normalisation (POP909's key_audio.txt, else a
-Krumhansl-Schmuckler estimate) and read as one pitch stream in onset-then-pitch order. A 15-note run
+Krumhansl-Schmuckler estimate) and read as pitch streams in onset-then-pitch order (see STREAMS). A 15-note run
 is the same as a corpus run when its pitches are equal after moving the whole run by whole octaves:
 the key is (first pitch class, the 14 intervals). The octave allowance matters because key
 normalisation moves a song by -5..+6 semitones, so the same tune written in C and in G ends up an
@@ -23,13 +23,16 @@ from typing import Sequence
 
 import numpy as np
 
-from lofid.corpus import midi_files, song_rows
+from lofid.corpus import MELODY_TRACKS, midi_files, song_rows
 from lofid.errors import LofidError
 
 log = logging.getLogger("lofid")
 
 NGRAM = 15
-_FORMAT = 1  # bump when the key or the hash changes, so old caches are not read
+_FORMAT = 2  # bump when the key, the hash or the streams change, so old caches are not read
+# Each song is indexed as every track together, and as its melody tracks alone (what the note model
+# learns from, lofid.corpus.MELODY_TRACKS) and its MELODY track alone (what lofid eval calls the tune).
+STREAMS = (None, MELODY_TRACKS, MELODY_TRACKS[:1])
 _BASE = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit multiplier (golden ratio)
 
 
@@ -76,7 +79,7 @@ def build_index(files: Sequence[Path]) -> tuple[np.ndarray, int]:
     parts, unreadable = [], 0
     for path in files:
         try:
-            parts.append(ngram_hashes(song_rows(path)[:, 0]))
+            parts += [ngram_hashes(song_rows(path, tracks)[:, 0]) for tracks in STREAMS]
         except Exception:  # LofidError or a file that parses but is broken: skip it, as training does
             unreadable += 1
     return np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.uint64), unreadable

@@ -19,13 +19,14 @@ from typing import Sequence
 import numpy as np
 
 from lofid.errors import LofidError
-from lofid.notes import HEADS, PART_TRACKS, fold_pitch, load_midi, midi_to_notes, read_beat_file, to_rows
+from lofid.notes import (BAR, COLUMNS, HEADS, PART_TRACKS, STEPS_PER_BEAT, BeatGrid, downbeat_index, fold_pitch,
+                         TONICS, load_midi, midi_to_events, notes_from_onsets, read_beat_file, song_beats, to_rows,
+                         with_context)
 
 log = logging.getLogger("lofid")
 
 MIDI_SUFFIXES = (".mid", ".midi")
-TONICS = {"C": 0, "C#": 1, "Db": 1, "D": 2, "D#": 3, "Eb": 3, "E": 4, "Fb": 4, "E#": 5, "F": 5, "F#": 6, "Gb": 6,
-          "G": 7, "G#": 8, "Ab": 8, "A": 9, "A#": 10, "Bb": 10, "B": 11, "Cb": 11, "B#": 0}
+MELODY_TRACKS = ("MELODY", "BRIDGE")  # POP909's lead lines: what the shipped model learns (--tracks)
 # Krumhansl-Kessler key profiles, for files that do not say their key.
 _MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
 _MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
@@ -71,8 +72,11 @@ def estimate_shift(pitches: Sequence[int], weights: Sequence[float]) -> int:
     return key_shift(best[1], best[2])
 
 
-def normalise_key(midi, key_file: Path | None = None) -> None:
-    """Transpose a pretty_midi object in place to C major / A minor (segment by segment if annotated)."""
+def normalise_key(midi, key_file: Path | None = None) -> list[tuple[float, float, int]]:
+    """Transpose a pretty_midi object in place to C major / A minor (segment by segment if annotated).
+
+    Returns the (start, end, shift) segments used, in seconds, so annotations can follow the notes.
+    """
     notes = [n for inst in midi.instruments if not inst.is_drum for n in inst.notes]
     segments = read_key_file(key_file) if key_file else []
     if not segments:
@@ -82,11 +86,12 @@ def normalise_key(midi, key_file: Path | None = None) -> None:
     for n in notes:
         i = max(0, int(np.searchsorted(starts, n.start, side="right")) - 1)
         n.pitch = fold_pitch(n.pitch + segments[i][2])
+    return segments
 
 
 @dataclass
 class Corpus:
-    """Key-normalised note rows, one (n, 4) array per song, split by song."""
+    """Key-normalised model rows, one (n, 6) array per song, split by song."""
 
     train: list[np.ndarray] = field(default_factory=list)
     val: list[np.ndarray] = field(default_factory=list)
@@ -106,11 +111,55 @@ def midi_files(folder: Path) -> list[Path]:
 
 
 def song_rows(path: Path, tracks: Sequence[str] | None = None) -> np.ndarray:
-    """One file's key-normalised note rows; raises LofidError when the file cannot be read."""
+    """One file's key-normalised model rows (n, 6): each note with the chord under it and its 16th
+    in the bar. Raises LofidError when the file cannot be read."""
     midi = load_midi(path)
-    normalise_key(midi, path.parent / "key_audio.txt")
-    beats = read_beat_file(path.parent / "beat_midi.txt")
-    return to_rows(midi_to_notes(midi, tracks, beats, PART_TRACKS))
+    segments = normalise_key(midi, path.parent / "key_audio.txt")
+    beat_file = path.parent / "beat_midi.txt"
+    beats = song_beats(midi, read_beat_file(beat_file))
+    if len(beats) < 2:
+        return np.zeros((0, len(COLUMNS)), np.int32)
+    grid = BeatGrid(beats)
+    events = midi_to_events(midi, tracks, grid, PART_TRACKS)
+    if not events:
+        return np.zeros((0, len(COLUMNS)), np.int32)
+    downbeat = downbeat_index(beat_file, midi, beats) * STEPS_PER_BEAT
+    onsets = np.array([e[0] for e in events])
+    chords = song_chords(path.parent / "chord_midi.txt", midi, tracks, grid, segments, downbeat)
+    starts = np.array([start for start, _, _ in chords] or [0])
+    index = np.searchsorted(starts, onsets, side="right") - 1
+    tokens = [chords[i][2] if i >= 0 and chords[i][1] > onset else 0 for i, onset in zip(index, onsets)]
+    return with_context(to_rows(notes_from_onsets(events)), tokens, onsets - downbeat)
+
+
+def song_chords(chord_file: Path, midi, tracks: Sequence[str] | None, grid: BeatGrid,
+                segments: Sequence[tuple[float, float, int]], downbeat: int) -> list[tuple[int, int, int]]:
+    """(start 16th, end 16th, chord token) spans in the normalised key, in time order.
+
+    POP909's ``chord_midi.txt`` when present (each chord moved by its key segment's shift), else
+    one chord per bar estimated from the tracks not learnt from (all tracks if every one is).
+    """
+    from lofid.chords import chord_token, estimate_chords, read_chord_file
+
+    if chord_file.is_file():
+        key_starts = grid.position(np.array([max(start, -1e9) for start, _, _ in segments]))
+        spans = []
+        for chord in read_chord_file(chord_file, grid.position):
+            i = max(0, int(np.searchsorted(key_starts, chord.start, side="right")) - 1)
+            spans.append((chord.start, chord.end, chord_token(chord.label, segments[i][2])))
+        return spans
+    wanted = {t.lower() for t in tracks} if tracks else None
+    backing = [inst for inst in midi.instruments if not inst.is_drum and inst.notes and
+               (wanted is None or (inst.name or "").strip().lower() not in wanted)]
+    if not backing:
+        backing = [inst for inst in midi.instruments if not inst.is_drum]
+    spans = [(int(a), int(b), n.pitch) for inst in backing for n in inst.notes
+             for a, b in [grid.position(np.array([n.start, n.end]))]]
+    if not spans:
+        return []
+    first = downbeat + (min(a for a, _, _ in spans) - downbeat) // BAR * BAR
+    end = max(b for _, b, _ in spans)
+    return [(c.start, c.end, chord_token(c.label)) for c in estimate_chords(spans, list(range(first, end, BAR)), end)]
 
 
 def load_corpus(folder: str | os.PathLike, window: int, tracks: Sequence[str] | None = None,
@@ -155,11 +204,12 @@ def sequences(songs: Sequence[np.ndarray], window: int) -> np.ndarray:
     """
     length = window + 1
     pieces = [song[i:i + length] for song in songs for i in range(0, len(song) - length + 1, window)]
-    return np.stack(pieces).astype(np.int32) if pieces else np.zeros((0, length, 4), np.int32)
+    return np.stack(pieces).astype(np.int32) if pieces else np.zeros((0, length, len(COLUMNS)), np.int32)
 
 
 def dataset(seqs: np.ndarray, batch_size: int, shuffle: bool, seed: int = 0):
-    """A tf.data pipeline of (inputs (b, window, 4), {head: targets (b, window)})."""
+    """A tf.data pipeline of (inputs (b, window, 6), {head: targets (b, window)}): each position is
+    told its own note, chord and place in the bar, and learns the next note."""
     import tensorflow as tf
 
     def split(seq):

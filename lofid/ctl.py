@@ -19,7 +19,7 @@ from lofid.control import CLIENT_TIMEOUT, request
 from lofid.control_commands import COMMANDS, SHORT_KEYS, STATUS_FIELDS
 from lofid.paths import socket_path
 
-EXAMPLES = {"temperature": "0.8", "volume": "60", "bpm": "80", "key": "F", "swing": "0.2"}
+EXAMPLES = {"temperature": "0.8", "volume": "60", "bpm": "80", "key": "F", "swing": "0.2", "harmony": "loose"}
 DONE = {"pause": "paused", "resume": "playing", "skip": "skipped to a fresh phrase"}
 
 

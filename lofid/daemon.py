@@ -35,7 +35,7 @@ from lofid.state import StateFile
 log = logging.getLogger("lofid")
 
 # Settings whose change means the queued notes must be written again (heard within a second).
-REGENERATE = ("generation.temperature", "generation.top_p", "music.key")
+REGENERATE = ("generation.temperature", "generation.top_p", "generation.harmony", "music.key")
 # Settings only read at start: a reload that changes them says a restart is needed.
 RESTART_ONLY = ("output.device", "output.sample_rate", "output.block_size", "control.socket",
                 "control.state_file", "sound.soundfont", "generation.window")
@@ -221,7 +221,7 @@ class Daemon:
     def _status_line(self) -> str:
         s = self.status()
         return (f"{s['state']} · {self.cfg['music.bpm']:g} bpm · key {self.cfg['music.key']} · "
-                f"temperature {self.cfg['generation.temperature']:g} · queue {s['queue_notes']} notes "
+                f"temperature {self.cfg['generation.temperature']:g} · harmony {self.cfg['generation.harmony']} · queue {s['queue_notes']} notes "
                 f"({s['queue_s']:g} s) · {s['notes_played']} notes · {s['underruns']} underruns · to {s['output']}")
 
     def shutdown(self) -> None:

@@ -56,18 +56,18 @@ def _piece(args: argparse.Namespace, cfg: Config) -> tuple[Piece, str, dict]:
         return piece_from_midi(load_midi(path), path.parent, shift, "--key", str(path)), str(path), {}
     if args.generate < 1:
         raise LofidError(f"--generate must be at least 1 note, got {args.generate}")
-    from lofid.generate import NoteGenerator
+    from lofid.generate import compose
 
     seed = args.seed if args.seed is not None else cfg["generation.seed"]
     if seed is None:
         seed = int(np.random.default_rng().integers(0, 2**31 - 1))
-    notes = NoteGenerator(cfg, seed=seed).notes(args.generate)
+    notes, chords = compose(cfg, args.generate, seed)
     key_name = "--key" if shift is not None else f"music.key = {cfg['music.key']}"
     if shift is None:
         shift = read_key(cfg["music.key"])
     made = {"seed": seed, "model": str(cfg["model.path"]), "temperature": cfg["generation.temperature"],
-            "bpm": cfg["music.bpm"]}
-    return piece_from_notes(notes, cfg["music.bpm"], shift, key_name), "generated", made
+            "harmony": cfg["generation.harmony"], "bpm": cfg["music.bpm"]}
+    return piece_from_notes(notes, cfg["music.bpm"], shift, key_name, chords), "generated", made
 
 
 def _show(metric, value) -> str:

@@ -3,7 +3,8 @@
 Every metric is a pure function of a ``Piece``: its notes timed both in seconds (for silences,
 density) and on the 16th grid of its beats (for strong beats and chords), plus its chords and key.
 A piece comes from a MIDI file (with POP909's ``beat_midi.txt``, ``key_audio.txt`` and
-``chord_midi.txt`` beside it when present) or from generated notes, which take the same road
+``chord_midi.txt`` beside it when present; otherwise the "chord LABEL" text events lofid writes,
+else chords guessed per bar from the accompaniment) or from generated notes, which take the same road
 through ``notes_to_midi``, so ``lofid eval out.mid`` of a ``lofid generate`` file and
 ``lofid eval --generate`` measure the same notes.
 
@@ -26,7 +27,8 @@ Definitions (exact, because targets are judged on them):
 - most voices: the most notes sounding at one instant (a note ending as another starts is not overlap;
   a pitch struck again on the same track ends the earlier note, as a MIDI file and FluidSynth do);
 - notes per second: notes / (last release - first onset);
-- copy rate: see ``lofid.copyindex``.
+- copy rate: the share of the tune's 15-note runs (the melody part if marked, else every note)
+  found in the corpus; see ``lofid.copyindex``.
 """
 
 from __future__ import annotations
@@ -40,13 +42,13 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from lofid.chords import Chord, estimate_chords, pitch_name, read_chord_file
+from lofid.chords import Chord, chord_pitch_classes, estimate_chords, pitch_name, read_chord_file
 from lofid.corpus import normalise_key, read_key_file
 from lofid.errors import LofidError
-from lofid.notes import PART_TRACKS, STEPS_PER_BEAT, BeatGrid, Note, notes_to_midi, read_beat_file
+from lofid.notes import (BAR, CHORD_MARK, PART_TRACKS, STEPS_PER_BEAT, BeatGrid, Note, downbeat_index, notes_to_midi,
+                         read_beat_file)
 
 C_MAJOR = frozenset({0, 2, 4, 5, 7, 9, 11})
-BAR = 4 * STEPS_PER_BEAT  # 16ths in a 4/4 bar
 STRONG = 2 * STEPS_PER_BEAT  # beats 1 and 3 are this many 16ths apart
 REPETITION_WINDOW = 10
 DISTINCT_WINDOW = 64
@@ -77,19 +79,6 @@ class Piece:
 def scale_name(shift: int) -> str:
     """The key a normalising shift undoes, named as its major and relative minor."""
     return f"{pitch_name(-shift)} major / {pitch_name(9 - shift)} minor"
-
-
-def _downbeat_index(beat_file: Path | None, midi, beats: np.ndarray) -> int:
-    """Index of the first beat that starts a 4/4 bar: POP909's beat_midi.txt third column, else
-    the MIDI file's own downbeats."""
-    if beat_file is not None:
-        try:
-            flags = [line.split()[2] for line in beat_file.read_text().splitlines() if line.strip()]
-            return next(i for i, flag in enumerate(flags) if float(flag) == 1.0)
-        except (OSError, IndexError, ValueError, StopIteration):
-            pass  # no usable beat file: the MIDI file's time signature decides
-    downbeats = midi.get_downbeats()
-    return int(np.argmin(np.abs(beats - downbeats[0]))) if len(downbeats) else 0
 
 
 def _beats(midi, folder: Path | None) -> np.ndarray:
@@ -144,10 +133,13 @@ def piece_from_midi(midi, folder: Path | None = None, shift: int | None = None, 
     if not notes:
         raise LofidError(f"{name}: no notes to evaluate")
     notes.sort(key=lambda n: (n.onset, n.pitch))
-    downbeat = _downbeat_index(folder / "beat_midi.txt" if folder else None, midi, beats) * STEPS_PER_BEAT
+    downbeat = downbeat_index(folder / "beat_midi.txt" if folder else None, midi, beats) * STEPS_PER_BEAT
     chord_file = folder / "chord_midi.txt" if folder else None
+    marks = [(t.time, t.text[len(CHORD_MARK):].strip()) for t in midi.text_events if t.text.startswith(CHORD_MARK)]
     if chord_file and chord_file.is_file():
         chords, chord_source = read_chord_file(chord_file, grid.position), "chord_midi.txt"
+    elif marks:
+        chords, chord_source = marked_chords(marks, grid, max(n.release for n in notes)), "chord marks in the file"
     else:
         chords, chord_source = guess_chords(notes, downbeat), "estimated per bar from the accompaniment"
     key = ", ".join(dict.fromkeys(scale_name(n.shift) for n in notes))  # each key once, in the order heard
@@ -155,9 +147,26 @@ def piece_from_midi(midi, folder: Path | None = None, shift: int | None = None, 
     return Piece(notes, chords, downbeat, key, {"key": key_source, "chords": chord_source, "melody": tune})
 
 
-def piece_from_notes(notes: Sequence[Note], bpm: float, shift: int, key_name: str) -> Piece:
-    """Generated notes as the engine plays them: bar 1 starts at the first note's step from 0."""
-    return piece_from_midi(notes_to_midi(notes, bpm), None, shift, key_name, "the generated notes")
+def piece_from_notes(notes: Sequence[Note], bpm: float, shift: int, key_name: str,
+                     chords: Sequence[tuple[int, str]] = ()) -> Piece:
+    """Generated notes as the engine plays them: bar 1 starts at the first note's step from 0.
+    ``chords`` are the generator's (16th, label) chord changes."""
+    return piece_from_midi(notes_to_midi(notes, bpm, chords=chords), None, shift, key_name, "the generated notes")
+
+
+def marked_chords(marks: Sequence[tuple[float, str]], grid: BeatGrid, end: int) -> list[Chord]:
+    """Chords from (seconds, Harte label) text marks: each lasts until the next (the last until ``end``).
+    An unreadable label counts as no chord."""
+    starts = [int(v) for v in grid.position(np.array([t for t, _ in marks]))] + [end]
+    chords = []
+    for (_, label), start, stop in zip(marks, starts, starts[1:]):
+        try:
+            pcs = chord_pitch_classes(label)
+        except ValueError:
+            label, pcs = "N", frozenset()
+        if stop > start:
+            chords.append(Chord(start, stop, label, pcs))
+    return chords
 
 
 def guess_chords(notes: Sequence[TimedNote], downbeat: int) -> list[Chord]:
@@ -292,8 +301,11 @@ METRICS = (
 
 
 def normalised_pitches(piece: Piece) -> list[int]:
-    """Pitches moved to C major / A minor, in corpus order: what the copy index compares."""
-    return [n.pitch + n.shift for n in piece.notes]
+    """What the copy index compares: the tune's pitches moved to C major / A minor, in corpus order.
+    The tune is the melody part when one is marked (a copied melody under new chords is still a
+    copy), else every note."""
+    marked = [n for n in piece.notes if n.part == "melody"]
+    return [n.pitch + n.shift for n in (marked or piece.notes)]
 
 
 def measure(piece: Piece, copy_rate: Callable[[Sequence[int]], float | None] | None = None) -> dict:

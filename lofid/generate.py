@@ -1,35 +1,49 @@
-"""The note generator (window -> model -> sampling -> Note) and the ``lofid generate`` command.
+"""The note generator: harmony + melody model + guardrails -> one stream of Notes, and ``lofid generate``.
 
-``NoteGenerator`` is the loop the daemon's producer thread runs and that ``lofid generate``
-writes to a MIDI file. The model thinks in C major / A minor; the window holds notes in that
-space and each note is transposed to ``music.key`` only on the way out, so a key change takes
-effect on the next note without confusing the model's context.
+``NoteGenerator`` is what the daemon's producer thread runs and what ``lofid generate`` writes to
+a MIDI file. Its parts:
+- ``lofid.harmony`` plans chords ahead on a 16th-note timeline and voices them as keys and bass;
+- the note model writes the melody over them from a sliding window of the last 30 melody notes,
+  each told the chord under it and its place in the bar, sampled with the ``generation.harmony``
+  bias (strict: only key notes, chord tones on beats 1 and 3; loose: a nudge; free: none);
+- ``lofid.guardrails`` watches the melody for a stuck loop or chaos and steers it back;
+- the three are merged in time order into Notes, each ``step`` 16ths after the one before.
 
-Without a primer it starts from a short lo-fi ii-V-I-vi phrase written here (never notes
-taken from the training corpus).
+The model thinks in C major / A minor; notes are transposed to ``music.key`` only on the way out,
+so a key change takes effect on the next note without confusing the model's context. The melody
+is one voice: each melody note ends where the next begins, at the latest, which with four keys
+voices and the bass keeps the music within six voices.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import dataclasses
 import logging
 import threading
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
+from lofid.chords import chord_token, pitch_name
 from lofid.config import Config
 from lofid.errors import LofidError
+from lofid.guardrails import WARM_TOP_P, Steer, penalty, steer
+from lofid.harmony import ChordSpan, Harmony, swell
 from lofid.inference import NoteModel, load_model
-from lofid.notes import MAX_STEP, STEPS_PER_BEAT, Note, fold_pitch, from_row, notes_from_onsets, to_rows
-from lofid.sampling import Sampler
+from lofid.notes import (BAR, MAX_STEP, Note, bin_velocity, fold_pitch, notes_from_onsets, to_rows, with_context)
+from lofid.sampling import Sampler, harmony_bias
 
 log = logging.getLogger("lofid")
 
 _PITCH_CLASS = {"C": 0, "C#": 1, "Db": 1, "D": 2, "D#": 3, "Eb": 3, "E": 4, "F": 5, "F#": 6, "Gb": 6, "G": 7,
                 "G#": 8, "Ab": 8, "A": 9, "A#": 10, "Bb": 10, "B": 11}
 MAX_REWIND = 4096  # the largest note queue the settings allow: the daemon never discards more
+
+# The built-in opening as the melody model sees it: four bars of chords, a lazy line over them.
+PRIMER_BARS = (("D:min9", ((4, 69, 2), (6, 72, 4), (12, 74, 3))), ("G:9", ((2, 71, 2), (4, 67, 6), (14, 65, 2))),
+               ("C:maj9", ((0, 64, 6), (8, 67, 2), (10, 71, 5))), ("A:min9", ((3, 72, 3), (6, 69, 4), (12, 67, 4))))
 
 
 def key_offset(key: str) -> int:
@@ -38,82 +52,157 @@ def key_offset(key: str) -> int:
     return pc - 12 if pc > 6 else pc
 
 
-def _lofi_primer() -> list[Note]:
-    """Four bars in C: Dm9 - G13 - Cmaj9 - Am9 half-bar voicings under a lazy melody."""
-    bar = 4 * STEPS_PER_BEAT
-    chords = ((50, 53, 57, 60, 64), (43, 53, 57, 59, 64), (48, 52, 55, 59, 62), (45, 55, 60, 64, 71))
-    melody = (((4, 69, 2), (6, 72, 4), (12, 74, 3)), ((2, 71, 2), (4, 67, 6), (14, 65, 2)),
-              ((0, 64, 6), (8, 67, 2), (10, 71, 5)), ((3, 72, 3), (6, 69, 4), (12, 67, 4)))
-    events = []
-    for i, (voicing, line) in enumerate(zip(chords, melody)):
-        events += [(i * bar, p, bar - 2, 56, "keys") for p in voicing]
-        events += [(i * bar + at, p, d, 72, "keys") for at, p, d in line]
-    return notes_from_onsets(events)
+def primer_rows(window: int) -> np.ndarray:
+    """The last ``window`` model rows of the opening phrase, looped as often as it takes."""
+    loops = -(-window // sum(len(line) for _, line in PRIMER_BARS)) + 1
+    events = [(loop * 4 * BAR + bar * BAR + at, pitch, duration, 72, "melody")
+              for loop in range(loops) for bar, (_, line) in enumerate(PRIMER_BARS) for at, pitch, duration in line]
+    onsets = [e[0] for e in events]
+    tokens = [chord_token(PRIMER_BARS[(onset // BAR) % 4][0]) for onset in onsets]
+    return with_context(to_rows(notes_from_onsets(events)), tokens, onsets)[-window:]
 
 
-PRIMER: tuple[Note, ...] = tuple(_lofi_primer())
+@dataclasses.dataclass(frozen=True)
+class _State:
+    """Everything a rewind must restore; replaced whole after every note (so a snapshot is a reference)."""
+
+    window: tuple[tuple[int, ...], ...]  # the melody model's last rows
+    melody: tuple[tuple[int, int, int, int], ...]  # sampled melody notes not yet out: (onset, pitch, dur, vel)
+    cursor: int  # index of the next accompaniment event (counting every event ever planned)
+    last_onset: int  # onset of the last note out, 16ths on the timeline
+    start: int  # where this phrase began: no melody note before it
+    melody_onset: int  # onset of the last sampled melody note
+    steer: Steer  # what the guardrails are doing
 
 
 class NoteGenerator:
-    """Writes notes one at a time from a sliding window of the last ``generation.window`` notes.
+    """Writes the music one Note at a time: keys and bass from the harmony, melody from the model.
 
     Thread-safe: the producer thread calls ``next_note`` while the control thread may call
     ``update``, ``reset`` or ``rewind``; each call sees the others whole.
     """
 
-    def __init__(self, cfg: Config, seed: int | None = None, primer: Sequence[Note] | None = None) -> None:
+    def __init__(self, cfg: Config, seed: int | None = None, primer: np.ndarray | None = None,
+                 keep_chords: bool = False) -> None:
         self._lock = threading.Lock()
         self._cfg = cfg
         self._model: NoteModel = load_model(cfg["model.path"], cfg["model.backend"], cfg["generation.window"])
         self._sampler = Sampler(cfg["generation.temperature"], cfg["generation.top_p"], seed)
         self._offset = key_offset(cfg["music.key"])
-        self._history: list[tuple[int, int, int, int]] = []
-        self._generated = 0
-        self.reset(primer)
+        self._mode = cfg["generation.harmony"]
+        self._harmony = Harmony(self._model.info.meta.get("harmony"), self._sampler.rng)
+        self._keep_chords = keep_chords  # lofid generate writes every chord; the daemon forgets old ones
+        self._dropped = 0  # accompaniment events forgotten from the front of the harmony's list
+        self._undo: collections.deque[_State] = collections.deque(maxlen=MAX_REWIND)
+        self.recoveries: collections.Counter[str] = collections.Counter()
+        self._primer = primer
+        self._state = self._fresh_state(0, primer, cursor=0, last_onset=0)
 
     @property
     def window(self) -> int:
         return self._model.window
 
-    def reset(self, primer: Sequence[Note] | None = None) -> None:
-        """Start a fresh phrase from ``primer`` (model-space notes, C major / A minor) or the built-in one.
+    def _fresh_state(self, at: int, primer: np.ndarray | None, cursor: int, last_onset: int) -> _State:
+        """A new phrase from bar ``at``: the primer as the model's context, the harmony's opening.
 
-        A primer shorter than the window is repeated to fill it.
+        The accompaniment already planned before ``at`` still plays (``cursor`` is unchanged).
         """
-        rows = to_rows(primer if primer else PRIMER)
+        rows = np.asarray(primer if primer is not None else primer_rows(self.window), dtype=np.int32)
         if len(rows) == 0:
             raise LofidError("the primer has no notes")
         rows = np.concatenate([rows] * -(-self.window // len(rows)))[-self.window:]
+        self._harmony.restart(at)
+        return _State(tuple(tuple(int(v) for v in r) for r in rows), (), cursor, last_onset, at,
+                      at - BAR + int(rows[-1][5]), Steer())
+
+    def reset(self, primer: np.ndarray | None = None) -> None:
+        """Start a fresh phrase at the next bar: ``primer`` rows (model space) or the built-in opening."""
         with self._lock:
-            self._history = [tuple(int(v) for v in r) for r in rows]
-            self._generated = 0
+            s = self._state
+            at = 0 if not self._undo else (s.last_onset // BAR + 1) * BAR
+            self._state = self._fresh_state(at, primer if primer is not None else self._primer, s.cursor,
+                                            s.last_onset)
+            self._undo.clear()
 
     def next_note(self) -> Note:
-        """One step: the window through the model, sampled, transposed to ``music.key``."""
+        """The next note in time order, transposed to ``music.key``."""
         with self._lock:
-            window = np.asarray(self._history[-self.window:], dtype=np.int32)
-            row = self._sampler.sample(self._model.heads(self._model.logits(window)))
-            self._history.append(tuple(int(v) for v in row))
-            self._generated += 1
-            if len(self._history) > 2 * (self.window + MAX_REWIND):
-                del self._history[:len(self._history) - (self.window + MAX_REWIND)]
+            s = before = self._state
+            while len(s.melody) < 2:  # one melody note of look-ahead: each note ends by the next
+                s = self._sample_melody(s)
+            first = s.melody[0]
+            self._harmony.plan_until(first[0])
+            index = s.cursor - self._dropped
+            event = self._harmony.events[index] if index < len(self._harmony.events) else None
+            if event is not None and (event[0], event[1]) <= (first[0], first[1]):
+                onset, pitch, duration, velocity, part = event
+                s = dataclasses.replace(s, cursor=s.cursor + 1)
+            else:
+                onset, pitch, duration, velocity = first
+                duration, part = min(duration, s.melody[1][0] - onset), "melody"
+                velocity = gentle(velocity, onset)
+                s = dataclasses.replace(s, melody=s.melody[1:])
+            step = onset - s.last_onset
+            self._state = dataclasses.replace(s, last_onset=onset)
+            self._undo.append(before)  # only now: a step that failed half-way leaves nothing to undo
+            self._forget()
             offset = self._offset
-        note = from_row(row)
-        return Note(fold_pitch(note.pitch + offset), min(note.step, MAX_STEP), note.duration, note.velocity, note.part)
+        return Note(fold_pitch(pitch + offset), min(step, MAX_STEP), max(1, duration), velocity, part)
+
+    def _sample_melody(self, s: _State) -> _State:
+        """One melody note from the model, biased toward the chord and the key as ``harmony`` says."""
+        heads = self._model.heads(self._model.logits(np.asarray(s.window, dtype=np.int32)))
+        step = self._sampler.draw("step", heads["step"], forbidden=(0,))  # one voice: never two at once
+        onset = max(s.start, s.melody_onset + step)
+        chord = self._harmony.chord_at(onset)
+        position = onset % BAR
+        bias = harmony_bias(self._mode, chord.pitch_classes, strong=position % (BAR // 2) == 0)
+        if s.steer.warming:  # stuck: other pitches than the last few, from a wider choice
+            bias = penalty(s.window, len(heads["pitch"])) + (0.0 if bias is None else bias)
+        pitch = self._sampler.draw("pitch", heads["pitch"], bias=bias, heat=s.steer.heat,
+                                   min_top_p=WARM_TOP_P if s.steer.warming else 0.0)
+        duration = self._sampler.draw("duration", heads["duration"], forbidden=(0,))
+        vbin = self._sampler.draw("velocity", heads["velocity"])
+        row = (pitch, min(MAX_STEP, onset - s.melody_onset), duration, vbin, chord.token, position)
+        window = s.window[1:] + (row,)
+        advice = steer(window, s.steer)
+        if advice.event:
+            self.recoveries[advice.event] += 1
+            if advice.event == "reprime":
+                window = tuple(tuple(int(v) for v in r) for r in primer_rows(self.window))
+        return dataclasses.replace(s, window=window, melody=s.melody + ((onset, pitch, duration, bin_velocity(vbin)),),
+                                   melody_onset=onset, steer=advice)
+
+    def _forget(self) -> None:
+        """Drop accompaniment and chords no rewind can reach any more (the daemon plays for days)."""
+        if self._keep_chords:
+            return
+        oldest = self._undo[0] if self._undo else self._state
+        spare = oldest.cursor - self._dropped
+        if spare > 1024:
+            del self._harmony.events[:spare]
+            self._dropped += spare
+            self._harmony.forget_before(min(oldest.last_onset, oldest.melody_onset))
 
     def notes(self, n: int) -> list[Note]:
         return [self.next_note() for _ in range(n)]
 
-    def rewind(self, n: int) -> None:
-        """Forget the last ``n`` generated notes (never the primer), so they are written again."""
+    def chords(self) -> list[tuple[int, str]]:
+        """(onset 16th, label in ``music.key``) of every chord planned so far (keep_chords=True)."""
         with self._lock:
-            n = max(0, min(n, self._generated, len(self._history) - self.window))
+            return [(c.start, chord_label(c, self._offset)) for c in self._harmony.chords]
+
+    def rewind(self, n: int) -> None:
+        """Forget the last ``n`` notes (never the primer), so they are written again."""
+        with self._lock:
+            n = max(0, min(n, len(self._undo)))
             if n:
-                del self._history[-n:]
-                self._generated -= n
+                self._state = self._undo[-n]
+                for _ in range(n):
+                    self._undo.pop()
 
     def update(self, cfg: Config) -> None:
-        """Apply live settings (temperature, top_p, key; a new model path or backend reloads it)."""
+        """Apply live settings (temperature, top_p, key, harmony; a new model path or backend reloads it)."""
         reload = any(cfg[k] != self._cfg[k] for k in ("model.path", "model.backend", "generation.window"))
         model = load_model(cfg["model.path"], cfg["model.backend"], cfg["generation.window"]) if reload else None
         with self._lock:
@@ -123,7 +212,20 @@ class NoteGenerator:
                 self._model = model
             self._sampler.configure(cfg["generation.temperature"], cfg["generation.top_p"])
             self._offset = key_offset(cfg["music.key"])
+            self._mode = cfg["generation.harmony"]
             self._cfg = cfg
+
+
+def gentle(velocity: int, onset: int) -> int:
+    """The melody's loudness as played: POP909's sung lines are loud, lo-fi's are soft, and breathe
+    with the harmony's swell."""
+    return max(1, min(127, 50 + velocity // 4 + swell(onset)))
+
+
+def chord_label(chord: ChordSpan, offset: int) -> str:
+    """A chord's Harte label moved to the key ``offset`` semitones from C."""
+    quality = chord.label.split(":", 1)[1]
+    return f"{pitch_name(chord.root + offset)}:{quality}"
 
 
 # ---- the `lofid generate` command ----
@@ -136,14 +238,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--primer", metavar="FILE.mid", help="start from this MIDI file's notes (key-normalised)")
 
 
-def read_primer(path: str) -> list[Note]:
-    """A MIDI file's notes moved to C major / A minor, as the model expects its window."""
+def read_primer(path: str) -> np.ndarray:
+    """A MIDI file's model rows (key-normalised, with chords and bar positions) to start from."""
     from lofid.corpus import song_rows
 
     rows = song_rows(Path(path))
     if len(rows) == 0:
         raise LofidError(f"{path}: the primer has no notes")
-    return [from_row(r) for r in rows]
+    return rows
+
+
+def compose(cfg: Config, n: int, seed: int, primer: np.ndarray | None = None
+            ) -> tuple[list[Note], list[tuple[int, str]]]:
+    """``n`` notes exactly as the daemon would play them, and the chord changes under them
+    as (16th, label in ``music.key``)."""
+    generator = NoteGenerator(cfg, seed=seed, primer=primer, keep_chords=True)
+    notes = generator.notes(n)
+    end = sum(note.step for note in notes)
+    return notes, [(at, label) for at, label in generator.chords() if at <= end]
+
+
+def drum_hits(length: int) -> list[tuple[int, int, int]]:
+    """The beat layer's hits over the first ``length`` 16ths, as (16th, GM drum key, velocity)."""
+    from lofid.audio.layers import DrumPlan, load_patterns
+    from lofid.paths import ROOT
+
+    plan = DrumPlan(load_patterns(ROOT / "effects" / "beats"))
+    return [(i, hit.pitch, hit.velocity) for i in range(length) for hit in plan.hits_at(i)]
 
 
 def main(args: argparse.Namespace) -> int:
@@ -156,11 +277,12 @@ def main(args: argparse.Namespace) -> int:
     if seed is None:
         seed = int(np.random.default_rng().integers(0, 2**31 - 1))
     primer = read_primer(args.primer) if args.primer else None
-    generator = NoteGenerator(cfg, seed=seed, primer=primer)
-    notes = generator.notes(args.notes)
+    notes, chords = compose(cfg, args.notes, seed, primer)
     from lofid.notes import part_programs, write_midi
 
-    write_midi(notes, args.output, cfg["music.bpm"], part_programs(cfg))
-    log.info("wrote %d notes to %s (seed %d, temperature %g, key %s)", len(notes), args.output, seed,
-             cfg["generation.temperature"], cfg["music.key"])
+    length = sum(n.step for n in notes) + max(n.duration for n in notes)
+    drums = drum_hits(length) if cfg["layers.beat.enabled"] else []
+    write_midi(notes, args.output, cfg["music.bpm"], part_programs(cfg), chords, drums)
+    log.info("wrote %d notes to %s (seed %d, temperature %g, key %s, harmony %s)", len(notes), args.output, seed,
+             cfg["generation.temperature"], cfg["music.key"], cfg["generation.harmony"])
     return 0

@@ -4,7 +4,7 @@
 no TensorFlow in the process (importing TensorFlow costs seconds and hundreds of MB).
 ``tensorflow`` runs the .keras through a compiled tf.function: the reference the .tflite is
 checked against, for when LiteRT is unavailable. Both take the last ``window`` notes as class
-rows and return the next note's logits, heads concatenated in ``HEADS`` order.
+rows (lofid.notes.COLUMNS) and return the next note's logits, heads concatenated in ``HEADS`` order.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 
 from lofid.errors import LofidError
-from lofid.notes import HEADS, VOCAB
+from lofid.notes import COLUMNS, HEADS, INPUT_VOCAB, VOCAB
 from lofid.paths import resolve
 
 BACKENDS = ("litert", "tensorflow")
@@ -47,7 +47,8 @@ def read_info(base: str | Path) -> ModelInfo:
         raise LofidError(f"{path}: not a readable model description ({e.__class__.__name__}: {e})") from None
     if not isinstance(meta, dict) or not isinstance(meta.get("window"), int):
         raise LofidError(f"{path}: not a lofid model description (no window)")
-    if meta.get("heads") != list(HEADS) or meta.get("vocab") != {h: VOCAB[h] for h in HEADS}:
+    if (meta.get("heads") != list(HEADS) or meta.get("vocab") != {h: VOCAB[h] for h in HEADS}
+            or meta.get("input_vocab") != {c: INPUT_VOCAB[c] for c in COLUMNS}):
         raise LofidError(f"{path}: the model's outputs do not match this lofid version; retrain it")
     return ModelInfo(base, meta["window"], meta)
 
@@ -62,8 +63,8 @@ class NoteModel:
         self._slices = {h: slice(int(edges[i]), int(edges[i + 1])) for i, h in enumerate(HEADS)}
 
     def logits(self, rows: np.ndarray) -> np.ndarray:
-        """rows: (window, 4) int class rows -> flat float32 logits of the next note."""
-        return self._run(np.ascontiguousarray(rows, dtype=np.int32).reshape(1, self.window, 4))
+        """rows: (window, 6) int class rows (note, chord, position) -> flat float32 logits of the next note."""
+        return self._run(np.ascontiguousarray(rows, dtype=np.int32).reshape(1, self.window, len(COLUMNS)))
 
     def heads(self, flat: np.ndarray) -> dict[str, np.ndarray]:
         """Split flat logits into one array per head (views, no copy)."""
@@ -96,7 +97,7 @@ def _litert(info: ModelInfo) -> Callable[[np.ndarray], np.ndarray]:
     except Exception as e:  # LiteRT reports a damaged flatbuffer as ValueError or RuntimeError
         raise LofidError(f"{path}: not a usable TFLite model ({str(e).splitlines()[0][:120]})") from None
     inp, out = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
-    if list(inp["shape"]) != [1, info.window, 4] or int(out["shape"][-1]) != sum(VOCAB.values()):
+    if list(inp["shape"]) != [1, info.window, len(COLUMNS)] or int(out["shape"][-1]) != sum(VOCAB.values()):
         raise LofidError(f"{path}: its input {list(inp['shape'])} does not match the {info.window}-note window "
                          f"in {info.file('.json').name}")
     inp_index, out_index = inp["index"], out["index"]

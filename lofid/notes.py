@@ -5,9 +5,10 @@ A Note is one event of the stream the model writes and the engine plays. Time is
 (0 = together with it, so a chord is a run of notes with step 0), ``duration`` how many 16ths
 it sounds. Seconds only appear when the engine applies the current bpm.
 
-The model sees each note as four class indices (a "token row"): pitch 0-127, step 0-MAX_STEP,
-duration 0-MAX_DURATION and a velocity bin. Rows live here so training and playing cannot
-disagree on them, and so playing never needs TensorFlow.
+The model sees each note as a row of class indices: what it predicts (pitch 0-127, step
+0-MAX_STEP, duration 0-MAX_DURATION, a velocity bin) and what it is told (the chord under the
+note and its 16th within the bar). Rows live here so training and playing cannot disagree on
+them, and so playing never needs TensorFlow.
 """
 
 from __future__ import annotations
@@ -26,10 +27,19 @@ MAX_STEP = 32  # two 4/4 bars; longer rests are clamped to this
 MAX_DURATION = 32
 VELOCITY_BINS = 8  # bin b covers velocities 16b..16b+15; it plays back as its centre
 PART_TRACKS = {"melody": "melody", "bass": "bass"}  # track name -> Note part; other tracks are keys
+BAR = 4 * STEPS_PER_BEAT  # 16ths in a 4/4 bar
 HEADS = ("pitch", "step", "duration", "velocity")  # the model's output heads, in this order
 VOCAB = {"pitch": 128, "step": MAX_STEP + 1, "duration": MAX_DURATION + 1, "velocity": VELOCITY_BINS}
+# What the model is told about each note besides the note itself (see lofid.chords.chord_token).
+CONTEXT = ("chord", "position")
+COLUMNS = HEADS + CONTEXT  # a row's columns, in this order
+CHORD_QUALITIES = ("maj", "min", "dom", "dim", "sus", "aug")
+INPUT_VOCAB = {**VOCAB, "chord": 1 + 12 * len(CHORD_QUALITIES), "position": BAR}
+TONICS = {"C": 0, "C#": 1, "Db": 1, "D": 2, "D#": 3, "Eb": 3, "E": 4, "Fb": 4, "E#": 5, "F": 5, "F#": 6, "Gb": 6,
+          "G": 7, "G#": 8, "Ab": 8, "A": 9, "A#": 10, "Bb": 10, "B": 11, "Cb": 11, "B#": 0}
 
 
+CHORD_MARK = "chord "  # the text event that names a chord change in the MIDI files lofid writes
 PARTS = ("keys", "bass", "melody")  # the instruments a Note can be for; each has a sound.program_<part>
 
 
@@ -57,10 +67,16 @@ def bin_velocity(b: int) -> int:
 
 
 def to_rows(notes: Iterable[Note]) -> np.ndarray:
-    """Notes -> an (n, 4) int32 array of class indices, clamped to the model's vocabularies."""
+    """Notes -> an (n, 4) int32 array of the predicted columns, clamped to the model's vocabularies."""
     rows = [(min(127, max(0, n.pitch)), min(MAX_STEP, max(0, n.step)), min(MAX_DURATION, max(1, n.duration)),
              velocity_bin(n.velocity)) for n in notes]
-    return np.asarray(rows, dtype=np.int32).reshape(-1, 4)
+    return np.asarray(rows, dtype=np.int32).reshape(-1, len(HEADS))
+
+
+def with_context(rows: np.ndarray, chords: Sequence[int], positions: Sequence[int]) -> np.ndarray:
+    """(n, 4) note rows + each note's chord token and 16th in the bar -> (n, 6) model input rows."""
+    context = np.stack([np.asarray(chords, np.int32), np.asarray(positions, np.int32) % BAR], axis=-1)
+    return np.concatenate([np.asarray(rows, np.int32).reshape(-1, len(HEADS)), context.reshape(-1, 2)], axis=-1)
 
 
 def from_row(row: Sequence[int], part: str = "keys") -> Note:
@@ -92,6 +108,19 @@ class BeatGrid:
         return np.rint(idx * STEPS_PER_BEAT).astype(np.int64)
 
 
+def downbeat_index(beat_file: Path | None, midi, beats: Sequence[float]) -> int:
+    """Index in ``beats`` of the first beat that starts a 4/4 bar: POP909's beat_midi.txt third
+    column, else the MIDI file's own downbeats."""
+    if beat_file is not None:
+        try:
+            flags = [line.split()[2] for line in beat_file.read_text().splitlines() if line.strip()]
+            return next(i for i, flag in enumerate(flags) if float(flag) == 1.0)
+        except (OSError, IndexError, ValueError, StopIteration):
+            pass  # no usable beat file: the MIDI file's time signature decides
+    downbeats = midi.get_downbeats()
+    return int(np.argmin(np.abs(np.asarray(beats) - downbeats[0]))) if len(downbeats) else 0
+
+
 def read_beat_file(path: Path) -> list[float] | None:
     """Beat times from a POP909 ``beat_midi.txt`` (first column, seconds), or None if absent/unusable."""
     try:
@@ -113,20 +142,18 @@ def load_midi(path: str | os.PathLike):
         raise LofidError(f"{path}: not a readable MIDI file ({e.__class__.__name__}: {e})") from None
 
 
-def midi_to_notes(midi, tracks: Sequence[str] | None = None, beat_times: Sequence[float] | None = None,
-                  part_names: Mapping[str, str] | None = None) -> list[Note]:
-    """The notes of a pretty_midi object on the 16th grid, in time order (chords low to high).
+def song_beats(midi, beat_times: Sequence[float] | None = None) -> list[float]:
+    """The beat times a song is gridded by: POP909's annotated beats when given, else the tempo map."""
+    return list(beat_times) if beat_times is not None and len(beat_times) >= 2 else list(midi.get_beats())
 
-    Drum tracks are skipped. ``tracks`` keeps only instruments with these names (case-insensitive);
-    ``beat_times`` (POP909's annotated beats) beats the file's tempo map when given.
-    ``part_names`` maps a track name to a Note part (e.g. MELODY -> melody); others are keys.
-    """
+
+def midi_to_events(midi, tracks: Sequence[str] | None, grid: BeatGrid,
+                   part_names: Mapping[str, str] | None = None) -> list[tuple[int, int, int, int, str]]:
+    """(onset 16th, pitch, duration, velocity, part) of the wanted tracks' notes, sorted as the
+    notes are (onset, then pitch). Drum tracks are skipped; ``tracks`` keeps only instruments with
+    these names (case-insensitive); ``part_names`` maps a track name to a Note part."""
     wanted = {t.lower() for t in tracks} if tracks else None
     parts = {k.lower(): v for k, v in (part_names or {}).items()}
-    beats = list(beat_times) if beat_times is not None and len(beat_times) >= 2 else list(midi.get_beats())
-    if len(beats) < 2:
-        return []
-    grid = BeatGrid(beats)
     events: list[tuple[int, int, int, int, str]] = []
     for inst in midi.instruments:
         name = (inst.name or "").strip().lower()
@@ -137,7 +164,20 @@ def midi_to_notes(midi, tracks: Sequence[str] | None = None, beat_times: Sequenc
         ends = grid.position([n.end for n in inst.notes])
         for n, s, e in zip(inst.notes, starts, ends):
             events.append((int(s), n.pitch, max(1, int(e - s)), bin_velocity(velocity_bin(n.velocity)), part))
-    return notes_from_onsets(events)
+    return sorted(events, key=lambda ev: (ev[0], ev[1]))
+
+
+def midi_to_notes(midi, tracks: Sequence[str] | None = None, beat_times: Sequence[float] | None = None,
+                  part_names: Mapping[str, str] | None = None) -> list[Note]:
+    """The notes of a pretty_midi object on the 16th grid, in time order (chords low to high).
+
+    ``beat_times`` (POP909's annotated beats) beats the file's tempo map when given; tracks and
+    parts as ``midi_to_events``.
+    """
+    beats = song_beats(midi, beat_times)
+    if len(beats) < 2:
+        return []
+    return notes_from_onsets(midi_to_events(midi, tracks, BeatGrid(beats), part_names))
 
 
 def notes_from_onsets(events: Iterable[tuple[int, int, int, int, str]]) -> list[Note]:
@@ -168,8 +208,14 @@ def read_notes(path: str | os.PathLike, tracks: Sequence[str] | None = None) -> 
     return midi_to_notes(load_midi(path), tracks, beats, PART_TRACKS)
 
 
-def notes_to_midi(notes: Iterable[Note], bpm: float, programs: Mapping[str, int] | None = None):
-    """A pretty_midi object playing ``notes`` at ``bpm``: one instrument per part."""
+def notes_to_midi(notes: Iterable[Note], bpm: float, programs: Mapping[str, int] | None = None,
+                  chords: Sequence[tuple[int, str]] = (), drums: Sequence[tuple[int, int, int]] = ()):
+    """A pretty_midi object playing ``notes`` at ``bpm``: one instrument per part.
+
+    ``chords`` are (16th, Harte label) chord changes, written as "chord LABEL" text events so
+    ``lofid eval`` can read them back; ``drums`` are (16th, GM drum key, velocity) hits, written
+    as a drum track.
+    """
     import pretty_midi
 
     programs = dict(programs or {})
@@ -183,16 +229,23 @@ def notes_to_midi(notes: Iterable[Note], bpm: float, programs: Mapping[str, int]
         if inst is None:
             inst = instruments[n.part] = pretty_midi.Instrument(program=programs.get(n.part, 0), name=n.part)
             midi.instruments.append(inst)
-        start = onset * sixteenth
+        # Both ends from whole 16ths, so a note ending as the next begins meets it exactly.
         inst.notes.append(pretty_midi.Note(velocity=min(127, max(1, n.velocity)), pitch=min(127, max(0, n.pitch)),
-                                           start=start, end=start + max(1, n.duration) * sixteenth))
+                                           start=onset * sixteenth, end=(onset + max(1, n.duration)) * sixteenth))
+    midi.text_events += [pretty_midi.Text(f"{CHORD_MARK}{label}", at * sixteenth) for at, label in chords]
+    if drums:
+        kit = pretty_midi.Instrument(program=0, is_drum=True, name="drums")
+        kit.notes += [pretty_midi.Note(velocity=v, pitch=p, start=at * sixteenth, end=(at + 1) * sixteenth)
+                      for at, p, v in drums]
+        midi.instruments.append(kit)
     return midi
 
 
 def write_midi(notes: Iterable[Note], path: str | os.PathLike, bpm: float,
-               programs: Mapping[str, int] | None = None) -> None:
+               programs: Mapping[str, int] | None = None, chords: Sequence[tuple[int, str]] = (),
+               drums: Sequence[tuple[int, int, int]] = ()) -> None:
     """Write ``notes`` as a MIDI file; a path that cannot be written is a LofidError naming it."""
-    midi = notes_to_midi(notes, bpm, programs)
+    midi = notes_to_midi(notes, bpm, programs, chords, drums)
     try:
         midi.write(str(path))
     except OSError as e:

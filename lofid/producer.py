@@ -63,8 +63,8 @@ class Producer:
     def regenerate(self, cfg: Config | None = None, fresh_phrase: bool = False) -> int:
         """Drop the queued notes and let the producer write them again under ``cfg``.
 
-        ``fresh_phrase`` restarts the model from its primer (``ctl skip``); otherwise the
-        generator forgets exactly the dropped notes, so the music continues from what was heard.
+        The generator forgets exactly the dropped notes, so the music continues from what was
+        heard; ``fresh_phrase`` (``ctl skip``) then starts a new phrase at the next bar.
         Returns how many notes were dropped.
         """
         with self._writing:
@@ -72,10 +72,10 @@ class Producer:
                 dropped = len(self._queue)
                 self._queue.clear()
                 self._cv.notify_all()
+            if dropped:
+                self._gen.rewind(dropped)
             if fresh_phrase:
                 self._gen.reset()
-            elif dropped:
-                self._gen.rewind(dropped)
             if cfg is not None:
                 self._gen.update(cfg)
         return dropped

@@ -2,7 +2,8 @@
 
 It reads the corpus, trains with a checkpoint per epoch (an interrupted run resumes where it
 stopped when started again with the same command), keeps the best epoch by validation loss,
-and writes <out>.keras, <out>.tflite, <out>.json and <out>_loss.png.
+and writes <out>.keras, <out>.tflite, <out>.json and <out>_loss.png. The .json also carries the
+chord progression table lofid.harmony learns from the folder's ``chord_midi.txt`` annotations.
 """
 
 from __future__ import annotations
@@ -90,6 +91,12 @@ def main(args: argparse.Namespace) -> int:
     model, state = lm.train(fresh_model, train_ds, val_ds, args.epochs, folder, settings, args.patience,
                             verbose=2 if args.quiet else 1, callbacks=getattr(args, "callbacks", None))
     figures = _figures(model, state, val_ds)
+    from lofid.harmony import learn
+
+    try:
+        progressions = learn(args.data)
+    except ValueError:  # a folder without chord annotations: the harmony walks the key evenly
+        progressions = None
     metadata = {
         "model": {"units": args.units, "layers": args.layers, "dropout": args.dropout,
                   "parameters": int(model.count_params())},
@@ -100,7 +107,8 @@ def main(args: argparse.Namespace) -> int:
                      "history": {k: [round(v, 4) for v in state["history"][k]] for k in ("loss", "val_loss")
                                  if k in state["history"]},
                      "tensorflow": __import__("tensorflow").__version__, "machine": platform.machine(),
-                     **figures}}
+                     **figures},
+        **({"harmony": progressions} if progressions else {})}
     files = lm.export(model, out, window, metadata)
     lm.plot_losses(state["history"], out.with_name(out.name + "_loss.png"),
                    f"{out.name}: {args.layers}x{args.units} LSTM, best epoch {state['best_epoch']}")

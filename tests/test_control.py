@@ -122,6 +122,7 @@ def raw(path: Path, data: bytes, expect: int = 1, timeout: float = 5.0) -> list[
     (["bpm", "80"], "bpm: 80", ("music.bpm", 80.0)),
     (["key", "f#"], "key: F#", ("music.key", "F#")),
     (["swing", "0.25"], "swing: 0.25", ("music.swing", 0.25)),
+    (["harmony", "loose"], "harmony: loose", ("generation.harmony", "loose")),
     (["layer", "beat", "off"], "layers.beat.enabled: off", ("layers.beat.enabled", False)),
     (["layer", "rain", "on"], "layers.rain.enabled: on", ("layers.rain.enabled", True)),
     (["layer", "rain", "0.3"], "layers.rain.volume: 0.3", ("layers.rain.volume", 0.3)),
@@ -179,6 +180,7 @@ def test_json_prints_the_raw_reply(capsys, server, player):
     (["bpm", "-5"], "bpm = -5 is not allowed: expected a number from 40 to 200"),
     (["key", "H"], "key = H is not allowed: expected one of C, C#"),
     (["swing", "0.9"], "swing = 0.9 is not allowed: expected a number from 0 to 0.5"),
+    (["harmony", "tight"], "harmony = tight is not allowed: expected one of strict, loose, free"),
     (["layer", "rain", "2"], "layers.rain.volume = 2 is not allowed: expected a number from 0 to 1"),
     (["layer", "rain", "loud"], "layer rain: 'loud' is not on, off or a volume from 0 to 1"),
     (["layer", "cafe", "on"], "no layer 'cafe' (layers: music, rain, beat)"),
@@ -207,8 +209,8 @@ def test_help_lists_every_verb_with_an_example(capsys):
     with pytest.raises(SystemExit):
         cli.main(["ctl", "--help"])
     out = capsys.readouterr().out
-    for verb in ("status", "temperature", "volume", "layer", "bpm", "key", "swing", "pause", "resume", "skip",
-                 "save", "reload"):
+    for verb in ("status", "temperature", "volume", "layer", "bpm", "key", "swing", "harmony", "pause", "resume",
+                 "skip", "save", "reload"):
         assert f"e.g. lofid ctl {verb}" in out
 
 

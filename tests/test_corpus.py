@@ -91,3 +91,24 @@ def test_sequences_teach_every_next_note(tmp_path):
     assert x.shape == (3, 30, 4)
     np.testing.assert_array_equal(y["pitch"].numpy(), seqs[:, 1:, 0])  # targets are the inputs shifted by one
     np.testing.assert_array_equal(y["velocity"].numpy()[:, :-1], x.numpy()[:, 1:, 3])
+
+
+def test_each_note_is_told_its_chord_from_the_annotation_moved_with_the_key_and_its_place_in_the_bar(tmp_path):
+    # D major at 60 bpm (one beat a second), downbeat on the first beat: D:maj for a bar, then B:min
+    path = write_song(tmp_path / "009" / "009.mid", tonic=2, bpm=60, bars=2)
+    folder = path.parent
+    (folder / "key_audio.txt").write_text("0.0\t8.0\tD:maj\n")
+    (folder / "beat_midi.txt").write_text("".join(f"{t}.0 {int(t % 2 == 0)} {int(t % 4 == 0)}\n" for t in range(9)))
+    (folder / "chord_midi.txt").write_text("0.0\t4.0\tD:maj\n4.0\t8.0\tB:min7\n")
+    rows = song_rows(path, tracks=["MELODY"])
+    assert rows.shape == (16, 6)  # eight eighth notes a bar
+    np.testing.assert_array_equal(rows[:, 5], [0, 2, 4, 6, 8, 10, 12, 14] * 2)
+    c_major, a_minor = 1 + 0 * 6 + 0, 1 + 9 * 6 + 1  # moved down a tone: C:maj, A:min
+    np.testing.assert_array_equal(rows[:, 4], [c_major] * 8 + [a_minor] * 8)
+
+
+def test_without_a_chord_file_the_chord_is_estimated_per_bar_from_the_other_tracks(tmp_path):
+    path = write_song(tmp_path / "s.mid", tonic=0, bars=4)  # I IV V vi triads on the piano
+    rows = song_rows(path, tracks=["MELODY"])
+    per_bar = [sorted(set(rows[rows[:, 5] >= 0][i * 8:(i + 1) * 8, 4].tolist())) for i in range(4)]
+    assert per_bar == [[1], [1 + 5 * 6], [1 + 7 * 6], [1 + 9 * 6 + 1]]  # C, F, G, A:min

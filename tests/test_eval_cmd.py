@@ -96,7 +96,8 @@ def test_generate_measures_fresh_notes_from_the_model_in_music_key(tiny_model, c
     report = json.loads(out)
     assert report["notes"] == 120 and report["generated"]["seed"] == 3
     assert report["key"] == "Eb major / C minor" and report["sources"]["key"] == "music.key = Eb"
-    assert report["sources"]["melody"] == "highest note at each onset"
+    assert report["sources"]["melody"] == "the melody part"
+    assert report["sources"]["chords"] == "chord marks in the file"
     assert all(m["value"] is not None for k, m in report["metrics"].items() if k != "copy_rate")
     code, again, _ = run_eval(capsys, *args)  # the same seed measures the same notes
     assert json.loads(again)["metrics"] == report["metrics"]

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from lofid.errors import LofidError
-from lofid.generate import PRIMER
+from lofid.generate import primer_rows
 from lofid.inference import load_model
-from lofid.notes import HEADS, VOCAB, to_rows
+from lofid.notes import COLUMNS, INPUT_VOCAB, VOCAB
 from lofid.paths import MODELS
 
 SHIPPED = MODELS / "lofid"
@@ -22,8 +22,8 @@ SHIPPED = MODELS / "lofid"
 def windows(n: int, window: int = 30) -> list[np.ndarray]:
     """The built-in primer's window and random ones over every class."""
     rng = np.random.default_rng(1)
-    random = [np.stack([rng.integers(0, VOCAB[h], window) for h in HEADS], axis=-1) for _ in range(n)]
-    return [to_rows(PRIMER)[-window:], *random]
+    random = [np.stack([rng.integers(0, INPUT_VOCAB[c], window) for c in COLUMNS], axis=-1) for _ in range(n)]
+    return [primer_rows(window), *random]
 
 
 def test_shipped_tflite_and_keras_give_the_same_logits():

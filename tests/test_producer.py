@@ -80,8 +80,10 @@ def test_skip_starts_a_fresh_phrase(producer):
     p.regenerate(fresh_phrase=True)
     settle(p, 12)
     fresh = p.queued()
-    # a fresh phrase from the primer at greedy sampling is the music's opening again
-    assert [n.pitch for n in fresh[:8]] == [n.pitch for n in first[:8]]
+    # a fresh phrase from the primer at greedy sampling is the music's opening again, from the next
+    # bar line (the notes already planned before it come first)
+    opening = [n.pitch for n in first[:8]]
+    assert any([n.pitch for n in fresh[i:i + 8]] == opening for i in range(5)), ([n.pitch for n in fresh], opening)
 
 
 def test_an_error_inside_generation_is_survived(producer, caplog):

@@ -1,0 +1,295 @@
+"""The chord layer under the melody: progressions learned from POP909, voiced the lo-fi way.
+
+- **Progressions.** POP909's ``chord_midi.txt`` annotations, moved to C major / A minor like the
+  notes, are read as a chain of diatonic chords (I ii iii IV V vi; chords outside the key are
+  skipped, so the layer never leaves the key). ``learn`` counts second-order transitions and how
+  often a bar holds two chords instead of one; the table is stored in the model's .json.
+- **Phrases.** ``Harmony`` writes four-bar phrases by walking that chain, and plays each phrase
+  twice before writing the next: lo-fi loops, with a variation every eight bars. The first phrase
+  is the built-in opening's ii-V-I-vi, so a fresh start always sounds the same way in.
+- **Voicing.** Each degree is played as a 7th or 9th chord that stays in the key (Dm9, G9, Cmaj9,
+  Em7, Fmaj9, Am9), rootless on the keys (the bass has the root) in the middle register, choosing
+  the inversion that moves the voices least from the previous chord. The bass plays the root on
+  the chord's first beat, and on beat 3 of a whole-bar chord the fifth or the root again.
+
+Everything here is in model space (C major); the generator transposes on the way out.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import json
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from lofid.chords import chord_token
+from lofid.notes import BAR, CHORD_QUALITIES, STEPS_PER_BEAT
+
+# The diatonic degrees the layer plays: root pitch class -> (Harte label of its lo-fi voicing,
+# the chord's tones above the root). The model is told the coarse class (chords.chord_token).
+VOICINGS: dict[int, tuple[str, tuple[int, ...]]] = {
+    0: ("C:maj9", (0, 4, 7, 11, 14)),
+    2: ("D:min9", (0, 3, 7, 10, 14)),
+    4: ("E:min7", (0, 3, 7, 10)),
+    5: ("F:maj9", (0, 4, 7, 11, 14)),
+    7: ("G:9", (0, 4, 7, 10, 14)),
+    9: ("A:min9", (0, 3, 7, 10, 14)),
+}
+DEGREES = tuple(VOICINGS)  # 0 2 4 5 7 9: I ii iii IV V vi
+_DIATONIC_CLASS = {0: "maj", 2: "min", 4: "min", 5: "maj", 7: ("maj", "dom"), 9: "min"}
+OPENING = (2, 7, 0, 9)  # ii V I vi: the built-in primer's chords (generate.PRIMER_BARS)
+OPENING_VOICING = (57, 60, 64, 65)  # A3 C4 E4 F4: where the keys start from
+PHRASE_BARS = 4
+PHRASE_REPEATS = 2  # each phrase is heard this many times before a new one
+KEYS_RANGE = (52, 77)  # lowest and highest keys voice (E3-F5)
+BASS_LOW = 36  # the bass's roots lie in C2-B2
+VELOCITY = {"keys": 54, "bass": 70}
+SWELL = 6
+
+
+@dataclass(frozen=True, slots=True)
+class ChordSpan:
+    start: int  # first 16th, on the generator's timeline
+    end: int  # the 16th after it
+    root: int  # pitch class, model space
+
+    @property
+    def label(self) -> str:
+        return VOICINGS[self.root][0]
+
+    @property
+    def pitch_classes(self) -> frozenset[int]:
+        return _PITCH_CLASSES[self.root]
+
+    @property
+    def token(self) -> int:
+        """What the note model is told about this chord (lofid.chords.chord_token)."""
+        return _TOKENS[self.root]
+
+
+def _tables() -> tuple[dict[int, frozenset[int]], dict[int, int]]:
+    return ({root: frozenset((root + i) % 12 for i in tones) for root, (_, tones) in VOICINGS.items()},
+            {root: chord_token(label) for root, (label, _) in VOICINGS.items()})
+
+
+_PITCH_CLASSES, _TOKENS = _tables()
+
+
+def swell(onset: int) -> int:
+    """Gentle dynamics: a velocity offset that rises and falls over each pair of phrases (±SWELL)."""
+    return round(SWELL * math.sin(2 * math.pi * onset / (PHRASE_BARS * PHRASE_REPEATS * BAR)))
+
+
+# ---- learning ----
+
+def _degree(label: str, shift: int) -> int | None:
+    """The diatonic root (model space) a Harte label moved by ``shift`` stands for, or None."""
+    token = chord_token(label, shift)
+    if token == 0:
+        return None
+    root, cls = divmod(token - 1, len(CHORD_QUALITIES))
+    wanted = _DIATONIC_CLASS.get(root)
+    return root if wanted and CHORD_QUALITIES[cls] in (wanted if isinstance(wanted, tuple) else (wanted,)) else None
+
+
+def song_progression(folder: Path) -> tuple[list[int], list[int]]:
+    """A POP909 song folder -> (diatonic roots in order, repeats merged; each chord's length in beats)."""
+    from lofid.corpus import key_shift, parse_key
+    from lofid.notes import read_beat_file
+
+    beats = read_beat_file(folder / "beat_midi.txt") or []
+    keys = [line.split() for line in (folder / "key_audio.txt").read_text().splitlines() if line.strip()]
+    key_starts = [float(k[0]) for k in keys]
+    shifts = [key_shift(*parse_key(k[2])) if parse_key(k[2]) else 0 for k in keys]
+    roots, lengths = [], []
+    for line in (folder / "chord_midi.txt").read_text().splitlines():
+        if not line.strip():
+            continue
+        start, end, label = line.split()
+        i = max(0, bisect.bisect_right(key_starts, float(start)) - 1)
+        root = _degree(label, shifts[i] if shifts else 0)
+        if beats:
+            lengths.append(bisect.bisect_left(beats, float(end) - 0.05) - bisect.bisect_left(beats, float(start) - 0.05))
+        if root is not None and (not roots or roots[-1] != root):
+            roots.append(root)
+    return roots, lengths
+
+
+def learn(data: str | Path) -> dict:
+    """The progression table from every annotated song under ``data``: second-order transition
+    counts between diatonic roots, first-order as a fallback, and how often a bar holds two chords."""
+    second: dict[str, dict[str, int]] = {}
+    first: dict[str, dict[str, int]] = {}
+    halves = wholes = songs = 0
+    for chord_file in sorted(Path(data).rglob("chord_midi.txt")):
+        try:
+            roots, lengths = song_progression(chord_file.parent)
+        except (OSError, ValueError, IndexError):
+            continue  # a song without usable annotations teaches nothing
+        songs += 1
+        halves += sum(n == 2 for n in lengths)
+        wholes += sum(n == 4 for n in lengths)
+        for a, b in zip(roots, roots[1:]):
+            first.setdefault(str(a), {}).setdefault(str(b), 0)
+            first[str(a)][str(b)] += 1
+        for a, b, c in zip(roots, roots[1:], roots[2:]):
+            key = f"{a},{b}"
+            second.setdefault(key, {}).setdefault(str(c), 0)
+            second[key][str(c)] += 1
+    if not songs:
+        raise ValueError(f"{data}: no chord_midi.txt annotations found")
+    split = (halves / 2) / (halves / 2 + wholes) if halves + wholes else 0.0
+    return {"songs": songs, "split_bar": round(split, 3), "first": first, "second": second,
+            "source": "POP909 chord_midi.txt, diatonic chords in C major / A minor"}
+
+
+DEFAULT_TABLE = {"split_bar": 0.3, "first": {}, "second": {}}  # a model without a table: uniform diatonic walks
+
+
+# ---- playing ----
+
+class Harmony:
+    """Plans chords ahead on the generator's 16th timeline and turns them into keys and bass notes.
+
+    ``plan_until(t)`` makes sure chords exist up to 16th ``t``; ``chord_at(t)`` answers which
+    chord sounds then; ``events`` holds the accompaniment notes in time order, as
+    (onset, pitch, duration, velocity, part), for the generator to merge with the melody.
+    """
+
+    def __init__(self, table: dict | None, rng: np.random.Generator, start: int = 0) -> None:
+        self.table = table or DEFAULT_TABLE
+        self.rng = rng
+        self.chords: list[ChordSpan] = []
+        self.events: list[tuple[int, int, int, int, str]] = []
+        self._starts: list[int] = []
+        self.restart(start)
+
+    def restart(self, at: int) -> None:
+        """Drop every chord from ``at`` on and start again with the opening phrase at ``at``."""
+        keep = bisect.bisect_left(self._starts, at)
+        del self.chords[keep:], self._starts[keep:]
+        self.events = [e for e in self.events if e[0] < at]
+        self._phrase: list[tuple[int, int]] = []  # (root, beats) of the phrase being repeated
+        self._repeats_left = 0
+        self._end = at
+        self._pending_opening = True
+        self._voicing: tuple[int, ...] = OPENING_VOICING
+
+    def plan_until(self, t: int) -> None:
+        while self._end <= t:
+            if self._repeats_left == 0:
+                self._phrase = self._opening() if self._pending_opening else self._new_phrase()
+                self._pending_opening = False
+                self._repeats_left = PHRASE_REPEATS
+            self._repeats_left -= 1
+            for root, beats in self._phrase:
+                self._add(root, beats * STEPS_PER_BEAT)
+
+    def chord_at(self, t: int) -> ChordSpan:
+        self.plan_until(t)
+        return self.chords[max(0, bisect.bisect_right(self._starts, t) - 1)]
+
+    def forget_before(self, t: int) -> None:
+        """Let chords and events that ended before ``t`` go (endless play must not grow)."""
+        keep = max(0, bisect.bisect_right(self._starts, t) - 2)
+        del self.chords[:keep], self._starts[:keep]
+
+    # -- writing phrases --
+    def _opening(self) -> list[tuple[int, int]]:
+        return [(root, 4) for root in OPENING]
+
+    def _next_root(self, history: Sequence[int]) -> int:
+        counts = None
+        if len(history) >= 2:
+            counts = self.table["second"].get(f"{history[-2]},{history[-1]}")
+        if not counts and history:
+            counts = self.table["first"].get(str(history[-1]))
+        options = [int(k) for k in counts] if counts else [d for d in DEGREES if not history or d != history[-1]]
+        weights = np.array([counts[str(o)] for o in options], float) if counts else np.ones(len(options))
+        return int(options[int(self.rng.choice(len(options), p=weights / weights.sum()))])
+
+    def _new_phrase(self) -> list[tuple[int, int]]:
+        history = [c.root for c in self.chords[-2:]]
+        phrase: list[tuple[int, int]] = []
+        for _ in range(PHRASE_BARS):
+            halves = 2 if self.rng.random() < self.table.get("split_bar", 0.3) else 1
+            for _ in range(halves):
+                root = self._next_root(history)
+                history.append(root)
+                phrase.append((root, 4 // halves))
+        return phrase
+
+    def _add(self, root: int, length: int) -> None:
+        start = self._end
+        if self.chords and self.chords[-1].root == root and self.chords[-1].end == start:
+            self.chords[-1] = ChordSpan(self.chords[-1].start, start + length, root)  # held on: one chord
+        else:
+            self.chords.append(ChordSpan(start, start + length, root))
+            self._starts.append(start)
+        self._end = start + length
+        self._voicing = lead_voices(self._voicing, root)
+        keys = VELOCITY["keys"] + swell(start)
+        new = [(start, p, length, keys, "keys") for p in self._voicing] + bass_line(root, start, length)
+        self.events += sorted(new, key=lambda e: (e[0], e[1]))  # all at or after every earlier event
+
+
+def lead_voices(previous: Sequence[int], root: int) -> tuple[int, ...]:
+    """Four keys voices for the chord on ``root``: rootless (third, fifth, seventh, ninth or root
+    for a 7th chord), in KEYS_RANGE, the inversion closest to ``previous`` (smallest total move)."""
+    intervals = VOICINGS[root][1]
+    tones = [(root + i) % 12 for i in intervals[1:]]  # the bass plays the root
+    if len(tones) < 4:
+        tones.append(root)
+    low, high = KEYS_RANGE
+    best, best_cost = None, None
+    for bottom in range(low, low + 12):
+        if bottom % 12 not in tones:
+            continue
+        for order in itertools.permutations(tones):
+            if order[0] != bottom % 12:
+                continue
+            voices, p = [bottom], bottom
+            for pc in order[1:]:
+                p = p + 1 + (pc - p - 1) % 12  # the next tone up
+                voices.append(p)
+            if voices[-1] > high or voices[-1] - voices[0] > 16:
+                continue
+            cost = sum(abs(a - b) for a, b in zip(voices, sorted(previous)))
+            if best_cost is None or cost < best_cost:
+                best, best_cost = tuple(voices), cost
+    return best if best is not None else tuple(sorted(previous))
+
+
+def bass_line(root: int, start: int, length: int) -> list[tuple[int, int, int, int, str]]:
+    """The root on the chord's first beat; a whole-bar chord adds its fifth (or root) on beat 3."""
+    pitch = BASS_LOW + root
+    if length < BAR:
+        return [(start, pitch, length, VELOCITY["bass"], "bass")]
+    half = length // 2
+    second = pitch + 7 if pitch + 7 <= BASS_LOW + 19 else pitch
+    return [(start, pitch, half, VELOCITY["bass"], "bass"), (start + half, second, length - half, VELOCITY["bass"] - 8,
+                                                             "bass")]
+
+
+def main(argv: list[str]) -> int:
+    """``python -m lofid.harmony DATA MODEL``: learn the table from DATA into MODEL.json."""
+    if len(argv) != 2:
+        print("usage: python -m lofid.harmony DATA_DIR MODEL_PATH_WITHOUT_EXTENSION", file=sys.stderr)
+        return 2
+    data, base = argv
+    path = Path(base + ".json")
+    meta = json.loads(path.read_text())
+    meta["harmony"] = learn(data)
+    path.write_text(json.dumps(meta, indent=2) + "\n")
+    print(f"{path}: progression table from {meta['harmony']['songs']} songs")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -7,10 +7,13 @@ Limits. lofid runs for days unattended, so a stuck or hostile client must neithe
 grow its memory:
 - a request line is at most ``MAX_LINE`` (64 KiB); a longer one gets an error at once, the rest of
   it is read and thrown away (at most 16 MiB), and the connection closes;
-- at most ``MAX_CLIENTS`` (32) connections at once; one more gets an error line and is closed;
+- at most ``MAX_CLIENTS`` (32) connections are served at once; while that many are open the server
+  stops accepting, so further clients wait in the socket's listen queue (``BACKLOG``) and are
+  served as others leave; only a client arriving when that queue is full too is refused;
 - a connection silent for ``IDLE_TIMEOUT`` (30 s) is closed, so half-sent lines cannot hold a slot;
 - a client that does not read its replies is not read from until it does.
-Memory is therefore bounded by about MAX_CLIENTS x (MAX_LINE + a few replies).
+Memory is therefore bounded by about MAX_CLIENTS x (MAX_LINE + a few replies); waiting clients
+cost the daemon nothing (the kernel holds them).
 
 Access. The socket is mode 0600: it is bound under a temporary name, chmod-ed, then renamed into
 place, so it never exists with wider rights. Its folder must belong to the user (one that others
@@ -44,6 +47,7 @@ log = logging.getLogger("lofid.control")
 
 MAX_LINE = 64 * 1024
 MAX_CLIENTS = 32
+BACKLOG = 256  # connections that may wait for a slot (the kernel caps it at net.core.somaxconn)
 IDLE_TIMEOUT = 30.0
 CLIENT_TIMEOUT = 5.0  # how long `lofid ctl` waits for an answer
 _OUT_HIGH = 256 * 1024  # unread replies at which a client stops being read
@@ -159,22 +163,16 @@ class ControlServer:
         return max(0.0, oldest + self.idle_timeout - time.monotonic())
 
     def _accept(self) -> None:
-        while True:
+        while len(self._clients) < self.max_clients:
             try:
                 conn, _ = self._listener.accept()
             except (BlockingIOError, InterruptedError):
                 return
             conn.setblocking(False)
-            if len(self._clients) >= self.max_clients:
-                try:
-                    conn.send(error_line(f"too many control connections ({self.max_clients}); try again"))
-                except OSError:
-                    pass
-                conn.close()
-                continue
             client = _Client(conn)
             self._clients[conn] = client
             self._sel.register(conn, selectors.EVENT_READ, client)
+        self._sel.unregister(self._listener)  # full: the next clients wait in the listen queue
 
     def _service(self, client: _Client, mask: int) -> None:
         if mask & selectors.EVENT_WRITE:
@@ -261,6 +259,8 @@ class ControlServer:
     def _drop(self, client: _Client) -> None:
         if self._clients.pop(client.sock, None) is not None:
             self._sel.unregister(client.sock)
+            if len(self._clients) == self.max_clients - 1 and self._listener is not None:
+                self._sel.register(self._listener, selectors.EVENT_READ, "listen")  # a slot is free again
         client.sock.close()
 
 
@@ -313,7 +313,7 @@ def _bind(path: Path) -> socket.socket:
         tmp.unlink(missing_ok=True)
         sock.bind(str(tmp))
         os.chmod(tmp, 0o600)
-        sock.listen(64)
+        sock.listen(BACKLOG)
         os.replace(tmp, path)
     except OSError as e:
         sock.close()

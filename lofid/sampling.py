@@ -13,7 +13,7 @@ the melody in its register (MELODY_RANGE). ``free`` leaves the model alone.
 
 from __future__ import annotations
 
-from typing import Collection
+import functools
 
 import numpy as np
 
@@ -50,16 +50,20 @@ def sample_class(logits: np.ndarray, temperature: float, top_p: float, rng: np.r
     return int(keep[min(len(keep) - 1, int(np.searchsorted(weights, rng.random() * weights[-1], side="right")))])
 
 
-def harmony_bias(mode: str, chord: Collection[int], strong: bool) -> np.ndarray | None:
+@functools.lru_cache(maxsize=256)  # a handful of chords and modes: each bias is built once
+def harmony_bias(mode: str, chord: frozenset[int], strong: bool) -> np.ndarray | None:
     """The pitch logits' bias under ``mode`` for a note over ``chord`` (pitch classes); ``strong``
-    if it falls on beat 1 or 3. None when nothing is biased."""
+    if it falls on beat 1 or 3. None when nothing is biased. The array is shared: read only."""
     if mode == "free":
         return None
     in_key = np.isin(_PITCH_CLASS, list(KEY_PITCH_CLASSES))
     in_chord = np.isin(_PITCH_CLASS, list(chord)) if strong and chord else np.ones(len(_PITCH_CLASS), bool)
     if mode == "strict":
-        return np.where(in_key & in_chord & _IN_RANGE, 0.0, -np.inf)
-    return np.where(_IN_RANGE, in_key * _LOOSE["key"] + in_chord * _LOOSE["chord"], -np.inf)
+        bias = np.where(in_key & in_chord & _IN_RANGE, 0.0, -np.inf)
+    else:
+        bias = np.where(_IN_RANGE, in_key * _LOOSE["key"] + in_chord * _LOOSE["chord"], -np.inf)
+    bias.flags.writeable = False
+    return bias
 
 
 class Sampler:

@@ -53,6 +53,7 @@ def _per_note(step: Callable[[np.ndarray], np.ndarray], notes: int, warmup: int 
         pitch = sampler.draw("pitch", heads["pitch"], bias=harmony_bias("strict", dm9, position % 8 == 0))
         row = (pitch, beats, sampler.draw("duration", heads["duration"], forbidden=(0,)),
                sampler.draw("velocity", heads["velocity"]), 14, position)
+        history.append(row)
         if i >= warmup:
             times.append(time.perf_counter() - started)
     return times

@@ -19,8 +19,9 @@ from typing import Sequence
 import numpy as np
 
 from lofid.errors import LofidError
-from lofid.notes import (BAR, COLUMNS, HEADS, PART_TRACKS, STEPS_PER_BEAT, BeatGrid, downbeat_index, fold_pitch,
-                         TONICS, load_midi, midi_to_events, notes_from_onsets, read_beat_file, song_beats, to_rows,
+from lofid.chords import chord_token, estimate_chords, read_chord_file
+from lofid.notes import (BAR, COLUMNS, HEADS, PART_TRACKS, STEPS_PER_BEAT, TONICS, BeatGrid, downbeat_index,
+                         fold_pitch, load_midi, midi_to_events, notes_from_onsets, read_beat_file, song_beats, to_rows,
                          with_context)
 
 log = logging.getLogger("lofid")
@@ -139,8 +140,6 @@ def song_chords(chord_file: Path, midi, tracks: Sequence[str] | None, grid: Beat
     POP909's ``chord_midi.txt`` when present (each chord moved by its key segment's shift), else
     one chord per bar estimated from the tracks not learnt from (all tracks if every one is).
     """
-    from lofid.chords import chord_token, estimate_chords, read_chord_file
-
     if chord_file.is_file():
         key_starts = grid.position(np.array([max(start, -1e9) for start, _, _ in segments]))
         spans = []
@@ -153,10 +152,11 @@ def song_chords(chord_file: Path, midi, tracks: Sequence[str] | None, grid: Beat
                (wanted is None or (inst.name or "").strip().lower() not in wanted)]
     if not backing:
         backing = [inst for inst in midi.instruments if not inst.is_drum]
-    spans = [(int(a), int(b), n.pitch) for inst in backing for n in inst.notes
-             for a, b in [grid.position(np.array([n.start, n.end]))]]
-    if not spans:
+    notes = [n for inst in backing for n in inst.notes]
+    if not notes:
         return []
+    starts, ends = grid.position([n.start for n in notes]), grid.position([n.end for n in notes])
+    spans = [(int(a), int(b), n.pitch) for n, a, b in zip(notes, starts, ends)]
     first = downbeat + (min(a for a, _, _ in spans) - downbeat) // BAR * BAR
     end = max(b for _, b, _ in spans)
     return [(c.start, c.end, chord_token(c.label)) for c in estimate_chords(spans, list(range(first, end, BAR)), end)]

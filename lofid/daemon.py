@@ -144,7 +144,8 @@ class Daemon:
         self.producer.regenerate(fresh_phrase=True)
 
     def save(self, path: str) -> str:
-        """The last SAVE_SECONDS as played, each note on the 16th nearest where it started (at today's tempo)."""
+        """The last SAVE_SECONDS as played, each note on the 16th nearest where it started (at today's
+        tempo and swing)."""
         played = list(self.engine.played)
         horizon = self.engine.sample_time - SAVE_SECONDS * self.engine.sample_rate
         recent = [p for p in played if p.sample >= horizon]
@@ -156,7 +157,7 @@ class Daemon:
             index = round((p.sample - first) / sixteenth)
             notes.append(Note(p.note.pitch, index - previous, p.note.duration, p.note.velocity, p.note.part))
             previous = index
-        write_midi(notes, path, self.engine.bpm, part_programs(self.cfg))
+        write_midi(notes, path, self.engine.bpm, part_programs(self.cfg), swing=self.cfg["music.swing"])
         return path
 
     def reload(self) -> dict[str, Any]:

@@ -66,8 +66,8 @@ def _piece(args: argparse.Namespace, cfg: Config) -> tuple[Piece, str, dict]:
     if shift is None:
         shift = read_key(cfg["music.key"])
     made = {"seed": seed, "model": str(cfg["model.path"]), "temperature": cfg["generation.temperature"],
-            "harmony": cfg["generation.harmony"], "bpm": cfg["music.bpm"]}
-    return piece_from_notes(notes, cfg["music.bpm"], shift, key_name, chords), "generated", made
+            "harmony": cfg["generation.harmony"], "bpm": cfg["music.bpm"], "swing": cfg["music.swing"]}
+    return piece_from_notes(notes, cfg["music.bpm"], shift, key_name, chords, cfg["music.swing"]), "generated", made
 
 
 def _show(metric, value) -> str:

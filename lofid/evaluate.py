@@ -148,10 +148,11 @@ def piece_from_midi(midi, folder: Path | None = None, shift: int | None = None, 
 
 
 def piece_from_notes(notes: Sequence[Note], bpm: float, shift: int, key_name: str,
-                     chords: Sequence[tuple[int, str]] = ()) -> Piece:
-    """Generated notes as the engine plays them: bar 1 starts at the first note's step from 0.
-    ``chords`` are the generator's (16th, label) chord changes."""
-    return piece_from_midi(notes_to_midi(notes, bpm, chords=chords), None, shift, key_name, "the generated notes")
+                     chords: Sequence[tuple[int, str]] = (), swing: float = 0.0) -> Piece:
+    """Generated notes as the engine plays them (at ``bpm`` and ``swing``): bar 1 starts at the
+    first note's step from 0. ``chords`` are the generator's (16th, label) chord changes."""
+    return piece_from_midi(notes_to_midi(notes, bpm, chords=chords, swing=swing), None, shift, key_name,
+                           "the generated notes")
 
 
 def marked_chords(marks: Sequence[tuple[float, str]], grid: BeatGrid, end: int) -> list[Chord]:

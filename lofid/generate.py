@@ -282,7 +282,7 @@ def main(args: argparse.Namespace) -> int:
 
     length = sum(n.step for n in notes) + max(n.duration for n in notes)
     drums = drum_hits(length) if cfg["layers.beat.enabled"] else []
-    write_midi(notes, args.output, cfg["music.bpm"], part_programs(cfg), chords, drums)
+    write_midi(notes, args.output, cfg["music.bpm"], part_programs(cfg), chords, drums, cfg["music.swing"])
     log.info("wrote %d notes to %s (seed %d, temperature %g, key %s, harmony %s)", len(notes), args.output, seed,
              cfg["generation.temperature"], cfg["music.key"], cfg["generation.harmony"])
     return 0

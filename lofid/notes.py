@@ -209,18 +209,23 @@ def read_notes(path: str | os.PathLike, tracks: Sequence[str] | None = None) -> 
 
 
 def notes_to_midi(notes: Iterable[Note], bpm: float, programs: Mapping[str, int] | None = None,
-                  chords: Sequence[tuple[int, str]] = (), drums: Sequence[tuple[int, int, int]] = ()):
+                  chords: Sequence[tuple[int, str]] = (), drums: Sequence[tuple[int, int, int]] = (),
+                  swing: float = 0.0):
     """A pretty_midi object playing ``notes`` at ``bpm``: one instrument per part.
 
     ``chords`` are (16th, Harte label) chord changes, written as "chord LABEL" text events so
     ``lofid eval`` can read them back; ``drums`` are (16th, GM drum key, velocity) hits, written
-    as a drum track.
+    as a drum track. ``swing`` delays off-beat 16ths by that share of a 16th, as the engine does.
     """
     import pretty_midi
 
     programs = dict(programs or {})
     midi = pretty_midi.PrettyMIDI(initial_tempo=float(bpm))
-    sixteenth = 60.0 / float(bpm) / STEPS_PER_BEAT
+    step = 60.0 / float(bpm) / STEPS_PER_BEAT
+
+    def at(index: int) -> float:  # the engine's Grid: 16th ``index`` in seconds
+        return (index + (swing if index % 2 else 0.0)) * step
+
     instruments: dict[str, pretty_midi.Instrument] = {}
     onset = 0
     for n in notes:
@@ -231,21 +236,22 @@ def notes_to_midi(notes: Iterable[Note], bpm: float, programs: Mapping[str, int]
             midi.instruments.append(inst)
         # Both ends from whole 16ths, so a note ending as the next begins meets it exactly.
         inst.notes.append(pretty_midi.Note(velocity=min(127, max(1, n.velocity)), pitch=min(127, max(0, n.pitch)),
-                                           start=onset * sixteenth, end=(onset + max(1, n.duration)) * sixteenth))
-    midi.text_events += [pretty_midi.Text(f"{CHORD_MARK}{label}", at * sixteenth) for at, label in chords]
+                                           start=at(onset), end=at(onset + max(1, n.duration))))
+    midi.text_events += [pretty_midi.Text(f"{CHORD_MARK}{label}", at(index)) for index, label in chords]
     if drums:
         kit = pretty_midi.Instrument(program=0, is_drum=True, name="drums")
-        kit.notes += [pretty_midi.Note(velocity=v, pitch=p, start=at * sixteenth, end=(at + 1) * sixteenth)
-                      for at, p, v in drums]
+        kit.notes += [pretty_midi.Note(velocity=v, pitch=p, start=at(index), end=at(index + 1))
+                      for index, p, v in drums]
         midi.instruments.append(kit)
     return midi
 
 
 def write_midi(notes: Iterable[Note], path: str | os.PathLike, bpm: float,
                programs: Mapping[str, int] | None = None, chords: Sequence[tuple[int, str]] = (),
-               drums: Sequence[tuple[int, int, int]] = ()) -> None:
-    """Write ``notes`` as a MIDI file; a path that cannot be written is a LofidError naming it."""
-    midi = notes_to_midi(notes, bpm, programs, chords, drums)
+               drums: Sequence[tuple[int, int, int]] = (), swing: float = 0.0) -> None:
+    """Write ``notes`` as a MIDI file (see ``notes_to_midi``); a path that cannot be written is a
+    LofidError naming it."""
+    midi = notes_to_midi(notes, bpm, programs, chords, drums, swing)
     try:
         midi.write(str(path))
     except OSError as e:

@@ -173,3 +173,11 @@ def test_sampling_is_seeded_and_top_p_and_temperature_shape_it():
     assert cool[0] > hot[0] and cool[3] < hot[3]
     sampler = Sampler(seed=0)
     assert all(sampler.draw("duration", np.r_[50.0, np.zeros(32)], forbidden=(0,)) >= 1 for _ in range(50))
+
+
+def test_the_written_file_swings_as_the_engine_plays(tmp_path):
+    generate(tmp_path, "s.mid", "--notes", "200", "--seed", "3", "--set", "music.swing=0.3", "--set", "music.bpm=60")
+    sixteenth = 0.25  # at 60 bpm
+    starts = [n.start for inst in pretty_midi.PrettyMIDI(str(tmp_path / "s.mid")).instruments for n in inst.notes]
+    late = {round((t / sixteenth) % 2, 1) for t in starts}  # to a tenth: MIDI ticks round the times
+    assert late <= {0.0, 1.3} and 1.3 in late  # on-beat 16ths on time, off-beat ones 0.3 of a 16th late

@@ -174,6 +174,8 @@ class Harmony:
         """Drop every chord from ``at`` on and start again with the opening phrase at ``at``."""
         keep = bisect.bisect_left(self._starts, at)
         del self.chords[keep:], self._starts[keep:]
+        if self.chords and self.chords[-1].end > at:  # a chord held over the bar line ends there
+            self.chords[-1] = ChordSpan(self.chords[-1].start, at, self.chords[-1].root)
         self.events = [e for e in self.events if e[0] < at]
         self._phrase: list[tuple[int, int]] = []  # (root, beats) of the phrase being repeated
         self._repeats_left = 0
@@ -196,7 +198,8 @@ class Harmony:
         return self.chords[max(0, bisect.bisect_right(self._starts, t) - 1)]
 
     def forget_before(self, t: int) -> None:
-        """Let chords and events that ended before ``t`` go (endless play must not grow)."""
+        """Let chords that ended before ``t`` go (endless play must not grow; the generator trims
+        ``events`` itself, as it knows which it has played)."""
         keep = max(0, bisect.bisect_right(self._starts, t) - 2)
         del self.chords[:keep], self._starts[:keep]
 

@@ -53,6 +53,11 @@ def _degree(text: str) -> int:
     return _DEGREES[number] - flats + sharps
 
 
+def _root(text: str) -> int:
+    """``"Bb"`` -> 10: a Harte root's pitch class."""
+    return (TONICS[text[0]] + text.count("#") - text[1:].count("b")) % 12
+
+
 def chord_pitch_classes(label: str) -> frozenset[int]:
     """The pitch classes of a Harte label (the bass note counts); ValueError if it is not one."""
     label = label.strip()
@@ -62,7 +67,7 @@ def chord_pitch_classes(label: str) -> frozenset[int]:
     if not m or m.group(1)[0] not in TONICS:
         raise ValueError(f"not a chord label: {label!r}")
     root_text, quality, extra, bass = m.groups()
-    root = (TONICS[root_text[0]] + root_text.count("#") - root_text[1:].count("b")) % 12
+    root = _root(root_text)
     if quality is None or quality == "":
         quality = "maj" if extra is None else "1"  # Harte: "C" is C:maj, "C:(1,3)" lists every note
     if quality not in QUALITIES:
@@ -93,7 +98,7 @@ def chord_token(label: str, shift: int = 0) -> int:
     if not m or m.group(1)[0] not in TONICS:
         return 0
     root_text, quality = m.group(1), m.group(2) or "maj"
-    root = (TONICS[root_text[0]] + root_text.count("#") - root_text[1:].count("b") + shift) % 12
+    root = (_root(root_text) + shift) % 12
     cls = _QUALITY_CLASS.get(quality)
     return 0 if cls is None else 1 + root * len(CHORD_QUALITIES) + CHORD_QUALITIES.index(cls)
 

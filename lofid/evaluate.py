@@ -46,7 +46,7 @@ from lofid.chords import Chord, chord_pitch_classes, estimate_chords, pitch_name
 from lofid.corpus import normalise_key, read_key_file
 from lofid.errors import LofidError
 from lofid.notes import (BAR, CHORD_MARK, PART_TRACKS, STEPS_PER_BEAT, BeatGrid, Note, downbeat_index, notes_to_midi,
-                         read_beat_file)
+                         read_beat_file, song_beats)
 
 C_MAJOR = frozenset({0, 2, 4, 5, 7, 9, 11})
 STRONG = 2 * STEPS_PER_BEAT  # beats 1 and 3 are this many 16ths apart
@@ -82,8 +82,8 @@ def scale_name(shift: int) -> str:
 
 
 def _beats(midi, folder: Path | None) -> np.ndarray:
-    beats = read_beat_file(folder / "beat_midi.txt") if folder else None
-    beats = np.unique(np.asarray(beats if beats is not None else midi.get_beats(), dtype=np.float64))
+    annotated = read_beat_file(folder / "beat_midi.txt") if folder else None
+    beats = np.unique(np.asarray(song_beats(midi, annotated), dtype=np.float64))
     return beats if len(beats) >= 2 else np.array([0.0, 0.5])  # a file too short for a tempo map: 120 bpm
 
 

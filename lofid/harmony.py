@@ -100,20 +100,21 @@ def _degree(label: str, shift: int) -> int | None:
 
 def song_progression(folder: Path) -> tuple[list[int], list[int]]:
     """A POP909 song folder -> (diatonic roots in order, repeats merged; each chord's length in beats)."""
-    from lofid.corpus import key_shift, parse_key
+    from lofid.corpus import read_key_file
     from lofid.notes import read_beat_file
 
     beats = read_beat_file(folder / "beat_midi.txt") or []
-    keys = [line.split() for line in (folder / "key_audio.txt").read_text().splitlines() if line.strip()]
-    key_starts = [float(k[0]) for k in keys]
-    shifts = [key_shift(*parse_key(k[2])) if parse_key(k[2]) else 0 for k in keys]
+    segments = read_key_file(folder / "key_audio.txt")
+    if not segments:
+        raise ValueError(f"{folder}: no usable key_audio.txt")
+    key_starts = [start for start, _, _ in segments]
     roots, lengths = [], []
     for line in (folder / "chord_midi.txt").read_text().splitlines():
         if not line.strip():
             continue
         start, end, label = line.split()
         i = max(0, bisect.bisect_right(key_starts, float(start)) - 1)
-        root = _degree(label, shifts[i] if shifts else 0)
+        root = _degree(label, segments[i][2])
         if beats:
             lengths.append(bisect.bisect_left(beats, float(end) - 0.05) - bisect.bisect_left(beats, float(start) - 0.05))
         if root is not None and (not roots or roots[-1] != root):

@@ -79,11 +79,6 @@ def with_context(rows: np.ndarray, chords: Sequence[int], positions: Sequence[in
     return np.concatenate([np.asarray(rows, np.int32).reshape(-1, len(HEADS)), context.reshape(-1, 2)], axis=-1)
 
 
-def from_row(row: Sequence[int], part: str = "keys") -> Note:
-    pitch, step, duration, vbin = (int(v) for v in row)
-    return Note(pitch, step, max(1, duration), bin_velocity(vbin), part)
-
-
 class BeatGrid:
     """Seconds <-> 16th positions, following a list of beat times (so rubato songs stay on the grid).
 
@@ -208,6 +203,11 @@ def read_notes(path: str | os.PathLike, tracks: Sequence[str] | None = None) -> 
     return midi_to_notes(load_midi(path), tracks, beats, PART_TRACKS)
 
 
+def swing_offset(index: int, swing: float) -> float:
+    """How late 16th ``index`` sounds, in 16ths: off-beat 16ths by ``swing``, on-beat ones not at all."""
+    return swing if index % 2 else 0.0
+
+
 def notes_to_midi(notes: Iterable[Note], bpm: float, programs: Mapping[str, int] | None = None,
                   chords: Sequence[tuple[int, str]] = (), drums: Sequence[tuple[int, int, int]] = (),
                   swing: float = 0.0):
@@ -223,8 +223,8 @@ def notes_to_midi(notes: Iterable[Note], bpm: float, programs: Mapping[str, int]
     midi = pretty_midi.PrettyMIDI(initial_tempo=float(bpm))
     step = 60.0 / float(bpm) / STEPS_PER_BEAT
 
-    def at(index: int) -> float:  # the engine's Grid: 16th ``index`` in seconds
-        return (index + (swing if index % 2 else 0.0)) * step
+    def at(index: int) -> float:  # 16th ``index`` in seconds, as the engine's Grid places it
+        return (index + swing_offset(index, swing)) * step
 
     instruments: dict[str, pretty_midi.Instrument] = {}
     onset = 0

@@ -37,9 +37,8 @@ def sample_class(logits: np.ndarray, temperature: float, top_p: float, rng: np.r
     z = np.asarray(logits, dtype=np.float64)
     if bias is not None:
         z = z + bias
-    z = z / max(temperature, 1e-6)
+    z = z / max(temperature, 1e-6)  # a new array: the caller's logits are never written
     if forbidden:
-        z = z.copy() if bias is None else z
         z[list(forbidden)] = -np.inf
     p = np.exp(z - z.max())
     p /= p.sum()

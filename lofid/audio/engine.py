@@ -31,7 +31,7 @@ from lofid.audio.layers import DrumPlan, WavLayer, load_layers, load_patterns, r
 from lofid.audio.synth import CONTROL_FRAMES, DRUM_CHANNEL, PART_CHANNELS, Synth
 from lofid.config import Config, setting_for
 from lofid.errors import LofidError
-from lofid.notes import STEPS_PER_BEAT, Note, part_programs
+from lofid.notes import STEPS_PER_BEAT, Note, part_programs, swing_offset
 from lofid import paths
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class Grid:
     def position(self, index: int) -> float:
         """Music-time sample of 16th ``index``; off-beat 16ths are late by ``swing`` of a 16th."""
         base = self.anchor_sample + (index - self.anchor_index) * self.step_frames
-        return base + (self.swing * self.step_frames if index % 2 else 0.0)
+        return base + swing_offset(index, self.swing) * self.step_frames
 
     def phase(self, sample: float) -> float:
         """How many (straight) 16ths have passed at music-time ``sample``."""

@@ -16,7 +16,6 @@ import argparse
 import logging
 import signal
 import sys
-import threading
 import time
 from typing import Any, Callable, Mapping
 
@@ -30,6 +29,7 @@ from lofid.generate import NoteGenerator
 from lofid.notes import STEPS_PER_BEAT, Note, part_programs, write_midi
 from lofid.producer import Producer
 from lofid.sdnotify import Notifier, start_watchdog
+from lofid.signals import SignalInbox
 from lofid.state import StateFile
 
 log = logging.getLogger("lofid")
@@ -54,8 +54,6 @@ class Daemon:
         self.state.load()
         self.cfg = self.state.apply_to(cfg)
         self.started = time.monotonic()
-        self._stop = threading.Event()
-        self._reload_asked = threading.Event()
         self._paused = False
         seed = self.cfg["generation.seed"] if seed is None else seed
         self.generator = NoteGenerator(self.cfg, seed)
@@ -168,9 +166,7 @@ class Daemon:
 
     # -- life cycle --------------------------------------------------------------------------
     def run(self) -> int:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: self._stop.set())
-        signal.signal(signal.SIGHUP, lambda *_: self._reload_asked.set())
+        signals = SignalInbox((signal.SIGTERM, signal.SIGINT, signal.SIGHUP))
         self.producer.start()
         self.producer.wait_for(FIRST_NOTES, timeout=2.0)
         self.sink = open_sink(self.cfg)  # with no device: one line saying so, and the null sink
@@ -182,9 +178,11 @@ class Daemon:
         watchdog = start_watchdog(self.notifier, self._healthy())
         live = sys.stderr.isatty()
         try:
-            while not self._stop.wait(0.5):
-                if self._reload_asked.is_set():
-                    self._reload_asked.clear()
+            while True:
+                received = signals.wait(0.5)
+                if signal.SIGTERM in received or signal.SIGINT in received:
+                    break
+                if signal.SIGHUP in received:
                     self._reload_logged()
                 if self.playback.error is not None:
                     log.error("playback stopped (%s); exiting so the service manager restarts lofid",
@@ -201,6 +199,7 @@ class Daemon:
             if watchdog is not None:
                 watchdog.set()
             self.shutdown()
+            signals.close()
         return 0
 
     def _reload_logged(self) -> None:

@@ -133,7 +133,7 @@ SCHEMA: tuple[Setting, ...] = (
     Setting("output.volume", 100, int, "master volume in percent, as on a mixer (lofid ctl volume N); 100 is full level",
             0, 100),
     Setting("output.sample_rate", 44100, int, "samples per second", 8000, 192000),
-    Setting("output.block_size", 512, int, "frames per audio block", 64, 8192),
+    Setting("output.block_size", 2048, int, "frames per audio block; bigger costs less CPU, smaller reacts sooner", 64, 8192),
     Setting("control.socket", "auto", str, "control socket path; auto is $XDG_RUNTIME_DIR/lofid.sock"),
     Setting("control.state_file", "auto", str,
             "where run-time changes are kept; auto is $XDG_STATE_HOME/lofid/state.yaml"),

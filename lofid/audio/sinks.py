@@ -155,7 +155,7 @@ def rescan_devices() -> None:
 class DeviceSink:
     """The sound card through sounddevice, fed from a ring buffer kept ``ahead`` seconds full."""
 
-    def __init__(self, sample_rate: int, device: int | str | None = None, block_size: int = 512,
+    def __init__(self, sample_rate: int, device: int | str | None = None, block_size: int = 2048,
                  ahead: float = AHEAD_SECONDS) -> None:
         import sounddevice as sd
 

@@ -57,6 +57,7 @@ STATUS_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("backend", "backend", ""),             # litert or tensorflow
     ("soundfont", "soundfont", ""),
     ("output", "output", ""),               # the device, or "null (no sound device)"
+    ("guardrails", "guardrail recoveries", ""),  # times the melody was stuck/chaotic and steered back
 )
 
 

@@ -101,6 +101,7 @@ class Daemon:
             "output": self._output(),
             "bpm": self.engine.bpm,
             "producer_restarts": self.producer.restarts,
+            "guardrails": dict(self.generator.recoveries),
         }
 
     def _output(self) -> str:

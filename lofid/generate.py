@@ -29,7 +29,7 @@ import numpy as np
 from lofid.chords import chord_token, pitch_name
 from lofid.config import Config
 from lofid.errors import LofidError
-from lofid.guardrails import WARM_TOP_P, Steer, penalty, steer
+from lofid.guardrails import EVENTS, WARM_TOP_P, Steer, penalty, steer
 from lofid.harmony import ChordSpan, Harmony, swell
 from lofid.inference import NoteModel, load_model
 from lofid.notes import (BAR, MAX_STEP, Note, bin_velocity, fold_pitch, notes_from_onsets, to_rows, with_context)
@@ -94,7 +94,8 @@ class NoteGenerator:
         self._keep_chords = keep_chords  # lofid generate writes every chord; the daemon forgets old ones
         self._dropped = 0  # accompaniment events forgotten from the front of the harmony's list
         self._undo: collections.deque[_State] = collections.deque(maxlen=MAX_REWIND)
-        self.recoveries: collections.Counter[str] = collections.Counter()
+        # Every event counted from 0: the control thread copies this while the producer counts.
+        self.recoveries: collections.Counter[str] = collections.Counter(dict.fromkeys(EVENTS, 0))
         self._primer = primer
         self._state = self._fresh_state(0, primer, cursor=0, last_onset=0)
 

@@ -29,11 +29,14 @@ RECENT = 8
 RECENT_PENALTY = 2.0  # subtracted from the logits of recently played pitches while warming
 
 
+EVENTS = ("stuck", "chaos", "reprime")  # what a Steer's event may be
+
+
 @dataclass(frozen=True, slots=True)
 class Steer:
     heat: float = 1.0  # factor on the pitch temperature
     left: int = 0  # notes until this steering ends
-    event: str | None = None  # what was decided at this note: "stuck", "chaos", "reprime" or None
+    event: str | None = None  # what was decided at this note: one of EVENTS, or None
 
     @property
     def warming(self) -> bool:

@@ -44,6 +44,9 @@ def test_play_steer_stop_and_restore(pulse, tmp_path):
     status = player.status()
     assert status["state"] == "playing"
     assert not status["output"].startswith("null"), status["output"]
+    assert set(status["guardrails"]) == {"stuck", "chaos", "reprime"}
+    shown = player.ctl("status").stdout.splitlines()
+    assert any(line.startswith("guardrail recoveries:") and "stuck = " in line for line in shown), shown
 
     # The beat is a layer of its own: with the music off, beat off leaves silence.
     player.ctl("layer", "music", "off")

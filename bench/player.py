@@ -3,18 +3,15 @@
 The benchmarks measure the installed command, not the classes behind it: a separate process
 with its own state, config and socket folders (so nothing a benchmark changes leaks into the
 next run or into the user's settings), playing through PortAudio and ALSA's pulse plugin into
-the null sink of ``tests.pulse.PulseServer``. It is steered over the control socket with
-``lofid.control.request``, the same client `lofid ctl` uses, so a measured round trip is the
-daemon's answer time and not Python's start-up.
-
-``Recording`` maps the sink's samples onto the monotonic clock, so an event (launch, a control
-request) can be compared with the moment its effect came out of the "speaker".
+the null sink of ``tests.pulse.PulseServer``. It is launched by the tests' own launcher
+(``tests.player.Player``) and steered over the control socket with ``lofid.control.request``,
+the same client `lofid ctl` uses, so a measured round trip is the daemon's answer time and not
+Python's start-up.
 """
 
 from __future__ import annotations
 
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -22,12 +19,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-
 from lofid.control import request
 from lofid.errors import LofidError
+from tests.player import Player as Launcher
 from tests.pulse import PulseServer
 
-ROOT = Path(__file__).resolve().parent.parent
 # Every layer on, as the issue asks for footprint and steadiness (also the defaults, made explicit).
 ALL_LAYERS = ("layers.music.enabled=true", "layers.rain.enabled=true", "layers.beat.enabled=true")
 WARMUP_S = 5.0  # after the first answer: the queue filled, caches hot
@@ -43,27 +39,13 @@ def lofid_command() -> list[str]:
     return [str(script)] if script.is_file() else [sys.executable, "-m", "lofid.cli"]
 
 
-class Player:
-    """A `lofid run` process in a private home; ``start()`` returns the launch time (monotonic)."""
+class Player(Launcher):
+    """A `lofid run` process in a private home folder, removed by ``stop()``."""
 
     def __init__(self, pulse: PulseServer, model: Path, *settings: str, seed: int = 7) -> None:
-        self.pulse = pulse
-        self.home = Path(tempfile.mkdtemp(prefix="lofid-bench-"))
-        self.home.chmod(0o700)
-        self.socket = self.home / "lofid.sock"
-        self.env = {**pulse.env, "HOME": str(self.home), "XDG_STATE_HOME": str(self.home / "state"),
-                    "XDG_CONFIG_HOME": str(self.home / "config"), "PYTHONUNBUFFERED": "1"}
-        self.args = ["run", "--seed", str(seed), "--set", f"model.path={model}",
-                     "--set", f"control.socket={self.socket}", *(a for s in settings for a in ("--set", s))]
-        self.log = self.home / "daemon.log"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> float:
-        launched = time.monotonic()
-        with self.log.open("w") as log:
-            self.proc = subprocess.Popen([*lofid_command(), *self.args], env=self.env, cwd=ROOT,
-                                         stdout=subprocess.DEVNULL, stderr=log)
-        return launched
+        home = Path(tempfile.mkdtemp(prefix="lofid-bench-"))
+        home.chmod(0o700)
+        super().__init__(pulse, home, *settings, command=[*lofid_command(), "run"], model=model, seed=seed)
 
     @property
     def pid(self) -> int:
@@ -102,15 +84,14 @@ class Player:
         return " | ".join(self.log.read_text(errors="replace").strip().splitlines()[-3:])
 
     def stop(self) -> int:
-        """SIGTERM (the daemon fades out and exits 0); the home folder is removed."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+        """SIGTERM (the daemon fades out and exits 0), SIGKILL if it hangs; the home folder is removed."""
+        code = 0
+        if self.proc is not None:
             try:
-                self.proc.wait(15)
+                code = super().stop() if self.proc.poll() is None else self.proc.returncode
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        code = self.proc.returncode if self.proc is not None else 0
+                self.kill()
+                code = self.proc.returncode
         shutil.rmtree(self.home, ignore_errors=True)
         return code
 
@@ -119,5 +100,3 @@ class Player:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-

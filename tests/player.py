@@ -34,9 +34,11 @@ class Player:
     ``pulse`` is the sound server it plays into; its private runtime dir also holds the daemon's
     control socket. Without one (``None``) it plays into the null sink and its runtime dir is
     ``home/run``. ``command`` replaces ``lofid run`` (a test that must start it another way).
+    The benchmarks extend this class (``bench.player``), so both launch the daemon the same way.
     """
 
-    def __init__(self, pulse: PulseServer | None, home: Path, *settings: str, command: list[str] | None = None) -> None:
+    def __init__(self, pulse: PulseServer | None, home: Path, *settings: str, command: list[str] | None = None,
+                 model: Path = MODEL, seed: int = 3) -> None:
         self.pulse, self.home = pulse, home
         if pulse is None:
             (home / "run").mkdir(mode=0o700, exist_ok=True)
@@ -45,16 +47,17 @@ class Player:
         self.socket = Path(base["XDG_RUNTIME_DIR"]) / "lofid.sock"
         self.env = {**base, "HOME": str(home), "XDG_STATE_HOME": str(home / "state"),
                     "XDG_CONFIG_HOME": str(home / "config"), "PYTHONUNBUFFERED": "1"}
-        self.settings = [a for s in settings for a in ("--set", s)]
+        self.settings = ["--seed", str(seed), "--set", f"model.path={model}", *(a for s in settings for a in ("--set", s))]
         self.command = command or [*LOFID, "run"]
         self.proc: subprocess.Popen | None = None
         self.log = home / "daemon.log"
 
     def start(self) -> float:
+        """Launch it; returns the launch time (monotonic)."""
         self.launched = time.monotonic()
-        self.proc = subprocess.Popen([*self.command, "--seed", "3", "--set", f"model.path={MODEL}", *self.settings],
-                                     env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                     stderr=self.log.open("w"))
+        with self.log.open("w") as log:
+            self.proc = subprocess.Popen([*self.command, *self.settings], env=self.env, cwd=ROOT,
+                                         stdout=subprocess.DEVNULL, stderr=log)
         return self.launched
 
     def ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:

@@ -157,7 +157,7 @@ class NoteGenerator:
         onset = max(s.start, s.melody_onset + step)
         chord = self._harmony.chord_at(onset)
         position = onset % BAR
-        bias = harmony_bias(self._mode, chord.pitch_classes, strong=position % (BAR // 2) == 0)
+        bias = harmony_bias(self._mode, chord.pitch_classes, strong=position % (BAR // 2) == 0, floor=chord.top + 1)
         if s.steer.warming:  # stuck: other pitches than the last few, from a wider choice
             bias = penalty(s.window, len(heads["pitch"])) + (0.0 if bias is None else bias)
         pitch = self._sampler.draw("pitch", heads["pitch"], bias=bias, heat=s.steer.heat,

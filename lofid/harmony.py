@@ -18,11 +18,11 @@ Everything here is in model space (C major); the generator transposes on the way
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 import json
 import math
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -53,11 +53,12 @@ VELOCITY = {"keys": 54, "bass": 70}
 SWELL = 6
 
 
-@dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class ChordSpan:
     start: int  # first 16th, on the generator's timeline
     end: int  # the 16th after it
     root: int  # pitch class, model space
+    top: int  # the keys' highest voice: the melody stays above it
 
     @property
     def label(self) -> str:
@@ -176,7 +177,7 @@ class Harmony:
         keep = bisect.bisect_left(self._starts, at)
         del self.chords[keep:], self._starts[keep:]
         if self.chords and self.chords[-1].end > at:  # a chord held over the bar line ends there
-            self.chords[-1] = ChordSpan(self.chords[-1].start, at, self.chords[-1].root)
+            self.chords[-1] = dataclasses.replace(self.chords[-1], end=at)
         self.events = [e for e in self.events if e[0] < at]
         self._phrase: list[tuple[int, int]] = []  # (root, beats) of the phrase being repeated
         self._repeats_left = 0
@@ -231,13 +232,13 @@ class Harmony:
 
     def _add(self, root: int, length: int) -> None:
         start = self._end
+        self._voicing = lead_voices(self._voicing, root)  # a held chord keeps its voicing (no move is closest)
         if self.chords and self.chords[-1].root == root and self.chords[-1].end == start:
-            self.chords[-1] = ChordSpan(self.chords[-1].start, start + length, root)  # held on: one chord
+            self.chords[-1] = dataclasses.replace(self.chords[-1], end=start + length)  # held on: one chord
         else:
-            self.chords.append(ChordSpan(start, start + length, root))
+            self.chords.append(ChordSpan(start, start + length, root, max(self._voicing)))
             self._starts.append(start)
         self._end = start + length
-        self._voicing = lead_voices(self._voicing, root)
         keys = VELOCITY["keys"] + swell(start)
         new = [(start, p, length, keys, "keys") for p in self._voicing] + bass_line(root, start, length)
         self.events += sorted(new, key=lambda e: (e[0], e[1]))  # all at or after every earlier event

@@ -8,7 +8,8 @@ from one numpy Generator, so a seed gives the same music.
 The ``generation.harmony`` setting biases pitch before sampling (added to the logits, so it
 works with any temperature): ``strict`` allows only notes of the key, and on beats 1 and 3 only
 tones of the chord; ``loose`` makes those ten and four times likelier than the rest; both keep
-the melody in its register (MELODY_RANGE). ``free`` leaves the model alone.
+the melody in its register (MELODY_RANGE) and above the keys' top voice, so the comping, played
+on the same instrument, never buries the tune. ``free`` leaves the model alone.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ _LOOSE = {"key": np.log(10.0), "chord": np.log(4.0)}  # how much likelier key no
 MELODY_RANGE = (60, 88)  # C4-E6: above most of the keys voices, below shrill
 _PITCH = np.arange(VOCAB["pitch"])
 _PITCH_CLASS = _PITCH % 12
-_IN_RANGE = (_PITCH >= MELODY_RANGE[0]) & (_PITCH <= MELODY_RANGE[1])
 
 
 def sample_class(logits: np.ndarray, temperature: float, top_p: float, rng: np.random.Generator,
@@ -49,18 +49,20 @@ def sample_class(logits: np.ndarray, temperature: float, top_p: float, rng: np.r
     return int(keep[min(len(keep) - 1, int(np.searchsorted(weights, rng.random() * weights[-1], side="right")))])
 
 
-@functools.lru_cache(maxsize=256)  # a handful of chords and modes: each bias is built once
-def harmony_bias(mode: str, chord: frozenset[int], strong: bool) -> np.ndarray | None:
+@functools.lru_cache(maxsize=1024)  # a handful of chords, floors and modes: each bias is built once
+def harmony_bias(mode: str, chord: frozenset[int], strong: bool, floor: int = MELODY_RANGE[0]) -> np.ndarray | None:
     """The pitch logits' bias under ``mode`` for a note over ``chord`` (pitch classes); ``strong``
-    if it falls on beat 1 or 3. None when nothing is biased. The array is shared: read only."""
+    if it falls on beat 1 or 3; ``floor`` the lowest pitch allowed (the note above the keys).
+    None when nothing is biased. The array is shared: read only."""
     if mode == "free":
         return None
+    in_range = (_PITCH >= max(floor, MELODY_RANGE[0])) & (_PITCH <= MELODY_RANGE[1])
     in_key = np.isin(_PITCH_CLASS, list(KEY_PITCH_CLASSES))
     in_chord = np.isin(_PITCH_CLASS, list(chord)) if strong and chord else np.ones(len(_PITCH_CLASS), bool)
     if mode == "strict":
-        bias = np.where(in_key & in_chord & _IN_RANGE, 0.0, -np.inf)
+        bias = np.where(in_key & in_chord & in_range, 0.0, -np.inf)
     else:
-        bias = np.where(_IN_RANGE, in_key * _LOOSE["key"] + in_chord * _LOOSE["chord"], -np.inf)
+        bias = np.where(in_range, in_key * _LOOSE["key"] + in_chord * _LOOSE["chord"], -np.inf)
     bias.flags.writeable = False
     return bias
 

@@ -141,6 +141,20 @@ def test_the_music_is_keys_bass_and_one_melody_voice_under_the_chords():
     assert [label for _, label in chords[:4]] == ["D:min9", "G:9", "C:maj9", "A:min9"]
 
 
+def test_the_melody_sounds_above_the_keys_unless_harmony_is_free():
+    """Keys and melody share an instrument: a tune inside the chord voicing is buried in it."""
+
+    def buried(mode: str) -> int:
+        notes, _ = compose(defaults().replace({"generation.harmony": mode}), 2000, seed=8)
+        onsets = np.cumsum([n.step for n in notes])
+        keys = [(at, at + n.duration, n.pitch) for at, n in zip(onsets, notes) if n.part == "keys"]
+        return sum(n.pitch <= max((p for start, end, p in keys if start <= at < end), default=0)
+                   for at, n in zip(onsets, notes) if n.part == "melody")
+
+    assert buried("strict") == 0 and buried("loose") == 0
+    assert buried("free") > 0  # the model alone does dip into the chords
+
+
 def test_strict_harmony_keeps_the_melody_in_key_and_on_chord_tones_on_strong_beats():
     from lofid.chords import chord_pitch_classes
 

@@ -232,9 +232,11 @@ class Harmony:
 
     def _add(self, root: int, length: int) -> None:
         start = self._end
-        self._voicing = lead_voices(self._voicing, root)  # a held chord keeps its voicing (no move is closest)
-        if self.chords and self.chords[-1].root == root and self.chords[-1].end == start:
-            self.chords[-1] = dataclasses.replace(self.chords[-1], end=start + length)  # held on: one chord
+        self._voicing = lead_voices(self._voicing, root)
+        if self.chords and self.chords[-1].root == root and self.chords[-1].end == start:  # held on: one chord
+            # (the same voicing, unless a fresh phrase re-voiced it: the melody stays above both)
+            held = self.chords[-1]
+            self.chords[-1] = dataclasses.replace(held, end=start + length, top=max(held.top, *self._voicing))
         else:
             self.chords.append(ChordSpan(start, start + length, root, max(self._voicing)))
             self._starts.append(start)

@@ -78,6 +78,16 @@ class Player:
             time.sleep(0.05)
         raise AssertionError("lofid run never answered: " + self.log.read_text())
 
+    def wait_heard(self, timeout: float = 10.0) -> None:
+        """Wait until music reaches the sink. The socket answers before the sound path is open, and
+        the first sound reaches PulseAudio's null sink about a second later."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if rms(self.listen(0.5, "heard")) > 10 * SILENT_RMS:
+                return
+            assert self.proc.poll() is None, self.log.read_text()
+        raise AssertionError(f"no music at the sink within {timeout:g} s: " + self.log.read_text())
+
     def listen(self, seconds: float, name: str) -> np.ndarray:
         """What the sink played for ``seconds``, less the first 0.3 s (parec may hand over older audio)."""
         path = self.home / f"{name}.wav"

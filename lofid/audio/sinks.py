@@ -155,7 +155,7 @@ def rescan_devices() -> None:
 class DeviceSink:
     """The sound card through sounddevice, fed from a ring buffer kept ``ahead`` seconds full."""
 
-    def __init__(self, sample_rate: int, device: int | str | None = None, block_size: int = 2048,
+    def __init__(self, sample_rate: int, device: int | str | None, block_size: int,
                  ahead: float = AHEAD_SECONDS) -> None:
         import sounddevice as sd
 

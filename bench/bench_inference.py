@@ -20,18 +20,18 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lofid.generate import primer_rows  # noqa: E402
-from lofid.inference import NoteModel, load_model, read_info  # noqa: E402
-from lofid.notes import BAR, COLUMNS, HEADS  # noqa: E402
-from lofid.sampling import Sampler, harmony_bias  # noqa: E402
+from lofid.compose.sampling import Sampler, harmony_bias  # noqa: E402
+from lofid.model.encoding import COLUMNS, HEADS, primer_rows  # noqa: E402
+from lofid.model.runtime import NoteModel, load_model, read_info  # noqa: E402
+from lofid.music.notes import BAR  # noqa: E402
 
 # Peak memory from /proc (VmHWM, KiB): ru_maxrss would carry over this process's peak across fork+exec.
 IMPORT_COST = ("import time; t = time.perf_counter(); import {module}; s = time.perf_counter() - t; "
@@ -79,7 +79,7 @@ def _xnnpack(base: Path, window: int) -> Callable[[np.ndarray], dict]:
 
 
 def _predict(base: Path) -> Callable[[np.ndarray], dict]:
-    from lofid.model import load_keras
+    from lofid.model.reference import load_keras
 
     keras_model = load_keras(base.with_name(base.name + ".keras"))
 

@@ -21,8 +21,8 @@ from lofid import paths
 from lofid.audio.engine import Engine
 from lofid.audio.sinks import NullSink
 from lofid.config import Config, defaults
-from lofid.notes import Note
-from lofid.render import render_to
+from lofid.daemon.offline import render_to
+from lofid.music.notes import Note
 
 ALL_ON = {"layers.music.enabled": True, "layers.rain.enabled": True, "layers.beat.enabled": True, "fx.crackle": 0.3}
 
@@ -52,7 +52,7 @@ def run(seconds: float = 60.0, repeat: int = 3) -> dict:
     best = min(_time(cfg, lambda: next(notes), seconds) for _ in range(repeat))
     figures["engine"] = {"audio_s": seconds, "compute_s": round(best, 3), "speed_x": round(seconds / best, 1)}
     if (paths.MODELS / "lofid.tflite").is_file():
-        from lofid.generate import NoteGenerator
+        from lofid.compose.generator import NoteGenerator
 
         times = []
         for _ in range(repeat):

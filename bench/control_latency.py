@@ -30,7 +30,7 @@ import numpy as np
 
 from bench.player import ALL_LAYERS, WARMUP_S, Player, lofid_command
 from bench.stats import percentiles, summary
-from tests.pulse import PulseServer, Recording
+from tests.support.pulse import PulseServer, Recording
 
 CALLS = 1000
 CTL_RUNS = 5

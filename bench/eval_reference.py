@@ -20,8 +20,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lofid.evaluate import METRICS, guess_chords, measure, piece_from_midi  # noqa: E402
-from lofid.notes import load_midi  # noqa: E402
+from lofid.evaluation.metrics import METRICS, guess_chords, measure, piece_from_midi  # noqa: E402
+from lofid.music.midi import load_midi  # noqa: E402
 
 
 def measure_songs(data: Path, every: int) -> dict[str, list[float]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bench.player import Player
 from bench.stats import summary
-from tests.pulse import PulseServer, Recording
+from tests.support.pulse import PulseServer, Recording
 
 LISTEN_S = 6.0  # at most this long after launch for the first sound
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from bench.player import ALL_LAYERS, WARMUP_S, Player
 from bench.procfs import cpu_seconds, machine_busy, memory_mb
 from bench.stats import summary
-from tests.pulse import PulseServer
+from tests.support.pulse import PulseServer
 
 WINDOW_S = 5.0
 

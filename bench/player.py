@@ -3,8 +3,8 @@
 The benchmarks measure the installed command, not the classes behind it: a separate process
 with its own state, config and socket folders (so nothing a benchmark changes leaks into the
 next run or into the user's settings), playing through PortAudio and ALSA's pulse plugin into
-the null sink of ``tests.pulse.PulseServer``. It is launched by the tests' own launcher
-(``tests.player.Player``) and steered over the control socket with ``lofid.control.request``,
+the null sink of ``tests.support.pulse.PulseServer``. It is launched by the tests' own launcher
+(``tests.support.player.Player``) and steered over the control socket with ``lofid.control.request``,
 the same client `lofid ctl` uses, so a measured round trip is the daemon's answer time and not
 Python's start-up.
 """
@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lofid.control import request
+from lofid.control.client import request
 from lofid.errors import LofidError
-from tests.player import Player as Launcher
-from tests.pulse import PulseServer
+from tests.support.player import Player as Launcher
+from tests.support.pulse import PulseServer
 
 # Every layer on, as the issue asks for footprint and steadiness (also the defaults, made explicit).
 ALL_LAYERS = ("layers.music.enabled=true", "layers.rain.enabled=true", "layers.beat.enabled=true")
@@ -95,7 +95,7 @@ class Player(Launcher):
         shutil.rmtree(self.home, ignore_errors=True)
         return code
 
-    def __enter__(self) -> "Player":
+    def __enter__(self) -> Player:
         return self
 
     def __exit__(self, *exc: object) -> None:

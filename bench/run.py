@@ -5,7 +5,7 @@
 Side by side on one machine in one run, so the figures compare even where the machine is
 shared. Nothing is carried over from earlier runs: every figure in the table is measured now.
 The benchmarks that need a sound server share one private PulseAudio null sink
-(``tests.pulse.PulseServer``); those run first, while this process is still light (the per-note
+(``tests.support.pulse.PulseServer``); those run first, while this process is still light (the per-note
 benchmark loads TensorFlow into it). Importing bench_inference and bench_render loads neither
 TensorFlow nor a model; their functions do.
 """
@@ -19,14 +19,14 @@ import math
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from bench import bench_inference, bench_render, control_latency, first_sound, footprint, report, steadiness
 from bench.procfs import machine_busy
 from lofid.errors import LofidError
-from lofid.inference import read_info
-from tests.pulse import PulseServer, pulse_available
+from lofid.model.runtime import read_info
+from tests.support.pulse import PulseServer, pulse_available
 
 ROOT = Path(__file__).resolve().parent.parent
 SOUND = ("first_sound", "control", "footprint", "steadiness")

@@ -19,7 +19,7 @@ from pathlib import Path
 from bench.player import ALL_LAYERS, WARMUP_S, Player
 from bench.procfs import cpu_seconds
 from bench.stats import summary
-from tests.pulse import PulseServer
+from tests.support.pulse import PulseServer
 
 MINUTE_S = 60.0
 

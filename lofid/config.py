@@ -10,17 +10,21 @@ from __future__ import annotations
 import math
 import os
 import re
+import secrets
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import yaml
 
-KEYS = ("C", "C#", "Db", "D", "D#", "Eb", "E", "F", "F#", "Gb", "G", "G#", "Ab", "A", "A#", "Bb", "B")
+from lofid.errors import ConfigError
+from lofid.music.keys import KEY_NAMES
+from lofid.music.notes import PARTS
+from lofid.paths import user_config_path
 
-
-class ConfigError(ValueError):
-    """A setting or config file is wrong; the message is one line a person can act on."""
+MAX_QUEUE_NOTES = 4096  # notes: the largest note queue (generation.queue_size) the settings allow
+MAX_SEED = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -111,11 +115,11 @@ SCHEMA: tuple[Setting, ...] = (
             "loose (a nudge) or free", choices=("strict", "loose", "free")),
     Setting("generation.window", 30, int, "notes of context fed to the model (must match the model)", 2, 256),
     Setting("generation.queue_size", 256, int, "notes generated ahead of playback (several seconds of music)",
-            16, 4096),
-    Setting("generation.seed", None, int, "random seed; null picks a new one each start", 0, 2**31 - 1,
+            16, MAX_QUEUE_NOTES),
+    Setting("generation.seed", None, int, "random seed; null picks a new one each start", 0, MAX_SEED,
             nullable=True),
     Setting("music.bpm", 74.0, float, "tempo in beats per minute; notes and beat follow it", 40.0, 200.0),
-    Setting("music.key", "C", str, "key everything is transposed to", choices=KEYS),
+    Setting("music.key", "C", str, "key everything is transposed to", choices=KEY_NAMES),
     Setting("music.swing", 0.15, float, "delay of off-beat 16ths as a share of a 16th (0 = straight)", 0.0, 0.5),
     *_layer("music", True, 0.8, "generated keys, bass and melody"),
     *_layer("rain", True, 0.35, "rain loop"),
@@ -176,7 +180,7 @@ class Config(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self._values)
 
-    def replace(self, changes: Mapping[str, Any]) -> "Config":
+    def replace(self, changes: Mapping[str, Any]) -> Config:
         """A copy with ``changes`` applied, each validated; raises ConfigError on the first bad one."""
         values = dict(self._values)
         for key, value in changes.items():
@@ -202,6 +206,19 @@ def defaults() -> Config:
     return Config({s.key: s.default for s in SCHEMA})
 
 
+def part_programs(settings: Mapping[str, Any]) -> dict[str, int]:
+    """Each part's General MIDI program from the settings (``sound.program_<part>``)."""
+    return {part: int(settings[f"sound.program_{part}"]) for part in PARTS}
+
+
+def resolve_seed(settings: Mapping[str, Any], given: int | None = None) -> int:
+    """The seed to play with: ``given`` (a --seed), else ``generation.seed``, else a fresh random one."""
+    if given is not None:
+        return given
+    configured = settings["generation.seed"]
+    return configured if configured is not None else secrets.randbelow(MAX_SEED)
+
+
 def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
     """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``. A section given a plain value is reported by its key."""
     if not isinstance(tree, dict):
@@ -214,11 +231,6 @@ def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
         else:
             flat[key] = v
     return flat
-
-
-def user_config_path() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "lofid" / "config.yaml"
 
 
 def read_yaml_file(path: Path) -> dict[str, Any]:

@@ -1,5 +1,17 @@
-"""The one exception type for expected failures: the CLI prints its message as one line, exit 2."""
+"""The one exception hierarchy for expected failures: the CLI prints the message as one line, exit 2.
+
+Every failure a user can act on is a ``LofidError``; the subclasses say where it came from, so
+the CLI and the control protocol catch one type and still answer precisely.
+"""
 
 
 class LofidError(RuntimeError):
     """A failure a user can act on (a missing model, a corrupt soundfont); no traceback is shown."""
+
+
+class ConfigError(LofidError, ValueError):
+    """A setting or config file is wrong; the message is one line a person can act on."""
+
+
+class RequestError(LofidError):
+    """A control request that cannot be carried out; its message is the reply's error."""

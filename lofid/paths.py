@@ -1,7 +1,9 @@
-"""Where lofid's files are: the project folders, the soundfont, the socket and the state file.
+"""Where lofid's files are, and the one way to write one safely.
 
 lofid runs from its checkout (installed editable), so ``models/``, ``soundfonts/`` and
 ``effects/`` sit beside the package and relative paths in the config are taken from there.
+The user's own files follow the XDG base directories (config, state, cache, runtime), and every
+file lofid replaces is written by ``write_atomically``: readers see the old or the new one, whole.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SOUNDFONTS = ROOT / "soundfonts"
 EFFECTS = ROOT / "effects"
+BEATS = EFFECTS / "beats"
 MODELS = ROOT / "models"
+TEMPLATES = ROOT / "systemd"  # the systemd unit and the launchd plist
 
 SYSTEM_SOUNDFONTS = (
     Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"),
@@ -66,6 +70,24 @@ def find_soundfont(setting: str = "auto", local_dir: Path = SOUNDFONTS,
     return SoundfontChoice(None, "none")
 
 
+def _xdg(variable: str, fallback: str) -> Path:
+    """An XDG base directory: ``$variable`` when set, else ``~/fallback``."""
+    return Path(os.environ.get(variable) or Path.home() / fallback)
+
+
+def config_home() -> Path:
+    return _xdg("XDG_CONFIG_HOME", ".config")
+
+
+def cache_dir() -> Path:
+    """lofid's cache (the copy index): ``$XDG_CACHE_HOME/lofid``."""
+    return _xdg("XDG_CACHE_HOME", ".cache") / "lofid"
+
+
+def user_config_path() -> Path:
+    return config_home() / "lofid" / "config.yaml"
+
+
 def runtime_dir() -> Path:
     """``$XDG_RUNTIME_DIR``, else a private per-user folder in the temp dir."""
     xdg = os.environ.get("XDG_RUNTIME_DIR")
@@ -83,5 +105,30 @@ def socket_path(setting: str = "auto") -> Path:
 def state_path(setting: str = "auto") -> Path:
     if setting != "auto":
         return resolve(setting)
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "lofid" / "state.yaml"
+    return _xdg("XDG_STATE_HOME", ".local/state") / "lofid" / "state.yaml"
+
+
+def write_atomically(path: Path, data: str | bytes) -> None:
+    """Replace ``path`` with ``data`` so that readers see the old or the new file, whole.
+
+    A temporary file beside it (a unique name, so two writers never share one) is written,
+    fsynced and renamed over ``path``, then the folder is fsynced so the rename survives a power
+    cut. A failure removes the temporary file and raises OSError.
+    """
+    path = Path(path)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)

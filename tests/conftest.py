@@ -5,16 +5,15 @@ from __future__ import annotations
 import os
 import signal
 from collections import deque
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 import pytest
 
 from lofid.config import defaults
-from lofid.notes import Note
-
-QUIET = {"layers.rain.enabled": False, "layers.beat.enabled": False, "fx.crackle": 0.0}  # music alone
+from lofid.music.notes import Note
+from tests.support.engine import render
 
 
 @pytest.fixture
@@ -37,12 +36,6 @@ def make_engine() -> Iterable[Callable]:
     yield make
     for engine in made:
         engine.close()
-
-
-def render(engine, frames: int, block: int = 4096) -> np.ndarray:
-    """``frames`` of the engine's output, rendered block by block as a sink would pull them."""
-    out = [engine.render(min(block, frames - done)) for done in range(0, frames, block)]
-    return np.concatenate(out)
 
 
 @pytest.fixture

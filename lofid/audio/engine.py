@@ -21,18 +21,20 @@ import logging
 import math
 import threading
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
-from lofid.audio.fx import RAMP_SECONDS, Gain, Master
-from lofid.audio.layers import DrumPlan, WavLayer, load_layers, load_patterns, read_wav
-from lofid.audio.synth import CONTROL_FRAMES, DRUM_CHANNEL, PART_CHANNELS, Synth
-from lofid.config import Config, setting_for
-from lofid.errors import LofidError
-from lofid.notes import STEPS_PER_BEAT, Note, part_programs, swing_offset
 from lofid import paths
+from lofid.audio.fx import RAMP_SECONDS, Gain, Master
+from lofid.audio.layers import WavLayer, load_layers, read_wav
+from lofid.audio.synth import CONTROL_FRAMES, DRUM_CHANNEL, PART_CHANNELS, Synth
+from lofid.config import Config, part_programs, setting_for
+from lofid.errors import LofidError
+from lofid.music.drums import DrumPlan, load_patterns
+from lofid.music.notes import STEPS_PER_BEAT, Note, swing_offset
 
 log = logging.getLogger(__name__)
 
@@ -99,10 +101,11 @@ class Engine:
         choice = paths.find_soundfont(cfg["sound.soundfont"])
         if choice.path is None:
             raise LofidError("no soundfont found: put a .sf2 in soundfonts/ or set sound.soundfont")
+        self.soundfont: Path = choice.path
         self.synth = Synth(choice.path, sr, part_programs(cfg))
         self.source = source
         self.layers: dict[str, WavLayer] = {layer.name: layer for layer in load_layers(effects, sr)}
-        self.drums = DrumPlan(load_patterns(effects / "beats"))
+        self.drums = DrumPlan(load_patterns(effects / paths.BEATS.name))
         self.master = Master(cfg["fx.lowpass_hz"], cfg["fx.crackle"], _crackle(effects / "vinyl" / "crackle.wav", sr), sr)
         ramp = RAMP_SECONDS * sr
         self.gains = {name: Gain(0.0, ramp) for name in ("music", "beat", *self.layers)}

@@ -1,11 +1,10 @@
-"""Looping layers: WAV loops from ``effects/`` (rain, a user's beat loop) and the drum patterns.
+"""Looping layers: WAV loops from ``effects/`` (rain, a user's beat loop).
 
 Every top-level ``effects/*.wav`` becomes a layer named after its file (``rain.wav`` -> ``rain``,
 set with ``layers.rain.enabled`` / ``layers.rain.volume``). A loop is joined to itself with an
 equal-power crossfade, so its seam has no click. A file named ``*_NNbpm.wav`` is a beat loop: it
 is played locked to the note grid and, while it is on, its tempo is the tempo. The drum patterns
-(``effects/beats/*.mid``) are not audio: the engine plays them through FluidSynth's drum kit on
-the same grid as the notes, so they follow any bpm.
+are not audio (lofid.music.drums): the engine plays them through FluidSynth's drum kit.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from pathlib import Path
 import numpy as np
 
 from lofid.errors import LofidError
-from lofid.notes import STEPS_PER_BEAT
 
 log = logging.getLogger(__name__)
 
@@ -137,69 +135,3 @@ def beat_loop(name: str, data: np.ndarray, bpm: float, sample_rate: int) -> WavL
     data[:edge] *= ramp
     data[-edge:] *= ramp[::-1]
     return WavLayer(name, data, bpm=exact)
-
-
-@dataclass(frozen=True)
-class DrumHit:
-    step: int  # 16th within the pattern
-    pitch: int  # General MIDI percussion key
-    velocity: int
-
-
-@dataclass(frozen=True)
-class DrumPattern:
-    name: str
-    steps: int  # length in 16ths
-    hits: tuple[DrumHit, ...]
-
-
-def load_patterns(folder: Path) -> list[DrumPattern]:
-    """Drum patterns from ``folder/*.mid``: hits snapped to the 16th grid of the file's own tempo."""
-    if not folder.is_dir():
-        return []
-    import pretty_midi  # only when there are patterns to read
-
-    patterns = []
-    for path in sorted(folder.glob("*.mid")):
-        try:
-            pm = pretty_midi.PrettyMIDI(str(path))
-        except Exception as e:  # pretty_midi/mido raise many types for a broken file
-            log.warning("%s: not a readable MIDI file (%s); skipped", path, e)
-            continue
-        tempi = pm.get_tempo_changes()[1]
-        sixteenth = 60 / (tempi[0] if len(tempi) else 120.0) / STEPS_PER_BEAT  # 120 = MIDI's default
-        hits = sorted((DrumHit(int(round(n.start / sixteenth)), n.pitch, n.velocity)
-                       for inst in pm.instruments for n in inst.notes), key=lambda h: (h.step, h.pitch))
-        if not hits:
-            log.warning("%s: no notes; skipped", path)
-            continue
-        bar = 4 * STEPS_PER_BEAT
-        steps = max(bar, -(-(int(round(pm.get_end_time() / sixteenth))) // bar) * bar)
-        patterns.append(DrumPattern(path.stem, steps, tuple(h for h in hits if h.step < steps)))
-    return patterns
-
-
-class DrumPlan:
-    """Which hit sounds at each 16th of the endless grid: each pattern plays twice, then the next."""
-
-    REPEATS = 2
-
-    def __init__(self, patterns: list[DrumPattern]) -> None:
-        self.patterns = patterns
-        self._by_step = [{} for _ in patterns]
-        for table, pattern in zip(self._by_step, patterns):
-            for hit in pattern.hits:
-                table.setdefault(hit.step, []).append(hit)
-        self._cycle = sum(p.steps * self.REPEATS for p in patterns)
-
-    def hits_at(self, index: int) -> list[DrumHit]:
-        """The hits at grid 16th ``index`` (counted from the start of playing)."""
-        if not self.patterns:
-            return []
-        at = index % self._cycle
-        for table, pattern in zip(self._by_step, self.patterns):
-            span = pattern.steps * self.REPEATS
-            if at < span:
-                return table.get(at % pattern.steps, [])
-            at -= span
-        return []

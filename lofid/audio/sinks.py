@@ -16,11 +16,13 @@ import logging
 import threading
 import time
 import wave
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 import numpy as np
 
+from lofid.audio.portaudio import rescan_devices
 from lofid.config import Config
 from lofid.errors import LofidError
 
@@ -142,14 +144,6 @@ class RingBuffer:
             out[first:n] = self.buf[:n - first]
         self.read = r + n
         return n
-
-
-def rescan_devices() -> None:
-    """Make PortAudio list devices afresh: a restarted sound server is only seen after this."""
-    import sounddevice as sd
-
-    sd._terminate()
-    sd._initialize()
 
 
 class DeviceSink:

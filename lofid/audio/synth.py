@@ -13,15 +13,14 @@ the scheduler gave it.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
-import io
 import logging
 import os
 from pathlib import Path
 
 import numpy as np
 
+from lofid.audio.fluid import handle, load_library, process_function, silence_logs
 from lofid.errors import LofidError
 
 log = logging.getLogger(__name__)
@@ -30,20 +29,6 @@ CONTROL_FRAMES = 64  # FluidSynth's control block: events take effect only on it
 DRUM_CHANNEL = 9  # General MIDI channel 10
 PART_CHANNELS = {"keys": 0, "bass": 2, "melody": 4}  # even channels -> music stem
 _FLUID_FAILED = -1
-
-
-def load_library():
-    """pyfluidsynth's loaded libfluidsynth; importing it fails cleanly if the library is missing.
-
-    pyfluidsynth prints where it found the library to stdout when $CI is set; that line must not
-    end up in lofid's own output (a script reading `lofid eval --json`, say), so it is swallowed.
-    """
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            import fluidsynth
-    except (ImportError, OSError) as e:
-        raise LofidError(f"FluidSynth is not available ({e}); install libfluidsynth3 (scripts/sysdeps.sh)") from None
-    return fluidsynth
 
 
 def _check_soundfont(path: Path) -> None:
@@ -66,15 +51,8 @@ class Synth:
 
     def __init__(self, soundfont: Path, sample_rate: int, programs: dict[str, int]) -> None:
         fs = load_library()
-        lib = fs._fl
-        # FluidSynth prints its own errors to stderr; ours name the file in one line instead.
-        lib.fluid_set_log_function.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]
-        for level in range(5):
-            lib.fluid_set_log_function(level, None, None)
-        self._process = lib.fluid_synth_process
-        self._process.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_void_p,
-                                  ctypes.c_int, ctypes.c_void_p]
-        self._process.restype = ctypes.c_int
+        silence_logs()
+        self._process = process_function()
         self.soundfont = Path(soundfont)
         _check_soundfont(self.soundfont)
         self._fs = fs.Synth(gain=1.0, samplerate=float(sample_rate), **{
@@ -82,6 +60,7 @@ class Synth:
             "synth.chorus.active": 0, "synth.reverb.active": 1, "synth.polyphony": 128,
             "synth.cpu-cores": 1})
         self._fs.set_reverb(roomsize=0.5, damping=0.5, width=0.8, level=0.35)
+        self._handle = handle(self._fs)
         self._sfid = self._fs.sfload(str(self.soundfont))
         if self._sfid == _FLUID_FAILED:
             raise LofidError(f"{self.soundfont}: not a readable SoundFont (.sf2/.sf3); replace it or set sound.soundfont")
@@ -125,7 +104,7 @@ class Synth:
         bufs = self._bufs
         bufs[:, :frames] = 0.0  # fluid_synth_process mixes into its buffers
         # Effects (reverb, per effects group) go into the same dry planes as their group.
-        if self._process(self._fs.synth, frames, 4, self._ptrs, 4, self._ptrs) != 0:
+        if self._process(self._handle, frames, 4, self._ptrs, 4, self._ptrs) != 0:
             raise LofidError("FluidSynth failed to render a block")
         music[:, 0] = bufs[0, :frames]
         music[:, 1] = bufs[1, :frames]

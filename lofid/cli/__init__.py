@@ -1,0 +1,111 @@
+"""The ``lofid`` command: argparse and printing; everything below this package only does the work.
+
+Each subcommand lives in its own module here exposing ``add_arguments(parser)`` and
+``main(args) -> int``; this file only parses, loads the config once, and turns expected
+failures (``LofidError``, which ``ConfigError`` is) into one line on stderr with exit status 2.
+Modules are imported only when their command runs, so ``lofid ctl`` never pays for the model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from lofid import __version__
+from lofid.config import defaults, load
+from lofid.errors import ConfigError, LofidError
+
+# name -> (module, one-line help). Only commands that work are listed.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("lofid.cli.run", "play music until stopped, steerable with lofid ctl (what the service runs)"),
+    "doctor": ("lofid.cli.doctor", "check that everything needed to play is here, and say how to fix what is not"),
+    "train": ("lofid.cli.train", "train the note model on a folder of MIDI files and export it to models/"),
+    "generate": ("lofid.cli.generate", "write generated notes to a MIDI file, as the daemon would play them"),
+    "eval": ("lofid.cli.eval", "measure a MIDI file or generated notes against the music targets: lofid eval --generate 2000"),
+    "render": ("lofid.cli.render",
+               "play the model through the engine offline into a WAV file: lofid render --seconds 60 --output out.wav"),
+    "ctl": ("lofid.cli.ctl", "steer the running daemon: lofid ctl status, lofid ctl temperature 0.8, ..."),
+    "service": ("lofid.cli.service", "run lofid as a systemd user service or launchd agent: install, uninstall, status"),
+}
+
+
+def _common(top: bool) -> argparse.ArgumentParser:
+    """Options every command takes, before or after its name. After the name they default to
+    SUPPRESS, so ``lofid --set a=1 ctl --set b=2`` keeps both instead of the second list replacing the first."""
+    keep = {} if top else {"default": argparse.SUPPRESS}
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="FILE",
+                        help="settings file (default: $XDG_CONFIG_HOME/lofid/config.yaml if it exists)", **keep)
+    common.add_argument("--set", metavar="KEY=VALUE", action="append", dest="overrides",
+                        help="override one setting, e.g. --set music.bpm=80 (repeatable)",
+                        **(keep or {"default": []}))
+    common.add_argument("-v", "--verbose", action="store_true", help="log debug detail", **keep)
+    return common
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser. Given ``argv``, only the command named in it has its module imported (for its
+    options), so ``lofid ctl`` starts without loading numpy, the model or the audio stack."""
+    parser = argparse.ArgumentParser(
+        prog="lofid", parents=[_common(top=True)],
+        description="lofid: an endless lo-fi study-music daemon. See config.yaml for every setting.")
+    parser.add_argument("--version", action="version", version=f"lofid {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub_common = _common(top=False)
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, parents=[sub_common], help=help_text, description=help_text)
+        if argv is None or name in argv:
+            importlib.import_module(module).add_arguments(p)
+        p.set_defaults(module=module)
+    return parser
+
+
+def _quiet_fluidsynth() -> None:
+    """pyfluidsynth (imported by pretty_midi too) prints where it found libfluidsynth to stdout
+    when $CI is set; importing it once here, quietly, keeps that line out of lofid's output."""
+    from lofid.audio.fluid import load_library
+
+    try:
+        load_library()
+    except LofidError:  # reported by the commands that need it; pretty_midi does without
+        pass
+
+
+def _config(args: argparse.Namespace):
+    """The settings for this command. ``ctl`` only needs the socket path, so a broken config file
+    must not lock the user out of the running daemon: it warns and uses the defaults instead."""
+    try:
+        return load(args.config, args.overrides)
+    except ConfigError as e:
+        if args.command != "ctl":
+            raise
+        print(f"lofid: warning: {e}; using the default settings to reach the daemon", file=sys.stderr)
+        return defaults()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="lofid: %(message)s", stream=sys.stderr)
+    if args.command not in ("ctl", "service"):
+        _quiet_fluidsynth()
+    try:
+        args.cfg = None if args.command == "doctor" else _config(args)
+        return importlib.import_module(args.module).main(args)
+    except LofidError as e:
+        print(f"lofid: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `lofid ctl status | head`: the reader left, which is fine
+        sys.stderr.close()
+        return 0
+

@@ -1,0 +1,7 @@
+"""``python -m lofid.cli``: the lofid command."""
+
+import sys
+
+from lofid.cli import main
+
+sys.exit(main())

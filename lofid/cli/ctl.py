@@ -1,0 +1,167 @@
+"""``lofid ctl VERB [ARGS]``: steer the running daemon through its control socket.
+
+Each verb becomes one request of ``lofid.control_commands``; the daemon validates it with the
+config schema and answers. Exit status: 0 done, 1 the daemon refused (the reason on stderr),
+2 a usage error or no daemon to talk to. ``--json`` prints the daemon's reply line as it came.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lofid.config import setting_for
+from lofid.control.client import CLIENT_TIMEOUT, request
+from lofid.control.protocol import COMMANDS, SHORT_KEYS, STATUS_FIELDS
+from lofid.paths import socket_path
+
+EXAMPLES = {"temperature": "0.8", "volume": "60", "bpm": "80", "key": "F", "swing": "0.2", "harmony": "loose"}
+DONE = {"pause": "paused", "resume": "playing", "skip": "skipped to a fresh phrase"}
+
+
+@dataclass(frozen=True)
+class Verb:
+    args: str  # the words after the verb, as shown in help
+    example: str
+    help: str
+    build: Callable[[list[str]], dict[str, Any]]  # the words -> the request
+
+    @property
+    def nargs(self) -> int:
+        return len(self.args.split())
+
+
+def value_of(text: str) -> Any:
+    """A word from the command line as the JSON value the daemon checks: a number if it is one."""
+    for kind in (int, float):
+        try:
+            number = kind(text)
+        except ValueError:
+            continue
+        return number if math.isfinite(number) else text
+    return text
+
+
+def _setter(short: str) -> Verb:
+    setting = setting_for(SHORT_KEYS[short])
+    return Verb("VALUE", f"{short} {EXAMPLES[short]}", f"{setting.help}; {setting.allowed()}",
+                lambda words: {"cmd": "set", "key": short, "value": value_of(words[0])})
+
+
+def _plain(cmd: str) -> Verb:
+    return Verb("", cmd, COMMANDS[cmd].help, lambda words: {"cmd": cmd})
+
+
+VERBS: dict[str, Verb] = {
+    "status": _plain("status"),
+    **{short: _setter(short) for short in SHORT_KEYS},
+    "layer": Verb("NAME on|off|VOLUME", "layer rain 0.3", COMMANDS["layer"].help + " (layers: see status)",
+                  lambda words: {"cmd": "layer", "name": words[0], "value": value_of(words[1])}),
+    "pause": _plain("pause"),
+    "resume": _plain("resume"),
+    "skip": _plain("skip"),
+    "save": Verb("FILE.mid", "save ~/lofi-take.mid", COMMANDS["save"].help,
+                 lambda words: {"cmd": "save", "path": os.path.abspath(os.path.expanduser(words[0]))}),
+    "reload": _plain("reload"),
+}
+
+
+def verbs_help() -> str:
+    lines = ["verbs:"]
+    for name, verb in VERBS.items():
+        lines.append(f"  {name} {verb.args}".rstrip())
+        lines.append(f"      {verb.help}")
+        lines.append(f"      e.g. lofid ctl {verb.example}")
+    lines.append("A setting verb without a value prints the value now in force (lofid ctl volume).")
+    return "\n".join(lines)
+
+
+def _seconds(text: str) -> float:
+    value = value_of(text)
+    if not isinstance(value, (int, float)) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return float(value)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = verbs_help()
+    parser.add_argument("verb", nargs="?", metavar="VERB", help="what to do (listed below)")
+    parser.add_argument("words", nargs="*", metavar="ARG", help="the verb's value(s)")
+    parser.add_argument("--json", action="store_true", help="print the daemon's raw JSON reply")
+    parser.add_argument("--timeout", type=_seconds, default=CLIENT_TIMEOUT, metavar="SECONDS",
+                        help=f"how long to wait for the daemon (default {CLIENT_TIMEOUT:g})")
+
+
+def show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".")
+    if isinstance(value, dict):
+        return ", ".join(f"{k} = {show(v)}" for k, v in value.items()) or "nothing"
+    return str(value)
+
+
+def _duration(seconds: Any) -> str:
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
+        return show(seconds)
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
+def format_status(status: dict[str, Any]) -> str:
+    """The status reply as aligned ``label: value`` lines, then every setting."""
+    known = {key for key, _, _ in STATUS_FIELDS}
+    rows = [(label, _duration(status[key]) if key == "uptime_s" else show(status[key]) + unit)
+            for key, label, unit in STATUS_FIELDS if key in status]
+    rows += [(k, show(v)) for k, v in status.items() if k not in known and k != "settings"]
+    settings = status.get("settings") or {}
+    width = max([len(label) + 1 for label, _ in rows] + [len(k) + 3 for k in settings] + [0])
+    lines = [f"{label + ':':<{width}} {text}" for label, text in rows]
+    if settings:
+        lines.append("settings:")
+        lines += [f"  {k + ':':<{width - 2}} {show(v)}" for k, v in settings.items()]
+    return "\n".join(lines)
+
+
+def _usage(parser_prog: str, message: str) -> int:
+    print(f"{parser_prog}: {message} (see lofid ctl --help)", file=sys.stderr)
+    return 2
+
+
+def main(args: argparse.Namespace) -> int:
+    prog = "lofid ctl"
+    if args.verb is None:
+        print(verbs_help(), file=sys.stderr)
+        return 2
+    verb = VERBS.get(args.verb)
+    if verb is None:
+        return _usage(prog, f"unknown verb {args.verb!r}; verbs: {', '.join(VERBS)}")
+    query = args.verb in SHORT_KEYS and not args.words  # `lofid ctl volume`: what is it now?
+    if not query and len(args.words) != verb.nargs:
+        wanted = f"needs {verb.args}" if verb.nargs else "takes no value"
+        return _usage(prog, f"{args.verb} {wanted}, e.g. lofid ctl {verb.example}")
+    message = {"cmd": "status"} if query else verb.build(args.words)
+    reply, raw = request(socket_path(args.cfg["control.socket"]), message, args.timeout)
+    if not reply["ok"]:
+        print(raw if args.json else f"lofid: {reply.get('error', 'refused')}", file=sys.stdout if args.json else sys.stderr)
+        return 1
+    if args.json:
+        print(raw)
+    elif query:
+        print(f"{args.verb}: {show(reply['status'].get('settings', {}).get(SHORT_KEYS[args.verb]))}")
+    elif args.verb in DONE:
+        print(DONE[args.verb])
+    elif "status" in reply:
+        print(format_status(reply["status"]))
+    else:
+        print("\n".join(f"{k}: {show(v)}" for k, v in reply.items() if k != "ok"))
+    return 0

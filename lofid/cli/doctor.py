@@ -1,0 +1,115 @@
+"""``lofid doctor``: a checklist of what playing needs, each failure with the command that fixes it."""
+
+from __future__ import annotations
+
+import argparse
+import ctypes.util
+import platform
+import sys
+from dataclasses import dataclass
+
+from lofid.config import Config, defaults, load
+from lofid.errors import ConfigError, LofidError
+from lofid.paths import find_soundfont
+
+MAC = platform.system() == "Darwin"
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    required: bool = True  # a failed required check means lofid cannot play
+
+    def line(self) -> str:
+        mark = "ok  " if self.ok else ("FAIL" if self.required else "warn")
+        text = f"[{mark}] {self.name}: {self.detail}"
+        return text + (f"\n       fix: {self.fix}" if self.fix and not self.ok else "")
+
+
+def _install_hint(debian: str, brew: str) -> str:
+    return f"brew install {brew}" if MAC else f"sudo apt-get install {debian}   (or: make run)"
+
+
+def check_config(args: argparse.Namespace) -> tuple[Check, Config]:
+    try:
+        cfg = load(args.config, args.overrides)
+    except ConfigError as e:
+        return Check("config", False, str(e), "correct the setting named above (config.yaml documents each)"), defaults()
+    return Check("config", True, f"valid ({cfg.source})"), cfg
+
+
+def check_fluidsynth() -> Check:
+    from lofid.audio.fluid import load_library
+
+    try:
+        load_library()
+    except LofidError as e:
+        return Check("FluidSynth", False, str(e), _install_hint("libfluidsynth3", "fluid-synth"))
+    return Check("FluidSynth", True, f"library loads ({ctypes.util.find_library('fluidsynth') or 'found'})")
+
+
+def check_soundfont(cfg: Config) -> Check:
+    choice = find_soundfont(cfg["sound.soundfont"])
+    if choice.path is None:
+        return Check("soundfont", False, "none found in soundfonts/, the system or pretty_midi",
+                     "put a General MIDI .sf2 in soundfonts/ or: " + _install_hint("fluid-soundfont-gm", "fluid-synth"))
+    if not choice.path.is_file():
+        return Check("soundfont", False, f"{choice.path} does not exist",
+                     "fix sound.soundfont or set it to auto")
+    return Check("soundfont", True, f"{choice.path} (from {choice.origin})")
+
+
+def check_portaudio(cfg: Config) -> Check:
+    try:
+        import sounddevice as sd
+    except (ImportError, OSError) as e:
+        return Check("PortAudio", False, f"cannot load the library ({e})", _install_hint("libportaudio2", "portaudio"))
+    try:
+        outputs = [d["name"] for d in sd.query_devices() if d["max_output_channels"] > 0]
+    except Exception as e:  # PortAudio reports host-API trouble through many exception types
+        outputs, detail = [], f"cannot list devices ({e})"
+    else:
+        detail = "no output device"
+    if not outputs:
+        return Check("sound output", False, f"{detail}: lofid will run on the null sink (no sound)",
+                     "plug in or enable a sound device, or start PulseAudio/PipeWire", required=False)
+    return Check("sound output", True, f"{len(outputs)} device(s): {', '.join(outputs[:6])}"
+                 + (" ..." if len(outputs) > 6 else "") + f"; output.device = {cfg['output.device']}")
+
+
+def check_model(cfg: Config) -> Check:
+    """Load the model as ``lofid run`` would, so a damaged file fails here and not at start-up."""
+    from lofid.model.runtime import load_model
+
+    backend = cfg["model.backend"]
+    try:
+        model = load_model(cfg["model.path"], backend, cfg["generation.window"])
+    except ImportError as e:
+        fix = "pip install ai-edge-litert" if backend == "litert" else "pip install -e '.[train]'"
+        return Check("model", False, f"the {backend} runtime is not installed ({e})", fix)
+    except LofidError as e:
+        return Check("model", False, str(e),
+                     "set model.path to a trained model, or train one: lofid train --data DIR --out models/NAME")
+    return Check("model", True, f"{model.info.base} ({backend}, window {model.window})")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = "Exit status: 0 ready to play, 1 something needed is missing, 2 the config is invalid."
+
+
+def main(args: argparse.Namespace) -> int:
+    config_check, cfg = check_config(args)
+    checks = [config_check, check_fluidsynth(), check_soundfont(cfg), check_portaudio(cfg),
+              check_model(cfg)]
+    for c in checks:
+        print(c.line())
+    failed = [c.name for c in checks if c.required and not c.ok]
+    if failed:
+        print(f"lofid cannot play yet: fix {', '.join(failed)}.", file=sys.stderr)
+        return 2 if not config_check.ok else 1
+    print("ready to play.")
+    return 0
+

@@ -1,0 +1,17 @@
+"""``lofid run``: play music until stopped, steerable with ``lofid ctl`` (what the service runs)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=int, help="random seed (default: generation.seed, else a new one)")
+    parser.epilog = ("Plays until SIGTERM/SIGINT (fades out, exit 0); SIGHUP reloads the config. "
+                     "Steer it with `lofid ctl`.")
+
+
+def main(args: argparse.Namespace) -> int:
+    from lofid.daemon.player import Daemon
+
+    return Daemon(args.cfg, args.config, tuple(args.overrides), args.seed).run()

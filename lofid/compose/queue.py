@@ -1,0 +1,135 @@
+"""The producer: a thread that runs the note model ahead of playback into a bounded queue.
+
+Two locks, always taken in this order:
+- ``_writing`` is held while a note is generated and queued, and while queued notes are thrown
+  away to be written again. So "drop the notes not yet played and rewind the generator by as
+  many" is atomic: the generator's context always ends with exactly the queued notes, and a
+  stale note can never slip in between.
+- ``_cv`` guards only the queue itself. The engine's render thread takes it for a pop and never
+  waits on the model: on a busy machine a model step can be preempted for tens of milliseconds,
+  and the render thread must not be stuck behind it. The sound-card callback sees neither lock.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from lofid.config import Config
+from lofid.music.notes import Note
+
+log = logging.getLogger(__name__)
+
+# After a crash inside generation, wait this long before trying again (the queue keeps playing).
+RESTART_DELAY_S = 0.5
+
+
+class Producer:
+    """Keeps up to ``maxsize`` notes generated ahead. Blocks when full: a note is never dropped."""
+
+    def __init__(self, generator, maxsize: int, on_error: Callable[[Exception], None] | None = None) -> None:
+        self._gen = generator
+        self._queue: collections.deque[Note] = collections.deque()
+        self._maxsize = maxsize
+        self._cv = threading.Condition()
+        self._writing = threading.Lock()
+        self._running = False
+        self._thread: threading.Thread | None = None
+        self._on_error = on_error
+        self.generated = 0
+        self.restarts = 0
+
+    # -- consumer side -------------------------------------------------------------------
+    def take(self) -> Note | None:
+        """The next note, or None if none is ready yet (never blocks: the engine calls it)."""
+        with self._cv:
+            if not self._queue:
+                return None
+            note = self._queue.popleft()
+            self._cv.notify_all()
+            return note
+
+    def depth(self) -> int:
+        return len(self._queue)
+
+    def queued(self) -> list[Note]:
+        with self._cv:
+            return list(self._queue)
+
+    # -- control side --------------------------------------------------------------------
+    def regenerate(self, cfg: Config | None = None, fresh_phrase: bool = False) -> int:
+        """Drop the queued notes and let the producer write them again under ``cfg``.
+
+        The generator forgets exactly the dropped notes, so the music continues from what was
+        heard; ``fresh_phrase`` (``ctl skip``) then starts a new phrase at the next bar.
+        Returns how many notes were dropped.
+        """
+        with self._writing:
+            with self._cv:
+                dropped = len(self._queue)
+                self._queue.clear()
+                self._cv.notify_all()
+            if dropped:
+                self._gen.rewind(dropped)
+            if fresh_phrase:
+                self._gen.reset()
+            if cfg is not None:
+                self._gen.update(cfg)
+        return dropped
+
+    def resize(self, maxsize: int) -> None:
+        with self._cv:
+            self._maxsize = maxsize
+            self._cv.notify_all()
+
+    # -- the thread ----------------------------------------------------------------------
+    def start(self) -> None:
+        self._running = True
+        self._thread = threading.Thread(target=self._run, name="lofid-producer", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._cv:
+            self._running = False
+            self._cv.notify_all()
+        if self._thread:
+            self._thread.join(timeout=2)
+
+    def wait_for(self, n: int, timeout: float) -> bool:
+        """Block until ``n`` notes are queued (the daemon starts the sound after the first few)."""
+        deadline = time.monotonic() + timeout
+        with self._cv:
+            while len(self._queue) < n:
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._running:
+                    return False
+                self._cv.wait(left)
+            return True
+
+    def _run(self) -> None:
+        while True:
+            with self._cv:  # only this thread fills the queue, so room found here stays room
+                while self._running and len(self._queue) >= self._maxsize:
+                    self._cv.wait()
+                if not self._running:
+                    return
+            with self._writing:
+                try:
+                    note = self._gen.next_note()
+                except Exception as e:  # a bad step must not end the music: log, wait, go on
+                    self.restarts += 1
+                    log.error("generation failed (%s: %s); restarting the producer", type(e).__name__, e)
+                    if self._on_error:
+                        self._on_error(e)
+                    note = None
+                if note is not None:
+                    with self._cv:
+                        self._queue.append(note)
+                        self.generated += 1
+                        self._cv.notify_all()
+            if note is None:
+                with self._cv:
+                    self._cv.wait(RESTART_DELAY_S)

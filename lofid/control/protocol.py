@@ -1,0 +1,273 @@
+"""The one table of control commands, their validation, and the Protocol the daemon implements.
+
+A request is one JSON object; the reply is ``{"ok": true, ...}`` or ``{"ok": false, "error": "one line"}``:
+
+    {"cmd": "status"}                                   -> {"ok": true, "status": {...}}
+    {"cmd": "set", "key": "temperature", "value": 0.8}  -> {"ok": true, "temperature": 0.8}
+    {"cmd": "layer", "name": "rain", "value": "off"}    -> {"ok": true, "layers.rain.enabled": false}
+    {"cmd": "pause"}  /  {"cmd": "resume"}              -> {"ok": true, "state": "paused"}
+    {"cmd": "skip"}                                     -> {"ok": true, "skipped": true}
+    {"cmd": "save", "path": "/abs/take.mid"}            -> {"ok": true, "saved": "/abs/take.mid"}
+    {"cmd": "reload"}                                   -> {"ok": true, "changed": {"music.bpm": 80.0}}
+
+Values are judged by the config schema (``setting_for(key).check``), so a value the config file
+refuses is refused here in the same words. Bad input of any kind (not UTF-8, not JSON, NaN,
+infinities, numbers too large, wrong types, unknown commands or fields) is an error reply, and
+so is an exception inside the daemon: ``handle`` never raises. The socket that carries these
+lines, and its limits, is ``lofid.control``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from lofid.config import setting_for
+from lofid.errors import LofidError, RequestError
+
+log = logging.getLogger("lofid.control")
+
+_MAX_ERROR = 300  # characters of an error message
+
+# ctl's short names for the live settings; `set` also takes the dotted key itself.
+SHORT_KEYS: dict[str, str] = {
+    "temperature": "generation.temperature",
+    "volume": "output.volume",
+    "bpm": "music.bpm",
+    "key": "music.key",
+    "swing": "music.swing",
+    "harmony": "generation.harmony",
+}
+_BOOL_WORDS = ("on", "off", "true", "false", "yes", "no")
+
+# The keys status() reports, in the order `lofid ctl status` prints them: (key, label, unit).
+STATUS_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("state", "state", ""),                 # "playing" or "paused"
+    ("uptime_s", "uptime", ""),             # seconds since start (printed as h:mm:ss)
+    ("queue_notes", "queue", " notes"),     # notes generated but not yet played
+    ("queue_s", "queue ahead", " s"),       # the same in seconds of music
+    ("notes_played", "notes played", ""),
+    ("underruns", "underruns", ""),         # blocks the sound card wanted before they were ready
+    ("model", "model", ""),                 # the model file in use
+    ("backend", "backend", ""),             # litert or tensorflow
+    ("soundfont", "soundfont", ""),
+    ("output", "output", ""),               # the device, or "null (no sound device)"
+    ("guardrails", "guardrail recoveries", ""),  # times the melody was stuck/chaotic and steered back
+)
+
+
+class Controllable(Protocol):
+    """What the daemon offers the control server. Every method is called from the control thread."""
+
+    def settings(self) -> Mapping[str, Any]:
+        """The settings now in force (the current Config, dotted keys)."""
+
+    def status(self) -> dict[str, Any]:
+        """The STATUS_FIELDS keys (more are printed too); "settings" is added from settings()."""
+
+    def apply(self, changes: dict[str, Any]) -> None:
+        """Take already validated dotted-key changes, e.g. {"music.bpm": 80.0}; keep them for the next start."""
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
+
+    def skip(self) -> None:
+        """Drop the notes not yet played and start a fresh phrase."""
+
+    def save(self, path: str) -> str:
+        """Write what was played to the absolute ``path`` (.mid); return the path written."""
+
+    def reload(self) -> dict[str, Any]:
+        """Read the config again; return the settings that changed (dotted key -> new value)."""
+
+
+def layer_names(settings: Mapping[str, Any]) -> list[str]:
+    return list(dict.fromkeys(k.split(".")[1] for k in settings if k.startswith("layers.")))
+
+
+def live_key(name: str, settings: Mapping[str, Any]) -> str:
+    """The dotted key a `set` may change: a short name, or a dotted live key (layers included)."""
+    if name in SHORT_KEYS:
+        return SHORT_KEYS[name]
+    if name in SHORT_KEYS.values():
+        return name
+    parts = name.split(".")
+    if len(parts) == 3 and parts[0] == "layers" and parts[2] in ("enabled", "volume"):
+        _known_layer(parts[1], settings)
+        return name
+    raise RequestError(f"cannot set {name!r} while playing: settable are {', '.join(SHORT_KEYS)} "
+                       "and layers.NAME.enabled/volume")
+
+
+def _known_layer(name: str, settings: Mapping[str, Any]) -> None:
+    layers = layer_names(settings)
+    if name not in layers:
+        raise RequestError(f"no layer {name!r} (layers: {', '.join(layers) or 'none'})")
+
+
+def _change(target: Controllable, key: str, name: str, value: Any) -> dict[str, Any]:
+    """Validate ``value`` for ``key`` (errors name it as the user did), apply it, answer it."""
+    value = dataclasses.replace(setting_for(key), key=name).check(value)
+    target.apply({key: value})
+    return {name: value}
+
+
+def _set(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
+    name = _text(req, "key")
+    return _change(target, live_key(name, target.settings()), name, req["value"])
+
+
+def _layer(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
+    name, value = _text(req, "name"), req["value"]
+    _known_layer(name, target.settings())
+    switch = isinstance(value, bool) or (isinstance(value, str) and value.lower() in _BOOL_WORDS)
+    if isinstance(value, str) and not switch:
+        raise RequestError(f"layer {name}: {value[:40]!r} is not on, off or a volume from 0 to 1")
+    key = f"layers.{name}.{'enabled' if switch else 'volume'}"
+    return _change(target, key, key, value)
+
+
+def _status(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
+    status = dict(target.status())
+    status.setdefault("settings", dict(target.settings()))
+    return {"status": status}
+
+
+def _pause(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
+    target.pause()
+    return {"state": "paused"}
+
+
+def _resume(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
+    target.resume()
+    return {"state": "playing"}
+
+
+def _skip(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
+    target.skip()
+    return {"skipped": True}
+
+
+def _save(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
+    path = _text(req, "path")
+    p = Path(path)
+    if "\0" in path or len(path) > 4096:
+        raise RequestError("save: not a usable file name")
+    if not p.is_absolute():  # the daemon's working folder is not the user's: ctl sends absolute paths
+        raise RequestError(f"save: {path!r} is not an absolute path")
+    if p.suffix.lower() not in (".mid", ".midi"):
+        raise RequestError(f"save: {p.name!r} should end in .mid")
+    if not p.parent.is_dir():
+        raise RequestError(f"save: no folder {str(p.parent)!r}")
+    return {"saved": str(target.save(str(p)))}
+
+
+def _reload(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
+    return {"changed": dict(target.reload() or {})}
+
+
+def _text(req: dict[str, Any], field: str) -> str:
+    value = req[field]
+    if not isinstance(value, str) or not value:
+        raise RequestError(f"{req['cmd']}: {field} should be a non-empty string")
+    return value
+
+
+@dataclass(frozen=True)
+class Command:
+    fields: tuple[str, ...]  # the request's fields besides "cmd", all required
+    help: str
+    run: Callable[[Controllable, dict[str, Any]], dict[str, Any]]
+
+
+COMMANDS: dict[str, Command] = {
+    "status": Command((), "what is playing, every setting, the queue and counters", _status),
+    "set": Command(("key", "value"), "change a live setting: " + ", ".join(SHORT_KEYS), _set),
+    "layer": Command(("name", "value"), "turn a layer on or off, or set its volume (0 to 1)", _layer),
+    "pause": Command((), "fade to silence; nothing is lost", _pause),
+    "resume": Command((), "play again from where it paused", _resume),
+    "skip": Command((), "drop the notes waiting and start a fresh phrase", _skip),
+    "save": Command(("path",), "write what was played lately to a MIDI file", _save),
+    "reload": Command((), "read the config file again", _reload),
+}
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise RequestError(f"number {text[:40]} is too large")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > 40:
+        raise RequestError(f"number {text[:40]}... is too large")
+    return int(text)
+
+
+def _no_constant(name: str) -> Any:
+    raise RequestError(f"{name} is not a number lofid accepts")
+
+
+def parse_request(line: bytes) -> dict[str, Any]:
+    """Bytes of one line -> a checked request dict, or RequestError saying what is wrong."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RequestError("request is not valid UTF-8") from None
+    try:
+        req = json.loads(text, parse_float=_finite_float, parse_int=_bounded_int, parse_constant=_no_constant)
+    except RecursionError:
+        raise RequestError("request is nested too deeply") from None
+    except ValueError as e:
+        raise RequestError(f"request is not valid JSON ({e})") from None
+    if not isinstance(req, dict):
+        raise RequestError('request should be a JSON object like {"cmd": "status"}')
+    cmd = req.get("cmd")
+    if not isinstance(cmd, str) or cmd not in COMMANDS:
+        shown = repr(cmd[:40]) if isinstance(cmd, str) else "missing"
+        raise RequestError(f"unknown command {shown} (commands: {', '.join(COMMANDS)})")
+    fields = COMMANDS[cmd].fields
+    missing = [f for f in fields if f not in req]
+    extra = [f for f in req if f != "cmd" and f not in fields]
+    if missing:
+        raise RequestError(f"{cmd} needs {' and '.join(missing)}")
+    if extra:
+        raise RequestError(f"{cmd} does not take {', '.join(repr(f[:40]) for f in extra[:3])}")
+    return req
+
+
+def one_line(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= _MAX_ERROR else text[:_MAX_ERROR - 3] + "..."
+
+
+def handle(target: Controllable, line: bytes) -> bytes:
+    """One request line -> one reply line. Never raises: every failure becomes an error reply."""
+    cmd = "request"
+    try:
+        req = parse_request(line)
+        cmd = req["cmd"]
+        reply = {"ok": True, **COMMANDS[cmd].run(target, req)}
+    except LofidError as e:
+        reply = {"ok": False, "error": one_line(e)}
+    except OSError as e:
+        reply = {"ok": False, "error": one_line(f"{cmd}: {e.strerror or e}" + (f": {e.filename}" if e.filename else ""))}
+    except Exception as e:  # a bug in the target must cost one reply, not the server
+        log.exception("control: %s failed", cmd)
+        reply = {"ok": False, "error": one_line(f"{cmd} failed inside lofid: {e.__class__.__name__}: {e}")}
+    try:
+        return (json.dumps(reply, allow_nan=False, default=str, ensure_ascii=False) + "\n").encode()
+    except ValueError as e:
+        return (json.dumps({"ok": False, "error": one_line(f"{cmd}: reply not JSON ({e})")}) + "\n").encode()
+
+
+def error_line(message: str) -> bytes:
+    return (json.dumps({"ok": False, "error": message}) + "\n").encode()

@@ -1,0 +1,241 @@
+"""``lofid run``: the daemon that wires producer, queue, engine, sink and the control socket.
+
+Threads, and who may touch what:
+- the producer thread runs the model into the bounded note queue (``lofid.compose.queue``);
+- the render thread (``Playback``) asks the engine for blocks and hands them to the sink, whose
+  sound-card callback only copies from a ring buffer;
+- the control thread (``ControlServer``) calls this class's ``Controllable`` methods; the engine
+  takes their changes between two blocks (its own lock, which the sound-card callback never sees),
+  so a setting never changes half-way through a block;
+- the main thread waits for signals, pings systemd and draws the one-line live status.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from lofid import paths
+from lofid.audio.engine import Engine, layer_value
+from lofid.audio.sinks import DeviceSink, Playback, open_sink
+from lofid.compose.generator import NoteGenerator
+from lofid.compose.queue import Producer
+from lofid.config import Config, load, part_programs, resolve_seed
+from lofid.control.server import ControlServer
+from lofid.daemon.sdnotify import Notifier, start_watchdog
+from lofid.daemon.signals import SignalInbox
+from lofid.daemon.state import StateFile
+from lofid.errors import LofidError
+from lofid.music.midi import write_midi
+from lofid.music.notes import STEPS_PER_BEAT, Note
+
+log = logging.getLogger("lofid")
+
+# Settings whose change means the queued notes must be written again (heard within a second).
+REGENERATE = ("generation.temperature", "generation.top_p", "generation.harmony", "music.key")
+# Settings only read at start: a reload that changes them says a restart is needed.
+RESTART_ONLY = ("output.device", "output.sample_rate", "output.block_size", "control.socket",
+                "control.state_file", "sound.soundfont", "generation.window")
+FIRST_NOTES = 4  # notes queued before the sound starts
+SAVE_SECONDS = 10 * 60  # `ctl save` writes the last ten minutes as played
+FADE_OUT_S = 0.3  # SIGTERM: fade, then let the sink drain
+
+
+class Daemon:
+    """The running player. Implements ``lofid.control.protocol.Controllable``."""
+
+    def __init__(self, cfg: Config, config_file: str | None = None, overrides: tuple[str, ...] = (),
+                 seed: int | None = None) -> None:
+        self._config_file, self._overrides = config_file, overrides
+        self.state = StateFile(paths.state_path(cfg["control.state_file"]))
+        self.state.load()
+        self.cfg = self.state.apply_to(cfg)
+        self.started = time.monotonic()
+        self._paused = False
+        self.seed = resolve_seed(self.cfg, seed)
+        self.generator = NoteGenerator(self.cfg, self.seed)
+        self.producer = Producer(self.generator, self.cfg["generation.queue_size"])
+        self.engine = Engine(self.cfg, self._take)
+        self.cfg = self._with_layers(self.cfg)
+        self.sink = None
+        self.playback: Playback | None = None
+        self.notifier = Notifier()
+        self.notes_played = 0
+        # Served last, once everything it reports exists; a second lofid refuses here, before any sound.
+        self.control = ControlServer(paths.socket_path(self.cfg["control.socket"]), self)
+        self.control.start()
+
+    def _with_layers(self, cfg: Config) -> Config:
+        """``cfg`` listing every layer the engine plays: a WAV dropped in effects/ is a layer the
+        config never named, and ctl can only steer what the settings list."""
+        return cfg.replace({f"layers.{name}.{field}": layer_value(cfg, name, field)
+                            for name in self.engine.layer_names for field in ("enabled", "volume")})
+
+    def _take(self) -> Note | None:
+        note = self.producer.take()
+        if note is not None:  # the engine takes a note just as it starts it
+            self.notes_played += 1
+        return note
+
+    # -- Controllable ------------------------------------------------------------------------
+    def settings(self) -> Mapping[str, Any]:
+        return self.cfg
+
+    def status(self) -> dict[str, Any]:
+        queued = self.producer.queued()
+        sixteenth = 60.0 / self.engine.bpm / STEPS_PER_BEAT
+        return {
+            "state": "paused" if self._paused else "playing",
+            "uptime_s": round(time.monotonic() - self.started, 1),
+            "queue_notes": len(queued),
+            "queue_s": round(sum(n.step for n in queued) * sixteenth, 1),
+            "notes_played": self.notes_played,
+            "underruns": getattr(self.sink, "underruns", 0),
+            "model": str(paths.resolve(self.cfg["model.path"])),
+            "backend": self.cfg["model.backend"],
+            "soundfont": str(self.engine.soundfont),
+            "output": self._output(),
+            "bpm": self.engine.bpm,
+            "producer_restarts": self.producer.restarts,
+            "guardrails": dict(self.generator.recoveries),
+        }
+
+    def _output(self) -> str:
+        """Where the sound goes now: a device that is lost plays into nothing until it is back."""
+        if not isinstance(self.sink, DeviceSink):
+            return "null (no sound device)"
+        return f"null (sound device {self.sink.name} lost; reopening it)" if self.sink.lost else self.sink.name
+
+    def apply(self, changes: dict[str, Any]) -> None:
+        self.state.record(changes)
+        self._switch(self.cfg.replace(changes))
+
+    def _switch(self, cfg: Config) -> dict[str, Any]:
+        """Make ``cfg`` the settings in force; return what changed."""
+        changed = {k: v for k, v in cfg.items() if self.cfg.get(k) != v}
+        self.cfg = cfg
+        if any(k in changed for k in REGENERATE):
+            dropped = self.producer.regenerate(cfg)
+            log.debug("regenerating %d queued notes under the new settings", dropped)
+        else:
+            self.generator.update(cfg)
+        if "generation.queue_size" in changed:
+            self.producer.resize(cfg["generation.queue_size"])
+        self.engine.update(cfg)
+        later = [k for k in changed if k in RESTART_ONLY]
+        if later:
+            log.info("%s take effect at the next start", ", ".join(later))
+        return changed
+
+    def pause(self) -> None:
+        self._paused = True
+        self.engine.pause()
+
+    def resume(self) -> None:
+        self._paused = False
+        self.engine.resume()
+
+    def skip(self) -> None:
+        self.producer.regenerate(fresh_phrase=True)
+
+    def save(self, path: str) -> str:
+        """The last SAVE_SECONDS as played, each note on the 16th nearest where it started (at today's
+        tempo and swing)."""
+        played = list(self.engine.played)
+        horizon = self.engine.sample_time - SAVE_SECONDS * self.engine.sample_rate
+        recent = [p for p in played if p.sample >= horizon]
+        if not recent:
+            raise LofidError("nothing has been played yet")
+        sixteenth = self.engine.sample_rate * 60.0 / self.engine.bpm / STEPS_PER_BEAT
+        first, notes, previous = recent[0].sample, [], 0
+        for p in recent:  # back onto the 16th grid, relative to the first note
+            index = round((p.sample - first) / sixteenth)
+            notes.append(Note(p.note.pitch, index - previous, p.note.duration, p.note.velocity, p.note.part))
+            previous = index
+        write_midi(notes, path, self.engine.bpm, part_programs(self.cfg), swing=self.cfg["music.swing"])
+        return path
+
+    def reload(self) -> dict[str, Any]:
+        cfg = self._with_layers(self.state.apply_to(load(self._config_file, self._overrides)))
+        changed = self._switch(cfg)
+        log.info("config reloaded: %s", ", ".join(f"{k}={v}" for k, v in changed.items()) or "nothing changed")
+        return changed
+
+    # -- life cycle --------------------------------------------------------------------------
+    def run(self) -> int:
+        signals = SignalInbox((signal.SIGTERM, signal.SIGINT, signal.SIGHUP))
+        self.producer.start()
+        self.producer.wait_for(FIRST_NOTES, timeout=2.0)
+        self.sink = open_sink(self.cfg)  # with no device: one line saying so, and the null sink
+        self.playback = Playback(self.engine.render, self.sink, self.cfg["output.block_size"])
+        self.playback.start()
+        log.info("playing %s through %s; control socket %s", paths.resolve(self.cfg["model.path"]).name,
+                 self._output(), self.control.path)
+        self.notifier.ready(self._status_line())
+        watchdog = start_watchdog(self.notifier, self._healthy())
+        live = sys.stderr.isatty()
+        try:
+            while True:
+                received = signals.wait(0.5)
+                if signal.SIGTERM in received or signal.SIGINT in received:
+                    break
+                if signal.SIGHUP in received:
+                    self._reload_logged()
+                if self.playback.error is not None:
+                    log.error("playback stopped (%s); exiting so the service manager restarts lofid",
+                              self.playback.error)
+                    return 1
+                line = self._status_line()
+                self.notifier.status(line)
+                if live:
+                    sys.stderr.write("\r\033[K" + line)
+                    sys.stderr.flush()
+        finally:
+            if live:
+                sys.stderr.write("\n")
+            if watchdog is not None:
+                watchdog.set()
+            self.shutdown()
+            signals.close()
+        return 0
+
+    def _reload_logged(self) -> None:
+        try:
+            self.reload()
+        except Exception as e:  # a broken config on SIGHUP keeps the old settings playing
+            log.error("reload failed, keeping the current settings: %s", e)
+
+    def _healthy(self) -> Callable[[], bool]:
+        last = [-1]
+
+        def moving() -> bool:
+            now = self.engine.sample_time
+            alive, last[0] = now != last[0], now
+            return alive
+
+        return moving
+
+    def _status_line(self) -> str:
+        s = self.status()
+        return (f"{s['state']} · {self.cfg['music.bpm']:g} bpm · key {self.cfg['music.key']} · "
+                f"temperature {self.cfg['generation.temperature']:g} · harmony {self.cfg['generation.harmony']} · "
+                f"queue {s['queue_notes']} notes "
+                f"({s['queue_s']:g} s) · {s['notes_played']} notes · {s['underruns']} underruns · to {s['output']}")
+
+    def shutdown(self) -> None:
+        """Fade out, drain, stop every thread and remove the socket."""
+        self.notifier.stopping()
+        if self.playback is not None:
+            self.engine.pause()
+            time.sleep(FADE_OUT_S)
+            self.playback.stop()
+        if self.sink is not None:
+            self.sink.close()
+        self.producer.stop()
+        self.control.close()
+        self.engine.close()
+        log.info("stopped after %d notes", self.notes_played)

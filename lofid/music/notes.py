@@ -1,0 +1,90 @@
+"""The Note and the time grid every part of lofid shares.
+
+A Note is one event of the stream the model writes and the engine plays. Time is counted on a
+16th-note grid: ``step`` is how many 16ths after the previous note's onset this note starts
+(0 = together with it, so a chord is a run of notes with step 0), ``duration`` how many 16ths
+it sounds. Seconds only appear where a tempo is applied (the engine, MIDI files).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+STEPS_PER_BEAT = 4  # the 16th-note grid: 16ths per quarter-note beat
+BAR = 4 * STEPS_PER_BEAT  # 16ths in a 4/4 bar
+MAX_STEP = 32  # 16ths (two 4/4 bars); longer rests are clamped to this
+MAX_DURATION = 32  # 16ths
+VELOCITY_BINS = 8  # bin b covers velocities 16b..16b+15; it plays back as its centre
+PARTS = ("keys", "bass", "melody")  # the instruments a Note can be for; each has a sound.program_<part>
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    pitch: int  # MIDI note number 0-127
+    step: int  # 16ths after the previous note's onset; 0 = together with it
+    duration: int  # 16ths it sounds, >= 1
+    velocity: int  # MIDI velocity 1-127
+    part: str = "keys"  # the instrument that plays it: keys, bass or melody
+
+
+def velocity_bin(velocity: int) -> int:
+    return min(VELOCITY_BINS - 1, max(0, int(velocity)) // 16)
+
+
+def bin_velocity(b: int) -> int:
+    """The velocity a bin plays back as: the centre of its range."""
+    return int(b) * 16 + 8
+
+
+class BeatGrid:
+    """Seconds <-> 16th positions, following a list of beat times (so rubato songs stay on the grid).
+
+    Between beats time is interpolated; before the first and after the last beat the nearest
+    beat interval is extended, so every note gets a position.
+    """
+
+    def __init__(self, beat_times: Sequence[float]) -> None:
+        beats = np.unique(np.asarray(beat_times, dtype=np.float64))
+        if len(beats) < 2:
+            raise ValueError("a beat grid needs at least two beats")
+        self.beats = beats
+
+    def position(self, seconds: float | np.ndarray) -> np.ndarray:
+        """16th index (rounded) of each time."""
+        t = np.asarray(seconds, dtype=np.float64)
+        b = self.beats
+        idx = np.interp(t, b, np.arange(len(b), dtype=np.float64))
+        first, last = b[1] - b[0], b[-1] - b[-2]
+        idx = np.where(t < b[0], (t - b[0]) / first, idx)
+        idx = np.where(t > b[-1], len(b) - 1 + (t - b[-1]) / last, idx)
+        return np.rint(idx * STEPS_PER_BEAT).astype(np.int64)
+
+
+def notes_from_onsets(events: Iterable[tuple[int, int, int, int, str]]) -> list[Note]:
+    """(onset 16th, pitch, duration, velocity, part) events -> Notes with steps, in time order.
+
+    Notes starting together are ordered low to high, so a chord always reads the same way.
+    """
+    notes, prev = [], None
+    for onset, pitch, duration, velocity, part in sorted(events, key=lambda ev: (ev[0], ev[1])):
+        step = 0 if prev is None else onset - prev
+        notes.append(Note(pitch, min(step, MAX_STEP), min(duration, MAX_DURATION), velocity, part))
+        prev = onset
+    return notes
+
+
+def fold_pitch(pitch: int) -> int:
+    """A pitch moved by octaves into 0-127, so a transposed note keeps its pitch class."""
+    while pitch > 127:
+        pitch -= 12
+    while pitch < 0:
+        pitch += 12
+    return pitch
+
+
+def swing_offset(index: int, swing: float) -> float:
+    """How late 16th ``index`` sounds, in 16ths: off-beat 16ths by ``swing``, on-beat ones not at all."""
+    return swing if index % 2 else 0.0

@@ -1,0 +1,186 @@
+"""End to end: `lofid run` into a real PulseAudio null sink, steered with `lofid ctl`.
+
+Everything here is the real thing a user runs: the shipped model through LiteRT, FluidSynth,
+PortAudio through ALSA's pulse plugin into a private PulseAudio server, and the control socket.
+What the sink's monitor recorded is what a listener would have heard.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pretty_midi
+import pytest
+
+from tests.support.player import LOFID, MODEL, ROOT, SILENT_RMS, Player, rms
+from tests.support.pulse import PulseServer, Recording, pulse_available
+
+pytestmark = pytest.mark.skipif(not pulse_available(), reason="PulseAudio is not installed (make test installs it)")
+
+
+@pytest.fixture
+def pulse():
+    with PulseServer() as server:
+        yield server
+
+
+def test_play_steer_stop_and_restore(pulse, tmp_path):
+    player = Player(pulse, tmp_path, "layers.rain.enabled=false", "fx.crackle=0")
+
+    # Music within 2 s of launch: record from before the launch and find the first sound.
+    with Recording(pulse, tmp_path / "start.wav") as rec:
+        launched = player.start()
+        player.wait_ready()
+        time.sleep(3.0)
+    loud = rec.loud(launched)
+    assert len(loud), "nothing was heard: " + player.log.read_text()
+    assert loud[0] - launched < 2.0, f"first sound {loud[0] - launched:.2f} s after launch"
+
+    status = player.status()
+    assert status["state"] == "playing"
+    assert not status["output"].startswith("null"), status["output"]
+    assert set(status["guardrails"]) == {"stuck", "chaos", "reprime"}
+    shown = player.ctl("status").stdout.splitlines()
+    assert any(line.startswith("guardrail recoveries:") and "stuck = " in line for line in shown), shown
+
+    # The beat is a layer of its own: with the music off, beat off leaves silence.
+    player.ctl("layer", "music", "off")
+    time.sleep(0.5)
+    beat_alone = player.listen(1.5, "beat")
+    player.ctl("layer", "beat", "off")
+    time.sleep(0.5)
+    nothing = player.listen(1.0, "nothing")
+    assert rms(beat_alone) > 100 * max(rms(nothing), SILENT_RMS / 100)
+    assert rms(nothing) < SILENT_RMS
+    player.ctl("layer", "music", "on")
+
+    # Pause is silent within a second; resume brings the music back.
+    player.ctl("pause")
+    time.sleep(1.0)
+    paused = player.listen(1.0, "paused")
+    assert rms(paused) < SILENT_RMS
+    assert player.status()["state"] == "paused"
+    player.ctl("resume")
+    time.sleep(1.0)
+    assert rms(player.listen(1.5, "resumed")) > 10 * SILENT_RMS
+
+    # A setting shows in status; a bad value is refused in one line and the music goes on.
+    player.ctl("temperature", "0.8")
+    assert player.status()["settings"]["generation.temperature"] == 0.8
+    bad = player.ctl("bpm", "500", check=False)
+    assert bad.returncode != 0
+    assert bad.stderr.strip().count("\n") == 0 and "bpm = 500 is not allowed" in bad.stderr
+    assert rms(player.listen(1.5, "after-bad")) > 10 * SILENT_RMS
+
+    # `save` writes what was played as MIDI.
+    take = tmp_path / "take.mid"
+    player.ctl("save", str(take))
+    assert len(pretty_midi.PrettyMIDI(str(take)).instruments[0].notes) > 0
+
+    assert player.stop() == 0
+    assert "Traceback" not in player.log.read_text()
+
+    # The next start restores what was changed while playing.
+    again = Player(pulse, tmp_path)
+    again.start()
+    again.wait_ready()
+    settings = again.status()["settings"]
+    assert settings["generation.temperature"] == 0.8
+    assert settings["layers.beat.enabled"] is False
+    assert settings["layers.music.enabled"] is True
+    assert again.stop() == 0
+
+
+def test_sighup_reloads_the_config_file(pulse, tmp_path):
+    config = tmp_path / "config" / "lofid" / "config.yaml"
+    config.parent.mkdir(parents=True)
+    config.write_text("music:\n  bpm: 70\n")
+    player = Player(pulse, tmp_path, "output.device=none")
+    player.start()
+    player.wait_ready()
+    assert player.status()["settings"]["music.bpm"] == 70
+    config.write_text("music:\n  bpm: 90\n")
+    player.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while player.status()["settings"]["music.bpm"] != 90 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert player.status()["settings"]["music.bpm"] == 90
+    # a broken file on SIGHUP keeps the music and the old settings
+    config.write_text("music:\n  bpm: [\n")
+    player.proc.send_signal(signal.SIGHUP)
+    time.sleep(1.0)
+    assert player.proc.poll() is None
+    assert player.status()["settings"]["music.bpm"] == 90
+    assert "reload failed" in player.log.read_text()
+    assert player.stop() == 0
+
+
+def has_sound_card() -> bool:
+    cards = Path("/proc/asound/cards")
+    return cards.exists() and "no soundcards" not in cards.read_text()
+
+
+@pytest.mark.skipif(has_sound_card(), reason="this machine has a sound card, so there is a device to find")
+def test_no_sound_device_keeps_running_on_the_null_sink(tmp_path):
+    # No card and no sound server to reach: ALSA's default (the pulse plugin) has nowhere to go,
+    # as on a headless box.
+    tmp_path.chmod(0o700)
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(tmp_path), "XDG_STATE_HOME": str(tmp_path),
+           "XDG_CONFIG_HOME": str(tmp_path), "PULSE_SERVER": f"unix:{tmp_path}/no-such-server"}
+    proc = subprocess.Popen([*LOFID, "run", "--set", f"model.path={MODEL}"], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, status = time.monotonic() + 20, None
+        while time.monotonic() < deadline and status is None:
+            r = subprocess.run([*LOFID, "ctl", "status", "--json"], env=env, cwd=ROOT, capture_output=True, text=True)
+            status = json.loads(r.stdout)["status"] if r.returncode == 0 else None
+            time.sleep(0.1)
+        assert status is not None and status["output"].startswith("null")
+        time.sleep(1.0)
+        assert subprocess.run([*LOFID, "ctl", "status", "--json"], env=env, cwd=ROOT, capture_output=True,
+                              text=True).returncode == 0
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0
+    assert "no sound device" in err
+
+
+def test_tells_systemd_ready_status_and_watchdog(tmp_path):
+    """The unit is Type=notify with WatchdogSec: the daemon itself must send these datagrams."""
+    import socket
+
+    tmp_path.chmod(0o700)
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(str(tmp_path / "notify"))
+    notify.settimeout(1.0)
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(tmp_path), "XDG_STATE_HOME": str(tmp_path),
+           "XDG_CONFIG_HOME": str(tmp_path), "NOTIFY_SOCKET": str(tmp_path / "notify"), "WATCHDOG_USEC": "1000000"}
+    proc = subprocess.Popen([*LOFID, "run", "--set", f"model.path={MODEL}", "--set", "output.device=none"],
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seen: list[str] = []
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not ({"READY=1", "WATCHDOG=1"} <= set(seen)):
+            try:
+                seen += notify.recv(4096).decode().splitlines()
+            except TimeoutError:
+                assert proc.poll() is None, "lofid run exited"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+        try:
+            while True:
+                seen += notify.recv(4096).decode().splitlines()
+        except TimeoutError:
+            pass
+        notify.close()
+    assert "READY=1" in seen and "WATCHDOG=1" in seen
+    assert any(line.startswith("STATUS=playing") for line in seen)
+    assert "STOPPING=1" in seen
+    assert proc.returncode == 0

@@ -1,0 +1,1 @@
+"""What the tests and bench/ share: real sound servers, a lofid launcher, songs written on the fly."""

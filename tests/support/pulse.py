@@ -1,0 +1,188 @@
+"""A private PulseAudio server with a null sink, for tests that must hear what really came out.
+
+    from lofid.audio.portaudio import rescan_devices
+    from tests.support.pulse import PulseServer, pulse_available, read_recording
+
+    with PulseServer() as pulse:            # starts it; this process's ALSA/PortAudio now goes there
+        rescan_devices()                    # PortAudio lists devices once: let it see the server
+        with pulse.record(tmp_path / "heard.wav"):
+            ...play through sounddevice (default device)...
+        audio, rate = read_recording(tmp_path / "heard.wav")
+    rescan_devices()
+
+``pulse.restart()`` kills the server and starts a new one at the same address (a restarted
+sound server, for reconnection tests); ``pulse.env`` is the environment for subprocesses
+(``lofid run`` started by a test) that should play into it.
+
+The server lives in its own XDG_RUNTIME_DIR, so it never meets a desktop's sound server, and
+accepts anonymous clients, so it works as root (as CI runs) without a cookie. Its sink
+``lofid_test`` runs on the real clock; ``parec`` records the sink's monitor: the exact samples
+that reached the "speaker".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+SINK = "lofid_test"
+LOUD = 1e-3  # -60 dBFS: above the null sink's digital silence, below the quietest layer
+TOOLS = ("pulseaudio", "pactl", "parec")
+
+
+def pulse_available() -> bool:
+    """True when the PulseAudio server and its client tools are installed (scripts/sysdeps.sh)."""
+    return all(shutil.which(tool) for tool in TOOLS)
+
+
+class PulseServer:
+    """Start/stop a private ``pulseaudio`` with ``module-null-sink sink_name=lofid_test``."""
+
+    def __init__(self, sample_rate: int = 44100) -> None:
+        self.sample_rate = sample_rate
+        self.dir = Path(tempfile.mkdtemp(prefix="lofid-pulse-"))
+        self.socket = self.dir / "pulse" / "native"
+        self.env = {**os.environ, "XDG_RUNTIME_DIR": str(self.dir), "HOME": str(self.dir),
+                    "PULSE_SERVER": f"unix:{self.socket}"}
+        self._saved: dict[str, str | None] = {}
+
+    def start(self, timeout: float = 15.0) -> None:
+        """Start the server and wait until ``pactl info`` answers; RuntimeError if it never does."""
+        cmd = ["pulseaudio", "--daemonize=yes", "--exit-idle-time=-1", "-n", "--use-pid-file=yes",
+               f"--load=module-null-sink sink_name={SINK} rate={self.sample_rate}",
+               "--load=module-native-protocol-unix auth-anonymous=1",
+               "--log-target=stderr", "--log-level=error"]
+        subprocess.run(cmd, env=self.env, capture_output=True, timeout=timeout)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.pactl("info").returncode == 0:
+                self.pactl("set-default-sink", SINK)
+                return
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"pulseaudio did not start in {timeout:.0f} s (runtime dir {self.dir})")
+
+    def pactl(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["pactl", *args], env=self.env, capture_output=True, text=True, timeout=10)
+
+    def activate(self) -> None:
+        """Point this process (ALSA's pulse plugin, so PortAudio's default device) at the server."""
+        for key in ("XDG_RUNTIME_DIR", "PULSE_SERVER"):
+            self._saved[key] = os.environ.get(key)
+            os.environ[key] = self.env[key]
+
+    def deactivate(self) -> None:
+        for key, value in self._saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved.clear()
+
+    @contextlib.contextmanager
+    def record(self, path: Path) -> Iterator[Path]:
+        """Record the null sink's monitor to a WAV file while the ``with`` body runs."""
+        proc = subprocess.Popen(
+            ["parec", "-d", f"{SINK}.monitor", "--file-format=wav", "--format=s16le", "--channels=2",
+             f"--rate={self.sample_rate}", "--latency-msec=20", str(path)],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(0.3)  # let parec connect before the sound starts
+        try:
+            yield path
+        finally:
+            time.sleep(0.3)  # the tail still in the server's buffers
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    def kill(self) -> None:
+        """Stop the server process (as a crash or a restart of the sound server would)."""
+        subprocess.run(["pulseaudio", "--kill"], env=self.env, capture_output=True, timeout=10)
+        deadline = time.monotonic() + 5
+        while (self.dir / "pulse" / "pid").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def restart(self) -> None:
+        """Kill the server and start a new one at the same address: clients must reconnect."""
+        self.kill()
+        self.start()
+
+    def stop(self) -> None:
+        """Stop the server and remove its runtime directory."""
+        self.deactivate()
+        self.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self) -> PulseServer:
+        self.start()
+        self.activate()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def read_recording(path: Path) -> tuple[np.ndarray, int]:
+    """A parec WAV as float (frames, channels) in -1..1, and its rate.
+
+    parec leaves the RIFF sizes unset when it is stopped, so the data is taken as whatever follows
+    the header rather than trusting the header's length.
+    """
+    raw = Path(path).read_bytes()
+    with wave.open(str(path), "rb") as w:
+        rate, channels = w.getframerate(), w.getnchannels()
+    start = raw.find(b"data") + 8
+    usable = (len(raw) - start) // (2 * channels) * (2 * channels)
+    data = np.frombuffer(raw[start:start + usable], "<i2").reshape(-1, channels)
+    return data / 32768.0, rate
+
+
+class Recording:
+    """What the null sink played while the ``with`` body ran, on the monotonic clock.
+
+    parec's first sample comes 0.1-0.4 s after it is started (on this machine, with nothing
+    playing yet, sometimes only once something plays), so the recording is anchored at its end: the
+    last sample was written just before parec was stopped, and the sink
+    runs on the real clock, so sample ``i`` was heard at ``end - (frames - i) / rate``.
+    """
+
+    def __init__(self, pulse: PulseServer, path: Path) -> None:
+        self.pulse, self.path = pulse, path
+        self.audio = np.zeros((0, 2))
+        self.rate = pulse.sample_rate
+        self.t0 = 0.0
+
+    def __enter__(self) -> Recording:
+        self._cm = self.pulse.record(self.path)
+        self._cm.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._cm.__exit__(None, None, None)
+        stopped = time.monotonic()  # parec was terminated a few ms ago (it exits at once on SIGTERM)
+        self.audio, self.rate = read_recording(self.path)
+        self.t0 = stopped - len(self.audio) / self.rate
+        self.path.unlink(missing_ok=True)
+
+    def time_of(self, index: int) -> float:
+        return self.t0 + index / self.rate
+
+    def index_at(self, t: float) -> int:
+        return max(0, min(len(self.audio), int(round((t - self.t0) * self.rate))))
+
+    def loud(self, start: float, end: float | None = None) -> np.ndarray:
+        """Monotonic times of the loud samples between ``start`` and ``end``."""
+        i, j = self.index_at(start), self.index_at(end) if end is not None else len(self.audio)
+        return self.time_of(i + np.flatnonzero(np.abs(self.audio[i:j]).max(axis=1) > LOUD))

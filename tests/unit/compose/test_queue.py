@@ -1,0 +1,108 @@
+"""The producer: a bounded queue the real note model fills ahead of playback."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from lofid import paths
+from lofid.compose.generator import NoteGenerator
+from lofid.compose.queue import Producer
+from lofid.config import defaults
+
+MODEL = paths.MODELS / "lofid"
+
+
+def generator(**settings) -> NoteGenerator:
+    # top_p 0.05 keeps only the likeliest value of each head: greedy, so the same context gives the same notes.
+    cfg = defaults().replace({"model.path": str(MODEL), "generation.top_p": 0.05, **settings})
+    return NoteGenerator(cfg, seed=5)
+
+
+def settle(producer: Producer, depth: int) -> None:
+    assert producer.wait_for(depth, timeout=30)
+    time.sleep(0.05)  # give a producer that would overfill the chance to
+
+
+@pytest.fixture
+def producer():
+    made = []
+
+    def make(maxsize: int, **settings) -> Producer:
+        p = Producer(generator(**settings), maxsize)
+        p.start()
+        made.append(p)
+        return p
+
+    yield make
+    for p in made:
+        p.stop()
+
+
+def test_fills_to_the_bound_and_waits_never_dropping(producer):
+    p = producer(16)
+    settle(p, 16)
+    assert p.depth() == 16 and p.generated == 16  # full: it waits instead of writing more
+    taken = [p.take() for _ in range(5)]
+    assert all(n is not None for n in taken)
+    settle(p, 16)
+    assert p.generated == 21  # exactly the five taken were replaced: nothing generated was lost
+
+
+def test_take_never_blocks_on_an_empty_queue(producer):
+    p = Producer(generator(), 4)  # not started: nothing will arrive
+    t0 = time.monotonic()
+    assert p.take() is None
+    assert time.monotonic() - t0 < 0.5
+
+
+def test_a_new_key_rewrites_the_queued_notes_from_the_same_context(producer):
+    p = producer(24)
+    settle(p, 24)
+    before = p.queued()
+    dropped = p.regenerate(defaults().replace({"model.path": str(MODEL), "generation.top_p": 0.05,
+                                               "music.key": "D"}))
+    assert dropped == 24
+    settle(p, 24)
+    after = p.queued()
+    # The same continuation, a whole tone up: the queue was written again, not played out.
+    same = sum(a.pitch - b.pitch in (2, -10) and (a.step, a.duration) == (b.step, b.duration)
+               for a, b in zip(after, before))
+    assert same >= 20, [(b.pitch, a.pitch) for a, b in zip(after, before)]
+
+
+def test_skip_starts_a_fresh_phrase(producer):
+    p = producer(12)
+    settle(p, 12)
+    first = [p.take() for _ in range(12)]
+    settle(p, 12)
+    p.regenerate(fresh_phrase=True)
+    settle(p, 12)
+    fresh = p.queued()
+    # a fresh phrase from the primer at greedy sampling is the music's opening again, from the next
+    # bar line (the notes already planned before it come first)
+    opening = [n.pitch for n in first[:8]]
+    assert any([n.pitch for n in fresh[i:i + 8]] == opening for i in range(5)), ([n.pitch for n in fresh], opening)
+
+
+def test_an_error_inside_generation_is_survived(producer, caplog):
+    gen = generator()
+    real = gen._model.logits
+    calls = {"n": 0}
+
+    def flaky(window):  # the real model, failing once: a fault no real input triggers on demand
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("injected fault")
+        return real(window)
+
+    gen._model.logits = flaky
+    p = Producer(gen, 8)
+    p.start()
+    try:
+        settle(p, 8)
+    finally:
+        p.stop()
+    assert p.restarts == 1 and p.depth() == 8
+    assert "generation failed (RuntimeError: injected fault)" in caplog.text

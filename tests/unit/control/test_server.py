@@ -1,0 +1,430 @@
+"""The control socket and `lofid ctl`, over a real Unix socket with the real server and client.
+
+The target is a small in-test player implementing the Controllable protocol, because the real
+daemon (lofid/daemon.py) is built separately: these tests pin down the socket, the command table,
+the validation and the CLI; the end-to-end tests of `lofid run` cover the daemon behind them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lofid import cli
+from lofid.config import defaults
+from lofid.control.client import request
+from lofid.control.protocol import STATUS_FIELDS
+from lofid.control.server import MAX_LINE, ControlServer
+from lofid.errors import LofidError
+
+
+class Player:
+    """Keeps what the control server asks of it, like the daemon will, so tests can see the effect."""
+
+    def __init__(self) -> None:
+        self.cfg = defaults()
+        self.state = "playing"
+        self.skips = 0
+        self.saved: list[str] = []
+        self.fail_with: Exception | None = None
+
+    def settings(self):
+        return self.cfg
+
+    def status(self) -> dict[str, Any]:
+        if self.fail_with:
+            raise self.fail_with
+        return {"state": self.state, "uptime_s": 3725.0, "queue_notes": 240, "queue_s": 12.5, "notes_played": 1234,
+                "underruns": 2, "model": "models/lofid.tflite", "backend": "litert",
+                "soundfont": "/usr/share/sounds/sf2/FluidR3_GM.sf2", "output": "null (no sound device)",
+                "guardrails": {"stuck": 2, "chaos": 0, "reprime": 0}}
+
+    def apply(self, changes: dict[str, Any]) -> None:
+        self.cfg = self.cfg.replace(changes)
+
+    def pause(self) -> None:
+        self.state = "paused"
+
+    def resume(self) -> None:
+        self.state = "playing"
+
+    def skip(self) -> None:
+        self.skips += 1
+
+    def save(self, path: str) -> str:
+        Path(path).write_bytes(b"MThd")
+        self.saved.append(path)
+        return path
+
+    def reload(self) -> dict[str, Any]:
+        self.cfg = self.cfg.replace({"music.bpm": 80})
+        return {"music.bpm": 80.0}
+
+
+@pytest.fixture
+def rundir(monkeypatch):
+    # A short private folder: AF_UNIX paths are limited to ~100 bytes, pytest's tmp_path can be longer.
+    folder = Path(tempfile.mkdtemp(prefix="lofid-t"))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(folder))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder / "no-config"))
+    yield folder
+    for p in sorted(folder.rglob("*"), reverse=True):
+        p.rmdir() if p.is_dir() else p.unlink()
+    folder.rmdir()
+
+
+@pytest.fixture
+def player():
+    return Player()
+
+
+@pytest.fixture
+def server(rundir, player):
+    with ControlServer(rundir / "lofid.sock", player) as srv:
+        yield srv
+
+
+def ctl(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(["ctl", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def raw(path: Path, data: bytes, expect: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
+    """Send raw bytes on a fresh connection and read ``expect`` reply lines."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.connect(str(path))
+        s.sendall(data)
+        buf = b""
+        while buf.count(b"\n") < expect:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+    return [json.loads(line) for line in buf.splitlines()]
+
+
+# -- every verb through `lofid ctl` --
+
+@pytest.mark.parametrize("argv, shown, effect", [
+    (["temperature", "0.8"], "temperature: 0.8", ("generation.temperature", 0.8)),
+    (["volume", "60"], "volume: 60", ("output.volume", 60)),
+    (["bpm", "80"], "bpm: 80", ("music.bpm", 80.0)),
+    (["key", "f#"], "key: F#", ("music.key", "F#")),
+    (["swing", "0.25"], "swing: 0.25", ("music.swing", 0.25)),
+    (["harmony", "loose"], "harmony: loose", ("generation.harmony", "loose")),
+    (["layer", "beat", "off"], "layers.beat.enabled: off", ("layers.beat.enabled", False)),
+    (["layer", "rain", "on"], "layers.rain.enabled: on", ("layers.rain.enabled", True)),
+    (["layer", "rain", "0.3"], "layers.rain.volume: 0.3", ("layers.rain.volume", 0.3)),
+])
+def test_setting_verbs_change_the_player(capsys, server, player, argv, shown, effect):
+    code, out, err = ctl(capsys, *argv)
+    assert (code, out.strip(), err) == (0, shown, "")
+    key, value = effect
+    assert player.cfg[key] == value and type(player.cfg[key]) is type(value)
+
+
+def test_a_setting_verb_without_value_prints_the_current_one(capsys, server, player):
+    player.apply({"output.volume": 42})
+    assert ctl(capsys, "volume") == (0, "volume: 42\n", "")
+
+
+def test_pause_resume_skip_save_reload(capsys, server, player, rundir, monkeypatch):
+    assert ctl(capsys, "pause")[:2] == (0, "paused\n") and player.state == "paused"
+    assert ctl(capsys, "resume")[:2] == (0, "playing\n") and player.state == "playing"
+    assert ctl(capsys, "skip")[:2] == (0, "skipped to a fresh phrase\n") and player.skips == 1
+    monkeypatch.chdir(rundir)  # a relative name is made absolute by ctl, where the user is
+    code, out, _ = ctl(capsys, "save", "take.mid")
+    assert code == 0 and player.saved == [str(rundir / "take.mid")] and out == f"saved: {rundir / 'take.mid'}\n"
+    assert ctl(capsys, "reload")[:2] == (0, "changed: music.bpm = 80\n")
+
+
+def test_status_shows_every_field_and_setting_aligned(capsys, server, player):
+    code, out, err = ctl(capsys, "status")
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    for _, label, _ in STATUS_FIELDS:
+        assert any(line.startswith(label + ":") for line in lines), label
+    assert "uptime:" in out and "1:02:05" in out and "240 notes" in out and "12.5 s" in out
+    assert "stuck = 2, chaos = 0, reprime = 0" in out
+    for key in player.cfg:
+        assert any(line.strip().startswith(key + ":") for line in lines), key
+    values = [line.index(":") + len(line[line.index(":") + 1:]) - len(line[line.index(":") + 1:].lstrip())
+              for line in lines if line != "settings:"]
+    assert len(set(values)) == 1  # every value starts in the same column
+
+
+def test_json_prints_the_raw_reply(capsys, server, player):
+    code, out, _ = ctl(capsys, "--json", "status")
+    reply = json.loads(out)
+    assert code == 0 and reply["ok"] is True and reply["status"]["settings"]["music.bpm"] == 74.0
+    code, out, _ = ctl(capsys, "--json", "bpm", "500")
+    assert code == 1 and json.loads(out)["ok"] is False
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["temperature", "5"], "temperature = 5 is not allowed: expected a number from 0.1 to 2"),
+    (["temperature", "nan"], "temperature = nan is not allowed"),
+    (["temperature", "warm"], "temperature = warm is not allowed"),
+    (["volume", "101"], "volume = 101 is not allowed: expected a whole number from 0 to 100"),
+    (["volume", "50.5"], "volume = 50.5 is not allowed"),
+    (["bpm", "-5"], "bpm = -5 is not allowed: expected a number from 40 to 200"),
+    (["key", "H"], "key = H is not allowed: expected one of C, C#"),
+    (["swing", "0.9"], "swing = 0.9 is not allowed: expected a number from 0 to 0.5"),
+    (["harmony", "tight"], "harmony = tight is not allowed: expected one of strict, loose, free"),
+    (["layer", "rain", "2"], "layers.rain.volume = 2 is not allowed: expected a number from 0 to 1"),
+    (["layer", "rain", "loud"], "layer rain: 'loud' is not on, off or a volume from 0 to 1"),
+    (["layer", "cafe", "on"], "no layer 'cafe' (layers: music, rain, beat)"),
+    (["save", "take.wav"], "save: 'take.wav' should end in .mid"),
+    (["save", "/no/such/folder/take.mid"], "save: no folder '/no/such/folder'"),
+])
+def test_refused_values_exit_1_with_one_line_and_change_nothing(capsys, server, player, argv, message):
+    code, out, err = ctl(capsys, *argv)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and err.startswith("lofid: " + message)
+    assert player.cfg == defaults() and player.state == "playing"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["bogus"], "unknown verb 'bogus'"),
+    (["pause", "now"], "pause takes no value"),
+    (["layer", "rain"], "layer needs NAME on|off|VOLUME"),
+    (["temperature", "0.5", "0.6"], "temperature needs VALUE"),
+])
+def test_usage_errors_exit_2(capsys, server, argv, message):
+    code, out, err = ctl(capsys, *argv)
+    assert code == 2 and out == "" and message in err and err.count("\n") == 1
+
+
+def test_help_lists_every_verb_with_an_example(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["ctl", "--help"])
+    out = capsys.readouterr().out
+    for verb in ("status", "temperature", "volume", "layer", "bpm", "key", "swing", "harmony", "pause", "resume",
+                 "skip", "save", "reload"):
+        assert f"e.g. lofid ctl {verb}" in out
+
+
+def test_no_daemon_says_not_running(capsys, rundir):
+    code, out, err = ctl(capsys, "status")
+    assert code == 2 and err == f"lofid: not running (no socket at {rundir / 'lofid.sock'})\n"
+
+
+# -- the socket: rights, ownership, stale and second servers --
+
+def test_socket_is_0600_in_a_private_folder_and_removed_at_close(rundir, player):
+    path = rundir / "sub" / "lofid.sock"
+    with ControlServer(path, player):
+        info = os.lstat(path)
+        assert stat.S_ISSOCK(info.st_mode) and stat.S_IMODE(info.st_mode) == 0o600
+        folder = path.parent.stat()
+        assert folder.st_uid == os.getuid() and stat.S_IMODE(folder.st_mode) == 0o700
+        assert (path.parent / "lofid.sock.lock").read_text().strip() == str(os.getpid())
+    assert not path.exists()
+    with pytest.raises(LofidError, match="not running"):
+        request(path, {"cmd": "status"})
+
+
+def test_stale_socket_from_a_crashed_run_is_replaced(capsys, rundir, player):
+    path = rundir / "lofid.sock"
+    dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    dead.bind(str(path))  # bound, never listening, then gone: what a killed daemon leaves
+    dead.close()
+    with pytest.raises(LofidError, match="stale socket"):
+        request(path, {"cmd": "status"})
+    with ControlServer(path, player):
+        assert ctl(capsys, "status")[0] == 0
+
+
+def test_second_server_in_another_process_is_refused(rundir, player):
+    path = rundir / "lofid.sock"
+    with ControlServer(path, player):
+        code = ("import sys; from pathlib import Path; from lofid.control.server import ControlServer\n"
+                "from lofid.errors import LofidError\n"
+                "try:\n    ControlServer(Path(sys.argv[1]), None).start()\n"
+                "except LofidError as e:\n    print(e); sys.exit(2)\n")
+        done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2
+        assert done.stdout.startswith(f"lofid is already running (pid {os.getpid()}, control socket {path})")
+        assert request(path, {"cmd": "status"})[0]["ok"]  # the first one still owns and serves it
+
+
+def test_second_server_in_the_same_process_is_refused(rundir, player):
+    with ControlServer(rundir / "lofid.sock", player):
+        with pytest.raises(LofidError, match="already running"):
+            ControlServer(rundir / "lofid.sock", player).start()
+
+
+def test_a_live_socket_of_another_program_is_not_stolen(rundir, player):
+    other = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    other.bind(str(rundir / "lofid.sock"))
+    other.listen(1)
+    try:
+        with pytest.raises(LofidError, match="another program is serving"):
+            ControlServer(rundir / "lofid.sock", player).start()
+    finally:
+        other.close()
+
+
+def test_a_file_in_the_sockets_place_is_not_overwritten(rundir, player):
+    (rundir / "lofid.sock").write_text("notes")
+    with pytest.raises(LofidError, match="exists and is not a socket"):
+        ControlServer(rundir / "lofid.sock", player).start()
+    assert (rundir / "lofid.sock").read_text() == "notes"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a folder owned by another user needs root")
+def test_a_folder_of_another_user_is_refused(rundir, player):
+    folder = rundir / "theirs"
+    folder.mkdir(mode=0o700)
+    os.chown(folder, 65534, 65534)
+    with pytest.raises(LofidError, match="belongs to user id 65534, not you"):
+        ControlServer(folder / "lofid.sock", player).start()
+
+
+# -- bad input and many clients: an error each, never a dead server --
+
+@pytest.mark.parametrize("line, message", [
+    (b"\xff\xfe\xfd", "not valid UTF-8"),
+    (b"{not json", "not valid JSON"),
+    (b'{"cmd": "set", "key": "bpm", "value": NaN}', "NaN is not a number"),
+    (b'{"cmd": "set", "key": "bpm", "value": Infinity}', "Infinity is not a number"),
+    (b'{"cmd": "set", "key": "bpm", "value": -Infinity}', "-Infinity is not a number"),
+    (b'{"cmd": "set", "key": "bpm", "value": 1e999}', "too large"),
+    (b'{"cmd": "set", "key": "bpm", "value": ' + b"9" * 5000 + b"}", "too large"),
+    (b'{"cmd": "set", "key": "bpm", "value": 1e300}', "bpm = 1.0e+300 is not allowed"),
+    (b'{"cmd": "set", "key": "bpm", "value": "fast"}', "bpm = fast is not allowed"),
+    (b'{"cmd": "set", "key": "bpm", "value": true}', "bpm = true is not allowed"),
+    (b'{"cmd": "set", "key": "temperature", "value": [1]}', "temperature = [1] is not allowed"),
+    (b'{"cmd": "set", "key": 5, "value": 1}', "set: key should be a non-empty string"),
+    (b'{"cmd": "set", "key": "model.path", "value": "x"}', "cannot set 'model.path' while playing"),
+    (b'{"cmd": "set", "key": "bpm"}', "set needs value"),
+    (b'{"cmd": "pause", "force": true}', "pause does not take 'force'"),
+    (b'{"cmd": "fly"}', "unknown command 'fly'"),
+    (b'{"cmd": null}', "unknown command missing"),
+    (b"[1, 2]", "should be a JSON object"),
+    (b'"status"', "should be a JSON object"),
+    (b"[" * 100000, "longer than"),
+    (b"[" * 60000 + b"]" * 60000, "longer than"),
+    (b"[" * 30000 + b"]" * 30000, "nested too deeply"),
+])
+def test_bad_requests_get_an_error_and_the_connection_goes_on(server, player, line, message):
+    replies = raw(server.path, line + b"\n" + b'{"cmd": "status"}\n', expect=2)
+    assert replies[0]["ok"] is False and message in replies[0]["error"]
+    assert "\n" not in replies[0]["error"] and len(replies[0]["error"]) <= 300
+    if len(line) > MAX_LINE:
+        assert len(replies) == 1  # an over-long line closes the connection after its error
+    else:
+        assert replies[1]["ok"] is True  # the same connection still works
+    assert player.cfg == defaults()
+    assert request(server.path, {"cmd": "status"})[0]["ok"]
+
+
+def test_a_failing_target_costs_one_error_reply(server, player):
+    player.fail_with = RuntimeError("the queue fell over")
+    reply, _ = request(server.path, {"cmd": "status"})
+    assert reply == {"ok": False, "error": "status failed inside lofid: RuntimeError: the queue fell over"}
+    player.fail_with = None
+    assert request(server.path, {"cmd": "status"})[0]["ok"]
+
+
+def test_a_last_line_without_newline_is_answered(server):
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(5)
+        s.connect(str(server.path))
+        s.sendall(b'{"cmd": "pause"}')
+        s.shutdown(socket.SHUT_WR)
+        assert json.loads(s.recv(1000)) == {"ok": True, "state": "paused"}
+
+
+def test_many_requests_on_one_connection_are_answered_in_order(server, player):
+    requests = b"".join(b'{"cmd": "set", "key": "bpm", "value": %d}\n' % bpm for bpm in range(60, 160))
+    replies = raw(server.path, requests, expect=100)
+    assert [r["bpm"] for r in replies] == [float(b) for b in range(60, 160)]
+    assert player.cfg["music.bpm"] == 159.0
+
+
+def test_a_client_that_does_not_read_is_not_buffered_without_bound(server):
+    count = 3000  # ~3000 status replies of ~1.5 KB: far more than the server will hold unread
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(30)
+        s.connect(str(server.path))
+        sender = threading.Thread(target=s.sendall, args=(b'{"cmd": "status"}\n' * count,))
+        sender.start()
+        time.sleep(0.5)  # the server stops reading while its replies go unread...
+        assert request(server.path, {"cmd": "status"})[0]["ok"]  # ...and keeps serving others meanwhile
+        buf = b""
+        while buf.count(b"\n") < count:
+            buf += s.recv(1 << 20)
+        sender.join()
+    assert all(json.loads(line)["ok"] for line in buf.splitlines())
+
+
+def test_connections_beyond_the_limit_wait_their_turn_and_are_answered_when_a_slot_frees(rundir, player):
+    with ControlServer(rundir / "lofid.sock", player, max_clients=4) as srv:
+        held = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(4)]
+        for s in held:
+            s.connect(str(srv.path))
+        while srv.clients < 4:
+            time.sleep(0.01)
+        with pytest.raises(LofidError, match="did not answer"):  # all four slots held: this one waits...
+            request(srv.path, {"cmd": "status"}, timeout=0.5)
+        answered: list[dict[str, Any]] = []
+        waiting = threading.Thread(target=lambda: answered.append(request(srv.path, {"cmd": "status"}, timeout=10)[0]))
+        waiting.start()
+        time.sleep(0.3)
+        assert not answered and srv.clients == 4
+        held.pop().close()  # ...until a slot frees
+        waiting.join(10)
+        assert answered and answered[0]["ok"]
+        for s in held:
+            s.close()
+
+
+def test_a_hundred_clients_at_once_each_get_an_answer(server, player):
+    replies: list[dict[str, Any]] = []
+
+    def ask(bpm: int) -> None:
+        replies.append(request(server.path, {"cmd": "set", "key": "bpm", "value": bpm}, timeout=30)[0])
+
+    threads = [threading.Thread(target=ask, args=(60 + i,)) for i in range(100)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(replies) == 100 and all(r["ok"] for r in replies)  # none refused: the rest waited for a slot
+    assert player.cfg["music.bpm"] in {float(60 + i) for i in range(100)}
+
+
+def test_idle_and_half_sent_connections_are_closed(rundir, player):
+    with ControlServer(rundir / "lofid.sock", player, idle_timeout=0.3) as srv:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(10)
+            s.connect(str(srv.path))
+            s.sendall(b'{"cmd": "sta')  # half a line, then nothing
+            assert json.loads(s.recv(1000)) == {"ok": False, "error": "idle for 0.3 s; closing"}
+            assert s.recv(1000) == b""
+        assert srv.clients == 0
+
+
+def test_the_installed_command_from_another_process(server, player, rundir):
+    lofid = Path(sys.executable).with_name("lofid")
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(rundir)}
+    refused = subprocess.run([lofid, "ctl", "temperature", "5"], env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run([lofid, "ctl", "temperature", "0.8"], env=env, capture_output=True, text=True, timeout=60)
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert refused.stderr == "lofid: temperature = 5 is not allowed: expected a number from 0.1 to 2\n"
+    assert (done.returncode, done.stdout, done.stderr) == (0, "temperature: 0.8\n", "")
+    assert player.cfg["generation.temperature"] == 0.8

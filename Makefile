@@ -3,13 +3,17 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test soak bench sysdeps-run sysdeps-test
+.PHONY: run test lint soak bench sysdeps-run sysdeps-test
 
 run: sysdeps-run $(VENV)/.run-installed
 	$(BIN)/lofid run
 
-test: sysdeps-test $(VENV)/.test-installed
+# The linter first (its rules are in pyproject.toml), so a lint error fails CI like a test does.
+test: sysdeps-test $(VENV)/.test-installed lint
 	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check lofid tests bench scripts
 
 # The same set-up as `make test`, then the long runs (tests marked soak): 8 hours of music rendered
 # faster than real time (~15-60 min). Shorter: `make soak SOAK_HOURS=2`.

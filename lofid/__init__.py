@@ -1,3 +1,8 @@
-"""lofid: an endless lo-fi study-music daemon."""
+"""lofid: an endless lo-fi study-music daemon.
+
+The packages follow the music's one-way flow: music (symbols) -> model -> compose (producer) ->
+audio (consumer) -> sinks, with control as a side door, daemon wiring them, training and
+evaluation offline, and cli on top; errors, config and paths are shared by all.
+"""
 
 __version__ = "0.1.0"

@@ -1,1 +1,3 @@
-"""The consumer side: scheduler, synth, layers, master effects and sinks."""
+"""The consumer side: engine (scheduler and mix), synth (FluidSynth stems) with its adapter fluid,
+layers (WAV loops), fx (the master chain), sinks (sound card, WAV, null) with its adapter portaudio.
+"""

@@ -1,7 +1,7 @@
 """The consumer: pulls notes just in time, schedules them to the sample, renders blocks.
 
 Time is counted in samples. ``music_time`` is the synth's clock: it stops while paused.
-``sample_time`` counts every frame handed out. Notes sit on the 16th grid (lofid.notes); the
+``sample_time`` counts every frame handed out. Notes sit on the 16th grid (lofid.music.notes); the
 ``Grid`` turns a 16th index into a music-time sample at the current bpm and swing, and the drum
 patterns use the same grid, so beat and notes can never drift apart.
 

@@ -35,6 +35,16 @@ BACKOFF_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0)  # waits between reopen attempts; th
 
 
 class Sink(Protocol):
+    """Where finished blocks go.
+
+    Thread: ``write`` is called by one thread only, the render thread (``Playback``, or the offline
+    loop); ``close`` by the daemon once that thread has stopped. ``write`` may block only to pace
+    (a live sink waits for the real clock, never for a listener or a device), and must not keep
+    the block after it returns (copy what it needs). Failure: a sink never raises into the render thread for a lost
+    device; it counts the trouble, keeps the clock and recovers on its own (the sound card reopens
+    with back-off). A file that cannot be written is a LofidError naming it.
+    """
+
     sample_rate: int
 
     def write(self, block: np.ndarray) -> None: ...

@@ -1,6 +1,6 @@
 """``lofid ctl VERB [ARGS]``: steer the running daemon through its control socket.
 
-Each verb becomes one request of ``lofid.control_commands``; the daemon validates it with the
+Each verb becomes one request of ``lofid.control.protocol``; the daemon validates it with the
 config schema and answers. Exit status: 0 done, 1 the daemon refused (the reason on stderr),
 2 a usage error or no daemon to talk to. ``--json`` prints the daemon's reply line as it came.
 """

@@ -1,4 +1,4 @@
-"""The ``lofid eval`` command: the figures of ``lofid.evaluate`` for a MIDI file or freshly
+"""The ``lofid eval`` command: the figures of ``lofid.evaluation.metrics`` for a MIDI file or freshly
 generated notes, next to the targets of issue 6, as aligned text or JSON.
 
 Exit status: 0 when measured (a MISS is a finding, not a failure), 2 for bad input.
@@ -11,9 +11,7 @@ import functools
 import json
 from pathlib import Path
 
-import numpy as np
-
-from lofid.config import Config
+from lofid.config import Config, resolve_seed
 from lofid.errors import LofidError
 from lofid.evaluation.metrics import METRICS, Piece, measure, piece_from_midi, piece_from_notes
 from lofid.music.keys import key_shift, parse_key
@@ -58,9 +56,7 @@ def _piece(args: argparse.Namespace, cfg: Config) -> tuple[Piece, str, dict]:
         raise LofidError(f"--generate must be at least 1 note, got {args.generate}")
     from lofid.compose.score import compose
 
-    seed = args.seed if args.seed is not None else cfg["generation.seed"]
-    if seed is None:
-        seed = int(np.random.default_rng().integers(0, 2**31 - 1))
+    seed = resolve_seed(cfg, args.seed)
     notes, chords = compose(cfg, args.generate, seed)
     key_name = "--key" if shift is not None else f"music.key = {cfg['music.key']}"
     if shift is None:

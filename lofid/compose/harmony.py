@@ -65,7 +65,7 @@ class ChordSpan:
 
     @property
     def token(self) -> int:
-        """What the note model is told about this chord (lofid.chords.chord_token)."""
+        """What the note model is told about this chord (lofid.model.encoding.chord_token)."""
         return _TOKENS[self.root]
 
 

@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from lofid.config import Config
 from lofid.music.notes import Note
@@ -27,10 +28,23 @@ log = logging.getLogger(__name__)
 RESTART_DELAY_S = 0.5
 
 
+class NoteSource(Protocol):
+    """What the producer runs (lofid.compose.generator.NoteGenerator). Every call is made holding
+    the producer's ``_writing`` lock, from its thread or the control thread, so calls never overlap."""
+
+    def next_note(self) -> Note: ...
+
+    def rewind(self, n: int) -> None: ...
+
+    def reset(self) -> None: ...
+
+    def update(self, cfg: Config) -> None: ...
+
+
 class Producer:
     """Keeps up to ``maxsize`` notes generated ahead. Blocks when full: a note is never dropped."""
 
-    def __init__(self, generator, maxsize: int, on_error: Callable[[Exception], None] | None = None) -> None:
+    def __init__(self, generator: NoteSource, maxsize: int, on_error: Callable[[Exception], None] | None = None) -> None:
         self._gen = generator
         self._queue: collections.deque[Note] = collections.deque()
         self._maxsize = maxsize

@@ -19,11 +19,11 @@ import functools
 import numpy as np
 
 from lofid.model.encoding import VOCAB
+from lofid.music.keys import MAJOR_SCALE
 
 # Each head's temperature is the setting times this.
 HEAD_TEMPERATURE = {"pitch": 1.0, "step": 0.8, "duration": 0.8, "velocity": 0.7}
 HARMONY_MODES = ("strict", "loose", "free")
-KEY_PITCH_CLASSES = frozenset({0, 2, 4, 5, 7, 9, 11})  # model space: C major / A minor
 _LOOSE = {"key": np.log(10.0), "chord": np.log(4.0)}  # how much likelier key notes and chord tones are
 MELODY_RANGE = (60, 88)  # C4-E6: above most of the keys voices, below shrill
 _PITCH = np.arange(VOCAB["pitch"])
@@ -57,7 +57,7 @@ def harmony_bias(mode: str, chord: frozenset[int], strong: bool, floor: int = ME
     if mode == "free":
         return None
     in_range = (_PITCH >= max(floor, MELODY_RANGE[0])) & (_PITCH <= MELODY_RANGE[1])
-    in_key = np.isin(_PITCH_CLASS, list(KEY_PITCH_CLASSES))
+    in_key = np.isin(_PITCH_CLASS, list(MAJOR_SCALE))
     in_chord = np.isin(_PITCH_CLASS, list(chord)) if strong and chord else np.ones(len(_PITCH_CLASS), bool)
     if mode == "strict":
         bias = np.where(in_key & in_chord & in_range, 0.0, -np.inf)

@@ -14,7 +14,7 @@ Values are judged by the config schema (``setting_for(key).check``), so a value 
 refuses is refused here in the same words. Bad input of any kind (not UTF-8, not JSON, NaN,
 infinities, numbers too large, wrong types, unknown commands or fields) is an error reply, and
 so is an exception inside the daemon: ``handle`` never raises. The socket that carries these
-lines, and its limits, is ``lofid.control``.
+lines, and its limits, is ``lofid.control.server``.
 """
 
 from __future__ import annotations

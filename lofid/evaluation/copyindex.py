@@ -1,7 +1,7 @@
 """Copy rate: how much of a piece is a verbatim 15-note run of the training corpus.
 
 A seed's measure of over-fitting. Both sides are compared as the model sees music: every song is
-moved to C major / A minor by lofid.corpus's own key normalisation (POP909's key_audio.txt, else a
+moved to C major / A minor by lofid.model.songs' own key normalisation (POP909's key_audio.txt, else a
 Krumhansl-Schmuckler estimate) and read as pitch streams in onset-then-pitch order (see STREAMS). A 15-note run
 is the same as a corpus run when its pitches are equal after moving the whole run by whole octaves:
 the key is (first pitch class, the 14 intervals). The octave allowance matters because key
@@ -34,7 +34,7 @@ log = logging.getLogger("lofid")
 NGRAM = 15
 _FORMAT = 2  # bump when the key, the hash or the streams change, so old caches are not read
 # Each song is indexed as every track together, and as its melody tracks alone (what the note model
-# learns from, lofid.corpus.MELODY_TRACKS) and its MELODY track alone (what lofid eval calls the tune).
+# learns from, lofid.music.annotations.MELODY_TRACKS) and its MELODY track alone (what lofid eval calls the tune).
 STREAMS = (None, MELODY_TRACKS, MELODY_TRACKS[:1])
 _BASE = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit multiplier (golden ratio)
 

@@ -12,7 +12,7 @@ Definitions (exact, because targets are judged on them):
 - the note order is the corpus's: by 16th onset, then low to high pitch;
 - in key: the share of notes whose pitch class is in the key's major scale (= its relative natural
   minor), the key being --key, POP909's key_audio.txt (segment by segment), or a
-  Krumhansl-Schmuckler estimate (lofid.corpus's key normalisation, so copy rate agrees with training);
+  Krumhansl-Schmuckler estimate (lofid.model.songs' key normalisation, so copy rate agrees with training);
 - chord tones on strong beats: melody notes whose onset is on beat 1 or 3 of a 4/4 bar, counted
   only under a chord (not "N"); the share whose pitch class the chord holds. Melody = the notes of
   the "melody" part if there are any, else at each onset the highest note starting there unless a
@@ -28,7 +28,7 @@ Definitions (exact, because targets are judged on them):
   a pitch struck again on the same track ends the earlier note, as a MIDI file and FluidSynth do);
 - notes per second: notes / (last release - first onset);
 - copy rate: the share of the tune's 15-note runs (the melody part if marked, else every note)
-  found in the corpus; see ``lofid.copyindex``.
+  found in the corpus; see ``lofid.evaluation.copyindex``.
 """
 
 from __future__ import annotations
@@ -46,11 +46,10 @@ from lofid.errors import LofidError
 from lofid.model.songs import normalise_key
 from lofid.music.annotations import downbeat_index, read_beat_file, read_chord_file, read_key_file, song_beats
 from lofid.music.chords import Chord, chord_pitch_classes, estimate_chords
-from lofid.music.keys import pitch_name
+from lofid.music.keys import MAJOR_SCALE, scale_name
 from lofid.music.midi import CHORD_MARK, PART_TRACKS, notes_to_midi
 from lofid.music.notes import BAR, STEPS_PER_BEAT, BeatGrid, Note
 
-C_MAJOR = frozenset({0, 2, 4, 5, 7, 9, 11})
 STRONG = 2 * STEPS_PER_BEAT  # beats 1 and 3 are this many 16ths apart
 REPETITION_WINDOW = 10
 DISTINCT_WINDOW = 64
@@ -77,11 +76,6 @@ class Piece:
 
 
 # ---- building a piece ----
-
-def scale_name(shift: int) -> str:
-    """The key a normalising shift undoes, named as its major and relative minor."""
-    return f"{pitch_name(-shift)} major / {pitch_name(9 - shift)} minor"
-
 
 def _beats(midi, folder: Path | None) -> np.ndarray:
     annotated = read_beat_file(folder / "beat_midi.txt") if folder else None
@@ -206,7 +200,7 @@ def melody(notes: Sequence[TimedNote]) -> list[TimedNote]:
 
 
 def in_key(notes: Sequence[TimedNote]) -> float:
-    return sum((n.pitch + n.shift) % 12 in C_MAJOR for n in notes) / len(notes)
+    return sum((n.pitch + n.shift) % 12 in MAJOR_SCALE for n in notes) / len(notes)
 
 
 def strong_beat_chord_tones(notes: Sequence[TimedNote], chords: Sequence[Chord], downbeat: int) -> float | None:

@@ -54,8 +54,8 @@ def _lstm_ops(xz, lstms):
     kernels cost about half a microsecond an op, more for slices). Each layer's gates come from one
     product over its slice [h_l-1, h_l] of the state, so no zero blocks are multiplied: the products
     dominate, and they cost per multiply-add. While the wave fills and drains, only the layers with a
-    step to take are in the state. Caveat: this pays while one iteration's weights fit in a core's L2
-    cache (2 MB here; 0.75 MB at 2x128). At 2x256 (3 MB) it measured 1.4x slower than layer by layer.
+    step to take are in the state. It pays while one iteration's weights fit in a core's L2 cache
+    (models/MODEL_CARD.md has the figures).
     """
     time, depth, units = xz.shape[0], len(lstms), lstms[0][1].shape[0]
     inputs = tf.split(xz, time)

@@ -1,0 +1,3 @@
+"""What playing needs of the note model: encoding (notes <-> rows, chord tokens, primer rows), songs (a
+MIDI file as rows), runtime (load_model over a table of backends), reference (the TensorFlow call).
+"""

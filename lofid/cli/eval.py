@@ -79,7 +79,9 @@ def _show(metric, value) -> str:
 def _why_missing(name: str, corpus: str | None) -> str:
     return {"copy_rate": "needs 15 notes or more" if corpus else "needs --corpus DIR",
             "repetition": "needs more than 10 notes",
-            "strong_beat_chord_tones": "no melody note on beat 1 or 3 under a chord"}.get(name, "")
+            "strong_beat_chord_tones": "no melody note on beat 1 or 3 under a chord",
+            "theme_return": "needs a melody of 70 notes or more",
+            "chord_onsets_off_beat": "no chord struck on the keys", "rich_chords": "no chord struck on the keys"}.get(name, "")
 
 
 def main(args: argparse.Namespace) -> int:

@@ -28,7 +28,8 @@ Definitions (exact, because targets are judged on them):
   a pitch struck again on the same track ends the earlier note, as a MIDI file and FluidSynth do);
 - notes per second: notes / (last release - first onset);
 - copy rate: the share of the tune's 15-note runs (the melody part if marked, else every note)
-  found in the corpus; see ``lofid.evaluation.copyindex``.
+  found in the corpus; see ``lofid.evaluation.copyindex``;
+- theme return, chord onsets off the beat, rich chords: see ``lofid.evaluation.texture``.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from lofid.errors import LofidError
+from lofid.evaluation.texture import chord_strikes, off_beat_share, rich_share, theme_return
 from lofid.model.songs import normalise_key
 from lofid.music.annotations import downbeat_index, read_beat_file, read_chord_file, read_key_file, song_beats
 from lofid.music.chords import Chord, chord_pitch_classes, estimate_chords
@@ -294,6 +296,9 @@ METRICS = (
     Metric("longest_silence", "longest silence", "s", high=4.0),
     Metric("most_voices", "most voices at once", "", high=10),
     Metric("notes_per_second", "notes per second", "/s"),
+    Metric("theme_return", "theme return (4-interval figures)", "%", low=0.30),
+    Metric("chord_onsets_off_beat", "chord onsets off the beat", "%", low=0.30, high=0.70),
+    Metric("rich_chords", "chords of 4+ pitch classes", "%", low=0.30, high=0.80),
 )
 
 
@@ -309,6 +314,7 @@ def measure(piece: Piece, copy_rate: Callable[[Sequence[int]], float | None] | N
     """Every metric of ``piece``: name -> value (None where it cannot be measured, e.g. copy rate
     without a corpus)."""
     pitches = [n.pitch for n in piece.notes]
+    strikes = chord_strikes(piece.notes)
     return {
         "in_key": in_key(piece.notes),
         "strong_beat_chord_tones": strong_beat_chord_tones(piece.notes, piece.chords, piece.downbeat),
@@ -319,4 +325,7 @@ def measure(piece: Piece, copy_rate: Callable[[Sequence[int]], float | None] | N
         "longest_silence": longest_silence(piece.notes),
         "most_voices": most_voices(piece.notes),
         "notes_per_second": notes_per_second(piece.notes),
+        "theme_return": theme_return([n.pitch for n in melody(piece.notes)]),
+        "chord_onsets_off_beat": off_beat_share(strikes, piece.downbeat),
+        "rich_chords": rich_share(strikes),
     }

@@ -24,7 +24,7 @@ from lofid.music.notes import PARTS
 from lofid.paths import user_config_path
 
 MAX_QUEUE_NOTES = 4096  # notes: the largest note queue (generation.queue_size) the settings allow
-MAX_SEED = 2**31 - 1
+MAX_SEED = 2**31 - 1  # the largest generation.seed (a 31-bit unsigned integer)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import numpy as np
 CEILING = 10 ** (-1 / 20)  # -1 dBFS: the limiter keeps every peak below it
 KNEE = 0.5 * CEILING  # below this the limiter leaves the signal untouched
 RAMP_SECONDS = 0.01  # layer and volume changes glide over 10 ms: no clicks
-_MAX_CHUNK = 4096
+_MAX_CHUNK = 4096  # frames the closed-form one-pole handles at once
 
 
 class Gain:

@@ -18,15 +18,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-STUCK_DISTINCT = 5  # lofid eval wants at least 5 distinct pitches in any 64 notes
-REPEAT = 10
+STUCK_DISTINCT = 5  # pitches: lofid eval wants at least 5 distinct pitches in any 64 notes
+REPEAT = 10  # notes: a figure this long heard three times running is a stuck loop
 LEAP = 9  # semitones: more than a major sixth
-LEAP_SPAN = 12
-STEER_NOTES = 16
-WARM, COOL = 1.5, 0.7
-WARM_TOP_P = 0.9
-RECENT = 8
-RECENT_PENALTY = 2.0  # subtracted from the logits of recently played pitches while warming
+LEAP_SPAN = 12  # intervals looked at for chaos
+STEER_NOTES = 16  # notes a warming or cooling lasts
+WARM, COOL = 1.5, 0.7  # factors on the pitch temperature while stuck / chaotic
+WARM_TOP_P = 0.9  # probability mass the nucleus keeps at least while warming
+RECENT = 8  # notes whose pitches are penalised while warming
+RECENT_PENALTY = 2.0  # logits (nats) subtracted from recently played pitches while warming
 
 
 EVENTS = ("stuck", "chaos", "reprime")  # what a Steer's event may be

@@ -24,8 +24,8 @@ from lofid.music.keys import MAJOR_SCALE
 # Each head's temperature is the setting times this.
 HEAD_TEMPERATURE = {"pitch": 1.0, "step": 0.8, "duration": 0.8, "velocity": 0.7}
 HARMONY_MODES = ("strict", "loose", "free")
-_LOOSE = {"key": np.log(10.0), "chord": np.log(4.0)}  # how much likelier key notes and chord tones are
-MELODY_RANGE = (60, 88)  # C4-E6: above most of the keys voices, below shrill
+_LOOSE = {"key": np.log(10.0), "chord": np.log(4.0)}  # logit bonus (nats): key notes 10x, chord tones 4x likelier
+MELODY_RANGE = (60, 88)  # MIDI pitches C4-E6: above most of the keys voices, below shrill
 _PITCH = np.arange(VOCAB["pitch"])
 _PITCH_CLASS = _PITCH % 12
 

@@ -31,7 +31,7 @@ from lofid.paths import cache_dir, write_atomically
 
 log = logging.getLogger("lofid")
 
-NGRAM = 15
+NGRAM = 15  # notes in a run compared with the corpus
 _FORMAT = 2  # bump when the key, the hash or the streams change, so old caches are not read
 # Each song is indexed as every track together, and as its melody tracks alone (what the note model
 # learns from, lofid.music.annotations.MELODY_TRACKS) and its MELODY track alone (what lofid eval calls the tune).

@@ -53,8 +53,8 @@ from lofid.music.midi import CHORD_MARK, PART_TRACKS, notes_to_midi
 from lofid.music.notes import BAR, STEPS_PER_BEAT, BeatGrid, Note
 
 STRONG = 2 * STEPS_PER_BEAT  # beats 1 and 3 are this many 16ths apart
-REPETITION_WINDOW = 10
-DISTINCT_WINDOW = 64
+REPETITION_WINDOW = 10  # notes
+DISTINCT_WINDOW = 64  # notes
 
 
 @dataclass(frozen=True, slots=True)

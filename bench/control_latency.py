@@ -1,6 +1,6 @@
 """Control: how fast the daemon answers, and how soon a change is heard.
 
-- Round trip: ``CALLS`` status requests over the socket through ``lofid.control.request`` (the
+- Round trip: ``CALLS`` status requests over the socket through ``lofid.control.client.request`` (the
   client `lofid ctl` uses), each timed alone: the daemon's answer time, with a connection per
   call as ctl makes. One whole `lofid ctl status` process is timed too, for context: that is
   mostly Python starting.

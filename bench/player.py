@@ -4,7 +4,7 @@ The benchmarks measure the installed command, not the classes behind it: a separ
 with its own state, config and socket folders (so nothing a benchmark changes leaks into the
 next run or into the user's settings), playing through PortAudio and ALSA's pulse plugin into
 the null sink of ``tests.support.pulse.PulseServer``. It is launched by the tests' own launcher
-(``tests.support.player.Player``) and steered over the control socket with ``lofid.control.request``,
+(``tests.support.player.Player``) and steered over the control socket with ``lofid.control.client.request``,
 the same client `lofid ctl` uses, so a measured round trip is the daemon's answer time and not
 Python's start-up.
 """

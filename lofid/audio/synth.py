@@ -69,7 +69,7 @@ class Synth:
         self.programs: dict[str, int] = {}
         self.set_programs(programs)
         self._bufs = None  # 4 float32 planes: music L/R, drums L/R
-        self._ptrs = None
+        self._ptrs = self._fx = None
 
     def set_programs(self, programs: dict[str, int]) -> None:
         """General MIDI program per part; unknown programs in a small font fall back to piano."""
@@ -93,9 +93,17 @@ class Synth:
             self._fs.all_notes_off(chan)
 
     def allocate(self, max_frames: int) -> None:
-        """Preallocate the stem planes so rendering a block allocates nothing."""
+        """Preallocate the stem planes so rendering a block allocates nothing.
+
+        ``_ptrs`` are the dry outputs, one stereo pair per audio group (music, drums). ``_fx`` are
+        the effects outputs, FluidSynth's four per effects group (reverb L/R, chorus L/R), each
+        pointing back at its own group's pair: FluidSynth adds into its buffers, so a group's
+        reverb lands in that group's stem, and the beat's reverb fades out with the beat.
+        """
         self._bufs = np.zeros((4, max_frames), np.float32)
         self._ptrs = (ctypes.c_void_p * 4)(*(self._bufs[i].ctypes.data for i in range(4)))
+        self._fx = (ctypes.c_void_p * 8)(*(self._bufs[2 * group + side].ctypes.data
+                                          for group in range(2) for _effect in ("reverb", "chorus") for side in (0, 1)))
 
     def render(self, frames: int, music: np.ndarray, drums: np.ndarray) -> None:
         """Render ``frames`` into ``music`` and ``drums`` (each (frames, 2) views), overwriting them."""
@@ -103,8 +111,7 @@ class Synth:
             self.allocate(max(frames, 4096))
         bufs = self._bufs
         bufs[:, :frames] = 0.0  # fluid_synth_process mixes into its buffers
-        # Effects (reverb, per effects group) go into the same dry planes as their group.
-        if self._process(self._handle, frames, 4, self._ptrs, 4, self._ptrs) != 0:
+        if self._process(self._handle, frames, 8, self._fx, 4, self._ptrs) != 0:
             raise LofidError("FluidSynth failed to render a block")
         music[:, 0] = bufs[0, :frames]
         music[:, 1] = bufs[1, :frames]

@@ -198,3 +198,23 @@ def test_an_hour_of_music_keeps_to_the_grid_in_bounded_memory(make_engine, play)
     first, last = engine.played[0].sample, engine.played[-1].sample
     count = round((last - first) / beat)
     assert count > 4900 and abs(last - first - count * beat) <= CONTROL_FRAMES
+
+
+def test_each_stem_holds_only_its_own_parts_and_their_reverb():
+    """The drum kit's reverb stays in the drum stem (it leaked into the music's at about -32 dBFS),
+    and the keys' reverb in the music stem: turning the beat off leaves no tail of it in the music.
+    Below -120 dBFS is FluidSynth's own denormal guard, which it adds to every effects output."""
+    from lofid import paths
+    from lofid.audio.synth import DRUM_CHANNEL, PART_CHANNELS, Synth
+
+    font = paths.find_soundfont("auto").path
+    for channel, pitch, sounding in ((DRUM_CHANNEL, 38, "drums"), (PART_CHANNELS["keys"], 60, "music")):
+        synth = Synth(font, 44100, {"keys": 4, "bass": 33, "melody": 4})
+        stems = {"music": np.zeros((44100, 2), np.float32), "drums": np.zeros((44100, 2), np.float32)}
+        try:
+            synth.note_on(channel, pitch, 110)  # a snare or a keys note, and its reverb tail
+            synth.render(44100, stems["music"], stems["drums"])
+        finally:
+            synth.close()
+        silent = "music" if sounding == "drums" else "drums"
+        assert np.abs(stems[sounding]).max() > 0.01 and np.abs(stems[silent]).max() < 1e-6, sounding

@@ -11,7 +11,7 @@ import math
 import os
 import re
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,10 +19,11 @@ from typing import Any
 import yaml
 
 from lofid.errors import ConfigError
-from lofid.music.keys import KEY_NAMES
+from lofid.music.keys import KEY_NAMES, MINOR_KEY_NAMES
 from lofid.music.notes import PARTS
 from lofid.paths import user_config_path
 
+DEFAULT_PROGRAMS = {"keys": 4, "bass": 33, "melody": 4}  # GM programs where nothing else chose one
 MAX_QUEUE_NOTES = 4096  # notes: the largest note queue (generation.queue_size) the settings allow
 MAX_SEED = 2**31 - 1  # the largest generation.seed (a 31-bit unsigned integer)
 
@@ -39,9 +40,13 @@ class Setting:
     high: float | None = None
     choices: tuple[str, ...] | None = None
     nullable: bool = False  # None (YAML null) is allowed
+    auto: bool = False  # the word "auto" is allowed too: the track (or the system) decides
+    text: Callable[[str], object] | None = None  # for text settings of a form: raises ValueError if not
 
     def allowed(self) -> str:
-        if self.choices:
+        if self.text is not None:
+            text = self.help.split(";")[-1].strip()
+        elif self.choices:
             text = "one of " + ", ".join(self.choices)
         elif self.kind is bool:
             text = "true or false"
@@ -49,12 +54,14 @@ class Setting:
             text = f"a {'number' if self.kind is float else 'whole number'} from {_num(self.low)} to {_num(self.high)}"
         else:
             text = "text"
-        return text + (" or null" if self.nullable else "")
+        return text + (" or auto" if self.auto else "") + (" or null" if self.nullable else "")
 
     def check(self, value: Any) -> Any:
         """Return ``value`` converted to this setting's type, or raise ConfigError."""
         if value is None and self.nullable:
             return None
+        if self.auto and isinstance(value, str) and value.strip().lower() == "auto":
+            return "auto"
         if self.kind is bool:
             if isinstance(value, bool):
                 return value
@@ -70,6 +77,8 @@ class Setting:
             if (self.low is not None and number < self.low) or (self.high is not None and number > self.high):
                 raise self._bad(value)
             return number
+        if self.text is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = _num(value)  # "music.track_minutes: 3" reads as a number
         if not isinstance(value, str):
             raise self._bad(value)
         if self.choices:
@@ -77,6 +86,12 @@ class Setting:
             if match is None:
                 raise self._bad(value)
             return match
+        if self.text is not None:
+            try:
+                self.text(value)
+            except ValueError:
+                raise self._bad(value) from None
+            return value.strip()
         return value
 
     def _bad(self, value: Any) -> ConfigError:
@@ -118,18 +133,28 @@ SCHEMA: tuple[Setting, ...] = (
             16, MAX_QUEUE_NOTES),
     Setting("generation.seed", None, int, "random seed; null picks a new one each start", 0, MAX_SEED,
             nullable=True),
-    Setting("music.bpm", 74.0, float, "tempo in beats per minute; notes and beat follow it", 40.0, 200.0),
-    Setting("music.key", "C", str, "key everything is transposed to", choices=KEY_NAMES),
-    Setting("music.swing", 0.15, float, "delay of off-beat 16ths as a share of a 16th (0 = straight)", 0.0, 0.5),
+    Setting("music.bpm", "auto", float, "tempo in beats per minute; auto: each track draws its own (65-95)",
+            40.0, 200.0, auto=True),
+    Setting("music.key", "auto", str, "key of every track (Eb, or Cm for C minor); auto: each track draws its own",
+            choices=("auto", *KEY_NAMES, *MINOR_KEY_NAMES)),
+    Setting("music.swing", "auto", float,
+            "delay of off-beat 16ths as a share of a 16th (0 = straight); auto: each track draws its own",
+            0.0, 0.5, auto=True),
+    Setting("music.track_minutes", "2-4", str, "how long a track plays, drawn per track; minutes, as 3 or a range 2-4",
+            text=lambda v: minutes_range(v)),
     *_layer("music", True, 0.8, "generated keys, bass and melody"),
     *_layer("rain", True, 0.35, "rain loop"),
     *_layer("beat", True, 0.55, "drum beat"),
     Setting("sound.soundfont", "auto", str,
             "SoundFont (.sf2/.sf3) path, or auto: soundfonts/, then the system GM font, then pretty_midi's TimGM6mb"),
-    Setting("sound.program_keys", 4, int, "General MIDI program (0-127) of the keys part; 4 = Electric Piano 1",
-            0, 127),
-    Setting("sound.program_bass", 33, int, "General MIDI program of the bass; 33 = Electric Bass (finger)", 0, 127),
-    Setting("sound.program_melody", 4, int, "General MIDI program of the melody", 0, 127),
+    Setting("sound.program_keys", "auto", int,
+            "General MIDI program (0-127) of the keys part, e.g. 4 = Electric Piano 1; auto: the track's palette",
+            0, 127, auto=True),
+    Setting("sound.program_bass", "auto", int,
+            "General MIDI program of the bass, e.g. 33 = Electric Bass (finger); auto: the track's palette", 0, 127,
+            auto=True),
+    Setting("sound.program_melody", "auto", int, "General MIDI program of the melody; auto: the track's palette",
+            0, 127, auto=True),
     Setting("fx.lowpass_hz", 5500.0, float, "cutoff of the warm master low-pass, in Hz", 200.0, 20000.0),
     Setting("fx.crackle", 0.2, float, "vinyl crackle level", 0.0, 1.0),
     Setting("output.device", "auto", str,
@@ -206,9 +231,20 @@ def defaults() -> Config:
     return Config({s.key: s.default for s in SCHEMA})
 
 
-def part_programs(settings: Mapping[str, Any]) -> dict[str, int]:
-    """Each part's General MIDI program from the settings (``sound.program_<part>``)."""
-    return {part: int(settings[f"sound.program_{part}"]) for part in PARTS}
+def part_programs(settings: Mapping[str, Any], palette: Mapping[str, int] | None = None) -> dict[str, int]:
+    """Each part's General MIDI program: ``sound.program_<part>``, or the palette's where it is auto."""
+    chosen = palette or DEFAULT_PROGRAMS
+    return {part: chosen[part] if settings[f"sound.program_{part}"] == "auto" else int(settings[f"sound.program_{part}"])
+            for part in PARTS}
+
+
+def minutes_range(text: str) -> tuple[float, float]:
+    """``"2-4"`` -> (2.0, 4.0), ``"3"`` -> (3.0, 3.0): a track's length in minutes, from half a minute to an hour."""
+    low, sep, high = str(text).strip().partition("-")
+    lo, hi = float(low), float(high) if sep else float(low)
+    if not (0.5 <= lo <= hi <= 60 and math.isfinite(hi)):
+        raise ValueError(text)
+    return lo, hi
 
 
 def resolve_seed(settings: Mapping[str, Any], given: int | None = None) -> int:

@@ -108,17 +108,21 @@ def state_path(setting: str = "auto") -> Path:
     return _xdg("XDG_STATE_HOME", ".local/state") / "lofid" / "state.yaml"
 
 
-def write_atomically(path: Path, data: str | bytes) -> None:
+def write_atomically(path: Path, data: str | bytes, mode: int | None = None) -> None:
     """Replace ``path`` with ``data`` so that readers see the old or the new file, whole.
 
     A temporary file beside it (a unique name, so two writers never share one) is written,
     fsynced and renamed over ``path``, then the folder is fsynced so the rename survives a power
-    cut. A failure removes the temporary file and raises OSError.
+    cut. The file keeps its permissions (``mode``, else those it had, else 0644). A failure
+    removes the temporary file and raises OSError.
     """
     path = Path(path)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if mode is None:
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
             f.write(data.encode("utf-8") if isinstance(data, str) else data)
             f.flush()

@@ -29,61 +29,32 @@ import numpy as np
 
 from lofid import paths
 from lofid.audio.fx import RAMP_SECONDS, Gain, Master
+from lofid.audio.grid import CONTROL_FRAMES, Grid, lattice
 from lofid.audio.layers import WavLayer, load_layers, read_wav
-from lofid.audio.synth import CONTROL_FRAMES, DRUM_CHANNEL, PART_CHANNELS, Synth
+from lofid.audio.synth import DRUM_CHANNEL, PART_CHANNELS, Synth
 from lofid.config import Config, part_programs, setting_for
 from lofid.errors import LofidError
-from lofid.music.drums import DrumPlan, load_patterns
-from lofid.music.notes import STEPS_PER_BEAT, Note, swing_offset
+from lofid.music.drums import DrumPlan, hits_for, load_patterns
+from lofid.music.notes import Note
+from lofid.music.tracks import Cue, Section, Track
 
 log = logging.getLogger(__name__)
 
 FADE_SECONDS = 0.08  # pause/resume fade
 DRUM_HIT_STEPS = 1  # drums are one-shots; their note-off follows a 16th later
+DEFAULT_BPM = 74.0  # before any track has said its tempo (a stream of plain notes): POP909's median
+DEFAULT_SWING = 0.15  # share of a 16th, likewise
 
 
 class PlayedNote(NamedTuple):
-    sample: int  # output sample (engine.sample_time clock) where the note starts sounding
-    note: Note
-
-
-class Grid:
-    """16th-note index <-> music-time sample position, for the current bpm and swing.
-
-    A tempo change re-anchors the grid at "now", so positions already passed never move and the
-    beat carries on from where it is.
-    """
-
-    def __init__(self, bpm: float, swing: float, sample_rate: int) -> None:
-        self.sample_rate = sample_rate
-        self.anchor_index = 0.0
-        self.anchor_sample = 0.0
-        self.bpm, self.swing = bpm, swing
-        self.step_frames = sample_rate * 60 / bpm / STEPS_PER_BEAT
-
-    def position(self, index: int) -> float:
-        """Music-time sample of 16th ``index``; off-beat 16ths are late by ``swing`` of a 16th."""
-        base = self.anchor_sample + (index - self.anchor_index) * self.step_frames
-        return base + swing_offset(index, self.swing) * self.step_frames
-
-    def phase(self, sample: float) -> float:
-        """How many (straight) 16ths have passed at music-time ``sample``."""
-        return self.anchor_index + (sample - self.anchor_sample) / self.step_frames
-
-    def retime(self, bpm: float, swing: float, now: int) -> None:
-        self.anchor_index, self.anchor_sample = self.phase(now), float(now)
-        self.bpm, self.swing = bpm, swing
-        self.step_frames = self.sample_rate * 60 / bpm / STEPS_PER_BEAT
+    sample: int  # output sample (engine.sample_time clock) where the event starts sounding
+    note: Note | Cue
 
 
 def layer_value(cfg: Config, name: str, field: str):
     """``layers.<name>.<field>`` from cfg, or its default for a layer the config never mentions."""
     key = f"layers.{name}.{field}"
     return cfg[key] if key in cfg else setting_for(key).default
-
-
-def _lattice(sample: float) -> int:
-    return int(round(sample / CONTROL_FRAMES)) * CONTROL_FRAMES
 
 
 class Engine:
@@ -102,10 +73,18 @@ class Engine:
         if choice.path is None:
             raise LofidError("no soundfont found: put a .sf2 in soundfonts/ or set sound.soundfont")
         self.soundfont: Path = choice.path
+        self.track: Track | None = None  # the track playing, from its cue
+        self.section: Section | None = None
+        self.track_started = 0  # output sample where it began
+        self.track_log: deque[tuple[int, Note | Cue]] = deque(maxlen=history)  # (16th, event) of this track
         self.synth = Synth(choice.path, sr, part_programs(cfg))
         self.source = source
         self.layers: dict[str, WavLayer] = {layer.name: layer for layer in load_layers(effects, sr)}
-        self.drums = DrumPlan(load_patterns(effects / paths.BEATS.name))
+        self.patterns = {p.name: p for p in load_patterns(effects / paths.BEATS.name)}
+        self.drums = DrumPlan(list(self.patterns.values()))  # every pattern in turn, until a track picks one
+        self._drum_origin = 0  # 16th where the drum plan began
+        self._beat = "full"  # how much of the groove the section plays (lofid.music.tracks.BEATS)
+        self._drum_changes: deque[tuple[int, str, DrumPlan | None]] = deque()  # (16th, beat, new plan) to come
         self.master = Master(cfg["fx.lowpass_hz"], cfg["fx.crackle"], _crackle(effects / "vinyl" / "crackle.wav", sr), sr)
         ramp = RAMP_SECONDS * sr
         self.gains = {name: Gain(0.0, ramp) for name in ("music", "beat", *self.layers)}
@@ -122,7 +101,7 @@ class Engine:
         self._note_index = 0
         self._drum_index = 0
         self.cfg = cfg
-        self.grid = Grid(self._tempo(cfg), cfg["music.swing"], sr)
+        self.grid = Grid(self._tempo(cfg), self._swing(cfg), sr)
         self._lock = threading.Lock()
         self._apply(cfg, ramp=False)
 
@@ -135,8 +114,8 @@ class Engine:
 
     def _apply(self, cfg: Config, ramp: bool) -> None:
         self.cfg = cfg
-        self.synth.set_programs(part_programs(cfg))
-        bpm, swing = self._tempo(cfg), cfg["music.swing"]
+        self.synth.set_programs(part_programs(cfg, self.track.palette.programs if self.track else None))
+        bpm, swing = self._tempo(cfg), self._swing(cfg)
         if (bpm, swing) != (self.grid.bpm, self.grid.swing):
             self.grid.retime(bpm, swing, self.music_time)
         for name, gain in self.gains.items():
@@ -153,11 +132,35 @@ class Engine:
             self._volume.set(volume)
 
     def _tempo(self, cfg: Config) -> float:
-        """The bpm: a beat loop that is on sets it (its tempo governs), else music.bpm."""
+        """The bpm: a beat loop that is on sets it (its tempo governs), else music.bpm, else the track's."""
         for layer in self.layers.values():
             if layer.bpm is not None and layer_value(cfg, layer.name, "enabled"):
                 return layer.bpm
-        return cfg["music.bpm"]
+        if cfg["music.bpm"] != "auto":
+            return cfg["music.bpm"]
+        return self.track.bpm if self.track else DEFAULT_BPM
+
+    def _swing(self, cfg: Config) -> float:
+        if cfg["music.swing"] != "auto":
+            return cfg["music.swing"]
+        return self.track.swing if self.track else DEFAULT_SWING
+
+    def _cue(self, cue: Cue, index: int, sample: int) -> None:
+        """A track or section starts at 16th ``index``: its tempo, instruments and beat from there."""
+        self.section = cue.section
+        if cue.new or self.track is None:
+            delay = cue.track.transition * self.sample_rate if self.track is not None else 0.0
+            self.track_started = sample + int(delay)
+            self.track_log = deque(maxlen=self.track_log.maxlen)
+            self.track = cue.track
+            self.grid.retime_at(index, self._tempo(self.cfg), self._swing(self.cfg), delay)
+            self.synth.set_programs(part_programs(self.cfg, cue.track.palette.programs))
+            self.synth.set_kit(cue.track.palette.kit)
+            pattern = self.patterns.get(cue.track.groove)
+            self._drum_changes.append((index, cue.section.beat, DrumPlan([pattern]) if pattern else None))
+        else:
+            self.track = cue.track  # the same track, planned anew (held, or ending early)
+            self._drum_changes.append((index, cue.section.beat, None))
 
     @property
     def bpm(self) -> float:
@@ -234,7 +237,7 @@ class Engine:
     def _not_before_now(self, sample: float) -> int:
         """The lattice point for ``sample``, or the first one not yet rendered if it is already past."""
         now = -(-self.music_time // CONTROL_FRAMES) * CONTROL_FRAMES
-        return max(_lattice(sample), now)
+        return max(lattice(sample), now)
 
     def _schedule_notes(self, end: int, offset: int) -> None:
         """Take notes from the source while their onset falls before ``end``; hold at most one."""
@@ -245,27 +248,43 @@ class Engine:
                     return  # nothing ready: the next note starts when it arrives
             note = self._pending
             index = self._note_index + note.step
+            if isinstance(note, Cue):
+                onset = self._not_before_now(self.grid.position(index))
+                if onset >= end:
+                    return
+                self._pending = None
+                self._note_index = index
+                self._cue(note, index, onset + offset)
+                self.played.append(PlayedNote(onset + offset, note))
+                self.track_log.append((index, note))
+                continue
             if self.grid.position(index) < self.music_time - CONTROL_FRAMES:
                 # The source ran dry and this note is late: start it on the next 16th instead.
                 index = math.ceil(self.grid.phase(self.music_time))
-            onset = self._not_before_now(self.grid.position(index))
+            onset = self._not_before_now(self.grid.position(index) + note.nudge * self.sample_rate)
             if onset >= end:
                 return
             self._pending = None
             self._note_index = index
-            release = max(_lattice(self.grid.position(index + max(1, note.duration))), onset + CONTROL_FRAMES)
+            release = max(lattice(self.grid.position(index + max(1, note.duration))), onset + CONTROL_FRAMES)
             self._add_note(PART_CHANNELS.get(note.part, 0), note.pitch, note.velocity, onset, release)
             self.played.append(PlayedNote(onset + offset, note))
+            self.track_log.append((index, note))
 
     def _schedule_drums(self, end: int) -> None:
         while True:
             at = self.grid.position(self._drum_index)
-            if _lattice(at) >= end:
+            if lattice(at) >= end:
                 return
-            if not self.gains["beat"].silent and at >= self.music_time - CONTROL_FRAMES:
+            while self._drum_changes and self._drum_changes[0][0] <= self._drum_index:
+                _, self._beat, plan = self._drum_changes.popleft()
+                if plan is not None:
+                    self.drums, self._drum_origin = plan, self._drum_index
+            playing = self._beat != "off" and not self.gains["beat"].silent
+            if playing and at >= self.music_time - CONTROL_FRAMES:
                 onset = self._not_before_now(at)
-                release = max(_lattice(self.grid.position(self._drum_index + DRUM_HIT_STEPS)), onset + CONTROL_FRAMES)
-                for hit in self.drums.hits_at(self._drum_index):
+                release = max(lattice(self.grid.position(self._drum_index + DRUM_HIT_STEPS)), onset + CONTROL_FRAMES)
+                for hit in hits_for(self.drums, self._drum_index - self._drum_origin, self._beat):
                     self._add_note(DRUM_CHANNEL, hit.pitch, hit.velocity, onset, release)
             self._drum_index += 1
 

@@ -25,8 +25,8 @@ from lofid.errors import LofidError
 
 log = logging.getLogger(__name__)
 
-CONTROL_FRAMES = 64  # FluidSynth's control block: events take effect only on its boundaries
 DRUM_CHANNEL = 9  # General MIDI channel 10
+DRUM_BANK = 128  # where General MIDI fonts keep their drum kits
 PART_CHANNELS = {"keys": 0, "bass": 2, "melody": 4}  # even channels -> music stem
 _FLUID_FAILED = -1
 
@@ -64,8 +64,11 @@ class Synth:
         self._sfid = self._fs.sfload(str(self.soundfont))
         if self._sfid == _FLUID_FAILED:
             raise LofidError(f"{self.soundfont}: not a readable SoundFont (.sf2/.sf3); replace it or set sound.soundfont")
-        if self._fs.program_select(DRUM_CHANNEL, self._sfid, 128, 0) == _FLUID_FAILED:
+        self.kit: int | None = None
+        if self._fs.program_select(DRUM_CHANNEL, self._sfid, DRUM_BANK, 0) == _FLUID_FAILED:
             log.warning("%s has no drum kit (bank 128); the beat will be silent", self.soundfont.name)
+        else:
+            self.kit = 0
         self.programs: dict[str, int] = {}
         self.set_programs(programs)
         self._bufs = None  # 4 float32 planes: music L/R, drums L/R
@@ -81,6 +84,14 @@ class Synth:
                 log.warning("%s has no program %d for %s; using piano", self.soundfont.name, program, part)
                 self._fs.program_select(chan, self._sfid, 0, 0)
             self.programs[part] = program
+
+    def set_kit(self, program: int) -> None:
+        """The drum kit: ``program`` in bank 128 (room, jazz, brush ...), the standard kit where the font lacks it."""
+        if self.kit is None or self.kit == program:
+            return
+        if self._fs.program_select(DRUM_CHANNEL, self._sfid, DRUM_BANK, program) == _FLUID_FAILED:
+            self._fs.program_select(DRUM_CHANNEL, self._sfid, DRUM_BANK, 0)
+        self.kit = program
 
     def note_on(self, channel: int, pitch: int, velocity: int) -> None:
         self._fs.noteon(channel, pitch, velocity)

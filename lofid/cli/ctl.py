@@ -21,7 +21,8 @@ from lofid.control.protocol import COMMANDS, SHORT_KEYS, STATUS_FIELDS
 from lofid.paths import socket_path
 
 EXAMPLES = {"temperature": "0.8", "volume": "60", "bpm": "80", "key": "F", "swing": "0.2", "harmony": "loose"}
-DONE = {"pause": "paused", "resume": "playing", "skip": "skipped to a fresh phrase"}
+DONE = {"pause": "paused", "resume": "playing", "skip": "skipped to a fresh phrase",
+        "next": "a new track starts at the next bar"}
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ VERBS: dict[str, Verb] = {
     "pause": _plain("pause"),
     "resume": _plain("resume"),
     "skip": _plain("skip"),
+    "next": _plain("next"),
+    "hold": Verb("on|off", "hold on", COMMANDS["hold"].help,
+                 lambda words: {"cmd": "hold", "value": words[0]}),
     "save": Verb("FILE.mid", "save ~/lofi-take.mid", COMMANDS["save"].help,
                  lambda words: {"cmd": "save", "path": os.path.abspath(os.path.expanduser(words[0]))}),
     "reload": _plain("reload"),
@@ -117,10 +121,27 @@ def _duration(seconds: Any) -> str:
     return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
+def track_line(track: Any) -> str:
+    """``3 · rainy window · Eb minor · 78 bpm · A · 1:12 of 3:05``, or ``-`` before the first track."""
+    if not isinstance(track, dict) or "title" not in track:
+        return show(track)
+    length = "held" if track.get("held") else _clock(track.get("length_s"))
+    return (f"{track.get('number')} · {track['title']} · {track.get('key')} · {show(track.get('bpm'))} bpm · "
+            f"{track.get('section')} · {_clock(track.get('seconds_in'))} of {length}")
+
+
+def _clock(seconds: Any) -> str:
+    """``72`` -> ``1:12``."""
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
+        return show(seconds)
+    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
+
+
 def format_status(status: dict[str, Any]) -> str:
     """The status reply as aligned ``label: value`` lines, then every setting."""
     known = {key for key, _, _ in STATUS_FIELDS}
-    rows = [(label, _duration(status[key]) if key == "uptime_s" else show(status[key]) + unit)
+    shown = {"uptime_s": _duration, "track": track_line}
+    rows = [(label, shown[key](status[key]) if key in shown else show(status[key]) + unit)
             for key, label, unit in STATUS_FIELDS if key in status]
     rows += [(k, show(v)) for k, v in status.items() if k not in known and k != "settings"]
     settings = status.get("settings") or {}

@@ -1,5 +1,7 @@
 """The ``lofid eval`` command: the figures of ``lofid.evaluation.metrics`` for a MIDI file or freshly
-generated notes, next to the targets of issue 6, as aligned text or JSON.
+generated notes, next to the targets of issue 6, as aligned text or JSON. A file that marks a radio
+run of tracks (``lofid.evaluation.tracks``) is judged track by track, each in its own key and tempo,
+one line each with the figures that miss, then as a whole run (JSON: "tracks" and "whole").
 
 Exit status: 0 when measured (a MISS is a finding, not a failure), 2 for bad input.
 """
@@ -9,11 +11,13 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import tempfile
 from pathlib import Path
 
 from lofid.config import Config, resolve_seed
 from lofid.errors import LofidError
-from lofid.evaluation.metrics import METRICS, Piece, measure, piece_from_midi, piece_from_notes
+from lofid.evaluation.metrics import METRICS, measure, piece_from_midi
+from lofid.evaluation.tracks import GAP, WHOLE, has_tracks, misses, read_marks, tracks_of, whole
 from lofid.music.keys import key_shift, parse_key
 
 
@@ -42,28 +46,36 @@ def read_key(text: str) -> int:
     return key_shift(*key)
 
 
-def _piece(args: argparse.Namespace, cfg: Config) -> tuple[Piece, str, dict]:
-    """The piece to measure, its name, and what made it (for --generate: seed and settings)."""
-    shift = read_key(args.key) if args.key else None
-    if args.generate is None:
-        from lofid.music.midi import load_midi
+def _load(file: str):
+    """The MIDI file to measure (pretty_midi) and its markers and key signatures."""
+    from lofid.music.midi import load_midi
 
-        path = Path(args.file)
-        if not path.is_file():
-            raise LofidError(f"{path}: no such MIDI file")
-        return piece_from_midi(load_midi(path), path.parent, shift, "--key", str(path)), str(path), {}
+    path = Path(file)
+    if not path.is_file():
+        raise LofidError(f"{path}: no such MIDI file")
+    midi = load_midi(path)
+    return midi, read_marks(path, midi)
+
+
+def _generated(args: argparse.Namespace, cfg: Config):
+    """--generate N: the notes the daemon would play, written as ``lofid generate`` writes them and
+    read back the same road as a file; with what made them (seed and settings)."""
     if args.generate < 1:
         raise LofidError(f"--generate must be at least 1 note, got {args.generate}")
-    from lofid.compose.score import compose
+    from lofid.compose.score import cfg_bpm, compose, drum_hits
+    from lofid.config import part_programs
+    from lofid.music.midi import write_midi
 
     seed = resolve_seed(cfg, args.seed)
-    notes, chords = compose(cfg, args.generate, seed)
-    key_name = "--key" if shift is not None else f"music.key = {cfg['music.key']}"
-    if shift is None:
-        shift = read_key(cfg["music.key"])
+    score = compose(cfg, seed, notes=args.generate)
+    with tempfile.TemporaryDirectory(prefix="lofid-eval-") as folder:
+        path = Path(folder) / "generated.mid"
+        drums = drum_hits(score.events) if cfg["layers.beat.enabled"] else []
+        write_midi(score.events, path, cfg_bpm(cfg), part_programs(cfg), score.chords, drums)
+        midi, marks = _load(str(path))
     made = {"seed": seed, "model": str(cfg["model.path"]), "temperature": cfg["generation.temperature"],
-            "harmony": cfg["generation.harmony"], "bpm": cfg["music.bpm"], "swing": cfg["music.swing"]}
-    return piece_from_notes(notes, cfg["music.bpm"], shift, key_name, chords, cfg["music.swing"]), "generated", made
+            "harmony": cfg["generation.harmony"], "key": cfg["music.key"], "bpm": cfg["music.bpm"]}
+    return midi, marks, made
 
 
 def _show(metric, value) -> str:
@@ -84,15 +96,26 @@ def _why_missing(name: str, corpus: str | None) -> str:
             "chord_onsets_off_beat": "no chord struck on the keys", "rich_chords": "no chord struck on the keys"}.get(name, "")
 
 
+def _copy_rate(corpus: str | None):
+    if not corpus:
+        return None
+    from lofid.evaluation.copyindex import copy_rate, corpus_index
+
+    return functools.partial(copy_rate, index=corpus_index(corpus))
+
+
 def main(args: argparse.Namespace) -> int:
     cfg: Config = args.cfg
-    piece, name, made = _piece(args, cfg)
-    rate = None
-    if args.corpus:
-        from lofid.evaluation.copyindex import copy_rate, corpus_index
-
-        index = corpus_index(args.corpus)
-        rate = functools.partial(copy_rate, index=index)
+    if args.generate is None:
+        (midi, marks), name, made = _load(args.file), str(args.file), {}
+    else:
+        (midi, marks, made), name = _generated(args, cfg), "generated"
+    if has_tracks(marks):
+        return _main_tracks(args, midi, marks, name, made)
+    shift = read_key(args.key) if args.key else None
+    folder = Path(args.file).parent if args.generate is None else None
+    piece = piece_from_midi(midi, folder, shift, "--key", name)
+    rate = _copy_rate(args.corpus)
     values = measure(piece, rate)
     if args.plot:
         from lofid.evaluation.pianoroll import plot
@@ -117,6 +140,63 @@ def main(args: argparse.Namespace) -> int:
         value = values[m.name]
         verdict = {True: "ok", False: "MISS", None: ""}[m.ok(value)]
         note = _why_missing(m.name, args.corpus) if value is None else ""
+        target = f"target {m.target()}" if m.target() else ""
+        print(f"  {m.label:<36}{_show(m, value):>10}   {target:<18}{verdict or note}".rstrip())
+    if args.plot:
+        print(f"  piano roll: {args.plot}")
+    return 0
+
+
+def _verdicts(metrics, values: dict) -> dict:
+    return {m.name: {"value": values[m.name], "target": m.target() or None, "ok": m.ok(values[m.name])}
+            for m in metrics}
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}:{rest:02d}"
+
+
+def _main_tracks(args: argparse.Namespace, midi, marks, name: str, made: dict) -> int:
+    """A file of marked tracks: one line per track, each judged in its own key and tempo, then the run."""
+    shift = read_key(args.key) if args.key else None
+    tracks = tracks_of(midi, marks, shift, "--key", name, _copy_rate(args.corpus))
+    values = whole(tracks)
+    notes = sum(len(t.piece.notes) for t in tracks)
+    seconds = max(t.end for t in tracks) - min(t.start for t in tracks)
+    if args.plot:
+        from lofid.evaluation.pianoroll import plot
+
+        plot(piece_from_midi(midi, None, 0, "", name), args.plot, name)  # the whole run; the key draws nothing
+    if args.json:
+        print(json.dumps({
+            "piece": name, "notes": notes, "seconds": round(seconds, 3), **({"generated": made} if made else {}),
+            **({"corpus": args.corpus} if args.corpus else {}), **({"plot": args.plot} if args.plot else {}),
+            "tracks": [{"number": t.number, "title": t.title, "key": t.key, "bpm": round(t.bpm, 2),
+                        "start": round(t.start, 3), "seconds": round(t.end - t.start, 3), "notes": len(t.piece.notes),
+                        "sources": t.piece.sources,
+                        "progression": None if t.progression is None else [f"{r}:{q}" for r, q in t.progression],
+                        "metrics": _verdicts((*METRICS, GAP), t.values)} for t in tracks],
+            "whole": _verdicts(WHOLE, values),
+        }, indent=2))
+        return 0
+    judged = f"; in key judged by --key {args.key}" if args.key else ""
+    print(f"{name}: {len(tracks)} tracks, {notes} notes, {seconds / 60:.1f} min{judged}")
+    if made:
+        print("  " + ", ".join(f"{k} {v}" for k, v in made.items()))
+    titles = max(len(t.title) for t in tracks)
+    keys = max(len(t.key) for t in tracks)
+    for t in tracks:
+        missed = misses(t)
+        verdict = "MISS " + ", ".join(f"{m.label.split(' (')[0]} {_show(m, v)}" for m, v in missed) if missed else "ok"
+        print(f"  {t.number:>3}  {t.title:<{titles}}  {t.key:<{keys}}  {round(t.bpm, 1):>4g} bpm  {_clock(t.end - t.start):>5}  "
+              f"{verdict}")
+    print("  the whole run:")
+    for m in WHOLE:
+        value = values[m.name]
+        verdict = {True: "ok", False: "MISS", None: ""}[m.ok(value)]
+        note = ("needs two tracks" if m.name == "longest_gap" else _why_missing(m.name, args.corpus)) \
+            if value is None else ""
         target = f"target {m.target()}" if m.target() else ""
         print(f"  {m.label:<36}{_show(m, value):>10}   {target:<18}{verdict or note}".rstrip())
     if args.plot:

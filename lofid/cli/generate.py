@@ -1,18 +1,20 @@
-"""``lofid generate``: write generated notes to a MIDI file, as the daemon would play them."""
+"""``lofid generate``: write generated music to a MIDI file, as the daemon would play it."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 
-from lofid.config import Config, part_programs, resolve_seed
+from lofid.config import Config, resolve_seed
 from lofid.errors import LofidError
 
 log = logging.getLogger("lofid")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--notes", type=int, default=256, help="how many notes to write (default 256)")
+    length = parser.add_mutually_exclusive_group()
+    length.add_argument("--notes", type=int, help="how many notes to write (default 256)")
+    length.add_argument("--minutes", type=float, help="how many minutes of music to write (tracks, as the radio plays them)")
     parser.add_argument("--output", required=True, metavar="FILE.mid", help="the MIDI file to write")
     parser.add_argument("--temperature", type=float, help="sampling temperature (default generation.temperature)")
     parser.add_argument("--seed", type=int, help="random seed: the same seed writes the same file")
@@ -20,20 +22,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    if args.notes < 1:
-        raise LofidError(f"--notes must be at least 1, got {args.notes}")
+    notes = args.notes if args.notes is not None or args.minutes is not None else 256
+    if notes is not None and notes < 1:
+        raise LofidError(f"--notes must be at least 1, got {notes}")
     cfg: Config = args.cfg
     if args.temperature is not None:
         cfg = cfg.replace({"generation.temperature": args.temperature})
     seed = resolve_seed(cfg, args.seed)
-    from lofid.compose.score import compose, drum_hits, read_primer
+    from lofid.compose.score import cfg_bpm, compose, drum_hits, read_primer
+    from lofid.config import part_programs
     from lofid.music.midi import write_midi
 
     primer = read_primer(args.primer) if args.primer else None
-    notes, chords = compose(cfg, args.notes, seed, primer)
-    length = sum(n.step for n in notes) + max(n.duration for n in notes)
-    drums = drum_hits(length) if cfg["layers.beat.enabled"] else []
-    write_midi(notes, args.output, cfg["music.bpm"], part_programs(cfg), chords, drums, cfg["music.swing"])
-    log.info("wrote %d notes to %s (seed %d, temperature %g, key %s, harmony %s)", len(notes), args.output, seed,
-             cfg["generation.temperature"], cfg["music.key"], cfg["generation.harmony"])
+    score = compose(cfg, seed, notes=notes, minutes=args.minutes, primer=primer)
+    drums = drum_hits(score.events) if cfg["layers.beat.enabled"] else []
+    write_midi(score.events, args.output, cfg_bpm(cfg), part_programs(cfg), score.chords, drums,
+               0.0 if cfg["music.swing"] == "auto" else cfg["music.swing"])
+    tracks = sum(getattr(e, "new", False) for e in score.events)
+    log.info("wrote %d notes in %d track%s to %s (seed %d, temperature %g, harmony %s)", score.notes, tracks,
+             "s" * (tracks != 1), args.output, seed, cfg["generation.temperature"], cfg["generation.harmony"])
     return 0

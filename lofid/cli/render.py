@@ -12,7 +12,9 @@ log = logging.getLogger("lofid")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seconds", type=float, default=60.0, help="length of the render (default 60)")
+    length = parser.add_mutually_exclusive_group()
+    length.add_argument("--seconds", type=float, help="length of the render (default 60)")
+    length.add_argument("--minutes", type=float, help="length of the render in minutes")
     parser.add_argument("--output", required=True, metavar="FILE.wav", help="the WAV file to write")
     parser.add_argument("--seed", type=int, help="random seed (default generation.seed); the same seed writes the same file")
 
@@ -21,7 +23,8 @@ def main(args: argparse.Namespace) -> int:
     from lofid.daemon.offline import render_file
 
     cfg: Config = args.cfg
-    took = render_file(cfg, args.seconds, Path(args.output), resolve_seed(cfg, args.seed))
-    log.info("wrote %s: %.1f s of audio in %.1f s (%.0fx real time)",
-             args.output, args.seconds, took, args.seconds / max(took, 1e-9))
+    seconds = args.minutes * 60 if args.minutes is not None else args.seconds if args.seconds is not None else 60.0
+    took = render_file(cfg, seconds, Path(args.output), resolve_seed(cfg, args.seed))
+    log.info("wrote %s: %.1f s of audio in %.1f s (%.0fx real time)", args.output, seconds, took,
+             seconds / max(took, 1e-9))
     return 0

@@ -32,15 +32,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="do not compile training steps with XLA (it pays off only for real model sizes)")
     parser.add_argument("--quiet", action="store_true", help="one line per epoch instead of the progress bar")
     parser.add_argument("--harmony-only", action="store_true",
-                        help="only relearn the chord progression table from --data into the existing model --out")
+                        help="only relearn the accompaniment's tables (chord loops, comping) from --data into "
+                             "the existing model --out")
 
 
 def main(args: argparse.Namespace) -> int:
     if args.harmony_only:
-        from lofid.training.progressions import relearn
+        from lofid.training.accompaniment import relearn
 
-        songs = relearn(args.data, args.out)
-        log.info("%s.json: progression table from %d songs", args.out, songs)
+        tables = relearn(args.data, args.out)
+        log.info("%s.json: learnt %s from %s", args.out, " and ".join(tables) or "nothing", args.data)
         return 0
     from lofid.training.trainer import TrainOptions, train_model
 

@@ -1,18 +1,20 @@
-"""The note generator: harmony + melody model + guardrails -> one stream of Notes.
+"""The note generator: tracks, harmony, melody model and guardrails -> one stream of notes and cues.
 
 ``NoteGenerator`` is what the daemon's producer thread runs and what ``lofid generate`` writes to
 a MIDI file (lofid.compose.score). Its parts:
-- ``lofid.compose.harmony`` plans chords ahead on a 16th-note timeline and voices them as keys and bass;
+- ``lofid.compose.harmony`` plans the radio ahead on a 16th-note timeline: tracks with their
+  sections, chords comped on the keys, the bass, and a cue where each track and section starts;
 - the note model writes the melody over them from a sliding window of the last 30 melody notes,
   each told the chord under it and its place in the bar, sampled with the ``generation.harmony``
-  bias (strict: only key notes, chord tones on beats 1 and 3; loose: a nudge; free: none);
+  bias (strict: only key notes, chord tones on beats 1 and 3; loose: a nudge; free: none), placed
+  by ``lofid.compose.melody`` (entries, phrase rests, motifs stated again);
 - ``lofid.compose.guardrails`` watches the melody for a stuck loop or chaos and steers it back;
-- the three are merged in time order into Notes, each ``step`` 16ths after the one before.
+- the streams are merged in time order, each event ``step`` 16ths after the one before.
 
-The model thinks in C major / A minor; notes are transposed to ``music.key`` only on the way out,
-so a key change takes effect on the next note without confusing the model's context. The melody
-is one voice: each melody note ends where the next begins, at the latest, which with four keys
-voices and the bass keeps the music within six voices.
+The model thinks in C major / A minor; every event is transposed to its track's key (or a pinned
+``music.key``) only on the way out, so a key change takes effect on the next note without
+confusing the model's context. The melody is one voice: each melody note ends where the next
+begins, at the latest, which with four keys voices and the bass keeps the music within six voices.
 """
 
 from __future__ import annotations
@@ -24,19 +26,25 @@ import threading
 
 import numpy as np
 
+from lofid.compose import melody
 from lofid.compose.guardrails import EVENTS, WARM_TOP_P, Steer, penalty, steer
-from lofid.compose.harmony import ChordSpan, Harmony, swell
+from lofid.compose.harmony import ChordSpan, Harmony, base_of, swell
 from lofid.compose.sampling import Sampler, harmony_bias
+from lofid.compose.tracks import PlannedTrack, TrackPlanner
 from lofid.config import MAX_QUEUE_NOTES, Config
 from lofid.errors import LofidError
 from lofid.model.encoding import primer_rows
 from lofid.model.runtime import NoteModel, load_model
-from lofid.music.keys import offset_from_c, pitch_name
+from lofid.music.drums import load_patterns
+from lofid.music.keys import MAJOR_SCALE, key_setting, pitch_name
 from lofid.music.notes import BAR, MAX_STEP, Note, bin_velocity, fold_pitch
+from lofid.music.tracks import Cue, Event, Track
+from lofid.paths import BEATS
 
 log = logging.getLogger("lofid")
 
 MAX_REWIND = MAX_QUEUE_NOTES  # the largest note queue the settings allow: the daemon never discards more
+MelodyNote = tuple[int, int, int, int]  # (onset 16th, pitch, duration, velocity bin), model space
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,19 +52,23 @@ class _State:
     """Everything a rewind must restore; replaced whole after every note (so a snapshot is a reference)."""
 
     window: tuple[tuple[int, ...], ...]  # the melody model's last rows
-    melody: tuple[tuple[int, int, int, int], ...]  # sampled melody notes not yet out: (onset, pitch, dur, vel)
+    melody: tuple[MelodyNote, ...]  # sampled melody notes not yet out
     cursor: int  # index of the next accompaniment event (counting every event ever planned)
-    last_onset: int  # onset of the last note out, 16ths on the timeline
+    cue_cursor: int  # index of the next cue (counting every cue ever planned)
+    last_onset: int  # onset of the last event out, 16ths on the timeline
     start: int  # where this phrase began: no melody note before it
     melody_onset: int  # onset of the last sampled melody note
     steer: Steer  # what the guardrails are doing
+    motifs: tuple[tuple[tuple[int, str], int, tuple[MelodyNote, ...]], ...] = ()  # ((track, variant), pass, notes)
+    recording: tuple[tuple[int, str], int, tuple[MelodyNote, ...]] | None = None  # a motif being written
+    restating: tuple[MelodyNote, ...] = ()  # motif notes still to state again
 
 
 class NoteGenerator:
-    """Writes the music one Note at a time: keys and bass from the harmony, melody from the model.
+    """Writes the music one event at a time: keys and bass from the harmony, melody from the model.
 
     Thread-safe: the producer thread calls ``next_note`` while the control thread may call
-    ``update``, ``reset`` or ``rewind``; each call sees the others whole.
+    ``update``, ``reset``, ``redirect`` or ``rewind``; each call sees the others whole.
     """
 
     def __init__(self, cfg: Config, seed: int | None = None, primer: np.ndarray | None = None,
@@ -65,73 +77,113 @@ class NoteGenerator:
         self._cfg = cfg
         self._model: NoteModel = load_model(cfg["model.path"], cfg["model.backend"], cfg["generation.window"])
         self._sampler = Sampler(cfg["generation.temperature"], cfg["generation.top_p"], seed)
-        self._offset = offset_from_c(cfg["music.key"])
         self._mode = cfg["generation.harmony"]
-        self._harmony = Harmony(self._model.info.meta.get("harmony"), self._sampler.rng)
+        meta = self._model.info.meta
+        patterns = {p.name: p for p in load_patterns(BEATS)}
+        self._planner = TrackPlanner(cfg, meta.get("loops"), sorted(patterns), self._sampler.rng)
+        self._harmony = Harmony(self._planner, meta.get("comping"), patterns, self._sampler.rng)
         self._keep_chords = keep_chords  # lofid generate writes every chord; the daemon forgets old ones
-        self._dropped = 0  # accompaniment events forgotten from the front of the harmony's list
+        self._dropped = self._cues_dropped = 0  # events and cues forgotten from the front of the harmony's lists
         self._undo: collections.deque[_State] = collections.deque(maxlen=MAX_REWIND)
         # Every event counted from 0: the control thread copies this while the producer counts.
         self.recoveries: collections.Counter[str] = collections.Counter(dict.fromkeys(EVENTS, 0))
         self._primer = primer
-        self._state = self._fresh_state(0, primer, cursor=0, last_onset=0)
+        self._state = self._fresh_state(0, primer, _State((), (), 0, 0, 0, 0, 0, Steer()))
 
     @property
     def window(self) -> int:
         return self._model.window
 
-    def _fresh_state(self, at: int, primer: np.ndarray | None, cursor: int, last_onset: int) -> _State:
-        """A new phrase from bar ``at``: the primer as the model's context, the harmony's opening.
-
-        The accompaniment already planned before ``at`` still plays (``cursor`` is unchanged).
-        """
+    def _fresh_state(self, at: int, primer: np.ndarray | None, s: _State) -> _State:
+        """A fresh melody phrase from bar ``at``: the primer as the model's context. What is
+        planned of the accompaniment plays on (the cursors are kept)."""
         rows = np.asarray(primer if primer is not None else primer_rows(self.window), dtype=np.int32)
         if len(rows) == 0:
             raise LofidError("the primer has no notes")
         rows = np.concatenate([rows] * -(-self.window // len(rows)))[-self.window:]
-        self._harmony.restart(at)
-        return _State(tuple(tuple(int(v) for v in r) for r in rows), (), cursor, last_onset, at,
-                      at - BAR + int(rows[-1][5]), Steer())
+        return dataclasses.replace(s, window=tuple(tuple(int(v) for v in r) for r in rows), melody=(), start=at,
+                                   melody_onset=at - BAR + int(rows[-1][5]), steer=Steer(), recording=None,
+                                   restating=())
+
+    def _next_bar(self) -> int:
+        s = self._state
+        return 0 if not self._undo else (s.last_onset // BAR + 1) * BAR
 
     def reset(self, primer: np.ndarray | None = None) -> None:
-        """Start a fresh phrase at the next bar: ``primer`` rows (model space) or the built-in opening."""
+        """Start a fresh melody phrase at the next bar: ``primer`` rows (model space) or the built-in opening."""
         with self._lock:
-            s = self._state
-            at = 0 if not self._undo else (s.last_onset // BAR + 1) * BAR
-            self._state = self._fresh_state(at, primer if primer is not None else self._primer, s.cursor,
-                                            s.last_onset)
+            self._state = self._fresh_state(self._next_bar(), primer if primer is not None else self._primer,
+                                            self._state)
             self._undo.clear()
 
-    def next_note(self) -> Note:
-        """The next note in time order, transposed to ``music.key``."""
+    def redirect(self, how: str) -> None:
+        """From the next bar: ``next`` (a new track, after its transition), ``hold`` (this track goes
+        on) or ``release`` (a held track ends). The melody starts a fresh phrase there."""
+        with self._lock:
+            at = self._next_bar()
+            self._harmony.redirect(at, how)
+            self._state = self._fresh_state(at, self._primer, self._state)
+            self._undo.clear()
+
+    # -- the stream --
+    def next_note(self) -> Event:
+        """The next note or cue in time order, transposed to its track's key."""
         with self._lock:
             s = before = self._state
             while len(s.melody) < 2:  # one melody note of look-ahead: each note ends by the next
                 s = self._sample_melody(s)
             first = s.melody[0]
             self._harmony.plan_until(first[0])
+            cue_index = s.cue_cursor - self._cues_dropped
+            cue = self._harmony.cues[cue_index] if cue_index < len(self._harmony.cues) else None
             index = s.cursor - self._dropped
             event = self._harmony.events[index] if index < len(self._harmony.events) else None
-            if event is not None and (event[0], event[1]) <= (first[0], first[1]):
-                onset, pitch, duration, velocity, part = event
-                s = dataclasses.replace(s, cursor=s.cursor + 1)
+            if cue is not None and cue[0] <= first[0] and (event is None or cue[0] <= event[0]):
+                onset, section, track, new = cue
+                s = dataclasses.replace(s, cue_cursor=s.cue_cursor + 1, last_onset=onset)
+                out: Event = Cue(onset - before.last_onset, section, track, new)
             else:
-                onset, pitch, duration, velocity = first
-                duration, part = min(duration, s.melody[1][0] - onset), "melody"
-                velocity = gentle(velocity, onset)
-                s = dataclasses.replace(s, melody=s.melody[1:])
-            step = onset - s.last_onset
-            self._state = dataclasses.replace(s, last_onset=onset)
+                nudge = 0.0
+                if event is not None and (event[0], event[1]) <= (first[0], first[1]):
+                    onset, pitch, duration, velocity, part, nudge = event
+                    s = dataclasses.replace(s, cursor=s.cursor + 1)
+                else:
+                    onset, pitch, duration, velocity = first
+                    rest, _ = melody.phrase_rest(self._harmony.track_at(onset), onset)
+                    ends = [s.melody[1][0] - onset] + ([rest - onset] if onset < rest else [])
+                    duration, part = max(1, min(duration, *ends)), "melody"
+                    velocity = gentle(velocity, onset)
+                    s = dataclasses.replace(s, melody=s.melody[1:])
+                track = self._harmony.track_at(onset).track
+                s = dataclasses.replace(s, last_onset=onset)
+                out = Note(fold_pitch(pitch + self._offset(track)), onset - before.last_onset, max(1, duration), velocity, part,
+                           nudge)
+            self._state = s
             self._undo.append(before)  # only now: a step that failed half-way leaves nothing to undo
             self._forget()
-            offset = self._offset
-        return Note(fold_pitch(pitch + offset), min(step, MAX_STEP), max(1, duration), velocity, part)
+        return out
+
+    def _offset(self, track: Track) -> int:
+        """Semitones from model space to where the track sounds: its key, or a pinned music.key's tonic."""
+        pinned = self._cfg["music.key"]
+        tonic = key_setting(pinned)[0] if pinned != "auto" else track.tonic
+        shift = (tonic - base_of(track)) % 12
+        return shift - 12 if shift > 6 else shift
 
     def _sample_melody(self, s: _State) -> _State:
-        """One melody note from the model, biased toward the chord and the key as ``harmony`` says."""
+        """One melody note: the motif stated again, or the model's next note, biased toward the
+        chord and the key as ``generation.harmony`` says and placed where the track lets it sound."""
+        if s.restating:
+            return self._emit(s, s.restating[0], s.restating[1:])
         heads = self._model.heads(self._model.logits(np.asarray(s.window, dtype=np.int32)))
-        step = self._sampler.draw("step", heads["step"], forbidden=(0,))  # one voice: never two at once
-        onset = max(s.start, s.melody_onset + step)
+        planned = self._harmony.track_at(max(s.start, s.melody_onset))
+        forbidden = (0, 1) if planned.track.density < 0.9 else (0,)  # a sparse track: no 16th runs
+        step = self._sampler.draw("step", heads["step"], forbidden=forbidden)
+        onset = self._placed(max(s.start, s.melody_onset + step))
+        planned = self._harmony.track_at(onset)
+        theme = self._restatement(s, planned, onset)
+        if theme:
+            return self._emit(s, theme[0], theme[1:])
         chord = self._harmony.chord_at(onset)
         position = onset % BAR
         bias = harmony_bias(self._mode, chord.pitch_classes, strong=position % (BAR // 2) == 0, floor=chord.top + 1)
@@ -141,18 +193,78 @@ class NoteGenerator:
                                    min_top_p=WARM_TOP_P if s.steer.warming else 0.0)
         duration = self._sampler.draw("duration", heads["duration"], forbidden=(0,))
         vbin = self._sampler.draw("velocity", heads["velocity"])
-        row = (pitch, min(MAX_STEP, onset - s.melody_onset), duration, vbin, chord.token, position)
+        return self._emit(s, (onset, pitch, duration, vbin), ())
+
+    def _placed(self, onset: int) -> int:
+        """``onset`` moved to where the melody may sound, in this track or the next one's entry."""
+        while True:
+            planned = self._harmony.track_at(onset)
+            placed = melody.place(planned, onset)
+            if placed is not None:
+                return placed
+            onset = planned.track.end  # the next track's start: its entry comes after
+
+    def _restatement(self, s: _State, planned: PlannedTrack, onset: int) -> tuple[MelodyNote, ...]:
+        """The motif to state again from the loop pass ``onset`` begins, if the melody just crossed
+        into a new pass of a progression whose motif is written."""
+        at = melody.motif_pass(planned, onset)
+        if at is None or at[1] <= s.melody_onset:
+            return ()
+        key = (planned.track.number, at[0])
+        end = planned.track.section_at(onset).end  # a short section (a break) takes what fits
+        for motif_key, origin, notes in s.motifs:
+            if motif_key == key and origin != at[1]:
+                return tuple((at[1] + n[0], self._fitted(at[1] + n[0], n[1]), *n[2:])
+                             for n in notes if at[1] + n[0] < end)
+        return ()
+
+    def _fitted(self, onset: int, pitch: int) -> int:
+        """A restated pitch fitted to the chord it now sounds over, as ``generation.harmony`` asks
+        of every note (not in free): on beats 1 and 3 the nearest chord tone, and above the keys."""
+        if self._mode == "free":
+            return pitch
+        chord = self._harmony.chord_at(onset)
+        tones = chord.pitch_classes & MAJOR_SCALE if self._mode == "strict" else chord.pitch_classes
+        if onset % (BAR // 2) == 0 and tones and pitch % 12 not in tones:
+            pitch = min((p for p in range(pitch - 6, pitch + 7) if p % 12 in tones), key=lambda p: (abs(p - pitch), p))
+        return pitch + 12 if pitch <= chord.top and pitch + 12 <= 127 else pitch
+
+    def _emit(self, s: _State, note: MelodyNote, restating: tuple[MelodyNote, ...]) -> _State:
+        """``note`` into the melody and the model's window; the guardrails look; motifs are written."""
+        onset, pitch, duration, vbin = note
+        chord = self._harmony.chord_at(onset)
+        row = (pitch, min(MAX_STEP, onset - s.melody_onset), duration, vbin, chord.token, onset % BAR)
         window = s.window[1:] + (row,)
         advice = steer(window, s.steer)
         if advice.event:
             self.recoveries[advice.event] += 1
             if advice.event == "reprime":
                 window = tuple(tuple(int(v) for v in r) for r in primer_rows(self.window))
+        motifs, recording = self._record(s, onset, note)
         return dataclasses.replace(s, window=window, melody=s.melody + ((onset, pitch, duration, bin_velocity(vbin)),),
-                                   melody_onset=onset, steer=advice)
+                                   melody_onset=onset, steer=advice, motifs=motifs, recording=recording,
+                                   restating=restating)
+
+    def _record(self, s: _State, onset: int, note: MelodyNote):
+        """Motifs: the notes of the first half of a progression's first pass in a track, kept once written."""
+        motifs, recording = s.motifs, s.recording
+        planned = self._harmony.track_at(onset)
+        at = melody.motif_pass(planned, onset)
+        if recording is not None and (at is None or at[1] != recording[1] or onset >= recording[1] + at[2]):
+            motifs = tuple(m for m in motifs if m[0][0] >= planned.track.number - 1)[-4:] + (recording,)
+            recording = None
+        if at is None or onset >= at[1] + at[2]:
+            return motifs, recording
+        key = (planned.track.number, at[0])
+        if any(m[0] == key for m in motifs):
+            return motifs, recording
+        relative = (onset - at[1], note[1], note[2], note[3])
+        if recording is None:
+            return motifs, (key, at[1], (relative,))
+        return motifs, (key, recording[1], recording[2] + (relative,))
 
     def _forget(self) -> None:
-        """Drop accompaniment and chords no rewind can reach any more (the daemon plays for days)."""
+        """Drop accompaniment, cues and chords no rewind can reach any more (the daemon plays for days)."""
         if self._keep_chords:
             return
         oldest = self._undo[0] if self._undo else self._state
@@ -160,18 +272,32 @@ class NoteGenerator:
         if spare > 1024:
             del self._harmony.events[:spare]
             self._dropped += spare
+            cues = oldest.cue_cursor - self._cues_dropped
+            del self._harmony.cues[:cues]
+            self._cues_dropped += cues
             self._harmony.forget_before(min(oldest.last_onset, oldest.melody_onset))
 
-    def notes(self, n: int) -> list[Note]:
+    def events(self, n: int) -> list[Event]:
+        """The next ``n`` events, cues included."""
         return [self.next_note() for _ in range(n)]
 
+    def notes(self, n: int) -> list[Note]:
+        """The next ``n`` notes, the cues between them passed over."""
+        notes: list[Note] = []
+        while len(notes) < n:
+            event = self.next_note()
+            if isinstance(event, Note):
+                notes.append(event)
+        return notes
+
     def chords(self) -> list[tuple[int, str]]:
-        """(onset 16th, label in ``music.key``) of every chord planned so far (keep_chords=True)."""
+        """(onset 16th, label in its track's key) of every chord planned so far (keep_chords=True)."""
         with self._lock:
-            return [(c.start, chord_label(c, self._offset)) for c in self._harmony.chords]
+            return [(c.start, chord_label(c, self._offset(self._harmony.track_at(c.start).track)))
+                    for c in self._harmony.chords]
 
     def rewind(self, n: int) -> None:
-        """Forget the last ``n`` notes (never the primer), so they are written again."""
+        """Forget the last ``n`` events (never the primer), so they are written again."""
         with self._lock:
             n = max(0, min(n, len(self._undo)))
             if n:
@@ -180,7 +306,8 @@ class NoteGenerator:
                     self._undo.pop()
 
     def update(self, cfg: Config) -> None:
-        """Apply live settings (temperature, top_p, key, harmony; a new model path or backend reloads it)."""
+        """Apply live settings (temperature, top_p, key, harmony, what the next tracks draw; a new
+        model path or backend reloads it)."""
         reload = any(cfg[k] != self._cfg[k] for k in ("model.path", "model.backend", "generation.window"))
         model = load_model(cfg["model.path"], cfg["model.backend"], cfg["generation.window"]) if reload else None
         with self._lock:
@@ -189,8 +316,8 @@ class NoteGenerator:
                     raise LofidError(f"the new model's window ({model.window}) differs from the playing one")
                 self._model = model
             self._sampler.configure(cfg["generation.temperature"], cfg["generation.top_p"])
-            self._offset = offset_from_c(cfg["music.key"])
             self._mode = cfg["generation.harmony"]
+            self._planner.update(cfg)
             self._cfg = cfg
 
 
@@ -201,6 +328,6 @@ def gentle(velocity: int, onset: int) -> int:
 
 
 def chord_label(chord: ChordSpan, offset: int) -> str:
-    """A chord's Harte label moved to the key ``offset`` semitones from C."""
-    quality = chord.label.split(":", 1)[1]
-    return f"{pitch_name(chord.root + offset)}:{quality}"
+    """A chord's Harte label moved ``offset`` semitones from model space."""
+    return f"{pitch_name(chord.root + offset)}:{chord.quality}"
+

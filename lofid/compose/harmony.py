@@ -1,16 +1,15 @@
-"""The chord layer under the melody: progressions learned from POP909, voiced the lo-fi way.
+"""The accompaniment under the melody: the radio's tracks played as chords, comping and bass.
 
-- **Progressions.** A second-order chain of diatonic roots learnt from POP909's chord annotations
-  (lofid.training.progressions) and stored in the model's .json.
-- **Phrases.** ``Harmony`` writes four-bar phrases by walking that chain, and plays each phrase
-  twice before writing the next: lo-fi loops, with a variation every eight bars. The first phrase
-  is the built-in opening's ii-V-I-vi, so a fresh start always sounds the same way in.
-- **Voicing.** Each degree is played as a 7th or 9th chord that stays in the key (Dm9, G9, Cmaj9,
-  Em7, Fmaj9, Am9), rootless on the keys (the bass has the root) in the middle register, choosing
-  the inversion that moves the voices least from the previous chord. The bass plays the root on
-  the chord's first beat, and on beat 3 of a whole-bar chord the fifth or the root again.
+``Harmony`` plans ahead on the generator's 16th timeline, one loop at a time: it asks the
+planner (lofid.compose.tracks) for the next track when one ends, plays each section's progression
+(the loop, or its variation in B sections), voices every chord so the voices move as little as
+possible (rootless 7ths and 9ths, now and then a three-note shell, so triads, sevenths and ninths
+mix), lets the comper (lofid.compose.comping) strike them in rhythms learnt from POP909's piano
+parts, and writes a bass that follows the drum groove's kicks. It also writes the cues: where
+each track and section starts, for the engine and the MIDI files.
 
-Everything here is in model space (C major); the generator transposes on the way out.
+Everything here is in model space: C major for a major track, A minor for a minor one (the
+relative minor, as the note model learnt it); the generator transposes on the way out.
 """
 
 from __future__ import annotations
@@ -19,33 +18,32 @@ import bisect
 import dataclasses
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from lofid.compose.comping import Comper
+from lofid.compose.loops import LoopChord
+from lofid.compose.tracks import PlannedTrack, TrackPlanner, ended, held
 from lofid.model.encoding import chord_token
+from lofid.music.chords import QUALITIES
+from lofid.music.drums import DrumPattern
+from lofid.music.keys import pitch_name
 from lofid.music.notes import BAR, STEPS_PER_BEAT
-from lofid.music.primer import OPENING
+from lofid.music.tracks import Section, Track
 
-# The diatonic degrees the layer plays: root pitch class -> (Harte label of its lo-fi voicing,
-# the chord's tones above the root). The model is told the coarse class (chords.chord_token).
-VOICINGS: dict[int, tuple[str, tuple[int, ...]]] = {
-    0: ("C:maj9", (0, 4, 7, 11, 14)),
-    2: ("D:min9", (0, 3, 7, 10, 14)),
-    4: ("E:min7", (0, 3, 7, 10)),
-    5: ("F:maj9", (0, 4, 7, 11, 14)),
-    7: ("G:9", (0, 4, 7, 10, 14)),
-    9: ("A:min9", (0, 3, 7, 10, 14)),
-}
-DEGREES = tuple(VOICINGS)  # 0 2 4 5 7 9: I ii iii IV V vi
-DIATONIC_CLASS = {0: "maj", 2: "min", 4: "min", 5: "maj", 7: ("maj", "dom"), 9: "min"}
 OPENING_VOICING = (57, 60, 64, 65)  # A3 C4 E4 F4: where the keys start from
-PHRASE_BARS = 4  # bars in a phrase
-PHRASE_REPEATS = 2  # each phrase is heard this many times before a new one
 KEYS_RANGE = (52, 77)  # MIDI pitches: lowest and highest keys voice (E3-F5)
 BASS_LOW = 36  # MIDI pitch: the bass's roots lie in C2-B2
 VELOCITY = {"keys": 54, "bass": 70}  # MIDI velocities
 SWELL = 6  # MIDI velocity: how far the swell moves loudness up and down
+SWELL_BARS = 8  # bars the swell takes to rise and fall
+SHELL_SHARE = 0.35  # of chords voiced as three-note shells instead of four voices
+SECTION_DENSITY = {"intro": 0.6, "break": 0.8, "ending": 0.6}  # comping density, else 1.0
+KICKS = (35, 36)  # General MIDI bass drums: the bass answers them
+ROLL_S = 0.004  # seconds between the notes of a keys chord, low to high (POP909's piano rolls its chords)
+LATE_S = 0.012  # seconds a keys strike lands after its 16th at most: laid back, never off the groove
+MINOR_BASE = 9  # a minor track's tonic in model space (A)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -53,137 +51,215 @@ class ChordSpan:
     start: int  # first 16th, on the generator's timeline
     end: int  # the 16th after it
     root: int  # pitch class, model space
+    quality: str  # Harte quality as voiced, e.g. "min9"
     top: int  # the keys' highest voice: the melody stays above it
 
     @property
     def label(self) -> str:
-        return VOICINGS[self.root][0]
+        return f"{pitch_name(self.root)}:{self.quality}"
 
     @property
     def pitch_classes(self) -> frozenset[int]:
-        return _PITCH_CLASSES[self.root]
+        return frozenset((self.root + i) % 12 for i in QUALITIES[self.quality])
 
     @property
     def token(self) -> int:
         """What the note model is told about this chord (lofid.model.encoding.chord_token)."""
-        return _TOKENS[self.root]
-
-
-def _tables() -> tuple[dict[int, frozenset[int]], dict[int, int]]:
-    return ({root: frozenset((root + i) % 12 for i in tones) for root, (_, tones) in VOICINGS.items()},
-            {root: chord_token(label) for root, (label, _) in VOICINGS.items()})
-
-
-_PITCH_CLASSES, _TOKENS = _tables()
+        return chord_token(self.label)
 
 
 def swell(onset: int) -> int:
-    """Gentle dynamics: a velocity offset that rises and falls over each pair of phrases (±SWELL)."""
-    return round(SWELL * math.sin(2 * math.pi * onset / (PHRASE_BARS * PHRASE_REPEATS * BAR)))
+    """Gentle dynamics: a velocity offset that rises and falls every SWELL_BARS bars (±SWELL)."""
+    return round(SWELL * math.sin(2 * math.pi * onset / (SWELL_BARS * BAR)))
 
 
-DEFAULT_TABLE = {"split_bar": 0.3, "first": {}, "second": {}}  # a model without a table: uniform diatonic walks
+def base_of(track: Track) -> int:
+    """The track's tonic in model space: C for major, A for minor."""
+    return MINOR_BASE if track.minor else 0
 
 
-# ---- playing ----
+def loop_length(loop: Sequence[LoopChord]) -> int:
+    """16ths in a loop."""
+    return max(c.start + c.length for c in loop)
+
 
 class Harmony:
-    """Plans chords ahead on the generator's 16th timeline and turns them into keys and bass notes.
+    """Plans the tracks' accompaniment ahead and keeps it as events, chords and cues.
 
-    ``plan_until(t)`` makes sure chords exist up to 16th ``t``; ``chord_at(t)`` answers which
-    chord sounds then; ``events`` holds the accompaniment notes in time order, as
-    (onset, pitch, duration, velocity, part), for the generator to merge with the melody.
+    ``plan_until(t)`` makes sure everything exists up to 16th ``t``. ``events`` holds the keys and
+    bass notes in time order as (onset, pitch, duration, velocity, part, nudge); ``cues`` the (onset,
+    section, track, new) of every section start; ``chords`` the chord spans; ``tracks`` the
+    planned tracks, in order.
     """
 
-    def __init__(self, table: dict | None, rng: np.random.Generator, start: int = 0) -> None:
-        self.table = table or DEFAULT_TABLE
-        self.rng = rng
+    def __init__(self, planner: TrackPlanner, comping: dict | None, patterns: Mapping[str, DrumPattern],
+                 rng: np.random.Generator) -> None:
+        self.planner, self.comping, self.patterns, self.rng = planner, comping, patterns, rng
         self.chords: list[ChordSpan] = []
-        self.events: list[tuple[int, int, int, int, str]] = []
+        self.events: list[tuple[int, int, int, int, str, float]] = []
+        self.cues: list[tuple[int, Section, Track, bool]] = []
+        self.tracks: list[PlannedTrack] = []
         self._starts: list[int] = []
-        self.restart(start)
-
-    def restart(self, at: int) -> None:
-        """Drop every chord from ``at`` on and start again with the opening phrase at ``at``."""
-        keep = bisect.bisect_left(self._starts, at)
-        del self.chords[keep:], self._starts[keep:]
-        if self.chords and self.chords[-1].end > at:  # a chord held over the bar line ends there
-            self.chords[-1] = dataclasses.replace(self.chords[-1], end=at)
-        self.events = [e for e in self.events if e[0] < at]
-        self._phrase: list[tuple[int, int]] = []  # (root, beats) of the phrase being repeated
-        self._repeats_left = 0
-        self._end = at
-        self._pending_opening = True
+        self._end = 0
         self._voicing: tuple[int, ...] = OPENING_VOICING
+        self._comper: Comper | None = None
 
+    # -- what is planned --
     def plan_until(self, t: int) -> None:
         while self._end <= t:
-            if self._repeats_left == 0:
-                self._phrase = self._opening() if self._pending_opening else self._new_phrase()
-                self._pending_opening = False
-                self._repeats_left = PHRASE_REPEATS
-            self._repeats_left -= 1
-            for root, beats in self._phrase:
-                self._add(root, beats * STEPS_PER_BEAT)
+            self._plan_next()
 
     def chord_at(self, t: int) -> ChordSpan:
         self.plan_until(t)
         return self.chords[max(0, bisect.bisect_right(self._starts, t) - 1)]
 
+    def track_at(self, t: int) -> PlannedTrack:
+        self.plan_until(t)
+        starts = [p.track.start for p in self.tracks]
+        return self.tracks[max(0, bisect.bisect_right(starts, t) - 1)]
+
     def forget_before(self, t: int) -> None:
-        """Let chords that ended before ``t`` go (endless play must not grow; the generator trims
-        ``events`` itself, as it knows which it has played)."""
+        """Let chords and tracks that ended before ``t`` go (endless play must not grow; the
+        generator trims ``events`` and ``cues`` itself, as it knows which it has played)."""
         keep = max(0, bisect.bisect_right(self._starts, t) - 2)
         del self.chords[:keep], self._starts[:keep]
+        while len(self.tracks) > 2 and self.tracks[1].track.end <= t:
+            del self.tracks[0]
 
-    # -- writing phrases --
-    def _opening(self) -> list[tuple[int, int]]:
-        return [(root, 4) for root in OPENING]
-
-    def _next_root(self, history: Sequence[int]) -> int:
-        counts = None
-        if len(history) >= 2:
-            counts = self.table["second"].get(f"{history[-2]},{history[-1]}")
-        if not counts and history:
-            counts = self.table["first"].get(str(history[-1]))
-        options = [int(k) for k in counts] if counts else [d for d in DEGREES if not history or d != history[-1]]
-        weights = np.array([counts[str(o)] for o in options], float) if counts else np.ones(len(options))
-        return int(options[int(self.rng.choice(len(options), p=weights / weights.sum()))])
-
-    def _new_phrase(self) -> list[tuple[int, int]]:
-        history = [c.root for c in self.chords[-2:]]
-        phrase: list[tuple[int, int]] = []
-        for _ in range(PHRASE_BARS):
-            halves = 2 if self.rng.random() < self.table.get("split_bar", 0.3) else 1
-            for _ in range(halves):
-                root = self._next_root(history)
-                history.append(root)
-                phrase.append((root, 4 // halves))
-        return phrase
-
-    def _add(self, root: int, length: int) -> None:
-        start = self._end
-        self._voicing = lead_voices(self._voicing, root)
-        if self.chords and self.chords[-1].root == root and self.chords[-1].end == start:  # held on: one chord
-            # (the same voicing, unless a fresh phrase re-voiced it: the melody stays above both)
-            held = self.chords[-1]
-            self.chords[-1] = dataclasses.replace(held, end=start + length, top=max(held.top, *self._voicing))
+    # -- changing course --
+    def redirect(self, at: int, how: str) -> None:
+        """From bar ``at`` on: ``next`` ends the track there (its transition, then a new one),
+        ``hold`` keeps it going, ``release`` lets a held track end. What was planned from ``at``
+        is written again."""
+        self.plan_until(at)
+        planned = self.track_at(at - 1) if at > 0 else self.tracks[-1]
+        if how == "hold":
+            changed = held(planned, at)
         else:
-            self.chords.append(ChordSpan(start, start + length, root, max(self._voicing)))
+            changed = ended(planned, at, ending=how == "release")
+        index = self.tracks.index(planned)
+        del self.tracks[index:]
+        self.tracks.append(changed)
+        keep = bisect.bisect_left(self._starts, at)
+        del self.chords[keep:], self._starts[keep:]
+        if self.chords and self.chords[-1].end > at:
+            self.chords[-1] = dataclasses.replace(self.chords[-1], end=at)
+        self.events = [e for e in self.events if e[0] < at]
+        self.cues = [c for c in self.cues if c[0] < at]
+        self.cues.append((at, changed.track.section_at(at), changed.track, False))  # the new plan, heard from here
+        self._end = at
+
+    # -- writing --
+    def _plan_next(self) -> None:
+        """Plan the next stretch: up to the end of the current loop pass or section, or a new track."""
+        current = self.tracks[-1] if self.tracks else None
+        if current is None or self._end >= current.track.end:
+            self._start_track(self._end)
+            return
+        track = current.track
+        section, loop = current.loop_at(self._end)
+        if section.start == self._end and (section.start != track.start):
+            self.cues.append((self._end, section, track, False))
+        length = loop_length(loop)
+        into = (self._end - section.start) % length
+        stop = min(section.end, self._end + length - into)
+        spans = self._chords(track, section, loop, self._end, stop)
+        self._play(track, section, spans)
+        self._end = stop
+
+    def _start_track(self, at: int) -> None:
+        planned = self.planner.plan(self.tracks[-1].track.number + 1 if self.tracks else 1, at)
+        self.tracks.append(planned)
+        self._comper = Comper(self.comping, self.rng)
+        self.cues.append((at, planned.track.sections[0], planned.track, True))
+
+    def _chords(self, track: Track, section: Section, loop: Sequence[LoopChord], start: int, stop: int
+                ) -> list[tuple[int, int, int, str]]:
+        """(start, length, model-space root, quality) of the chords from ``start`` to ``stop``."""
+        base, length = base_of(track), loop_length(loop)
+        if section.name == "ending" and start >= section.start + section.bars * BAR // 2:
+            return [(start, stop - start, base, "min9" if track.minor else "maj9")]  # home, held
+        spans = []
+        for chord in loop:
+            origin = start - (start - section.start) % length
+            a, b = max(start, origin + chord.start), min(stop, origin + chord.start + chord.length)
+            if a < b:
+                spans.append((a, b - a, (base + chord.root) % 12, chord.quality))
+        return spans
+
+    def _play(self, track: Track, section: Section, spans: list[tuple[int, int, int, str]]) -> None:
+        voiced = []
+        for start, length, root, quality in spans:
+            shell = self.rng.random() < SHELL_SHARE
+            self._voicing = lead_voices(self._voicing, root, quality, 3 if shell else 4)
+            self._add_chord(start, length, root, quality)
+            voiced.append((start, length, self._voicing))
+        assert self._comper is not None
+        self._comper.density = SECTION_DENSITY.get(section.name, 1.0)
+        keys = self._comper.comp(voiced, VELOCITY["keys"] + swell(spans[0][0]))
+        if section.name == "ending" and len(spans) == 1 and spans[0][2] == base_of(track):
+            start, length, _ = voiced[0]
+            keys = [(start, p, length, VELOCITY["keys"]) for p in voiced[0][2]]  # the last chord rings
+        self._raise_tops(keys)
+        bass = []
+        kicks = self._kicks(track) if section.drums else ()
+        for start, length, root, _ in spans:
+            bass += bass_line(root, start, length, kicks)
+        new = humanised(keys, self.rng) + [(*b, 0.0) for b in bass]
+        self.events += sorted(new, key=lambda e: (e[0], e[1]))
+
+    def _raise_tops(self, keys: list[tuple[int, int, int, int]]) -> None:
+        """Each chord's top is the highest keys note sounding under it, an anticipated chord's included."""
+        if not keys:
+            return
+        first = bisect.bisect_right(self._starts, keys[0][0]) - 1
+        for i in range(max(0, first), len(self.chords)):
+            chord = self.chords[i]
+            top = max([p for at, p, length, _ in keys if at < chord.end and at + length > chord.start], default=chord.top)
+            if top > chord.top:
+                self.chords[i] = dataclasses.replace(chord, top=top)
+
+    def _add_chord(self, start: int, length: int, root: int, quality: str) -> None:
+        top = max(self._voicing)
+        held_on = self.chords and self.chords[-1].root == root and self.chords[-1].quality == quality
+        if held_on and self.chords[-1].end == start:
+            last = self.chords[-1]
+            self.chords[-1] = dataclasses.replace(last, end=start + length, top=max(last.top, top))
+        else:
+            self.chords.append(ChordSpan(start, start + length, root, quality, top))
             self._starts.append(start)
-        self._end = start + length
-        keys = VELOCITY["keys"] + swell(start)
-        new = [(start, p, length, keys, "keys") for p in self._voicing] + bass_line(root, start, length)
-        self.events += sorted(new, key=lambda e: (e[0], e[1]))  # all at or after every earlier event
+
+    def _kicks(self, track: Track) -> tuple[int, ...]:
+        """16ths of a bar where the groove's bass drum plays (its first bar)."""
+        pattern = self.patterns.get(track.groove)
+        if pattern is None:
+            return ()
+        return tuple(sorted({h.step for h in pattern.hits if h.pitch in KICKS and h.step < BAR}))
 
 
-def lead_voices(previous: Sequence[int], root: int) -> tuple[int, ...]:
-    """Four keys voices for the chord on ``root``: rootless (third, fifth, seventh, ninth or root
-    for a 7th chord), in KEYS_RANGE, the inversion closest to ``previous`` (smallest total move)."""
-    intervals = VOICINGS[root][1]
-    tones = [(root + i) % 12 for i in intervals[1:]]  # the bass plays the root
-    if len(tones) < 4:
-        tones.append(root)
+def humanised(keys: list[tuple[int, int, int, int]], rng: np.random.Generator
+              ) -> list[tuple[int, int, int, int, str, float]]:
+    """Keys notes as a hand plays them: each strike a little late (up to LATE_S), its notes rolled
+    upward ROLL_S apart; the 16th they belong to does not move, so nothing leaves the groove."""
+    out, onset, rank, late = [], None, 0, 0.0
+    for at, pitch, duration, velocity in sorted(keys):
+        if at != onset:
+            onset, rank, late = at, 0, float(rng.uniform(0.0, LATE_S))
+        out.append((at, pitch, duration, velocity, "keys", round(late + rank * ROLL_S, 4)))
+        rank += 1
+    return out
+
+
+def lead_voices(previous: Sequence[int], root: int, quality: str, voices: int = 4) -> tuple[int, ...]:
+    """``voices`` keys voices for the chord: rootless where it has four tones or more (the bass has
+    the root), in KEYS_RANGE, the inversion closest to ``previous`` (smallest total move)."""
+    intervals = [i % 12 for i in QUALITIES[quality]]
+    tones = list(dict.fromkeys((root + i) % 12 for i in intervals[1:]))  # without the root
+    if len(tones) < voices:
+        tones.insert(0, root)
+    if voices == 3 and len(tones) > 3:  # a shell: third, seventh and the colour on top
+        tones = [tones[0], *tones[2:4]] if len(tones) >= 4 else tones[:3]
+    tones = tones[:voices]
     low, high = KEYS_RANGE
     best, best_cost = None, None
     for bottom in range(low, low + 12):
@@ -192,24 +268,34 @@ def lead_voices(previous: Sequence[int], root: int) -> tuple[int, ...]:
         for order in itertools.permutations(tones):
             if order[0] != bottom % 12:
                 continue
-            voices, p = [bottom], bottom
+            chord, p = [bottom], bottom
             for pc in order[1:]:
                 p = p + 1 + (pc - p - 1) % 12  # the next tone up
-                voices.append(p)
-            if voices[-1] > high or voices[-1] - voices[0] > 16:
+                chord.append(p)
+            if chord[-1] > high or chord[-1] - chord[0] > 16:
                 continue
-            cost = sum(abs(a - b) for a, b in zip(voices, sorted(previous)))
+            cost = sum(abs(a - b) for a, b in zip(chord, sorted(previous))) + 6 * abs(len(chord) - len(previous))
             if best_cost is None or cost < best_cost:
-                best, best_cost = tuple(voices), cost
+                best, best_cost = tuple(chord), cost
     return best if best is not None else tuple(sorted(previous))
 
 
-def bass_line(root: int, start: int, length: int) -> list[tuple[int, int, int, int, str]]:
-    """The root on the chord's first beat; a whole-bar chord adds its fifth (or root) on beat 3."""
+def bass_line(root: int, start: int, length: int, kicks: Sequence[int] = ()) -> list[tuple[int, int, int, int, str]]:
+    """The root on the chord's first 16th, then a note on each kick of the groove inside the chord
+    (the fifth on the first, the root after), each held to the next; without a groove, a whole-bar
+    chord gets its fifth on beat 3."""
     pitch = BASS_LOW + root
-    if length < BAR:
-        return [(start, pitch, length, VELOCITY["bass"], "bass")]
-    half = length // 2
-    second = pitch + 7 if pitch + 7 <= BASS_LOW + 19 else pitch
-    return [(start, pitch, half, VELOCITY["bass"], "bass"), (start + half, second, length - half, VELOCITY["bass"] - 8,
-                                                             "bass")]
+    fifth = pitch + 7 if pitch + 7 <= BASS_LOW + 19 else pitch - 5
+    hits = [t for bar in range(start - start % BAR, start + length, BAR) for t in (bar + k for k in kicks)
+            if start < t < start + length]
+    if not kicks and length >= BAR:
+        hits = [start + length // 2]
+    if length <= STEPS_PER_BEAT:
+        hits = []
+    onsets = [start, *hits]
+    notes = []
+    for i, onset in enumerate(onsets):
+        end = onsets[i + 1] if i + 1 < len(onsets) else start + length
+        note = pitch if i == 0 or i % 2 == 0 else fifth
+        notes.append((onset, note, end - onset, VELOCITY["bass"] - (8 if i else 0), "bass"))
+    return notes

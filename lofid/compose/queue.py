@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from lofid.config import Config
-from lofid.music.notes import Note
+from lofid.music.tracks import Event
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +32,13 @@ class NoteSource(Protocol):
     """What the producer runs (lofid.compose.generator.NoteGenerator). Every call is made holding
     the producer's ``_writing`` lock, from its thread or the control thread, so calls never overlap."""
 
-    def next_note(self) -> Note: ...
+    def next_note(self) -> Event: ...
 
     def rewind(self, n: int) -> None: ...
 
     def reset(self) -> None: ...
+
+    def redirect(self, how: str) -> None: ...
 
     def update(self, cfg: Config) -> None: ...
 
@@ -46,7 +48,7 @@ class Producer:
 
     def __init__(self, generator: NoteSource, maxsize: int, on_error: Callable[[Exception], None] | None = None) -> None:
         self._gen = generator
-        self._queue: collections.deque[Note] = collections.deque()
+        self._queue: collections.deque[Event] = collections.deque()
         self._maxsize = maxsize
         self._cv = threading.Condition()
         self._writing = threading.Lock()
@@ -57,7 +59,7 @@ class Producer:
         self.restarts = 0
 
     # -- consumer side -------------------------------------------------------------------
-    def take(self) -> Note | None:
+    def take(self) -> Event | None:
         """The next note, or None if none is ready yet (never blocks: the engine calls it)."""
         with self._cv:
             if not self._queue:
@@ -69,16 +71,17 @@ class Producer:
     def depth(self) -> int:
         return len(self._queue)
 
-    def queued(self) -> list[Note]:
+    def queued(self) -> list[Event]:
         with self._cv:
             return list(self._queue)
 
     # -- control side --------------------------------------------------------------------
-    def regenerate(self, cfg: Config | None = None, fresh_phrase: bool = False) -> int:
+    def regenerate(self, cfg: Config | None = None, fresh_phrase: bool = False, redirect: str | None = None) -> int:
         """Drop the queued notes and let the producer write them again under ``cfg``.
 
         The generator forgets exactly the dropped notes, so the music continues from what was
-        heard; ``fresh_phrase`` (``ctl skip``) then starts a new phrase at the next bar.
+        heard; ``fresh_phrase`` (``ctl skip``) then starts a new phrase at the next bar, and
+        ``redirect`` changes the track's course there (``next``, ``hold``, ``release``).
         Returns how many notes were dropped.
         """
         with self._writing:
@@ -90,6 +93,8 @@ class Producer:
                 self._gen.rewind(dropped)
             if fresh_phrase:
                 self._gen.reset()
+            if redirect is not None:
+                self._gen.redirect(redirect)
             if cfg is not None:
                 self._gen.update(cfg)
         return dropped

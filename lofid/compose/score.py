@@ -1,4 +1,4 @@
-"""A whole piece as the daemon would play it: the notes, the chords under them, the beat's hits.
+"""A whole piece as the daemon would play it: the notes and cues, the chords under them, the beat's hits.
 
 ``lofid generate`` writes it to a MIDI file, ``lofid eval --generate`` measures it; both go
 through ``compose`` so what they judge is what the daemon plays.
@@ -6,6 +6,8 @@ through ``compose`` so what they judge is what the daemon plays.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +16,21 @@ from lofid.compose.generator import NoteGenerator
 from lofid.config import Config
 from lofid.errors import LofidError
 from lofid.model.songs import song_rows
-from lofid.music.drums import DrumPlan, load_patterns
-from lofid.music.notes import Note
+from lofid.music.drums import DrumPattern, DrumPlan, hits_for, load_patterns
+from lofid.music.tracks import Cue, Event
 from lofid.paths import BEATS
+
+MAX_MINUTES = 24 * 60  # the longest piece compose writes: a day
+
+
+@dataclass(frozen=True)
+class Score:
+    events: list[Event]  # notes and cues, in stream order
+    chords: list[tuple[int, str]]  # (16th, label in its track's key)
+
+    @property
+    def notes(self) -> int:
+        return sum(not isinstance(e, Cue) for e in self.events)
 
 
 def read_primer(path: str) -> np.ndarray:
@@ -27,17 +41,54 @@ def read_primer(path: str) -> np.ndarray:
     return rows
 
 
-def compose(cfg: Config, n: int, seed: int, primer: np.ndarray | None = None
-            ) -> tuple[list[Note], list[tuple[int, str]]]:
-    """``n`` notes exactly as the daemon would play them, and the chord changes under them
-    as (16th, label in ``music.key``)."""
+def compose(cfg: Config, seed: int, notes: int | None = None, minutes: float | None = None,
+            primer: np.ndarray | None = None) -> Score:
+    """``notes`` notes, or ``minutes`` of music (at each track's tempo; the last track whole, so the
+    piece ends as a track does), exactly as the daemon would play them, with the chord changes
+    under them as (16th, label in its track's key)."""
+    if minutes is not None and not 0 < minutes <= MAX_MINUTES:
+        raise LofidError(f"--minutes {minutes:g}: give a length from a few seconds to {MAX_MINUTES} minutes")
     generator = NoteGenerator(cfg, seed=seed, primer=primer, keep_chords=True)
-    notes = generator.notes(n)
-    end = sum(note.step for note in notes)
-    return notes, [(at, label) for at, label in generator.chords() if at <= end]
+    events: list[Event] = []
+    played, seconds, bpm = 0, 0.0, None
+    while (notes is not None and played < notes) or minutes is not None:
+        event = generator.next_note()
+        if minutes is not None and seconds >= minutes * 60 and isinstance(event, Cue) and event.new:
+            break
+        if isinstance(event, Cue) and event.new:
+            bpm = event.track.bpm
+            seconds += event.track.transition
+        seconds += event.step * 15.0 / (bpm or cfg_bpm(cfg))
+        events.append(event)
+        played += not isinstance(event, Cue)
+    end = sum(e.step for e in events)
+    return Score(events, [(at, label) for at, label in generator.chords() if at <= end])
 
 
-def drum_hits(length: int) -> list[tuple[int, int, int]]:
-    """The beat layer's hits over the first ``length`` 16ths, as (16th, GM drum key, velocity)."""
-    plan = DrumPlan(load_patterns(BEATS))
-    return [(i, hit.pitch, hit.velocity) for i in range(length) for hit in plan.hits_at(i)]
+def cfg_bpm(cfg: Config) -> float:
+    """The tempo before any track has said its own: a pinned music.bpm, else lofid's default."""
+    return float(cfg["music.bpm"]) if cfg["music.bpm"] != "auto" else 74.0
+
+
+def drum_hits(events: Sequence[Event], patterns: Sequence[DrumPattern] | None = None) -> list[tuple[int, int, int]]:
+    """The beat's hits under ``events`` as (16th, GM drum key, velocity): each track's groove from
+    its first 16th, as much of it as each section's beat plays, as the engine plays them."""
+    available = {p.name: p for p in (load_patterns(BEATS) if patterns is None else patterns)}
+    plan, origin, beat = DrumPlan(list(available.values())), 0, "full"
+    hits, onset, spans = [], 0, []
+    for event in events:
+        onset += event.step
+        if isinstance(event, Cue):
+            spans.append((onset, event))
+    end = onset + max((e.duration for e in events if not isinstance(e, Cue)), default=0)
+    marks = spans + [(end, None)]
+    at = 0
+    for (start, cue), (stop, _) in zip([(0, None), *spans], marks):
+        if cue is not None:
+            beat = cue.section.beat
+            if cue.new and cue.track.groove in available:
+                plan, origin = DrumPlan([available[cue.track.groove]]), start
+        hits += [(i, hit.pitch, hit.velocity) for i in range(max(at, start), stop)
+                 for hit in hits_for(plan, i - origin, beat)]
+        at = stop
+    return hits

@@ -49,6 +49,7 @@ _BOOL_WORDS = ("on", "off", "true", "false", "yes", "no")
 # The keys status() reports, in the order `lofid ctl status` prints them: (key, label, unit).
 STATUS_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("state", "state", ""),                 # "playing" or "paused"
+    ("track", "track", ""),                 # number, title, key, bpm, section, seconds in, length, held
     ("uptime_s", "uptime", ""),             # seconds since start (printed as h:mm:ss)
     ("queue_notes", "queue", " notes"),     # notes generated but not yet played
     ("queue_s", "queue ahead", " s"),       # the same in seconds of music
@@ -80,6 +81,12 @@ class Controllable(Protocol):
 
     def skip(self) -> None:
         """Drop the notes not yet played and start a fresh phrase."""
+
+    def next_track(self) -> None:
+        """End this track at the next bar: its transition, then a new track."""
+
+    def hold(self, on: bool) -> None:
+        """Keep the current track going (on), or let it end as planned (off)."""
 
     def save(self, path: str) -> str:
         """Write what was played to the absolute ``path`` (.mid); return the path written."""
@@ -155,6 +162,21 @@ def _skip(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
     return {"skipped": True}
 
 
+def _next(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
+    target.next_track()
+    return {"next": True}
+
+
+def _hold(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
+    value = req["value"]
+    if isinstance(value, str) and value.lower() in _BOOL_WORDS:
+        value = value.lower() in ("on", "true", "yes")
+    if not isinstance(value, bool):
+        raise RequestError(f"hold: {str(value)[:40]!r} is not on or off")
+    target.hold(value)
+    return {"hold": value}
+
+
 def _save(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
     path = _text(req, "path")
     p = Path(path)
@@ -194,7 +216,9 @@ COMMANDS: dict[str, Command] = {
     "pause": Command((), "fade to silence; nothing is lost", _pause),
     "resume": Command((), "play again from where it paused", _resume),
     "skip": Command((), "drop the notes waiting and start a fresh phrase", _skip),
-    "save": Command(("path",), "write what was played lately to a MIDI file", _save),
+    "next": Command((), "end this track at the next bar and start a new one, after its transition", _next),
+    "hold": Command(("value",), "on: keep the current track going; off: let it end as planned", _hold),
+    "save": Command(("path",), "write the current track as played so far, with its chords, to a MIDI file", _save),
     "reload": Command((), "read the config file again", _reload),
 }
 

@@ -12,6 +12,7 @@ Threads, and who may touch what:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import signal
 import sys
@@ -32,16 +33,17 @@ from lofid.daemon.state import StateFile
 from lofid.errors import LofidError
 from lofid.music.midi import write_midi
 from lofid.music.notes import STEPS_PER_BEAT, Note
+from lofid.music.tracks import Cue
 
 log = logging.getLogger("lofid")
 
 # Settings whose change means the queued notes must be written again (heard within a second).
-REGENERATE = ("generation.temperature", "generation.top_p", "generation.harmony", "music.key")
+REGENERATE = ("generation.temperature", "generation.top_p", "generation.harmony", "music.key", "music.bpm",
+              "music.swing", "music.track_minutes")
 # Settings only read at start: a reload that changes them says a restart is needed.
 RESTART_ONLY = ("output.device", "output.sample_rate", "output.block_size", "control.socket",
                 "control.state_file", "sound.soundfont", "generation.window")
 FIRST_NOTES = 4  # notes queued before the sound starts
-SAVE_SECONDS = 10 * 60  # `ctl save` writes the last ten minutes as played
 FADE_OUT_S = 0.3  # SIGTERM: fade, then let the sink drain
 
 
@@ -56,6 +58,7 @@ class Daemon:
         self.cfg = self.state.apply_to(cfg)
         self.started = time.monotonic()
         self._paused = False
+        self._held = False
         self.seed = resolve_seed(self.cfg, seed)
         self.generator = NoteGenerator(self.cfg, self.seed)
         self.producer = Producer(self.generator, self.cfg["generation.queue_size"])
@@ -75,9 +78,9 @@ class Daemon:
         return cfg.replace({f"layers.{name}.{field}": layer_value(cfg, name, field)
                             for name in self.engine.layer_names for field in ("enabled", "volume")})
 
-    def _take(self) -> Note | None:
+    def _take(self) -> Note | Cue | None:
         note = self.producer.take()
-        if note is not None:  # the engine takes a note just as it starts it
+        if isinstance(note, Note):  # the engine takes a note just as it starts it
             self.notes_played += 1
         return note
 
@@ -90,6 +93,7 @@ class Daemon:
         sixteenth = 60.0 / self.engine.bpm / STEPS_PER_BEAT
         return {
             "state": "paused" if self._paused else "playing",
+            "track": self._track(),
             "uptime_s": round(time.monotonic() - self.started, 1),
             "queue_notes": len(queued),
             "queue_s": round(sum(n.step for n in queued) * sixteenth, 1),
@@ -103,6 +107,16 @@ class Daemon:
             "producer_restarts": self.producer.restarts,
             "guardrails": dict(self.generator.recoveries),
         }
+
+    def _track(self) -> dict[str, Any] | None:
+        """The track playing: what ``ctl status`` shows and ``--json`` puts under "track"."""
+        track, section = self.engine.track, self.engine.section
+        if track is None or section is None:
+            return None
+        return {"number": track.number, "title": track.title, "key": track.key_name, "bpm": self.engine.bpm,
+                "section": section.name, "held": self._held,
+                "seconds_in": round((self.engine.sample_time - self.engine.track_started) / self.engine.sample_rate, 1),
+                "length_s": round(track.seconds, 1)}
 
     def _output(self) -> str:
         """Where the sound goes now: a device that is lost plays into nothing until it is back."""
@@ -142,21 +156,30 @@ class Daemon:
     def skip(self) -> None:
         self.producer.regenerate(fresh_phrase=True)
 
+    def next_track(self) -> None:
+        self._held = False
+        self.producer.regenerate(redirect="next")
+
+    def hold(self, on: bool) -> None:
+        if on != self._held:
+            self._held = on
+            self.producer.regenerate(redirect="hold" if on else "release")
+
     def save(self, path: str) -> str:
-        """The last SAVE_SECONDS as played, each note on the 16th nearest where it started (at today's
-        tempo and swing)."""
-        played = list(self.engine.played)
-        horizon = self.engine.sample_time - SAVE_SECONDS * self.engine.sample_rate
-        recent = [p for p in played if p.sample >= horizon]
-        if not recent:
+        """The current track as played so far, from its first 16th, with its chords, markers, key
+        signature and tempo."""
+        log_ = list(self.engine.track_log)
+        if not any(isinstance(event, Note) for _, event in log_):
             raise LofidError("nothing has been played yet")
-        sixteenth = self.engine.sample_rate * 60.0 / self.engine.bpm / STEPS_PER_BEAT
-        first, notes, previous = recent[0].sample, [], 0
-        for p in recent:  # back onto the 16th grid, relative to the first note
-            index = round((p.sample - first) / sixteenth)
-            notes.append(Note(p.note.pitch, index - previous, p.note.duration, p.note.velocity, p.note.part))
+        first = log_[0][0]
+        events, previous = [], first
+        for index, event in log_:
+            events.append(dataclasses.replace(event, step=index - previous))
             previous = index
-        write_midi(notes, path, self.engine.bpm, part_programs(self.cfg), swing=self.cfg["music.swing"])
+        track = self.engine.track
+        origin = track.start if track is not None else 0
+        chords = [(at - origin, label) for at, label in self.generator.chords() if origin <= at < origin + previous - first + 1]
+        write_midi(events, path, self.engine.bpm, part_programs(self.cfg), chords, swing=self.engine.grid.swing)
         return path
 
     def reload(self) -> dict[str, Any]:
@@ -221,7 +244,9 @@ class Daemon:
 
     def _status_line(self) -> str:
         s = self.status()
-        return (f"{s['state']} · {self.cfg['music.bpm']:g} bpm · key {self.cfg['music.key']} · "
+        track = s["track"]
+        title = f"{track['title']} ({track['key']}) · " if track else ""
+        return (f"{s['state']} · {title}{self.engine.bpm:g} bpm · "
                 f"temperature {self.cfg['generation.temperature']:g} · harmony {self.cfg['generation.harmony']} · "
                 f"queue {s['queue_notes']} notes "
                 f"({s['queue_s']:g} s) · {s['notes_played']} notes · {s['underruns']} underruns · to {s['output']}")

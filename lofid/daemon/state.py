@@ -67,7 +67,7 @@ class StateFile:
         with self._lock:
             self.values.update(changes)
             try:
-                write_atomically(self.path, _HEADER + yaml.safe_dump(self.values, sort_keys=True))
+                write_atomically(self.path, _HEADER + yaml.safe_dump(self.values, sort_keys=True), mode=0o600)
             except OSError as e:
                 log.warning("cannot keep run-time settings in %s (%s): they last until lofid stops",
                             self.path, e.strerror or e)

@@ -26,7 +26,8 @@ INPUT_VOCAB = {**VOCAB, "chord": 1 + 12 * len(CHORD_QUALITIES), "position": BAR}
 # Harte qualities -> the model's coarse chord classes.
 _QUALITY_CLASS = {"maj": "maj", "maj7": "maj", "maj6": "maj", "maj9": "maj", "5": "maj", "1": "maj",
                   "min": "min", "min7": "min", "min6": "min", "min9": "min", "minmaj7": "min",
-                  "7": "dom", "9": "dom", "11": "dom", "13": "dom", "dim": "dim", "dim7": "dim", "hdim7": "dim",
+                  "7": "dom", "9": "dom", "11": "dom", "13": "dom", "min11": "min", "7sus4": "sus", "add9": "maj",
+                  "dim": "dim", "dim7": "dim", "hdim7": "dim",
                   "sus2": "sus", "sus4": "sus", "aug": "aug"}
 
 

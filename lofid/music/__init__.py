@@ -1,3 +1,4 @@
-"""Music as symbols (no threads, no settings): notes (Note and the 16th grid), keys, chords, midi
-(files in and out), annotations (POP909's beat/chord/key files), primer, drums (patterns).
+"""Music as symbols (no threads, no settings): notes (Note and the 16th grid), keys, chords, tracks
+(Track, Section, Cue), midi (files in and out), annotations (POP909's beat/chord/key files),
+primer, drums (patterns).
 """

@@ -27,16 +27,22 @@ def read_beat_file(path: Path) -> list[float] | None:
     return times if len(times) >= 2 else None
 
 
+def read_downbeats(path: Path) -> list[int]:
+    """Indices of the beats that start a bar in a POP909 ``beat_midi.txt`` (third column 1; the
+    indices of ``read_beat_file``'s times), or [] if absent/unusable."""
+    try:
+        flags = [float(line.split()[2]) for line in path.read_text().splitlines() if line.strip()]
+    except (OSError, ValueError, IndexError):
+        return []
+    return [i for i, flag in enumerate(flags) if flag == 1.0]
+
+
 def downbeat_index(beat_file: Path | None, midi, beats: Sequence[float]) -> int:
     """Index in ``beats`` of the first beat that starts a 4/4 bar: POP909's beat_midi.txt third
     column, else the MIDI file's own downbeats."""
-    if beat_file is not None:
-        try:
-            flags = [line.split()[2] for line in beat_file.read_text().splitlines() if line.strip()]
-            return next(i for i, flag in enumerate(flags) if float(flag) == 1.0)
-        except (OSError, IndexError, ValueError, StopIteration):
-            pass  # no usable beat file: the MIDI file's time signature decides
-    downbeats = midi.get_downbeats()
+    if beat_file is not None and (annotated := read_downbeats(beat_file)):
+        return annotated[0]
+    downbeats = midi.get_downbeats()  # no usable beat file: the MIDI file's time signature decides
     return int(np.argmin(np.abs(np.asarray(beats) - downbeats[0]))) if len(downbeats) else 0
 
 
@@ -45,8 +51,9 @@ def song_beats(midi, beat_times: Sequence[float] | None = None) -> list[float]:
     return list(beat_times) if beat_times is not None and len(beat_times) >= 2 else list(midi.get_beats())
 
 
-def read_key_file(path: Path) -> list[tuple[float, float, int]]:
-    """(start, end, shift) segments from a POP909 ``key_audio.txt``; [] when absent or unusable."""
+def read_keys(path: Path) -> list[tuple[float, float, int, bool]]:
+    """(start s, end s, tonic pitch class, minor) segments from a POP909 ``key_audio.txt``; [] when
+    absent or unusable."""
     try:
         lines = [line.split() for line in path.read_text().splitlines() if line.strip()]
         segments = []
@@ -54,10 +61,15 @@ def read_key_file(path: Path) -> list[tuple[float, float, int]]:
             key = parse_key(name)
             if key is None:
                 return []
-            segments.append((float(start), float(end), key_shift(*key)))
+            segments.append((float(start), float(end), *key))
         return segments
     except (OSError, ValueError):
         return []
+
+
+def read_key_file(path: Path) -> list[tuple[float, float, int]]:
+    """(start, end, shift) segments from a POP909 ``key_audio.txt``; [] when absent or unusable."""
+    return [(start, end, key_shift(tonic, minor)) for start, end, tonic, minor in read_keys(path)]
 
 
 def read_chord_file(path: Path, position: Callable[[np.ndarray], np.ndarray]) -> list[Chord]:

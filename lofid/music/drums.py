@@ -18,6 +18,8 @@ from lofid.music.notes import BAR, STEPS_PER_BEAT
 log = logging.getLogger(__name__)
 
 MIDI_DEFAULT_BPM = 120.0  # a MIDI file without a tempo event plays at this tempo
+CYMBALS = frozenset({42, 44, 46, 51, 53, 59})  # General MIDI hats and rides: what a light beat keeps
+LIGHT_VELOCITY = 0.7  # of the groove's velocity, for a light beat
 
 
 @dataclass(frozen=True)
@@ -81,3 +83,13 @@ class DrumPlan:
                 return table.get(at % pattern.steps, [])
             at -= span
         return []
+
+
+def hits_for(plan: DrumPlan, index: int, beat: str) -> list[DrumHit]:
+    """The hits at 16th ``index`` for a section's ``beat``: full, light (its cymbals, softer) or off."""
+    if beat == "off":
+        return []
+    hits = plan.hits_at(index)
+    if beat == "light":
+        return [DrumHit(h.step, h.pitch, max(1, round(h.velocity * LIGHT_VELOCITY))) for h in hits if h.pitch in CYMBALS]
+    return hits

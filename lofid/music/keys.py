@@ -16,6 +16,7 @@ TONICS = {"C": 0, "C#": 1, "Db": 1, "D": 2, "D#": 3, "Eb": 3, "E": 4, "Fb": 4, "
           "G": 7, "G#": 8, "Ab": 8, "A": 9, "A#": 10, "Bb": 10, "B": 11, "Cb": 11, "B#": 0}
 # The names ``music.key`` accepts: every tonic a key signature is commonly written in.
 KEY_NAMES = ("C", "C#", "Db", "D", "D#", "Eb", "E", "F", "F#", "Gb", "G", "G#", "Ab", "A", "A#", "Bb", "B")
+MINOR_KEY_NAMES = tuple(f"{name}m" for name in KEY_NAMES)  # "Cm": C minor
 MAJOR_SCALE = frozenset({0, 2, 4, 5, 7, 9, 11})  # pitch classes of C major (= A minor): the model's key
 _NAMES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 # Krumhansl-Kessler key profiles, for music that does not say its key.
@@ -38,6 +39,12 @@ def offset_from_c(key: str) -> int:
     """Semitones (-5..+6) from C to the tonic ``key`` names, so the music moves as little as possible."""
     pc = TONICS[key]
     return pc - 12 if pc > 6 else pc
+
+
+def key_setting(name: str) -> tuple[int, bool]:
+    """A ``music.key`` value (``"Eb"``, ``"C#m"``) -> (tonic pitch class, minor)."""
+    minor = name.endswith("m")
+    return TONICS[name[:-1] if minor else name], minor
 
 
 def parse_key(name: str) -> tuple[int, bool] | None:

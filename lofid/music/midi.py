@@ -1,31 +1,30 @@
 """MIDI files in and out: pretty_midi objects <-> Notes on the 16th grid, and folders of MIDI files.
 
-Reading keeps a file's own beats (or POP909's annotated ones) so rubato songs stay on the grid;
-writing places every note where the engine would play it, swing included, so a saved file and
-what was heard agree. Every failure is a LofidError naming the file.
+Reading keeps a file's own beats (or POP909's annotated ones) so rubato songs stay on the grid.
+Writing (through mido, which carries markers and tempo changes) places every note where the
+engine would play it, swing included, so a saved file and what was heard agree, and marks each
+track (its title, key signature and tempo) and section, so any MIDI tool shows the tracks.
+Every failure is a LofidError naming the file.
 """
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from lofid.errors import LofidError
 from lofid.music.annotations import read_beat_file, song_beats
-from lofid.music.notes import (
-    STEPS_PER_BEAT,
-    BeatGrid,
-    Note,
-    bin_velocity,
-    notes_from_onsets,
-    swing_offset,
-    velocity_bin,
-)
+from lofid.music.keys import pitch_name
+from lofid.music.notes import STEPS_PER_BEAT, BeatGrid, Note, bin_velocity, notes_from_onsets, swing_offset, velocity_bin
+from lofid.music.tracks import Cue, Event, Track
 
 MIDI_SUFFIXES = (".mid", ".midi")
 PART_TRACKS = {"melody": "melody", "bass": "bass"}  # track name -> Note part; other tracks are keys
 CHORD_MARK = "chord "  # the text event that names a chord change in the MIDI files lofid writes
+PART_CHANNELS_IN_FILES = {"keys": 0, "bass": 1, "melody": 2}  # MIDI channels of the parts in written files
+DRUM_CHANNEL_IN_FILES = 9  # General MIDI channel 10
 
 
 def load_midi(path: str | os.PathLike):
@@ -84,51 +83,127 @@ def read_notes(path: str | os.PathLike, tracks: Sequence[str] | None = None) -> 
     return midi_to_notes(load_midi(path), tracks, beats, PART_TRACKS)
 
 
-def notes_to_midi(notes: Iterable[Note], bpm: float, programs: Mapping[str, int] | None = None,
-                  chords: Sequence[tuple[int, str]] = (), drums: Sequence[tuple[int, int, int]] = (),
-                  swing: float = 0.0):
-    """A pretty_midi object playing ``notes`` at ``bpm``: one instrument per part.
+TICKS_PER_BEAT = 480  # MIDI resolution of the files lofid writes
+_TICKS_PER_STEP = TICKS_PER_BEAT // STEPS_PER_BEAT
+_MINOR_KEYS = {1: "C#m", 3: "Ebm", 6: "F#m", 8: "G#m", 10: "Bbm"}  # spellings MIDI key signatures have
 
+
+def key_signature(track: Track) -> str:
+    """The track's key as a MIDI key signature name: ``"Eb"``, ``"C#m"``."""
+    if track.minor:
+        return _MINOR_KEYS.get(track.tonic, f"{pitch_name(track.tonic)}m")
+    return pitch_name(track.tonic)
+
+
+def score_file(events: Iterable[Event], bpm: float, programs: Mapping[str, int] | None = None,
+               chords: Sequence[tuple[int, str]] = (), drums: Sequence[tuple[int, int, int]] = (),
+               swing: float = 0.0):
+    """A mido MidiFile playing ``events`` (Notes and Cues in stream order): one track per part.
+
+    Each new track's cue writes, on the conductor track, a marker ``track N: TITLE``, its key
+    signature and its tempo, and switches the parts to its palette; every section's cue writes a
+    marker ``section NAME``. ``bpm``, ``programs`` and ``swing`` hold until the first track cue.
     ``chords`` are (16th, Harte label) chord changes, written as "chord LABEL" text events so
-    ``lofid eval`` can read them back; ``drums`` are (16th, GM drum key, velocity) hits, written
-    as a drum track. ``swing`` delays off-beat 16ths by that share of a 16th, as the engine does.
+    ``lofid eval`` can read them back; ``drums`` are (16th, GM drum key, velocity) hits. Off-beat
+    16ths are late by the swing in force, as the engine plays them.
     """
-    import pretty_midi
+    import mido
 
-    programs = dict(programs or {})
-    midi = pretty_midi.PrettyMIDI(initial_tempo=float(bpm))
-    step = 60.0 / float(bpm) / STEPS_PER_BEAT
+    segments: list[tuple[int, float, int]] = [(0, swing, 0)]  # (first 16th, swing, ticks of transitions before)
 
-    def at(index: int) -> float:  # 16th ``index`` in seconds, as the engine's Grid places it
-        return (index + swing_offset(index, swing)) * step
+    def tick(index: int, within: int | None = None) -> int:
+        """The tick of 16th ``index``, in the track holding 16th ``within`` (default: ``index``'s)."""
+        _, current, pause = next(seg for seg in reversed(segments) if seg[0] <= (index if within is None else within))
+        return round((index + swing_offset(index, current)) * _TICKS_PER_STEP) + pause
 
-    instruments: dict[str, pretty_midi.Instrument] = {}
+    tempo = bpm
+
+    conductor = [(0, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(bpm)))]
+    parts: dict[str, list] = {}
+    sounding: dict[str, dict[int, int]] = {}  # part -> pitch -> index of its note-off in parts[part]
+    part_programs = dict(programs or {})
+    changes: list[tuple[int, dict[str, int], int]] = []  # (tick, programs, kit) at each track
     onset = 0
-    for n in notes:
-        onset += n.step
-        inst = instruments.get(n.part)
-        if inst is None:
-            inst = instruments[n.part] = pretty_midi.Instrument(program=programs.get(n.part, 0), name=n.part)
-            midi.instruments.append(inst)
-        # Both ends from whole 16ths, so a note ending as the next begins meets it exactly.
-        inst.notes.append(pretty_midi.Note(velocity=min(127, max(1, n.velocity)), pitch=min(127, max(0, n.pitch)),
-                                           start=at(onset), end=at(onset + max(1, n.duration))))
-    midi.text_events += [pretty_midi.Text(f"{CHORD_MARK}{label}", at(index)) for index, label in chords]
+    for event in events:
+        onset += event.step
+        if isinstance(event, Cue):
+            at = tick(onset)
+            if event.new:
+                track = event.track
+                pause = segments[-1][2] + round(track.transition * tempo / 60 * TICKS_PER_BEAT)
+                segments.append((onset, track.swing, pause))
+                tempo = track.bpm
+                at = tick(onset)
+                conductor += [(at, mido.MetaMessage("marker", text=f"track {track.number}: {track.title}")),
+                              (at, mido.MetaMessage("key_signature", key=key_signature(track))),
+                              (at, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(track.bpm)))]
+                changes.append((at, dict(track.palette.programs), track.palette.kit))
+            conductor.append((at, mido.MetaMessage("marker", text=f"section {event.section.name}")))
+            continue
+        nudge = round(event.nudge * tempo / 60 * TICKS_PER_BEAT)  # a hand's lateness, in ticks
+        start, end = tick(onset) + nudge, tick(onset + max(1, event.duration), within=onset)  # released as the engine does
+        end = max(end, start + 1)
+        channel = PART_CHANNELS_IN_FILES.get(event.part, 0)
+        notes = parts.setdefault(event.part, [])
+        velocity = min(127, max(1, event.velocity))
+        pitch = min(127, max(0, event.pitch))
+        held = sounding.setdefault(event.part, {})
+        if pitch in held and notes[held[pitch]][0] > start:  # struck again while it sounds: it ends here
+            notes[held[pitch]] = (start, notes[held[pitch]][1])
+        notes.append((start, mido.Message("note_on", channel=channel, note=pitch, velocity=velocity)))
+        held[pitch] = len(notes)
+        notes.append((end, mido.Message("note_off", channel=channel, note=pitch, velocity=0)))
+    conductor += [(tick(index), mido.MetaMessage("text", text=f"{CHORD_MARK}{label}")) for index, label in chords]
+    midi = mido.MidiFile(ticks_per_beat=TICKS_PER_BEAT)
+    midi.tracks.append(_track("conductor", conductor))
+    for part, notes in parts.items():
+        channel = PART_CHANNELS_IN_FILES.get(part, 0)
+        programs_at = [(0, part_programs.get(part, 0))] + [(at, p.get(part, 0)) for at, p, _ in changes]
+        notes += [(at, mido.Message("program_change", channel=channel, program=program)) for at, program in programs_at]
+        midi.tracks.append(_track(part, notes))
     if drums:
-        kit = pretty_midi.Instrument(program=0, is_drum=True, name="drums")
-        kit.notes += [pretty_midi.Note(velocity=v, pitch=p, start=at(index), end=at(index + 1))
-                      for index, p, v in drums]
-        midi.instruments.append(kit)
+        hits = []
+        for index, key, velocity in drums:
+            hits += [(tick(index), mido.Message("note_on", channel=DRUM_CHANNEL_IN_FILES, note=key, velocity=velocity)),
+                     (tick(index + 1), mido.Message("note_off", channel=DRUM_CHANNEL_IN_FILES, note=key, velocity=0))]
+        hits += [(at, mido.Message("program_change", channel=DRUM_CHANNEL_IN_FILES, program=kit)) for at, _, kit in changes]
+        midi.tracks.append(_track("drums", hits))
     return midi
 
 
-def write_midi(notes: Iterable[Note], path: str | os.PathLike, bpm: float,
+def _track(name: str, timed: list) -> object:
+    """A mido track from (tick, message) pairs: sorted (program changes and note-offs first at a tick)."""
+    import mido
+
+    order = {"program_change": 0, "note_off": 1, "note_on": 2}
+    timed = sorted(timed, key=lambda tm: (tm[0], order.get(tm[1].type, 0)))
+    track = mido.MidiTrack([mido.MetaMessage("track_name", name=name)])
+    now = 0
+    for at, message in timed:
+        track.append(message.copy(time=at - now))
+        now = at
+    return track
+
+
+def notes_to_midi(events: Iterable[Event], bpm: float, programs: Mapping[str, int] | None = None,
+                  chords: Sequence[tuple[int, str]] = (), drums: Sequence[tuple[int, int, int]] = (),
+                  swing: float = 0.0):
+    """The pretty_midi object of ``score_file``: what ``lofid eval`` measures of generated music."""
+    import pretty_midi
+
+    buffer = io.BytesIO()
+    score_file(events, bpm, programs, chords, drums, swing).save(file=buffer)
+    buffer.seek(0)
+    return pretty_midi.PrettyMIDI(buffer)
+
+
+def write_midi(events: Iterable[Event], path: str | os.PathLike, bpm: float,
                programs: Mapping[str, int] | None = None, chords: Sequence[tuple[int, str]] = (),
                drums: Sequence[tuple[int, int, int]] = (), swing: float = 0.0) -> None:
-    """Write ``notes`` as a MIDI file (see ``notes_to_midi``); a path that cannot be written is a
+    """Write ``events`` as a MIDI file (see ``score_file``); a path that cannot be written is a
     LofidError naming it."""
-    midi = notes_to_midi(notes, bpm, programs, chords, drums, swing)
+    midi = score_file(events, bpm, programs, chords, drums, swing)
     try:
-        midi.write(str(path))
+        midi.save(str(path))
     except OSError as e:
         raise LofidError(f"{path}: cannot write the MIDI file ({e.strerror or e})") from None

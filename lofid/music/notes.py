@@ -28,6 +28,7 @@ class Note:
     duration: int  # 16ths it sounds, >= 1
     velocity: int  # MIDI velocity 1-127
     part: str = "keys"  # the instrument that plays it: keys, bass or melody
+    nudge: float = 0.0  # seconds it sounds after its 16th (a player's hand: a rolled chord, a laid-back strike)
 
 
 def velocity_bin(velocity: int) -> int:

@@ -1,3 +1,3 @@
 """Offline, the only place TensorFlow is imported at module level: dataset, network, export (.tflite),
-progressions (the chord table), trainer (one run).
+loops and comping (the accompaniment's tables, learnt together by accompaniment), trainer (one run).
 """

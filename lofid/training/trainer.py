@@ -3,7 +3,7 @@
 It reads the corpus, trains with a checkpoint per epoch (an interrupted run resumes where it
 stopped when started again with the same options), keeps the best epoch by validation loss,
 and writes <out>.keras, <out>.tflite, <out>.json and <out>_loss.png. The .json also carries the
-chord progression table learnt from the folder's ``chord_midi.txt`` annotations.
+accompaniment's tables (chord loops and comping, lofid.training.accompaniment).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ import tensorflow as tf
 from lofid.errors import LofidError
 from lofid.model.encoding import HEADS
 from lofid.training import network
+from lofid.training.accompaniment import learn
 from lofid.training.dataset import dataset, load_corpus, sequences
 from lofid.training.export import export
-from lofid.training.progressions import learn
 
 log = logging.getLogger("lofid")
 
@@ -89,10 +89,7 @@ def train_model(options: TrainOptions, out: Path, window: int, restart: bool = F
     model, state = network.train(fresh_model, train_ds, val_ds, options.epochs, folder, settings, options.patience,
                                  verbose=options.verbose, callbacks=list(options.callbacks))
     figures = _figures(model, state, val_ds)
-    try:
-        progressions = learn(options.data)
-    except ValueError:  # a folder without chord annotations: the harmony walks the key evenly
-        progressions = None
+    tables = learn(options.data)
     metadata = {
         "model": {"units": options.units, "layers": options.layers, "dropout": options.dropout,
                   "parameters": int(model.count_params())},
@@ -104,7 +101,7 @@ def train_model(options: TrainOptions, out: Path, window: int, restart: bool = F
                                  if k in state["history"]},
                      "tensorflow": tf.__version__, "machine": platform.machine(),
                      **figures},
-        **({"harmony": progressions} if progressions else {})}
+        **tables}
     files = export(model, out, window, metadata)
     network.plot_losses(state["history"], out.with_name(out.name + "_loss.png"),
                         f"{out.name}: {options.layers}x{options.units} LSTM, best epoch {state['best_epoch']}")

@@ -14,6 +14,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import mido
 import pretty_midi
 import pytest
 
@@ -184,3 +185,44 @@ def test_tells_systemd_ready_status_and_watchdog(tmp_path):
     assert any(line.startswith("STATUS=playing") for line in seen)
     assert "STOPPING=1" in seen
     assert proc.returncode == 0
+
+
+def test_a_radio_of_tracks_steered_with_next_and_hold_and_saved_whole(pulse, tmp_path):
+    player = Player(pulse, tmp_path, "layers.rain.enabled=false", "fx.crackle=0")
+    player.start()
+    player.wait_ready()
+    player.wait_heard()
+    first = player.status()["track"]
+    assert first["number"] == 1 and first["title"] and first["section"] == "intro"
+    assert 65 <= first["bpm"] <= 95 and first["key"].endswith(("major", "minor")) and 110 <= first["length_s"] <= 250
+    shown = player.ctl("status").stdout
+    assert "track:" in shown and first["title"] in shown
+
+    # next: a new track at the next bar, after a transition of rain alone, and music again
+    player.ctl("next")
+    deadline, track = time.monotonic() + 15, first
+    while track["number"] == 1 and time.monotonic() < deadline:
+        time.sleep(0.25)
+        track = player.status()["track"]
+    assert track["number"] == 2 and track["title"] != first["title"], track
+    assert rms(player.listen(1.5, "second-track")) > 10 * SILENT_RMS
+
+    # hold: the track goes on, as long as it is held
+    assert player.ctl("hold", "on").stdout.strip() == "hold: on"
+    assert player.status()["track"]["held"] is True
+    assert "held" in player.ctl("status").stdout
+    bad = player.ctl("hold", "maybe", check=False)
+    assert bad.returncode == 1 and "hold: 'maybe' is not on or off" in bad.stderr
+
+    # save: the current track as played so far, marked, with its chords
+    take = tmp_path / "track.mid"
+    player.ctl("save", str(take))
+    conductor = mido.MidiFile(take).tracks[0]
+    marks = [m.text for m in conductor if m.type == "marker"]
+    assert marks[0] == f"track 2: {track['title']}" and "section intro" in marks
+    assert any(m.type == "key_signature" for m in conductor) and any(m.type == "set_tempo" for m in conductor)
+    midi = pretty_midi.PrettyMIDI(str(take))
+    assert any(t.text.startswith("chord ") for t in midi.text_events)
+    assert sum(len(i.notes) for i in midi.instruments) > 0  # a track only seconds old: its intro's first chords
+    assert player.stop() == 0
+    assert "Traceback" not in player.log.read_text()

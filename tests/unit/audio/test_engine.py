@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lofid.audio.fx import CEILING
-from lofid.audio.synth import CONTROL_FRAMES
+from lofid.audio.grid import CONTROL_FRAMES
 from lofid.errors import LofidError
 from lofid.music.notes import Note
 from tests.support.engine import QUIET

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import mido
 import numpy as np
 import pretty_midi
 
@@ -14,11 +15,12 @@ from lofid.compose.score import compose, read_primer
 from lofid.config import defaults
 from lofid.model.encoding import primer_rows
 from lofid.music.keys import offset_from_c
-from lofid.music.notes import BAR
+from lofid.music.notes import BAR, Note
 from lofid.music.primer import PRIMER_BARS
 from tests.support.songs import write_song
 
 GREEDY = {"generation.top_p": 0.05}  # keeps only the likeliest class: the output no longer depends on chance
+IN_C = {"music.key": "C"}  # every track in C major
 
 
 def generate(tmp_path, name: str, *extra: str) -> bytes:
@@ -40,8 +42,12 @@ def test_generate_500_notes_is_valid_midi_and_the_same_seed_gives_the_same_file(
     assert len(notes) == 500
     assert all(0 <= n.pitch <= 127 and n.end > n.start and 1 <= n.velocity <= 127 for n in notes)
     assert len({n.pitch for n in tracks["melody"].notes}) > 5  # music, not one repeated note
-    assert tracks["drums"].notes[-1].start >= max(n.start for n in notes) - 1  # the beat lasts the piece
-    assert [t.text for t in midi.text_events[:4]] == ["chord D:min9", "chord G:9", "chord C:maj9", "chord A:min9"]
+    assert tracks["drums"].notes[-1].start >= max(n.start for n in notes) - 4  # the beat lasts the piece
+    chords = [t.text for t in midi.text_events if t.text.startswith("chord ")]
+    assert len(chords) > 10 and all(":" in c for c in chords)
+    marks = [m.text for m in mido.MidiFile(tmp_path / "a.mid").tracks[0] if m.type == "marker"]
+    assert marks[0].startswith("track 1: ") and marks[1] == "section intro" and "section A" in marks
+    assert len(midi.key_signature_changes) >= 1 and midi.get_tempo_changes()[1][0] >= 65
 
 
 def test_generate_from_a_primer_file_and_a_temperature(tmp_path):
@@ -61,14 +67,14 @@ def test_bad_generate_options_are_one_line_errors(tmp_path):
 
 
 def test_the_key_setting_transposes_the_output():
-    in_c = NoteGenerator(defaults(), seed=5).notes(40)
+    in_c = NoteGenerator(defaults().replace(IN_C), seed=5).notes(40)
     in_d = NoteGenerator(defaults().replace({"music.key": "D"}), seed=5).notes(40)
     assert [(n.step, n.duration) for n in in_c] == [(n.step, n.duration) for n in in_d]
     assert {(d.pitch - c.pitch) % 12 for c, d in zip(in_c, in_d)} == {2}
 
 
 def test_update_takes_effect_on_the_next_note():
-    cfg = defaults().replace(GREEDY)
+    cfg = defaults().replace({**GREEDY, **IN_C})
     generator = NoteGenerator(cfg, seed=1)
     generator.notes(5)
     generator.update(cfg.replace({"music.key": "G"}))  # G is a fourth below C: -5
@@ -93,21 +99,23 @@ def test_rewind_regenerates_the_discarded_notes_from_the_same_context():
 
 def test_rewind_never_forgets_the_primer_and_reset_starts_afresh_on_the_next_bar():
     cfg = defaults().replace(GREEDY)
-    fresh = NoteGenerator(cfg, seed=2).notes(20)
+    fresh = NoteGenerator(cfg, seed=99).events(20)
     generator = NoteGenerator(cfg, seed=99)
-    generator.notes(12)
+    generator.events(12)
     generator.rewind(1000)
-    assert generator.notes(20) == fresh
-    played = fresh + generator.notes(5)
+    assert generator.events(20) == fresh
+    played = fresh + generator.events(60)
+    onset = sum(e.step for e in played)
+    melody_before = max(at for at, e in zip(np.cumsum([e.step for e in played]), played) if getattr(e, "part", "") == "melody")
     generator.reset()
-    onset, again = sum(n.step for n in played), []
     bar_line = (onset // BAR + 1) * BAR
-    for note in generator.notes(40):
-        onset += note.step
-        if onset >= bar_line:  # what was planned before the next bar line still plays; then the opening
-            again.append((onset, note.pitch))
-    assert again[0][0] == bar_line
-    assert [p for _, p in again[:20]] == [n.pitch for n in fresh]
+    melody = []
+    for event in generator.events(200):
+        onset += event.step
+        if getattr(event, "part", "") == "melody":
+            melody.append(onset)
+    # the melody's phrase ends; the next starts afresh at the bar line (the accompaniment plays on)
+    assert melody and all(at >= bar_line for at in melody) and bar_line > melody_before
 
 
 
@@ -133,24 +141,32 @@ def test_a_primer_file_is_read_with_its_chords_and_bar_positions(tmp_path):
     assert set(rows[:, 4].tolist()) - {0}  # chords estimated per bar from the piano
 
 
+def _notes(cfg, seed: int, n: int):
+    score = compose(cfg, seed, notes=n)
+    return [e for e in score.events if isinstance(e, Note)], score.chords, score.events
+
+
 def test_the_music_is_keys_bass_and_one_melody_voice_under_the_chords():
-    notes, chords = compose(defaults(), 1500, seed=6)
+    notes, chords, events = _notes(defaults(), 6, 1500)
     onset, sounding = 0, []
-    for n in notes:
+    for n in events:
         onset += n.step
+        if not isinstance(n, Note):
+            continue
         sounding = [(end, part) for end, part in sounding if end > onset] + [(onset + n.duration, n.part)]
         assert sum(part == "melody" for _, part in sounding) <= 1  # one voice: each note ends by the next
         assert len(sounding) <= 6  # four keys, the bass, the melody
     assert {n.part for n in notes} == {"keys", "bass", "melody"}
-    assert [label for _, label in chords[:4]] == ["D:min9", "G:9", "C:maj9", "A:min9"]
+    assert len({label for _, label in chords}) >= 4
 
 
 def test_the_melody_sounds_above_the_keys_unless_harmony_is_free():
     """Keys and melody share an instrument: a tune inside the chord voicing is buried in it."""
 
     def buried(mode: str) -> int:
-        notes, _ = compose(defaults().replace({"generation.harmony": mode}), 2000, seed=8)
-        onsets = np.cumsum([n.step for n in notes])
+        _, _, events = _notes(defaults().replace({"generation.harmony": mode}), 8, 2000)
+        notes = [e for e in events if isinstance(e, Note)]
+        onsets = np.cumsum([e.step for e in events])[[isinstance(e, Note) for e in events]]
         keys = [(at, at + n.duration, n.pitch) for at, n in zip(onsets, notes) if n.part == "keys"]
         return sum(n.pitch <= max((p for start, end, p in keys if start <= at < end), default=0)
                    for at, n in zip(onsets, notes) if n.part == "melody")
@@ -163,12 +179,12 @@ def test_strict_harmony_keeps_the_melody_in_key_and_on_chord_tones_on_strong_bea
     from lofid.music.chords import chord_pitch_classes
 
     for mode, expect in (("strict", True), ("free", False)):
-        notes, chords = compose(defaults().replace({"generation.harmony": mode}), 2000, seed=8)
+        _, chords, events = _notes(defaults().replace({"generation.harmony": mode, **IN_C}), 8, 2000)
         starts = [at for at, _ in chords]
         onset, outside, off_chord = 0, 0, 0
-        for n in notes:
+        for n in events:
             onset += n.step
-            if n.part != "melody":
+            if not isinstance(n, Note) or n.part != "melody":
                 continue
             outside += n.pitch % 12 not in {0, 2, 4, 5, 7, 9, 11}
             if onset % 8 == 0:
@@ -196,6 +212,11 @@ def test_sampling_is_seeded_and_top_p_and_temperature_shape_it():
 def test_the_written_file_swings_as_the_engine_plays(tmp_path):
     generate(tmp_path, "s.mid", "--notes", "200", "--seed", "3", "--set", "music.swing=0.3", "--set", "music.bpm=60")
     sixteenth = 0.25  # at 60 bpm
-    starts = [n.start for inst in pretty_midi.PrettyMIDI(str(tmp_path / "s.mid")).instruments for n in inst.notes]
+    parts = {inst.name: inst for inst in pretty_midi.PrettyMIDI(str(tmp_path / "s.mid")).instruments}
+    starts = [n.start for name in ("bass", "melody") for n in parts[name].notes]
     late = {round((t / sixteenth) % 2, 1) for t in starts}  # to a tenth: MIDI ticks round the times
     assert late <= {0.0, 1.3} and 1.3 in late  # on-beat 16ths on time, off-beat ones 0.3 of a 16th late
+    # the keys land a little after their swung 16th, as a hand does: never more than 30 ms
+    behind = [((t / sixteenth) % 2 - (1.3 if (t / sixteenth) % 2 >= 1 else 0.0)) * sixteenth for t in
+              (n.start for n in parts["keys"].notes)]
+    assert 0.0 <= min(behind) + 1e-3 and max(behind) <= 0.03 and max(behind) > 0.004

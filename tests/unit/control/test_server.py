@@ -36,6 +36,7 @@ class Player:
         self.cfg = defaults()
         self.state = "playing"
         self.skips = 0
+        self.nexts, self.holds = 0, []
         self.saved: list[str] = []
         self.fail_with: Exception | None = None
 
@@ -45,7 +46,9 @@ class Player:
     def status(self) -> dict[str, Any]:
         if self.fail_with:
             raise self.fail_with
-        return {"state": self.state, "uptime_s": 3725.0, "queue_notes": 240, "queue_s": 12.5, "notes_played": 1234,
+        return {"state": self.state, "track": {"number": 3, "title": "rainy window", "key": "Eb minor", "bpm": 78.0,
+                                               "section": "A", "held": False, "seconds_in": 72.0, "length_s": 185.0},
+                "uptime_s": 3725.0, "queue_notes": 240, "queue_s": 12.5, "notes_played": 1234,
                 "underruns": 2, "model": "models/lofid.tflite", "backend": "litert",
                 "soundfont": "/usr/share/sounds/sf2/FluidR3_GM.sf2", "output": "null (no sound device)",
                 "guardrails": {"stuck": 2, "chaos": 0, "reprime": 0}}
@@ -61,6 +64,12 @@ class Player:
 
     def skip(self) -> None:
         self.skips += 1
+
+    def next_track(self) -> None:
+        self.nexts += 1
+
+    def hold(self, on: bool) -> None:
+        self.holds.append(on)
 
     def save(self, path: str) -> str:
         Path(path).write_bytes(b"MThd")
@@ -145,6 +154,9 @@ def test_pause_resume_skip_save_reload(capsys, server, player, rundir, monkeypat
     assert ctl(capsys, "pause")[:2] == (0, "paused\n") and player.state == "paused"
     assert ctl(capsys, "resume")[:2] == (0, "playing\n") and player.state == "playing"
     assert ctl(capsys, "skip")[:2] == (0, "skipped to a fresh phrase\n") and player.skips == 1
+    assert ctl(capsys, "next")[:2] == (0, "a new track starts at the next bar\n") and player.nexts == 1
+    assert ctl(capsys, "hold", "on")[:2] == (0, "hold: on\n") and ctl(capsys, "hold", "off")[0] == 0
+    assert player.holds == [True, False]
     monkeypatch.chdir(rundir)  # a relative name is made absolute by ctl, where the user is
     code, out, _ = ctl(capsys, "save", "take.mid")
     assert code == 0 and player.saved == [str(rundir / "take.mid")] and out == f"saved: {rundir / 'take.mid'}\n"
@@ -159,6 +171,7 @@ def test_status_shows_every_field_and_setting_aligned(capsys, server, player):
         assert any(line.startswith(label + ":") for line in lines), label
     assert "uptime:" in out and "1:02:05" in out and "240 notes" in out and "12.5 s" in out
     assert "stuck = 2, chaos = 0, reprime = 0" in out
+    assert "track:" in out and "3 · rainy window · Eb minor · 78 bpm · A · 1:12 of 3:05" in out
     for key in player.cfg:
         assert any(line.strip().startswith(key + ":") for line in lines), key
     values = [line.index(":") + len(line[line.index(":") + 1:]) - len(line[line.index(":") + 1:].lstrip())
@@ -169,7 +182,8 @@ def test_status_shows_every_field_and_setting_aligned(capsys, server, player):
 def test_json_prints_the_raw_reply(capsys, server, player):
     code, out, _ = ctl(capsys, "--json", "status")
     reply = json.loads(out)
-    assert code == 0 and reply["ok"] is True and reply["status"]["settings"]["music.bpm"] == 74.0
+    assert code == 0 and reply["ok"] is True and reply["status"]["settings"]["music.bpm"] == "auto"
+    assert reply["status"]["track"]["title"] == "rainy window"
     code, out, _ = ctl(capsys, "--json", "bpm", "500")
     assert code == 1 and json.loads(out)["ok"] is False
 
@@ -181,7 +195,8 @@ def test_json_prints_the_raw_reply(capsys, server, player):
     (["volume", "101"], "volume = 101 is not allowed: expected a whole number from 0 to 100"),
     (["volume", "50.5"], "volume = 50.5 is not allowed"),
     (["bpm", "-5"], "bpm = -5 is not allowed: expected a number from 40 to 200"),
-    (["key", "H"], "key = H is not allowed: expected one of C, C#"),
+    (["key", "H"], "key = H is not allowed: expected one of auto, C, C#"),
+    (["hold", "maybe"], "hold: 'maybe' is not on or off"),
     (["swing", "0.9"], "swing = 0.9 is not allowed: expected a number from 0 to 0.5"),
     (["harmony", "tight"], "harmony = tight is not allowed: expected one of strict, loose, free"),
     (["layer", "rain", "2"], "layers.rain.volume = 2 is not allowed: expected a number from 0 to 1"),

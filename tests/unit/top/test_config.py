@@ -28,7 +28,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_defaults_without_any_file():
     cfg = load()
-    assert cfg["music.bpm"] == 74.0
+    assert cfg["music.bpm"] == "auto" and cfg["music.key"] == "auto" and cfg["music.track_minutes"] == "2-4"
     assert cfg["generation.window"] == 30
     assert cfg["layers.rain.enabled"] is True
     assert cfg.source == "defaults"
@@ -53,7 +53,7 @@ def test_user_config_in_xdg_home_is_read(tmp_path, monkeypatch):
     # --config replaces the user's file rather than adding to it
     other = write(tmp_path, "music: {key: D}\n")
     cfg = load(other)
-    assert cfg["music.bpm"] == 74.0 and cfg["music.key"] == "D"
+    assert cfg["music.bpm"] == "auto" and cfg["music.key"] == "D"
 
 
 def test_extra_layer_names_are_accepted(tmp_path):
@@ -69,7 +69,9 @@ def test_extra_layer_names_are_accepted(tmp_path):
         ("music:\n  bpm: fast\n", "music.bpm = fast is not allowed: expected a number from 40 to 200"),
         ("music:\n  bpm: 500\n", "music.bpm = 500 is not allowed: expected a number from 40 to 200"),
         ("generation:\n  window: 2.5\n", "generation.window = 2.5 is not allowed: expected a whole number"),
-        ("music:\n  key: H\n", "music.key = H is not allowed: expected one of C, C#"),
+        ("music:\n  key: H\n", "music.key = H is not allowed: expected one of auto, C, C#"),
+        ("music:\n  bpm: fast\n", "music.bpm = fast is not allowed: expected a number from 40 to 200 or auto"),
+        ("music:\n  track_minutes: 5-2\n", "music.track_minutes = 5-2 is not allowed: expected minutes, as 3 or a range 2-4"),
         ("layers:\n  rain:\n    enabled: 3\n", "layers.rain.enabled = 3 is not allowed: expected true or false"),
         ("model:\n  backend: torch\n", "model.backend = torch is not allowed: expected one of litert, tensorflow"),
         ("music: [1, 2]\n", "music is a section, not a setting"),

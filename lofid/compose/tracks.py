@@ -1,0 +1,187 @@
+"""The radio's plan: every track drawn whole (key, tempo, swing, loop, palette, groove, density,
+title) and given a form, a few minutes of sections, before its first note is written.
+
+What a track draws, and the settings that pin it instead: key and mode (``music.key``), tempo
+within the range lo-fi uses (``music.bpm``), swing (``music.swing``), length (``music.track_minutes``),
+the palette's programs (``sound.program_<part>``). Each draw avoids the track before, so the radio
+moves. The form: an intro, the loop (A) and its variation (B) taking turns, a
+break of 2-4 bars with the drums out, an ending, then a short transition with rain alone. The
+intro plays only the groove's cymbals, softly: the full beat comes in with the loop.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from lofid.compose.loops import LoopChord, draw_loop, vary_loop
+from lofid.compose.titles import TitleMaker
+from lofid.config import minutes_range, part_programs
+from lofid.music.keys import key_setting
+from lofid.music.notes import BAR
+from lofid.music.tracks import Palette, Section, Track
+
+LOFI_BPM = (65, 95)  # beats per minute a drawn tempo lies in
+MIN_TEMPO_STEP = 3  # bpm: a drawn tempo differs at least this much from the track before
+MINOR_SHARE = 0.4  # of drawn keys
+SWING = (0.06, 0.24)  # share of a 16th a drawn swing delays the off-beats by
+DENSITY = (0.75, 1.3)  # melody density drawn per track
+INTRO_BARS = 4
+ENDING_BARS = 4
+BREAK_BARS = (2, 4)
+TRANSITION_S = 1.2  # seconds of rain and crackle alone between two tracks
+HELD_BARS = 100_000  # a held track's form reaches this far; released, it is cut to an ending again
+
+# Palettes: General MIDI programs that suit lo-fi, and the drum kit (bank 128) that goes with them.
+PALETTES = (
+    Palette("rhodes and vibes", {"keys": 4, "bass": 33, "melody": 11}, kit=40),
+    Palette("soft piano", {"keys": 0, "bass": 32, "melody": 0}, kit=32),
+    Palette("nylon and flute", {"keys": 24, "bass": 32, "melody": 73}, kit=8),
+    Palette("wurli and guitar", {"keys": 5, "bass": 35, "melody": 26}, kit=0),
+    Palette("rhodes", {"keys": 4, "bass": 33, "melody": 4}, kit=8),
+    Palette("vibraphone trio", {"keys": 11, "bass": 32, "melody": 4}, kit=40),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class PlannedTrack:
+    """A track and the two progressions its sections play."""
+
+    track: Track
+    loops: Mapping[str, tuple[LoopChord, ...]]  # "A": the loop, "B": its variation
+
+    def loop_at(self, t: int) -> tuple[Section, tuple[LoopChord, ...]]:
+        section = self.track.section_at(t)
+        return section, self.loops[section.variant]
+
+
+def form(start: int, bars: int, loop_bars: int, rng: np.random.Generator) -> tuple[Section, ...]:
+    """Sections filling ``bars`` from ``start``: intro, A and B taking turns with one break, ending."""
+    body = max(loop_bars, bars - INTRO_BARS - ENDING_BARS)
+    turns = ("A", "A", "B", "A") if loop_bars == 4 else ("A", "B", "A")
+    plan = [["intro", INTRO_BARS, "light", "A"]]  # name, bars, beat, variant
+    break_at = int(body * rng.uniform(0.5, 0.7))
+    done, turn, broke = 0, 0, False
+    while done < body:
+        if not broke and done >= break_at:
+            length = min(int(rng.integers(BREAK_BARS[0], BREAK_BARS[1] + 1)), body - done)
+            plan.append(["break", length, "off", "A"])
+            broke = True
+        else:
+            name, turn = turns[turn % len(turns)], turn + 1
+            length = min(loop_bars, body - done)
+            if plan[-1][0] == name:  # one section of several loops
+                plan[-1][1] += length
+            else:
+                plan.append([name, length, "full", name])
+        done += length
+    plan.append(["ending", ENDING_BARS, "off", "A"])
+    sections, at = [], start
+    for name, length, beat, variant in plan:
+        sections.append(Section(name, at, length, beat, variant))
+        at += length * BAR
+    return tuple(sections)
+
+
+class TrackPlanner:
+    """Draws the next track from the settings, the learnt loops and ``rng``."""
+
+    def __init__(self, settings: Mapping[str, Any], loops: dict | None, grooves: Sequence[str],
+                 rng: np.random.Generator) -> None:
+        self.settings, self.table, self.rng = settings, loops, rng
+        self.grooves = tuple(grooves) or ("",)
+        self.titles = TitleMaker(rng)
+        self._last: Track | None = None
+
+    def update(self, settings: Mapping[str, Any]) -> None:
+        self.settings = settings
+
+    def _pick(self, options: Sequence, avoid: object = None):
+        choices = [o for o in options if o != avoid and getattr(o, "name", o) != getattr(avoid, "name", avoid)]
+        choices = choices or list(options)
+        return choices[int(self.rng.integers(len(choices)))]
+
+    def _key(self) -> tuple[int, bool]:
+        pinned = self.settings["music.key"]
+        if pinned != "auto":
+            return key_setting(pinned)
+        last = (self._last.tonic, self._last.minor) if self._last else None
+        while True:
+            key = (int(self.rng.integers(12)), bool(self.rng.random() < MINOR_SHARE))
+            if key != last:
+                return key
+
+    def _bpm(self) -> float:
+        pinned = self.settings["music.bpm"]
+        if pinned != "auto":
+            return float(pinned)
+        while True:
+            bpm = float(self.rng.integers(LOFI_BPM[0], LOFI_BPM[1] + 1))
+            if self._last is None or abs(bpm - self._last.bpm) >= MIN_TEMPO_STEP:
+                return bpm
+
+    def _swing(self) -> float:
+        pinned = self.settings["music.swing"]
+        return float(pinned) if pinned != "auto" else round(float(self.rng.uniform(*SWING)), 2)
+
+    def plan(self, number: int, start: int) -> PlannedTrack:
+        """Track ``number``, starting at 16th ``start``."""
+        tonic, minor = self._key()
+        bpm, swing = self._bpm(), self._swing()
+        minutes = float(self.rng.uniform(*minutes_range(self.settings["music.track_minutes"])))
+        loop_bars = 4 if self.rng.random() < 0.7 else 8
+        loop = draw_loop(self.table, self.rng, minor, loop_bars)
+        loops = {"A": loop, "B": vary_loop(loop, self.rng, minor)}
+        bars = max(INTRO_BARS + ENDING_BARS + loop_bars, round(minutes * bpm / 4))
+        palette = self._pick(PALETTES, self._last.palette if self._last else None)
+        palette = Palette(palette.name, part_programs(self.settings, palette.programs), palette.kit)  # pinned parts
+        track = Track(number=number, title=self.titles.next(), tonic=tonic, minor=minor, bpm=bpm, swing=swing,
+                      palette=palette,
+                      groove=self._pick(self.grooves, self._last.groove if self._last else None),
+                      density=round(float(self.rng.uniform(*DENSITY)), 2), start=start,
+                      sections=form(start, bars, loop_bars, self.rng),
+                      transition=TRANSITION_S if self._last is not None else 0.0)
+        self._last = track
+        return PlannedTrack(track, loops)
+
+
+def held(planned: PlannedTrack, at: int) -> PlannedTrack:
+    """The track going on from bar ``at``: its sections up to there, then A and B for ever."""
+    track = planned.track
+    kept = _cut(track.sections, at)
+    loop_bars = len(planned.loops["A"]) and max(c.start + c.length for c in planned.loops["A"]) // BAR
+    more, t, k = [], at, 0
+    while t < at + HELD_BARS * BAR and len(more) < 2:  # two long sections: A, then B, for ever
+        name = "A" if k % 2 == 0 else "B"
+        bars = HELD_BARS // 2 // loop_bars * loop_bars
+        more.append(Section(name, t, bars, "full", variant=name))
+        t += bars * BAR
+        k += 1
+    return PlannedTrack(dataclasses.replace(track, sections=kept + tuple(more)), planned.loops)
+
+
+def ended(planned: PlannedTrack, at: int, ending: bool = True) -> PlannedTrack:
+    """The track ending from bar ``at``: an ending (or, for ``ctl next``, none); the next one's
+    transition follows."""
+    track = planned.track
+    kept = _cut(track.sections, at)
+    tail = (Section("ending", at, ENDING_BARS, "off"),) if ending else ()
+    if not kept and not tail:
+        tail = (Section("ending", at, 1, "off"),)
+    return PlannedTrack(dataclasses.replace(track, sections=kept + tail), planned.loops)
+
+
+def _cut(sections: tuple[Section, ...], at: int) -> tuple[Section, ...]:
+    """The sections before 16th ``at`` (a bar line), the one holding it shortened to end there."""
+    kept = []
+    for section in sections:
+        if section.start >= at:
+            break
+        if section.end > at:
+            section = dataclasses.replace(section, bars=(at - section.start) // BAR)
+        if section.bars > 0:
+            kept.append(section)
+    return tuple(kept)

@@ -9,6 +9,7 @@ Every failure is a LofidError naming the file.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -27,9 +28,17 @@ PART_CHANNELS_IN_FILES = {"keys": 0, "bass": 1, "melody": 2}  # MIDI channels of
 DRUM_CHANNEL_IN_FILES = 9  # General MIDI channel 10
 
 
+def quiet_pretty_midi():
+    """The pretty_midi module. Importing it imports pyfluidsynth, which prints where it found
+    libfluidsynth to stdout when $CI is set; that line must not end up in lofid's own output."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        import pretty_midi
+    return pretty_midi
+
+
 def load_midi(path: str | os.PathLike):
     """pretty_midi.PrettyMIDI of ``path``; any failure is a LofidError naming the file."""
-    import pretty_midi
+    pretty_midi = quiet_pretty_midi()
 
     try:
         return pretty_midi.PrettyMIDI(str(path))
@@ -189,7 +198,7 @@ def notes_to_midi(events: Iterable[Event], bpm: float, programs: Mapping[str, in
                   chords: Sequence[tuple[int, str]] = (), drums: Sequence[tuple[int, int, int]] = (),
                   swing: float = 0.0):
     """The pretty_midi object of ``score_file``: what ``lofid eval`` measures of generated music."""
-    import pretty_midi
+    pretty_midi = quiet_pretty_midi()
 
     buffer = io.BytesIO()
     score_file(events, bpm, programs, chords, drums, swing).save(file=buffer)

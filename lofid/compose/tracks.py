@@ -152,7 +152,7 @@ def held(planned: PlannedTrack, at: int) -> PlannedTrack:
     """The track going on from bar ``at``: its sections up to there, then A and B for ever."""
     track = planned.track
     kept = _cut(track.sections, at)
-    loop_bars = len(planned.loops["A"]) and max(c.start + c.length for c in planned.loops["A"]) // BAR
+    loop_bars = max(c.start + c.length for c in planned.loops["A"]) // BAR
     more, t, k = [], at, 0
     while t < at + HELD_BARS * BAR and len(more) < 2:  # two long sections: A, then B, for ever
         name = "A" if k % 2 == 0 else "B"

@@ -4,9 +4,9 @@ A Python signal handler runs in the main thread between two bytecodes, possibly 
 holds a lock. ``threading.Event.set()`` inside a handler therefore deadlocks when the signal lands
 while the main thread is inside the same event's ``wait()`` (it holds the event's lock for a few
 bytecodes each time the wait times out): the daemon then never stops on SIGTERM. So the handlers
-here do nothing, and the C-level handler writes each signal number to a socket that
-``SignalInbox.wait`` selects on: no lock is taken in signal context, and a signal still wakes the
-loop at once.
+here only append to a list (no lock), and the C-level handler writes each signal number to a
+socket that ``SignalInbox.wait`` selects on: no lock is taken in signal context, and a signal
+still wakes the loop at once.
 """
 
 from __future__ import annotations
@@ -17,29 +17,35 @@ import socket
 from collections.abc import Iterable
 
 
-def _note_only(signum: int, frame: object) -> None:
-    """Installed so that the signal neither kills the process nor is ignored; the number reaches
-    the inbox through the wakeup socket."""
-
-
 class SignalInbox:
-    """Collects ``signums`` for the main thread; ``close()`` restores the previous handlers."""
+    """Collects ``signums`` for the main thread; ``close()`` restores the previous handlers.
+
+    Each signal is noted twice: as a byte on the wakeup socket (which wakes ``wait`` at once) and,
+    by the Python handler, in a list (a bare append: no lock). A flood of signals can fill the
+    socket and lose a byte; the list still has the signal, heard at the next ``wait``.
+    """
 
     def __init__(self, signums: Iterable[int]) -> None:
         self._r, self._w = socket.socketpair()
         self._r.setblocking(False)
         self._w.setblocking(False)
+        self._noted: list[int] = []
         self._previous_fd = signal.set_wakeup_fd(self._w.fileno(), warn_on_full_buffer=False)
-        self._previous = {s: signal.signal(s, _note_only) for s in signums}
+        self._previous = {s: signal.signal(s, self._note) for s in signums}
+
+    def _note(self, signum: int, frame: object) -> None:
+        self._noted.append(signum)
 
     def wait(self, timeout: float) -> list[int]:
-        """The signals received, waiting up to ``timeout`` seconds for the first one."""
-        if not select.select([self._r], [], [], timeout)[0]:
-            return []
-        try:
-            return list(self._r.recv(256))
-        except BlockingIOError:
-            return []
+        """The signals received (each at least once), waiting up to ``timeout`` seconds for the first one."""
+        woken: list[int] = []
+        if not self._noted and select.select([self._r], [], [], timeout)[0]:
+            try:
+                woken = list(self._r.recv(256))
+            except BlockingIOError:
+                pass
+        noted, self._noted = self._noted, []
+        return woken + [s for s in dict.fromkeys(noted) if s not in woken]
 
     def close(self) -> None:
         for signum, handler in self._previous.items():

@@ -245,8 +245,9 @@ class NoteGenerator:
                                    melody_onset=onset, steer=advice, motifs=motifs, recording=recording,
                                    restating=restating)
 
-    def _record(self, s: _State, onset: int, note: MelodyNote):
-        """Motifs: the notes of the first half of a progression's first pass in a track, kept once written."""
+    def _record(self, s: _State, onset: int, note: MelodyNote) -> tuple[tuple, tuple | None]:
+        """Motifs: the notes over the start of a progression's first pass in a track (melody.MOTIF_SHARE
+        of it), kept once written; returns the motifs and the one being written."""
         motifs, recording = s.motifs, s.recording
         planned = self._harmony.track_at(onset)
         at = melody.motif_pass(planned, onset)

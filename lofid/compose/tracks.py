@@ -33,7 +33,7 @@ INTRO_BARS = 4
 ENDING_BARS = 4
 BREAK_BARS = (2, 4)
 TRANSITION_S = 1.2  # seconds of rain and crackle alone between two tracks
-HELD_BARS = 100_000  # a held track's form reaches this far; released, it is cut to an ending again
+HELD_TURNS = 200  # A-B turns a held track's form is given: two hours or more at lo-fi tempos
 
 # Palettes: General MIDI programs that suit lo-fi, and the drum kit (bank 128) that goes with them.
 PALETTES = (
@@ -149,18 +149,16 @@ class TrackPlanner:
 
 
 def held(planned: PlannedTrack, at: int) -> PlannedTrack:
-    """The track going on from bar ``at``: its sections up to there, then A and B for ever."""
-    track = planned.track
-    kept = _cut(track.sections, at)
+    """The track going on from bar ``at``: its sections up to there, then A (two loops) and B (one)
+    taking turns HELD_TURNS times, hours of it; released, it is cut to an ending again."""
     loop_bars = max(c.start + c.length for c in planned.loops["A"]) // BAR
-    more, t, k = [], at, 0
-    while t < at + HELD_BARS * BAR and len(more) < 2:  # two long sections: A, then B, for ever
-        name = "A" if k % 2 == 0 else "B"
-        bars = HELD_BARS // 2 // loop_bars * loop_bars
-        more.append(Section(name, t, bars, "full", variant=name))
-        t += bars * BAR
-        k += 1
-    return PlannedTrack(dataclasses.replace(track, sections=kept + tuple(more)), planned.loops)
+    more, t = [], at
+    for _ in range(HELD_TURNS):
+        for name, loops in (("A", 2), ("B", 1)):
+            more.append(Section(name, t, loops * loop_bars, "full", variant=name))
+            t += loops * loop_bars * BAR
+    return PlannedTrack(dataclasses.replace(planned.track, sections=_cut(planned.track.sections, at) + tuple(more)),
+                        planned.loops)
 
 
 def ended(planned: PlannedTrack, at: int, ending: bool = True) -> PlannedTrack:

@@ -24,6 +24,8 @@ from lofid.music.notes import PARTS
 from lofid.paths import user_config_path
 
 DEFAULT_PROGRAMS = {"keys": 4, "bass": 33, "melody": 4}  # GM programs where nothing else chose one
+DEFAULT_BPM = 74.0  # bpm before any track has said its own (a stream of plain notes): POP909's median
+DEFAULT_SWING = 0.15  # share of a 16th, likewise
 MAX_QUEUE_NOTES = 4096  # notes: the largest note queue (generation.queue_size) the settings allow
 MAX_SEED = 2**31 - 1  # the largest generation.seed (a 31-bit unsigned integer)
 
@@ -245,6 +247,12 @@ def minutes_range(text: str) -> tuple[float, float]:
     if not (0.5 <= lo <= hi <= 60 and math.isfinite(hi)):
         raise ValueError(text)
     return lo, hi
+
+
+def untracked_tempo(settings: Mapping[str, Any]) -> tuple[float, float]:
+    """(bpm, swing) before any track has said its own: ``music.bpm`` and ``music.swing`` where pinned."""
+    bpm, swing = settings["music.bpm"], settings["music.swing"]
+    return (DEFAULT_BPM if bpm == "auto" else float(bpm)), (DEFAULT_SWING if swing == "auto" else float(swing))
 
 
 def resolve_seed(settings: Mapping[str, Any], given: int | None = None) -> int:

@@ -32,7 +32,7 @@ from lofid.audio.fx import RAMP_SECONDS, Gain, Master
 from lofid.audio.grid import CONTROL_FRAMES, Grid, lattice
 from lofid.audio.layers import WavLayer, load_layers, read_wav
 from lofid.audio.synth import DRUM_CHANNEL, PART_CHANNELS, Synth
-from lofid.config import Config, part_programs, setting_for
+from lofid.config import Config, part_programs, setting_for, untracked_tempo
 from lofid.errors import LofidError
 from lofid.music.drums import DrumPlan, hits_for, load_patterns
 from lofid.music.notes import Note
@@ -42,8 +42,6 @@ log = logging.getLogger(__name__)
 
 FADE_SECONDS = 0.08  # pause/resume fade
 DRUM_HIT_STEPS = 1  # drums are one-shots; their note-off follows a 16th later
-DEFAULT_BPM = 74.0  # before any track has said its tempo (a stream of plain notes): POP909's median
-DEFAULT_SWING = 0.15  # share of a 16th, likewise
 
 
 class PlayedNote(NamedTuple):
@@ -136,14 +134,10 @@ class Engine:
         for layer in self.layers.values():
             if layer.bpm is not None and layer_value(cfg, layer.name, "enabled"):
                 return layer.bpm
-        if cfg["music.bpm"] != "auto":
-            return cfg["music.bpm"]
-        return self.track.bpm if self.track else DEFAULT_BPM
+        return self.track.bpm if self.track and cfg["music.bpm"] == "auto" else untracked_tempo(cfg)[0]
 
     def _swing(self, cfg: Config) -> float:
-        if cfg["music.swing"] != "auto":
-            return cfg["music.swing"]
-        return self.track.swing if self.track else DEFAULT_SWING
+        return self.track.swing if self.track and cfg["music.swing"] == "auto" else untracked_tempo(cfg)[1]
 
     def _cue(self, cue: Cue, index: int, sample: int) -> None:
         """A track or section starts at 16th ``index``: its tempo, instruments and beat from there."""

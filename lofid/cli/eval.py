@@ -62,16 +62,13 @@ def _generated(args: argparse.Namespace, cfg: Config):
     read back the same road as a file; with what made them (seed and settings)."""
     if args.generate < 1:
         raise LofidError(f"--generate must be at least 1 note, got {args.generate}")
-    from lofid.compose.score import cfg_bpm, compose, drum_hits
-    from lofid.config import part_programs
-    from lofid.music.midi import write_midi
+    from lofid.compose.score import compose, write_score
 
     seed = resolve_seed(cfg, args.seed)
     score = compose(cfg, seed, notes=args.generate)
     with tempfile.TemporaryDirectory(prefix="lofid-eval-") as folder:
         path = Path(folder) / "generated.mid"
-        drums = drum_hits(score.events) if cfg["layers.beat.enabled"] else []
-        write_midi(score.events, path, cfg_bpm(cfg), part_programs(cfg), score.chords, drums)
+        write_score(cfg, score, path)
         midi, marks = _load(str(path))
     made = {"seed": seed, "model": str(cfg["model.path"]), "temperature": cfg["generation.temperature"],
             "harmony": cfg["generation.harmony"], "key": cfg["music.key"], "bpm": cfg["music.bpm"]}

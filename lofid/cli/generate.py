@@ -29,15 +29,11 @@ def main(args: argparse.Namespace) -> int:
     if args.temperature is not None:
         cfg = cfg.replace({"generation.temperature": args.temperature})
     seed = resolve_seed(cfg, args.seed)
-    from lofid.compose.score import cfg_bpm, compose, drum_hits, read_primer
-    from lofid.config import part_programs
-    from lofid.music.midi import write_midi
+    from lofid.compose.score import compose, read_primer, write_score
 
     primer = read_primer(args.primer) if args.primer else None
     score = compose(cfg, seed, notes=notes, minutes=args.minutes, primer=primer)
-    drums = drum_hits(score.events) if cfg["layers.beat.enabled"] else []
-    write_midi(score.events, args.output, cfg_bpm(cfg), part_programs(cfg), score.chords, drums,
-               0.0 if cfg["music.swing"] == "auto" else cfg["music.swing"])
+    write_score(cfg, score, args.output)
     tracks = sum(getattr(e, "new", False) for e in score.events)
     log.info("wrote %d notes in %d track%s to %s (seed %d, temperature %g, harmony %s)", score.notes, tracks,
              "s" * (tracks != 1), args.output, seed, cfg["generation.temperature"], cfg["generation.harmony"])

@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 
 from lofid.compose.generator import NoteGenerator
-from lofid.config import Config
+from lofid.config import Config, part_programs, untracked_tempo
 from lofid.errors import LofidError
 from lofid.model.songs import song_rows
 from lofid.music.drums import DrumPattern, DrumPlan, hits_for, load_patterns
+from lofid.music.midi import write_midi
 from lofid.music.tracks import Cue, Event
 from lofid.paths import BEATS
 
@@ -58,16 +59,19 @@ def compose(cfg: Config, seed: int, notes: int | None = None, minutes: float | N
         if isinstance(event, Cue) and event.new:
             bpm = event.track.bpm
             seconds += event.track.transition
-        seconds += event.step * 15.0 / (bpm or cfg_bpm(cfg))
+        seconds += event.step * 15.0 / (bpm or untracked_tempo(cfg)[0])
         events.append(event)
         played += not isinstance(event, Cue)
     end = sum(e.step for e in events)
     return Score(events, [(at, label) for at, label in generator.chords() if at <= end])
 
 
-def cfg_bpm(cfg: Config) -> float:
-    """The tempo before any track has said its own: a pinned music.bpm, else lofid's default."""
-    return float(cfg["music.bpm"]) if cfg["music.bpm"] != "auto" else 74.0
+def write_score(cfg: Config, score: Score, path: str | Path) -> None:
+    """``score`` as ``lofid generate`` writes it: its parts, chord marks and markers, and the beat's
+    hits when the beat layer is on."""
+    drums = drum_hits(score.events) if cfg["layers.beat.enabled"] else []
+    bpm, swing = untracked_tempo(cfg)
+    write_midi(score.events, path, bpm, part_programs(cfg), score.chords, drums, swing)
 
 
 def drum_hits(events: Sequence[Event], patterns: Sequence[DrumPattern] | None = None) -> list[tuple[int, int, int]]:

@@ -23,7 +23,8 @@ LIBRARIES = ("tensorflow-cpu", "tensorflow", "keras", "ai-edge-litert", "numpy",
 
 Row = tuple[str, str, str, str, str, str]
 SECTIONS = {"1 per note": "per_note", "2 footprint": "footprint", "3 first sound": "first_sound",
-            "4 control": "control", "5 steadiness": "steadiness", "6 render": "render"}
+            "4 control": "control", "5 steadiness": "steadiness", "6 render": "render", "7 loudness": "loudness",
+            "8 chain cost": "chain_cost"}
 RENDER_NAMES = {"engine": "engine alone (fixed notes)", "render": "lofid render (models/lofid)"}
 
 
@@ -142,7 +143,59 @@ def rows(results: dict) -> list[Row]:
             out.append(("6 render", f"{RENDER_NAMES.get(name, name)}: audio s per compute s", f"{f['speed_x']:.1f}x",
                         f"best of {results.get('render_repeat', '?')}, {f['audio_s']:.0f} s rendered", "≥ 20x",
                         "yes" if f["speed_x"] >= 20 else "NO"))
+    out += _loudness_rows(results.get("loudness", {}))
+    out += _chain_cost_rows(results.get("chain_cost", {}))
     return [r for r in out if SECTIONS[r[0]] in results]  # benchmarks left out with --only have no rows
+
+
+def _single(bench: str, figure: str, value: float | None, digits: int, detail: str = "", target: str = "—",
+            meets: Callable[[float], bool] | None = None) -> Row:
+    """One row of a single measured figure (no spread of its own)."""
+    verdict = "—" if meets is None else ("NO" if value is None else "yes" if meets(value) else "NO")
+    return (bench, figure, "not measured" if value is None else _fmt(value, digits), detail, target, verdict)
+
+
+def _loudness_rows(f: dict) -> list[Row]:
+    """bench.loudness: the default mix and its tracks against the target, the layers alone, the kick."""
+    mix, layers = f.get("mix", {}), f.get("layers_loudness_off", {})
+    target, tolerance = f.get("target_lufs", -16.0), 1.0
+    length = f"{mix.get('seconds', 0) / 60:.0f} min render, seed {f.get('seed')}"
+    b = "7 loudness"
+    out = [_single(b, "default mix: integrated, LUFS", mix.get("lufs"), 1, length, f"{target:g} ± {tolerance:g}",
+                   lambda v: abs(v - target) <= tolerance),
+           _single(b, "default mix: true peak, dBTP", mix.get("true_peak_dbtp"), 2, length + ", 4x oversampled", "≤ -1.0",
+                   lambda v: v <= -1.0),
+           _row(b, "default mix: per track, LUFS", mix.get("track_lufs"), 1, spread="min–max of the tracks"),
+           _single(b, "tracks: largest step between consecutive, LU", mix.get("largest_step_lu"), 1),
+           _single(b, "tracks: largest distance from the target, LU", mix.get("max_off_target_lu"), 1, "",
+                   f"≤ {tolerance:g}", lambda v: v <= tolerance),
+           _single(b, "transitions (rain, crackle), LUFS", mix.get("transition_lufs"), 1, "the mix between tracks")]
+    for name, value in layers.get("lufs", {}).items():
+        out.append(_single(b, f"{name} alone, loudness stage off, LUFS" if name != "full" else
+                           "full mix, loudness stage off, LUFS", value, 1))
+    out.append(_single(b, "rain below music, LU", layers.get("rain_below_music_lu"), 1, "loudness stage off",
+                       "≥ 10", lambda v: v >= 10))
+    kick = mix.get("kick", {})
+    for key, figure in (("kick_periodicity_beat", "kick periodicity at the bar, beat alone"),
+                        ("kick_periodicity_mix", "kick periodicity at the bar, default mix"),
+                        ("kick_periodicity_ratio", "kick periodicity, mix / beat alone"),
+                        ("kick_correlation", "kick band: mix follows the beat (correlation)")):
+        out.append(_row(b, figure, kick.get(key), 2, spread="min–max of the tracks"))
+    return out
+
+
+def _chain_cost_rows(f: dict) -> list[Row]:
+    """bench.chain_cost: `lofid run` against the bare fluidsynth player on the same MIDI, font and sink."""
+    b, window = "8 chain cost", f"{f.get('window_s', 0):g}-s windows"
+    out = [_row(b, f"{name}: CPU, % of one core", f.get(key, {}).get("cpu_pct_of_core"), 1, spread=f"min–max, {window}")
+           for name, key in (("lofid run", "lofid"), ("fluidsynth", "fluidsynth"))]
+    ratio = f.get("ratio")
+    out.append(_single(b, "lofid run / fluidsynth, CPU", ratio, 2, "ratio of medians", "≤ 1.5x", lambda r: r <= 1.5))
+    out.append(_row(b, "lofid run: RSS while playing, MB", f.get("lofid", {}).get("rss_mb"), 0,
+                    spread="min–max, 1 s samples"))
+    if f.get("soundfont"):
+        out.append((b, "soundfont both played", Path(f["soundfont"]).name, f.get("soundfont_origin", ""), "—", "—"))
+    return out
 
 
 HEADER = ("benchmark", "figure", "median", "spread", "target", "met?")

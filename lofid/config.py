@@ -43,6 +43,7 @@ class Setting:
     choices: tuple[str, ...] | None = None
     nullable: bool = False  # None (YAML null) is allowed
     auto: bool = False  # the word "auto" is allowed too: the track (or the system) decides
+    off: bool = False  # the word "off" is allowed too: the stage is bypassed
     text: Callable[[str], object] | None = None  # for text settings of a form: raises ValueError if not
 
     def allowed(self) -> str:
@@ -56,14 +57,17 @@ class Setting:
             text = f"a {'number' if self.kind is float else 'whole number'} from {_num(self.low)} to {_num(self.high)}"
         else:
             text = "text"
-        return text + (" or auto" if self.auto else "") + (" or null" if self.nullable else "")
+        return text + (" or auto" if self.auto else "") + (" or off" if self.off else "") + (" or null" if self.nullable else "")
 
     def check(self, value: Any) -> Any:
         """Return ``value`` converted to this setting's type, or raise ConfigError."""
         if value is None and self.nullable:
             return None
-        if self.auto and isinstance(value, str) and value.strip().lower() == "auto":
-            return "auto"
+        for word, allowed in (("auto", self.auto), ("off", self.off)):
+            if allowed and isinstance(value, str) and value.strip().lower() == word:
+                return word
+        if self.off and value is False:  # YAML reads a bare off (in a file or a --set) as false
+            return "off"
         if self.kind is bool:
             if isinstance(value, bool):
                 return value
@@ -117,6 +121,14 @@ def _layer(name: str, enabled: bool, volume: float, what: str) -> list[Setting]:
     ]
 
 
+def _part(name: str, lowpass_hz: float, level_db: float, what: str) -> list[Setting]:
+    return [
+        Setting(f"parts.{name}.lowpass_hz", lowpass_hz, float,
+                f"low-pass of the {what} before the mix, in Hz (20000 leaves it open)", 200.0, 20000.0),
+        Setting(f"parts.{name}.level_db", level_db, float, f"level of the {what} in the mix, in dB", -40.0, 12.0),
+    ]
+
+
 SCHEMA: tuple[Setting, ...] = (
     Setting("model.path", "models/lofid", str,
             "the note model, without extension (.tflite/.json, .keras for the tensorflow backend); "
@@ -157,8 +169,20 @@ SCHEMA: tuple[Setting, ...] = (
             auto=True),
     Setting("sound.program_melody", "auto", int, "General MIDI program of the melody; auto: the track's palette",
             0, 127, auto=True),
+    *_part("keys", 2400.0, 0.0, "keys (chords)"),
+    *_part("melody", 3200.0, 0.0, "melody"),
+    *_part("bass", 20000.0, 0.0, "bass"),
+    *_part("drums", 6000.0, 0.0, "drum kit"),
+    Setting("fx.wow", 0.25, float, "tape wow: the slow pitch drift's depth in percent (0.7 Hz, with flutter on top); 0 is off",
+            0.0, 1.0),
+    Setting("fx.saturation", 0.3, float, "soft tape saturation: the share of the saturated sound; 0 is off", 0.0, 1.0),
+    Setting("fx.reverb", 0.4, float, "the room around the keys and melody: their reverb send; 0 is dry", 0.0, 1.0),
+    Setting("fx.sidechain", 0.35, float, "how far keys, bass, rain and crackle dip under each kick (0.5 is -6 dB); 0 is off",
+            0.0, 0.9),
     Setting("fx.lowpass_hz", 5500.0, float, "cutoff of the warm master low-pass, in Hz", 200.0, 20000.0),
     Setting("fx.crackle", 0.2, float, "vinyl crackle level", 0.0, 1.0),
+    Setting("fx.loudness", -16.0, float, "the finished loudness in LUFS, reached over seconds; off leaves the level as mixed",
+            -30.0, -8.0, off=True),
     Setting("output.device", "auto", str,
             "sound device name or number, auto for the default device, or none for no sound (null sink)"),
     Setting("output.volume", 100, int, "master volume in percent, as on a mixer (lofid ctl volume N); 100 is full level",

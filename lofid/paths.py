@@ -21,7 +21,11 @@ BEATS = EFFECTS / "beats"
 MODELS = ROOT / "models"
 TEMPLATES = ROOT / "systemd"  # the systemd unit and the launchd plist
 
+# Good General MIDI fonts the system may have, best first: MuseScore General Lite (Debian's
+# musescore-general-soundfont-small, which scripts/sysdeps.sh installs), then FluidR3.
 SYSTEM_SOUNDFONTS = (
+    Path("/usr/share/sounds/sf3/MuseScore_General_Lite.sf3"),
+    Path("/usr/share/sounds/sf3/MuseScore_General.sf3"),
     Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"),
     Path("/usr/share/sounds/sf3/FluidR3_GM.sf3"),
     Path("/usr/share/soundfonts/FluidR3_GM.sf2"),

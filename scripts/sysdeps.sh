@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Install the system libraries lofid needs, only those missing. Usage: sysdeps.sh run|test
-# run:  FluidSynth and PortAudio (and venv support on Debian).
-# test: also PulseAudio with its ALSA plugin, which the tests use as a real sound server.
+# run:  FluidSynth, PortAudio and a good General MIDI soundfont (and venv support on Debian).
+# test: also PulseAudio with its ALSA plugin, which the tests use as a real sound server, and the
+#       fluidsynth command-line player that the benchmarks compare lofid's CPU with.
+# The soundfont: Debian's MuseScore General Lite (MIT, 40 MB, /usr/share/sounds/sf3/), which
+# `sound.soundfont: auto` prefers; Homebrew offers no General MIDI font, so a Mac plays pretty_midi's
+# TimGM6mb unless a font is put in soundfonts/.
 set -euo pipefail
 want=${1:-run}
 
@@ -20,7 +24,9 @@ missing=()
 has_lib 'libfluidsynth\.so\.3' || missing+=(libfluidsynth3)
 has_lib 'libportaudio\.so\.2' || missing+=(libportaudio2)
 python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
+[ -f /usr/share/sounds/sf3/MuseScore_General_Lite.sf3 ] || missing+=(musescore-general-soundfont-small)
 if [ "$want" = test ]; then
+  command -v fluidsynth >/dev/null || missing+=(fluidsynth)
   command -v pulseaudio >/dev/null || missing+=(pulseaudio)
   command -v parec >/dev/null && command -v pactl >/dev/null || missing+=(pulseaudio-utils)
   ls /usr/lib/*/alsa-lib/libasound_module_pcm_pulse.so >/dev/null 2>&1 || missing+=(libasound2-plugins)

@@ -28,20 +28,22 @@ from typing import NamedTuple
 import numpy as np
 
 from lofid import paths
-from lofid.audio.fx import RAMP_SECONDS, Gain, Master
+from lofid.audio.chain import Chain
+from lofid.audio.fx import RAMP_SECONDS, Gain
 from lofid.audio.grid import CONTROL_FRAMES, Grid, lattice
 from lofid.audio.layers import WavLayer, load_layers, read_wav
-from lofid.audio.synth import DRUM_CHANNEL, PART_CHANNELS, Synth
+from lofid.audio.synth import DRUM_CHANNEL, PART_CHANNELS, STEMS, Synth
 from lofid.config import Config, part_programs, setting_for, untracked_tempo
 from lofid.errors import LofidError
 from lofid.music.drums import DrumPlan, hits_for, load_patterns
 from lofid.music.notes import Note
-from lofid.music.tracks import Cue, Section, Track
+from lofid.music.tracks import Cue, Section, Track, palette_presets
 
 log = logging.getLogger(__name__)
 
 FADE_SECONDS = 0.08  # pause/resume fade
 DRUM_HIT_STEPS = 1  # drums are one-shots; their note-off follows a 16th later
+KICKS = frozenset({35, 36})  # General MIDI bass drums: what the sidechain dips under
 
 
 class PlayedNote(NamedTuple):
@@ -75,7 +77,8 @@ class Engine:
         self.section: Section | None = None
         self.track_started = 0  # output sample where it began
         self.track_log: deque[tuple[int, Note | Cue]] = deque(maxlen=history)  # (16th, event) of this track
-        self.synth = Synth(choice.path, sr, part_programs(cfg))
+        pinned = tuple(p for p in part_programs(cfg).values())
+        self.synth = Synth(choice.path, sr, part_programs(cfg), park=palette_presets(extra=pinned))
         self.source = source
         self.layers: dict[str, WavLayer] = {layer.name: layer for layer in load_layers(effects, sr)}
         self.patterns = {p.name: p for p in load_patterns(effects / paths.BEATS.name)}
@@ -83,7 +86,7 @@ class Engine:
         self._drum_origin = 0  # 16th where the drum plan began
         self._beat = "full"  # how much of the groove the section plays (lofid.music.tracks.BEATS)
         self._drum_changes: deque[tuple[int, str, DrumPlan | None]] = deque()  # (16th, beat, new plan) to come
-        self.master = Master(cfg["fx.lowpass_hz"], cfg["fx.crackle"], _crackle(effects / "vinyl" / "crackle.wav", sr), sr)
+        self.chain = Chain(cfg, _crackle(effects / "vinyl" / "crackle.wav", sr), sr)
         ramp = RAMP_SECONDS * sr
         self.gains = {name: Gain(0.0, ramp) for name in ("music", "beat", *self.layers)}
         self._fade = Gain(1.0, FADE_SECONDS * sr)
@@ -122,7 +125,8 @@ class Engine:
                 gain.jump(target)
             elif target != gain.target:
                 gain.set(target)
-        self.master.update(cfg["fx.lowpass_hz"], cfg["fx.crackle"])
+        self.chain.update(cfg)
+        self.synth.set_reverb(cfg["fx.reverb"])
         volume = master_gain(cfg["output.volume"])
         if not ramp:
             self._volume.jump(volume)
@@ -189,13 +193,13 @@ class Engine:
         if self.paused:
             self.sample_time += frames
             return np.zeros((frames, 2), np.float32)
-        offset = self.sample_time - self.music_time  # output sample = music sample + offset
-        mix = self._mix(frames, offset)
-        self._fade.apply(mix)
+        # output sample = music sample + offset; the chain's delay lines make what is heard later still
+        offset = self.sample_time - self.music_time + self.chain.latency
+        out = self._mix(frames, offset)
+        self._fade.apply(out)
         if self._pausing and self._fade.silent:
             self.paused, self._pausing = True, False
         self.sample_time += frames
-        out = self.master.process(mix)
         self._volume.apply(out)
         return out
 
@@ -203,21 +207,17 @@ class Engine:
         start, end = self.music_time, self.music_time + frames
         self._schedule_notes(end, offset)
         self._schedule_drums(end)
-        music = np.empty((frames, 2), np.float32)
-        drums = np.empty((frames, 2), np.float32)
+        planes = np.empty((2 * len(STEMS), frames), np.float32)
         pos = start
         while pos < end:  # split the synth's rendering at each event so it lands on its sample
             while self._events and self._events[0][0] <= pos:
                 self._fire(heapq.heappop(self._events))
             stop = min(self._events[0][0], end) if self._events else end
-            self.synth.render(stop - pos, music[pos - start:stop - start], drums[pos - start:stop - start])
+            self.synth.render(stop - pos, planes[:, pos - start:stop - start])
             pos = stop
         self.music_time = end
-        mix = music.astype(np.float64)
-        self.gains["music"].apply(mix)
-        beat = drums.astype(np.float64)
-        self.gains["beat"].apply(beat)
-        mix += beat
+        stems = {name: planes[2 * i:2 * i + 2].T.astype(np.float64) for i, name in enumerate(STEMS)}
+        ambience = np.zeros((frames, 2))
         for name, layer in self.layers.items():
             gain = self.gains[name]
             if gain.silent:
@@ -225,8 +225,8 @@ class Engine:
             pinned = None if layer.bpm is None else int(self.grid.phase(start) * self.grid.step_frames)
             block = layer.read(frames, pinned).astype(np.float64)
             gain.apply(block)
-            mix += block
-        return mix
+            ambience += block
+        return self.chain.process(stems, self.gains["music"], self.gains["beat"], ambience, start)
 
     def _not_before_now(self, sample: float) -> int:
         """The lattice point for ``sample``, or the first one not yet rendered if it is already past."""
@@ -280,6 +280,8 @@ class Engine:
                 release = max(lattice(self.grid.position(self._drum_index + DRUM_HIT_STEPS)), onset + CONTROL_FRAMES)
                 for hit in hits_for(self.drums, self._drum_index - self._drum_origin, self._beat):
                     self._add_note(DRUM_CHANNEL, hit.pitch, hit.velocity, onset, release)
+                    if hit.pitch in KICKS:
+                        self.chain.ducker.kick(onset)
             self._drum_index += 1
 
     def _add_note(self, channel: int, pitch: int, velocity: int, onset: int, release: int) -> None:

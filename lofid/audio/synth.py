@@ -1,9 +1,16 @@
-"""One FluidSynth instance that renders two stereo stems: music and drums.
+"""One FluidSynth instance that renders four stereo stems: keys, drums, bass and melody.
 
-Why stems: the beat is a layer with its own volume ramp, and the music has its own too, so the
-synth must hand them back separately. FluidSynth's audio groups do exactly that: MIDI channel c
-goes to group c % 2, so the music parts sit on even channels and the drum kit on channel 10
-(index 9, odd). Its reverb and chorus are routed per effects group into the same stem.
+Why stems: each part has its own tone and level in the chain, and the beat and the music are
+layers with their own volume, so the synth must hand the parts back separately. FluidSynth's
+audio groups do exactly that: MIDI channel c goes to group c % 4, so keys sit on channel 0,
+bass on 2, melody on 3 and the drum kit on channel 10 (index 9, group 1). Its reverb is routed
+per effects group into the same stem; the keys and melody send to it (``fx.reverb``, the room).
+
+Why dynamic sample loading: a good General MIDI font holds hundreds of MB of samples, and a
+track plays a handful of presets. FluidSynth then loads a preset's samples when a channel
+selects it and frees them when none does. Loading takes time (MuseScore General's grand piano
+1.4 s), too long for the render thread, so every preset a palette can choose is parked at start
+on a channel of its own that never plays: it stays loaded, and a track's switch is instant.
 
 Why a 64-frame lattice: FluidSynth applies note-on/off only between its internal 64-frame
 blocks (FLUID_BUFSIZE; verified here and documented by its developers), so the engine puts every
@@ -22,12 +29,18 @@ import numpy as np
 
 from lofid.audio.fluid import handle, load_library, process_function, silence_logs
 from lofid.errors import LofidError
+from lofid.music.tracks import DRUM_BANK
 
 log = logging.getLogger(__name__)
 
 DRUM_CHANNEL = 9  # General MIDI channel 10
-DRUM_BANK = 128  # where General MIDI fonts keep their drum kits
-PART_CHANNELS = {"keys": 0, "bass": 2, "melody": 4}  # even channels -> music stem
+PART_CHANNELS = {"keys": 0, "bass": 2, "melody": 3}
+STEMS = ("keys", "drums", "bass", "melody")  # audio group g = channel % 4 renders STEMS[g]
+FIRST_PARKING_CHANNEL = 16  # channels from here hold parked presets
+CHANNELS = 64  # FluidSynth's MIDI channels: 16 to play on, the rest to park presets on
+REVERB_SEND = 91  # MIDI CC 91, a channel's reverb send
+DRUM_ROOM = 16  # the kit's own small reverb send (CC value), whatever fx.reverb says
+REVERB = {"roomsize": 0.55, "damping": 0.6, "width": 0.9, "level": 0.9}  # a dark, small room
 _FLUID_FAILED = -1
 
 
@@ -49,21 +62,26 @@ def _check_soundfont(path: Path) -> None:
 class Synth:
     """FluidSynth with a soundfont loaded, rendering float32 music and drum stems into given buffers."""
 
-    def __init__(self, soundfont: Path, sample_rate: int, programs: dict[str, int]) -> None:
+    def __init__(self, soundfont: Path, sample_rate: int, programs: dict[str, int],
+                 park: tuple[tuple[int, int], ...] = ()) -> None:
+        """``park``: (bank, program) presets to keep loaded, so switching to them never waits on the disk."""
         fs = load_library()
         silence_logs()
         self._process = process_function()
         self.soundfont = Path(soundfont)
         _check_soundfont(self.soundfont)
         self._fs = fs.Synth(gain=1.0, samplerate=float(sample_rate), **{
-            "synth.audio-groups": 2, "synth.audio-channels": 2, "synth.effects-groups": 2,
+            "synth.audio-groups": len(STEMS), "synth.audio-channels": len(STEMS), "synth.effects-groups": len(STEMS),
             "synth.chorus.active": 0, "synth.reverb.active": 1, "synth.polyphony": 128,
-            "synth.cpu-cores": 1})
-        self._fs.set_reverb(roomsize=0.5, damping=0.5, width=0.8, level=0.35)
+            "synth.cpu-cores": 1, "synth.dynamic-sample-loading": 1, "synth.midi-channels": CHANNELS})
+        if self._fs.get_setting("synth.dynamic-sample-loading") != 1:  # pyfluidsynth ignores a misspelt name
+            log.warning("this FluidSynth cannot load samples on demand: the whole soundfont is in memory")
+        self._fs.set_reverb(**REVERB)
         self._handle = handle(self._fs)
         self._sfid = self._fs.sfload(str(self.soundfont))
         if self._sfid == _FLUID_FAILED:
             raise LofidError(f"{self.soundfont}: not a readable SoundFont (.sf2/.sf3); replace it or set sound.soundfont")
+        self._park(park)
         self.kit: int | None = None
         if self._fs.program_select(DRUM_CHANNEL, self._sfid, DRUM_BANK, 0) == _FLUID_FAILED:
             log.warning("%s has no drum kit (bank 128); the beat will be silent", self.soundfont.name)
@@ -71,8 +89,24 @@ class Synth:
             self.kit = 0
         self.programs: dict[str, int] = {}
         self.set_programs(programs)
-        self._bufs = None  # 4 float32 planes: music L/R, drums L/R
+        self._fs.cc(DRUM_CHANNEL, REVERB_SEND, DRUM_ROOM)
+        self.set_reverb(0.0)
+        self._bufs = None  # float32 planes, L and R of each stem
         self._ptrs = self._fx = None
+
+    def _park(self, presets: tuple[tuple[int, int], ...]) -> None:
+        """Select each preset on a parking channel of its own; presets the font lacks are skipped."""
+        room = CHANNELS - FIRST_PARKING_CHANNEL
+        if len(presets) > room:
+            log.warning("%d presets to keep loaded, room for %d; the rest load when first played", len(presets), room)
+        for channel, (bank, program) in enumerate(presets[:room], FIRST_PARKING_CHANNEL):
+            self._fs.program_select(channel, self._sfid, bank, program)
+
+    def set_reverb(self, send: float) -> None:
+        """The keys' and melody's reverb send, 0-1 (the bass stays dry, the kit keeps its own)."""
+        for part in ("keys", "melody"):
+            self._fs.cc(PART_CHANNELS[part], REVERB_SEND, round(127 * send))
+        self._fs.cc(PART_CHANNELS["bass"], REVERB_SEND, 0)
 
     def set_programs(self, programs: dict[str, int]) -> None:
         """General MIDI program per part; unknown programs in a small font fall back to piano."""
@@ -106,28 +140,27 @@ class Synth:
     def allocate(self, max_frames: int) -> None:
         """Preallocate the stem planes so rendering a block allocates nothing.
 
-        ``_ptrs`` are the dry outputs, one stereo pair per audio group (music, drums). ``_fx`` are
-        the effects outputs, FluidSynth's four per effects group (reverb L/R, chorus L/R), each
+        ``_ptrs`` are the dry outputs, one stereo pair per audio group (STEMS). ``_fx`` are the
+        effects outputs, FluidSynth's four per effects group (reverb L/R, chorus L/R), each
         pointing back at its own group's pair: FluidSynth adds into its buffers, so a group's
         reverb lands in that group's stem, and the beat's reverb fades out with the beat.
         """
-        self._bufs = np.zeros((4, max_frames), np.float32)
-        self._ptrs = (ctypes.c_void_p * 4)(*(self._bufs[i].ctypes.data for i in range(4)))
-        self._fx = (ctypes.c_void_p * 8)(*(self._bufs[2 * group + side].ctypes.data
-                                          for group in range(2) for _effect in ("reverb", "chorus") for side in (0, 1)))
+        planes = 2 * len(STEMS)
+        self._bufs = np.zeros((planes, max_frames), np.float32)
+        self._ptrs = (ctypes.c_void_p * planes)(*(self._bufs[i].ctypes.data for i in range(planes)))
+        self._fx = (ctypes.c_void_p * (2 * planes))(*(self._bufs[2 * group + side].ctypes.data
+                                                      for group in range(len(STEMS)) for _effect in ("reverb", "chorus")
+                                                      for side in (0, 1)))
 
-    def render(self, frames: int, music: np.ndarray, drums: np.ndarray) -> None:
-        """Render ``frames`` into ``music`` and ``drums`` (each (frames, 2) views), overwriting them."""
+    def render(self, frames: int, out: np.ndarray) -> None:
+        """Render ``frames`` into ``out``, a (2 * len(STEMS), frames) view: L and R of each stem in turn."""
         if self._bufs is None or frames > self._bufs.shape[1]:
             self.allocate(max(frames, 4096))
         bufs = self._bufs
         bufs[:, :frames] = 0.0  # fluid_synth_process mixes into its buffers
-        if self._process(self._handle, frames, 8, self._fx, 4, self._ptrs) != 0:
+        if self._process(self._handle, frames, 2 * len(bufs), self._fx, len(bufs), self._ptrs) != 0:
             raise LofidError("FluidSynth failed to render a block")
-        music[:, 0] = bufs[0, :frames]
-        music[:, 1] = bufs[1, :frames]
-        drums[:, 0] = bufs[2, :frames]
-        drums[:, 1] = bufs[3, :frames]
+        out[:] = bufs[:, :frames]
 
     def close(self) -> None:
         if self._fs is not None:

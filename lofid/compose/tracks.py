@@ -22,7 +22,7 @@ from lofid.compose.titles import TitleMaker
 from lofid.config import minutes_range, part_programs
 from lofid.music.keys import key_setting
 from lofid.music.notes import BAR
-from lofid.music.tracks import Palette, Section, Track
+from lofid.music.tracks import PALETTES, Palette, Section, Track
 
 LOFI_BPM = (65, 95)  # beats per minute a drawn tempo lies in
 MIN_TEMPO_STEP = 3  # bpm: a drawn tempo differs at least this much from the track before
@@ -34,17 +34,6 @@ ENDING_BARS = 4
 BREAK_BARS = (2, 4)
 TRANSITION_S = 1.2  # seconds of rain and crackle alone between two tracks
 HELD_TURNS = 200  # A-B turns a held track's form is given: two hours or more at lo-fi tempos
-
-# Palettes: General MIDI programs that suit lo-fi, and the drum kit (bank 128) that goes with them.
-PALETTES = (
-    Palette("rhodes and vibes", {"keys": 4, "bass": 33, "melody": 11}, kit=40),
-    Palette("soft piano", {"keys": 0, "bass": 32, "melody": 0}, kit=32),
-    Palette("nylon and flute", {"keys": 24, "bass": 32, "melody": 73}, kit=8),
-    Palette("wurli and guitar", {"keys": 5, "bass": 35, "melody": 26}, kit=0),
-    Palette("rhodes", {"keys": 4, "bass": 33, "melody": 4}, kit=8),
-    Palette("vibraphone trio", {"keys": 11, "bass": 32, "melody": 4}, kit=40),
-)
-
 
 @dataclasses.dataclass(frozen=True)
 class PlannedTrack:

@@ -43,7 +43,15 @@ SHORT_KEYS: dict[str, str] = {
     "key": "music.key",
     "swing": "music.swing",
     "harmony": "generation.harmony",
+    "wow": "fx.wow",
+    "saturation": "fx.saturation",
+    "reverb": "fx.reverb",
+    "sidechain": "fx.sidechain",
+    "loudness": "fx.loudness",
+    "crackle": "fx.crackle",
+    "lowpass": "fx.lowpass_hz",
 }
+LIVE_SECTIONS = ("fx", "parts")  # every setting in these sections may change while playing
 _BOOL_WORDS = ("on", "off", "true", "false", "yes", "no")
 
 # The keys status() reports, in the order `lofid ctl status` prints them: (key, label, unit).
@@ -103,14 +111,14 @@ def live_key(name: str, settings: Mapping[str, Any]) -> str:
     """The dotted key a `set` may change: a short name, or a dotted live key (layers included)."""
     if name in SHORT_KEYS:
         return SHORT_KEYS[name]
-    if name in SHORT_KEYS.values():
+    if name in SHORT_KEYS.values() or (name.split(".")[0] in LIVE_SECTIONS and name in settings):
         return name
     parts = name.split(".")
     if len(parts) == 3 and parts[0] == "layers" and parts[2] in ("enabled", "volume"):
         _known_layer(parts[1], settings)
         return name
-    raise RequestError(f"cannot set {name!r} while playing: settable are {', '.join(SHORT_KEYS)} "
-                       "and layers.NAME.enabled/volume")
+    raise RequestError(f"cannot set {name!r} while playing: settable are {', '.join(SHORT_KEYS)}, "
+                       "layers.NAME.enabled/volume and the fx.* and parts.* settings")
 
 
 def _known_layer(name: str, settings: Mapping[str, Any]) -> None:

@@ -46,6 +46,26 @@ class Palette:
     kit: int  # drum kit: program in bank 128 (0 standard, 8 room, 32 jazz, 40 brush)
 
 
+DRUM_BANK = 128  # where General MIDI fonts keep their drum kits
+
+# General MIDI programs that suit lo-fi, and the drum kit that goes with them. No acoustic grand
+# (programs 0, 1, 3): in MuseScore General it is 95 MB of samples; its Electric Grand is 3 MB.
+PALETTES = (
+    Palette("rhodes and vibes", {"keys": 4, "bass": 33, "melody": 11}, kit=40),
+    Palette("electric grand", {"keys": 2, "bass": 32, "melody": 8}, kit=32),
+    Palette("nylon and flute", {"keys": 24, "bass": 32, "melody": 73}, kit=8),
+    Palette("wurli and guitar", {"keys": 5, "bass": 35, "melody": 26}, kit=0),
+    Palette("rhodes", {"keys": 4, "bass": 33, "melody": 4}, kit=8),
+    Palette("vibraphone trio", {"keys": 11, "bass": 32, "melody": 4}, kit=40),
+)
+
+
+def palette_presets(palettes: tuple[Palette, ...] = PALETTES, extra: tuple[int, ...] = ()) -> tuple[tuple[int, int], ...]:
+    """Every (bank, program) the palettes can play, and ``extra`` programs: what the synth keeps loaded."""
+    melodic = sorted({p for palette in palettes for p in palette.programs.values()} | set(extra))
+    return (*((0, p) for p in melodic), *((DRUM_BANK, k) for k in sorted({palette.kit for palette in palettes})))
+
+
 @dataclass(frozen=True, slots=True)
 class Track:
     number: int  # counted from 1 since the daemon started

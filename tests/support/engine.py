@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 QUIET = {"layers.rain.enabled": False, "layers.beat.enabled": False, "fx.crackle": 0.0}  # music alone
+# The chain's time-varying stages off (tape wow, saturation, the loudness stage), for tests that
+# compare renders sample by sample or level by level.
+DRY = {"fx.wow": 0.0, "fx.saturation": 0.0, "fx.loudness": "off"}
 
 
 def render(engine, frames: int, block: int = 4096) -> np.ndarray:

@@ -1,0 +1,90 @@
+"""Tape: wow and flutter (a slowly wandering pitch) and soft saturation.
+
+Wow and flutter are a delay line whose length swings: reading behind the write point at a
+changing distance bends the pitch by the rate of change, so a sine swing of A samples at f Hz
+bends it by at most 2*pi*f*A/sample_rate. ``fx.wow`` gives that peak bend in percent; flutter
+is a faster, smaller swing on top, as a worn tape machine makes. The swings follow the absolute
+sample count, so any split into blocks reads the same delays.
+
+Saturation mixes in a soft, slightly asymmetric tanh curve (odd and a few even harmonics, as tape
+gives), with its DC removed; ``fx.saturation`` is the share of the saturated signal, 0 passes the
+input through untouched.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lofid.audio.filters import Filter, highpass
+from lofid.audio.fx import Gain
+
+WOW_HZ = 0.7  # the slow swing (tape wow sits near 0.5-1 Hz)
+FLUTTER_HZ = 7.5  # the fast one (flutter sits near 6-10 Hz)...
+FLUTTER_SHARE = 0.2  # ...at a fifth of wow's pitch bend
+MAX_WOW_PERCENT = 1.0  # the largest fx.wow: a 1% bend is already seasick
+BASE_DELAY_S = 0.003  # the delay the swing moves around: longer than the largest swing (2.3 ms at 1%)
+DEPTH_RAMP_S = 0.05  # a changed depth glides in over 50 ms
+DRIVE = 2.5  # how hard the saturator is pushed: a full-scale peak comes out near 0.4
+BIAS = 0.15  # asymmetry of the curve, in units of its input: the source of the even harmonics
+DC_BLOCK_HZ = 8.0  # the first-order high-pass that takes away the offset the asymmetry leaves
+LFO_STEP = 32  # frames between computed points of the swing; linear between them (it moves at < 10 Hz)
+
+
+class Wow:
+    """The wandering delay line, on (frames, 2) float64 blocks; ``latency`` frames late by design."""
+
+    def __init__(self, percent: float, sample_rate: int) -> None:
+        self.sample_rate = sample_rate
+        self.latency = round(BASE_DELAY_S * sample_rate)
+        self._history = np.zeros((self.latency * 2 + 4, 2))  # the last input frames, enough for any delay
+        self._depth = Gain(percent / 100, DEPTH_RAMP_S * sample_rate)
+        self._time = 0  # frames processed so far: the swings' clock
+
+    def set(self, percent: float) -> None:
+        if percent / 100 != self._depth.target:
+            self._depth.set(percent / 100)
+
+    def process(self, x: np.ndarray) -> np.ndarray:
+        frames, keep = len(x), len(self._history)
+        buffer = np.concatenate([self._history, x])
+        t = self._time + np.arange(frames)
+        bend = np.ones((frames, 1))
+        self._depth.apply(bend)  # the pitch bend (a fraction) at each frame, ramping when changed
+        first = self._time - self._time % LFO_STEP  # the swing's points sit on the absolute clock
+        points = np.arange(first, self._time + frames + LFO_STEP, LFO_STEP)
+        where = keep + np.arange(frames) - (self.latency + bend[:, 0] * np.interp(t, points, self._swing(points)))
+        index = np.arange(len(buffer))
+        out = np.stack([np.interp(where, index, buffer[:, c]) for c in range(buffer.shape[1])], axis=1)
+        self._history = buffer[-keep:]
+        self._time += frames
+        return out
+
+    def _swing(self, t: np.ndarray) -> np.ndarray:
+        """The delay's swing, in frames, at frames ``t``: wow's sine, flutter's on top."""
+        sr = self.sample_rate
+        return (np.sin(2 * math.pi * WOW_HZ / sr * t) * (sr / (2 * math.pi * WOW_HZ))
+                + np.sin(2 * math.pi * FLUTTER_HZ / sr * t) * (FLUTTER_SHARE * sr / (2 * math.pi * FLUTTER_HZ)))
+
+
+class Saturation:
+    """Soft tape saturation mixed in by ``amount`` (0-1), with a DC blocker after the curve."""
+
+    def __init__(self, amount: float, sample_rate: int) -> None:
+        self._amount = Gain(amount, DEPTH_RAMP_S * sample_rate)
+        self._dc = Filter(highpass(DC_BLOCK_HZ, sample_rate, order=1))
+        self._offset = math.tanh(DRIVE * BIAS)
+        self._slope = DRIVE * (1 - self._offset ** 2)  # the curve's slope at 0: small signals keep their level
+
+    def set(self, amount: float) -> None:
+        if amount != self._amount.target:
+            self._amount.set(amount)
+
+    def process(self, x: np.ndarray) -> np.ndarray:
+        if self._amount.silent:
+            return x
+        curved = self._dc.process((np.tanh(DRIVE * (x + BIAS)) - self._offset) / self._slope)
+        share = np.ones((len(x), 1))
+        self._amount.apply(share)
+        return x + share * (curved - x)

@@ -1,8 +1,9 @@
 """The sidechain: keys, bass, rain and crackle dip under each kick, so the beat breathes.
 
-The engine knows every kick before it sounds (it schedules them), so the ducker needs no
-detector: it is told each kick's sample and shapes a gain around it, falling over ATTACK_S
-before the kick lands and recovering over RELEASE_S after. ``fx.sidechain`` is the depth: the
+The engine knows every kick (it schedules them), so the ducker needs no detector: it is told
+each kick's sample as the kick is scheduled and shapes a gain from there, falling over ATTACK_S
+as the kick lands and recovering over RELEASE_S after. Nothing starts before the kick itself, so
+the curve is the same whichever block the kick was scheduled in. ``fx.sidechain`` is the depth: the
 share of the level taken away at the kick (0.5 is -6 dB), 0 is off.
 """
 
@@ -14,7 +15,7 @@ import numpy as np
 
 from lofid.audio.fx import Gain
 
-ATTACK_S = 0.006  # the dip starts this long before the kick: it is known in advance
+ATTACK_S = 0.006  # how long the dip takes to reach its depth, from the kick's first sample
 RELEASE_S = 0.16  # time constant of the recovery after it
 FORGET_RELEASES = 8  # a kick this many release times past no longer shapes anything (e^-8)
 MAX_KICKS = 64  # kicks remembered; far more than fit in FORGET_RELEASES * RELEASE_S
@@ -49,9 +50,11 @@ class Ducker:
         t = start + np.arange(frames, dtype=np.float64)
         envelope = np.zeros(frames)
         for at in self._kicks:
-            if at - self._attack >= start + frames:
+            if at >= start + frames:
                 break
             since = t - at
-            shape = np.where(since < 0, np.clip(1 + since / self._attack, 0, 1), np.exp(-np.maximum(since, 0) / self._release))
+            shape = np.where(since < self._attack, np.clip(since / self._attack, 0, 1),
+                             np.exp(-np.maximum(since - self._attack, 0) / self._release))
+            shape[since >= FORGET_RELEASES * self._release] = 0.0  # the same cut-off whichever block forgets it
             np.maximum(envelope, shape, out=envelope)
         return 1 - depth * envelope[:, None]

@@ -255,9 +255,11 @@ class Engine:
             if self.grid.position(index) < self.music_time - CONTROL_FRAMES:
                 # The source ran dry and this note is late: start it on the next 16th instead.
                 index = math.ceil(self.grid.phase(self.music_time))
-            onset = self._not_before_now(self.grid.position(index) + note.nudge * self.sample_rate)
-            if onset >= end:
+            if self._not_before_now(self.grid.position(index)) >= end:
                 return
+            # Taken by its 16th, sounding at its nudge (a rolled or laid-back strike, which may fall in a
+            # later block): so the block boundaries never decide which notes are late.
+            onset = self._not_before_now(self.grid.position(index) + note.nudge * self.sample_rate)
             self._pending = None
             self._note_index = index
             release = max(lattice(self.grid.position(index + max(1, note.duration))), onset + CONTROL_FRAMES)

@@ -46,6 +46,18 @@ class SoundfontChoice:
     path: Path | None
     origin: str  # "configured", "soundfonts/", "system", "pretty_midi" or "none"
 
+    @property
+    def why(self) -> str:
+        """Why this font plays, in a few words (``lofid doctor`` prints it)."""
+        return {
+            "configured": "set by sound.soundfont",
+            "soundfonts/": "sound.soundfont is auto and it is the first font in soundfonts/",
+            "system": "sound.soundfont is auto, soundfonts/ has none, and it is the best General MIDI font the system has",
+            "pretty_midi": "sound.soundfont is auto and neither soundfonts/ nor the system has a font: pretty_midi's small "
+                           "TimGM6mb is the last fallback",
+            "none": "no font anywhere",
+        }[self.origin]
+
 
 def pretty_midi_soundfont() -> Path | None:
     """The small GM font that ships inside pretty_midi, found without importing pretty_midi."""

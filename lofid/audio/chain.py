@@ -6,6 +6,7 @@
     -> wow and flutter -> saturation                              (the tape: fx.wow, fx.saturation)
     + rain and the other layers, + crackle, both dipping under the kick as well
     -> the warm low-pass (fx.lowpass_hz) -> loudness stage (fx.loudness) -> true-peak limiter
+       (the loudness stage counts only what plays while the music does: see lofid.audio.loudness)
 
 The room around the keys is FluidSynth's own reverb, sent from the keys and melody channels
 (fx.reverb; lofid.audio.synth). Every stage carries its state from block to block, so the chain
@@ -99,7 +100,7 @@ class Chain:
                 ambience = ambience + grain
             self._crackle_pos = (self._crackle_pos + frames) % len(self.crackle)
         mix = self.lowpass.process(bus + ambience * duck)
-        return self.limiter.process(self.loudness.process(mix)).astype(np.float32)
+        return self.limiter.process(self.loudness.process(mix, lead=bus)).astype(np.float32)
 
 
 def _linear(db: float) -> float:

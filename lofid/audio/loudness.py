@@ -6,6 +6,8 @@ sample clock, so any split into blocks measures and sounds the same. Each hop th
 silence (the gap between tracks, a fade) updates a running estimate with a TIME_CONSTANT_S
 memory, and the gain moves toward target - estimate by at most SLEW_DB_PER_S: seconds, not beats,
 so nothing pumps and nothing jumps. The gain is ramped across the hop after the measurement.
+A hop counts only while the music itself plays (the ``lead``: keys, bass, melody and drums): with
+the music and beat turned off, the rain is not pushed up to the target, it keeps its level.
 
 The limiter looks ahead LOOKAHEAD_S: it estimates true peaks with a 4x polyphase interpolator
 (BS.1770-4 Annex 2's way), holds the reduction each peak needs over the lookahead, lets it go at
@@ -29,18 +31,19 @@ WARMUP_SLEW_DB_PER_S = 6.0  # ...and while its first TIME_CONSTANT_S of music ar
 START_GAIN_DB = 6.0  # where the gain starts: near what the default mix needs for -16 LUFS
 MIN_GAIN_DB, MAX_GAIN_DB = -12.0, 18.0  # the most it takes away or adds
 ABSOLUTE_GATE_LUFS = -50.0  # hops quieter than this are silence: the gain holds
+LEAD_GATE_DBFS = -60.0  # ...and so are hops whose music (the lead) is quieter than this (mean square)
 RELATIVE_GATE_LU = -15.0  # hops this far under the estimate (a gap, a fade-out) do not count either
 LUFS_OFFSET = -0.691  # BS.1770: loudness = -0.691 + 10 log10(K-weighted power)
 
 CEILING_DBTP = -1.0  # no true peak above this...
 CEILING = 10 ** (CEILING_DBTP / 20)  # ...and so no sample either (linear, full scale = 1)
-THRESHOLD_DB = -1.4  # where the limiter aims: margin for the interpolator's estimate
+THRESHOLD_DB = -1.5  # where the limiter aims: margin for the interpolator's estimate
 LOOKAHEAD_S = 0.003  # how long before a peak the gain starts to come down
 RELEASE_DB_PER_S = 30.0  # how fast a reduction is let go
 TRUE_PEAK_GUARD_DB = 3.0  # a block whose sample peaks stay this far under the threshold needs no
 # interpolation: inter-sample peaks of music low-passed as lofid's is stay well within it
 OVERSAMPLE = 4
-TAPS_PER_PHASE = 12
+TAPS_PER_PHASE = 16
 _FIR_DELAY = (OVERSAMPLE * TAPS_PER_PHASE - 1) / 2 / OVERSAMPLE  # the interpolator's delay, input samples
 _SLACK = 4  # frames of alignment slack either side of the estimated peak
 
@@ -57,13 +60,16 @@ class LoudnessStage:
         self.hop = round(HOP_S * sample_rate)
         self._weigh = Filter(k_weighting(sample_rate))
         self._sum, self._filled = 0.0, 0  # the K-weighted energy of the hop being measured
+        self._lead = 0.0  # and the lead's plain energy
         self._estimate: float | None = None  # mean K-weighted power of the music heard
         self._counted = 0  # hops in the estimate
         self.gain_db = START_GAIN_DB if target is not None else 0.0
         self._from = self._to = 10 ** (self.gain_db / 20)  # linear gain ramped across the current hop
 
-    def process(self, x: np.ndarray) -> np.ndarray:
+    def process(self, x: np.ndarray, lead: np.ndarray | None = None) -> np.ndarray:
+        """``x`` with the stage's gain; ``lead`` (same shape) is the music in it, None if all of it is."""
         power = np.square(self._weigh.process(x)).sum(axis=1)
+        lead_power = power if lead is None else np.square(lead).sum(axis=1)
         out = np.empty_like(x)
         done = 0
         while done < len(x):
@@ -71,16 +77,18 @@ class LoudnessStage:
             where = (self._filled + 1 + np.arange(take)) / self.hop
             out[done:done + take] = x[done:done + take] * (self._from + (self._to - self._from) * where)[:, None]
             self._sum += float(power[done:done + take].sum())
+            self._lead += float(lead_power[done:done + take].sum())
             self._filled += take
             done += take
             if self._filled == self.hop:
-                self._end_hop(self._sum / self.hop)
-                self._sum, self._filled = 0.0, 0
+                self._end_hop(self._sum / self.hop, self._lead / self.hop > 10 ** (LEAD_GATE_DBFS / 10))
+                self._sum, self._lead, self._filled = 0.0, 0.0, 0
         return out
 
-    def _end_hop(self, power: float) -> None:
+    def _end_hop(self, power: float, lead_playing: bool) -> None:
         level = lufs(power)
-        if level > ABSOLUTE_GATE_LUFS and (self._estimate is None or level > lufs(self._estimate) + RELATIVE_GATE_LU):
+        near = self._estimate is None or level > lufs(self._estimate) + RELATIVE_GATE_LU
+        if lead_playing and level > ABSOLUTE_GATE_LUFS and near:
             self._counted += 1
             weight = max(1 / self._counted, HOP_S / TIME_CONSTANT_S)
             self._estimate = power if self._estimate is None else self._estimate + weight * (power - self._estimate)
@@ -134,7 +142,9 @@ class TruePeakLimiter:
         self._tail = recent[len(x):]
         if np.abs(recent).max() < self._guard:
             return np.zeros(len(x))
-        peak = np.zeros(len(x))
+        frames = len(x)
+        lag = TAPS_PER_PHASE - 1 - math.ceil(_FIR_DELAY)  # where the samples themselves line up with the estimates
+        peak = np.abs(recent[lag:lag + frames]).max(axis=1)  # the samples count too: exact at full band
         for taps in self._phases:
             for channel in range(recent.shape[1]):
                 np.maximum(peak, np.abs(np.convolve(recent[:, channel], taps, "valid")), out=peak)

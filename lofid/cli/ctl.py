@@ -20,7 +20,9 @@ from lofid.control.client import CLIENT_TIMEOUT, request
 from lofid.control.protocol import COMMANDS, SHORT_KEYS, STATUS_FIELDS
 from lofid.paths import socket_path
 
-EXAMPLES = {"temperature": "0.8", "volume": "60", "bpm": "80", "key": "F", "swing": "0.2", "harmony": "loose"}
+EXAMPLES = {"temperature": "0.8", "volume": "60", "bpm": "80", "key": "F", "swing": "0.2", "harmony": "loose",
+            "wow": "0.4", "saturation": "0.5", "reverb": "0.3", "sidechain": "0.5", "loudness": "-14", "crackle": "0.1",
+            "lowpass": "4000"}
 DONE = {"pause": "paused", "resume": "playing", "skip": "skipped to a fresh phrase",
         "next": "a new track starts at the next bar"}
 
@@ -61,6 +63,10 @@ def _plain(cmd: str) -> Verb:
 VERBS: dict[str, Verb] = {
     "status": _plain("status"),
     **{short: _setter(short) for short in SHORT_KEYS},
+    "set": Verb("KEY VALUE", "set parts.keys.lowpass_hz 1800",
+                "change any live setting by its dotted key (config.yaml lists them): the fx.* and parts.* sound "
+                "settings, layers.NAME.*, and those above",
+                lambda words: {"cmd": "set", "key": words[0], "value": value_of(words[1])}),
     "layer": Verb("NAME on|off|VOLUME", "layer rain 0.3", COMMANDS["layer"].help + " (layers: see status)",
                   lambda words: {"cmd": "layer", "name": words[0], "value": value_of(words[1])}),
     "pause": _plain("pause"),

@@ -59,7 +59,11 @@ def check_soundfont(cfg: Config) -> Check:
     if not choice.path.is_file():
         return Check("soundfont", False, f"{choice.path} does not exist",
                      "fix sound.soundfont or set it to auto")
-    return Check("soundfont", True, f"{choice.path} (from {choice.origin})")
+    if choice.origin == "pretty_midi":
+        return Check("soundfont", False, f"{choice.path}: {choice.why}", "for better instruments: "
+                     + _install_hint("musescore-general-soundfont-small", "fluid-synth") + ", or put a .sf2/.sf3 in soundfonts/",
+                     required=False)
+    return Check("soundfont", True, f"{choice.path}: {choice.why}")
 
 
 def check_portaudio(cfg: Config) -> Check:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lofid.audio.loudness import CEILING
 from lofid.audio.grid import CONTROL_FRAMES
+from lofid.audio.loudness import CEILING
 from lofid.errors import LofidError
 from lofid.music.notes import Note
 from tests.support.engine import DRY, QUIET

@@ -14,7 +14,7 @@ from lofid.audio.layers import load_layers, read_wav, seamless_loop
 from lofid.errors import LofidError
 from lofid.music.drums import load_patterns
 from lofid.music.notes import Note
-from tests.support.engine import QUIET
+from tests.support.engine import DRY, QUIET
 
 RATE = 44100
 
@@ -155,7 +155,8 @@ def test_a_bpm_beat_loop_sets_the_tempo_and_stays_on_the_grid(make_engine, play,
         at = int(round(k * beat)) + 1000
         loop[at:at + 200] = 0.6
     write_wav(tmp_path / "clicks_88bpm.wav", loop)
-    engine, _ = make_engine([Note(72, 4, 1, 100) for _ in range(20)], {**QUIET, "layers.music.enabled": False},
+    engine, _ = make_engine([Note(72, 4, 1, 100) for _ in range(20)],
+                            {**QUIET, **DRY, "layers.music.enabled": False, "layers.clicks_88bpm.volume": 1.0},
                             effects_dir=tmp_path)
     assert engine.bpm == pytest.approx(88, abs=0.01)  # the loop's tempo, not music.bpm (74)
     out = play(engine, 6 * RATE, block=777)

@@ -41,10 +41,21 @@ def test_reports_libraries_and_the_resolved_soundfont(tmp_path):
     r = doctor(tmp_path)
     assert line(r.stdout, "FluidSynth").startswith("[ok  ]")
     sf = line(r.stdout, "soundfont")
-    assert sf.startswith("[ok  ]") and (".sf2" in sf or ".sf3" in sf)
+    assert (".sf2" in sf or ".sf3" in sf) and "sound.soundfont is auto" in sf  # which font, and why
+    assert sf.startswith("[ok  ]") or "pretty_midi's small TimGM6mb is the last fallback" in sf
+    if paths.SYSTEM_SOUNDFONTS[0].is_file():  # Debian's MuseScore General Lite, which the set-up installs
+        assert str(paths.SYSTEM_SOUNDFONTS[0]) in sf and "best General MIDI font the system has" in sf
     # PortAudio loads; whether a device exists depends on the machine, but it is never fatal
     out = line(r.stdout, "sound output")
     assert out.startswith("[ok  ]") or "null sink" in out
+
+
+def test_names_a_configured_soundfont_and_warns_of_the_small_fallback(tmp_path):
+    small = paths.pretty_midi_soundfont()
+    r = doctor(tmp_path, "--set", f"sound.soundfont={small}")
+    assert line(r.stdout, "soundfont") == f"[ok  ] soundfont: {small}: set by sound.soundfont"
+    r = doctor(tmp_path, "--set", f"sound.soundfont={tmp_path}/none.sf2")
+    assert r.returncode == 1
 
 
 def test_validates_a_given_config_file(tmp_path):

@@ -8,11 +8,10 @@ import numpy as np
 from lofid.compose.generator import NoteGenerator
 from lofid.compose.titles import MEMORY, TitleMaker
 from lofid.compose.tracks import LOFI_BPM, TrackPlanner, form
-from lofid.music.tracks import PALETTES
 from lofid.config import defaults
 from lofid.evaluation.texture import theme_return
 from lofid.music.notes import BAR, Note
-from lofid.music.tracks import Cue
+from lofid.music.tracks import PALETTES, Cue
 
 
 def planned(n: int, **settings) -> list:

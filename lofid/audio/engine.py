@@ -28,10 +28,10 @@ from typing import NamedTuple
 import numpy as np
 
 from lofid import paths
-from lofid.audio.chain import Chain
+from lofid.audio.chain import Chain, voice_cutoffs
 from lofid.audio.fx import RAMP_SECONDS, Gain
 from lofid.audio.grid import CONTROL_FRAMES, Grid, lattice
-from lofid.audio.layers import WavLayer, load_layers, read_wav
+from lofid.audio.layers import WavLayer, darken, load_layers, read_wav
 from lofid.audio.synth import DRUM_CHANNEL, PART_CHANNELS, STEMS, Synth
 from lofid.config import Config, part_programs, setting_for, untracked_tempo
 from lofid.errors import LofidError
@@ -86,9 +86,13 @@ class Engine:
         self._drum_origin = 0  # 16th where the drum plan began
         self._beat = "full"  # how much of the groove the section plays (lofid.music.tracks.BEATS)
         self._drum_changes: deque[tuple[int, str, DrumPlan | None]] = deque()  # (16th, beat, new plan) to come
-        self.chain = Chain(cfg, _crackle(effects / "vinyl" / "crackle.wav", sr), sr)
+        self.crackle = _crackle(effects / "vinyl" / "crackle.wav", sr)
+        self.chain = Chain(cfg, sr)
         ramp = RAMP_SECONDS * sr
         self.gains = {name: Gain(0.0, ramp) for name in ("music", "beat", *self.layers)}
+        self._crackle_gain = Gain(0.0, ramp)  # fx.crackle
+        self._toned_hz: float | None = None  # the warm low-pass the loops were last darkened for
+        self._tone_loops(self._darkened(cfg))
         self._fade = Gain(1.0, FADE_SECONDS * sr)
         self._volume = Gain(0.0, ramp)  # output.volume, after the limiter: it never changes the sound's character
         self._pausing = self.paused = False
@@ -110,8 +114,24 @@ class Engine:
 
     def update(self, cfg: Config) -> None:
         """Apply live settings: tempo and swing from now on; volumes and on/off glide over 10 ms."""
+        darkened = self._darkened(cfg)  # filtering the loops takes a few ms: not while holding the render lock
         with self._lock:
+            self._tone_loops(darkened)
             self._apply(cfg, ramp=True)
+
+    def _loops(self) -> list[WavLayer]:
+        return [*self.layers.values(), *([self.crackle] if self.crackle else [])]
+
+    def _darkened(self, cfg: Config) -> list[np.ndarray] | None:
+        """Every ambience loop (``_loops``, in order) through the warm low-pass, or None if it has not moved."""
+        if cfg["fx.lowpass_hz"] == self._toned_hz:
+            return None
+        self._toned_hz = cfg["fx.lowpass_hz"]
+        return [darken(loop.source, self._toned_hz, self.sample_rate) for loop in self._loops()]
+
+    def _tone_loops(self, darkened: list[np.ndarray] | None) -> None:
+        for loop, toned in zip(self._loops(), darkened or ()):
+            loop.loop = toned
 
     def _apply(self, cfg: Config, ramp: bool) -> None:
         self.cfg = cfg
@@ -119,14 +139,16 @@ class Engine:
         bpm, swing = self._tempo(cfg), self._swing(cfg)
         if (bpm, swing) != (self.grid.bpm, self.grid.swing):
             self.grid.retime(bpm, swing, self.music_time)
-        for name, gain in self.gains.items():
-            target = layer_value(cfg, name, "volume") if layer_value(cfg, name, "enabled") else 0.0
+        targets = {name: layer_value(cfg, name, "volume") if layer_value(cfg, name, "enabled") else 0.0
+                   for name in self.gains}
+        for gain, target in (*((self.gains[name], t) for name, t in targets.items()), (self._crackle_gain, cfg["fx.crackle"])):
             if not ramp:
                 gain.jump(target)
             elif target != gain.target:
                 gain.set(target)
         self.chain.update(cfg)
         self.synth.set_reverb(cfg["fx.reverb"])
+        self.synth.set_cutoffs(voice_cutoffs(cfg))
         volume = master_gain(cfg["output.volume"])
         if not ramp:
             self._volume.jump(volume)
@@ -216,16 +238,21 @@ class Engine:
             self.synth.render(stop - pos, planes[:, pos - start:stop - start])
             pos = stop
         self.music_time = end
-        stems = {name: planes[2 * i:2 * i + 2].T.astype(np.float64) for i, name in enumerate(STEMS)}
+        stems = {name: np.ascontiguousarray(planes[2 * i:2 * i + 2].T, dtype=np.float64) for i, name in enumerate(STEMS)}
         ambience = np.zeros((frames, 2))
         for name, layer in self.layers.items():
             gain = self.gains[name]
             if gain.silent:
                 continue
             pinned = None if layer.bpm is None else int(self.grid.phase(start) * self.grid.step_frames)
-            block = layer.read(frames, pinned).astype(np.float64)
+            block = layer.read(frames, pinned)
             gain.apply(block)
             ambience += block
+        if self.crackle is not None:
+            grain = self.crackle.read(frames)  # read even when silent: the crackle runs free
+            if not self._crackle_gain.silent:
+                self._crackle_gain.apply(grain)
+                ambience += grain
         return self.chain.process(stems, self.gains["music"], self.gains["beat"], ambience, start)
 
     def _not_before_now(self, sample: float) -> int:
@@ -313,12 +340,12 @@ def master_gain(percent: int) -> float:
     return (percent / 100) ** 2
 
 
-def _crackle(path: Path, sample_rate: int) -> np.ndarray | None:
-    """The vinyl crackle loop for the master chain; without it crackle is simply off."""
+def _crackle(path: Path, sample_rate: int) -> WavLayer | None:
+    """The vinyl crackle loop (fx.crackle sets its level); without it crackle is simply off."""
     if not path.is_file():
         return None
     try:
-        return read_wav(path, sample_rate)
+        return WavLayer("crackle", read_wav(path, sample_rate))
     except LofidError as e:
         log.warning("%s; vinyl crackle is off", e)
         return None

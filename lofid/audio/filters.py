@@ -1,8 +1,10 @@
-"""Recursive filters that carry their state from one block to the next (scipy.signal).
+"""Recursive filters that carry their state from one block to the next, in numpy alone.
 
-A filter keeps its second-order sections' state, so a stream of small blocks comes out exactly
-as one long block would: the property every stage of the chain relies on (a live stream and an
-offline render are the same sound). Cutoffs are designed per sample rate with scipy.signal.
+A filter keeps its state, so a stream of small blocks comes out exactly as one long block would:
+the property every stage of the chain relies on (a live stream and an offline render are the
+same sound). Everything is built from one-pole sections, y[n] = a*y[n-1] + (1-a)*x[n], which
+numpy runs as a closed form over short chunks (no per-sample Python loop, and no scipy at run
+time: importing scipy.signal alone costs about 0.9 s of start-up and tens of MB).
 """
 
 from __future__ import annotations
@@ -10,56 +12,74 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.signal import butter, lfilter, sosfilt
 
 OPEN_HZ = 20000.0  # a low-pass set this high (or higher) passes everything: no filter is run
-ORDER = 2  # Butterworth low- and high-passes: 12 dB per octave, -3 dB at the cutoff
+_MAX_CHUNK = 4096  # frames the closed form handles at once
+_HEADROOM = 600.0  # the closed form scales by a**-k up to e**600, far from float64's e**709
 
-# BS.1770's K-weighting: a high shelf (+4 dB above ~1.7 kHz) then the "RLB" high-pass near 38 Hz.
-_SHELF_HZ, _SHELF_DB, _SHELF_Q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
-_RLB_HZ, _RLB_Q = 38.13547087602444, 0.5003270373238773
+class OnePole:
+    """A one-pole low-pass per channel, y[n] = a*y[n-1] + (1-a)*x[n], with state across blocks."""
 
+    def __init__(self, cutoff_hz: float, sample_rate: int, channels: int = 2) -> None:
+        self.sample_rate = sample_rate
+        self.state = np.zeros(channels)
+        self.set_cutoff(cutoff_hz)
 
-class Filter:
-    """Second-order sections with state per channel; ``design`` swaps the coefficients and keeps the state.
-
-    A single section runs through ``lfilter`` (a third cheaper than ``sosfilt`` for one biquad).
-    """
-
-    def __init__(self, sos: np.ndarray, channels: int = 2) -> None:
-        self.design(sos)
-        self._zi = np.zeros((len(self.sos), 2, channels))
-
-    def design(self, sos: np.ndarray) -> None:
-        """New coefficients (a moved cutoff), carrying on from the old state: no reset, no click."""
-        self.sos = np.asarray(sos, dtype=np.float64)
+    def set_cutoff(self, cutoff_hz: float) -> None:
+        a = math.exp(-2 * math.pi * min(cutoff_hz, 0.45 * self.sample_rate) / self.sample_rate)
+        self.a = a
+        self._chunk = int(min(_MAX_CHUNK, _HEADROOM / -math.log(a)))
+        k = np.arange(self._chunk, dtype=np.float64)
+        self._pow = (a ** k)[:, None]  # a**k
+        self._inv = ((1 - a) * a ** -k)[:, None]  # (1-a) * a**-k
+        self._next = (a ** (k + 1))[:, None]  # how the previous output decays into a chunk
 
     def process(self, x: np.ndarray) -> np.ndarray:
-        """Filter ``x`` (frames, channels); float64 out."""
-        if len(self.sos) == 1:
-            y, self._zi[0] = lfilter(self.sos[0, :3], self.sos[0, 3:], x, axis=0, zi=self._zi[0])
+        """Filter ``x`` (frames, channels); float64 out.
+
+        Within each chunk, y[k] = a**k * sum_{j<=k} (1-a) a**-j x[j], for all chunks in one pass;
+        then each chunk gets the output before it decaying in (a**(k+1) * carry), and the carries
+        are themselves a one-pole over the chunk ends: a loop over a handful of chunks, not samples.
+        The block is cut into equal chunks no longer than the closed form allows, so little is padded.
+        """
+        frames = len(x)
+        count = -(-frames // self._chunk)
+        size = -(-frames // count)
+        if count * size != frames:
+            x = np.concatenate([x, np.zeros((count * size - frames, x.shape[1]))])
+        y = np.cumsum(x.reshape(count, size, -1) * self._inv[:size], axis=1)
+        y *= self._pow[:size]
+        state, decay = self.state, self.a ** size
+        if count == 1:
+            y[0] += self._next[:size] * state
         else:
-            y, self._zi = sosfilt(self.sos, x, axis=0, zi=self._zi)
-        return y
+            carry = np.empty((count, len(state)))
+            for c in range(count):
+                carry[c] = state
+                state = y[c, -1] + decay * state
+            y += self._next[:size] * carry[:, None]
+        out = y.reshape(count * size, -1)[:frames]
+        self.state = out[-1].copy()
+        return out
 
 
-def lowpass(cutoff_hz: float, sample_rate: int) -> np.ndarray:
-    return butter(ORDER, min(cutoff_hz, 0.45 * sample_rate), "lowpass", fs=sample_rate, output="sos")
+class LowPass:
+    """The warm low-pass: two one-poles in series (12 dB/octave), -3 dB at the cutoff; open at OPEN_HZ."""
 
+    _SPREAD = 1 / math.sqrt(math.sqrt(2) - 1)  # two equal poles this far above the cutoff meet at -3 dB
 
-def highpass(cutoff_hz: float, sample_rate: int, order: int = ORDER) -> np.ndarray:
-    return butter(order, cutoff_hz, "highpass", fs=sample_rate, output="sos")
+    def __init__(self, cutoff_hz: float, sample_rate: int) -> None:
+        self._poles = [OnePole(OPEN_HZ, sample_rate) for _ in range(2)]
+        self.set_cutoff(cutoff_hz)
 
+    def set_cutoff(self, cutoff_hz: float) -> None:
+        self.cutoff_hz = cutoff_hz
+        for pole in self._poles:
+            pole.set_cutoff(cutoff_hz * self._SPREAD)
 
-def k_weighting(sample_rate: int) -> np.ndarray:
-    """BS.1770-4's K-weighting filter as two sections, designed for ``sample_rate`` (as libebur128 does)."""
-    k = math.tan(math.pi * _SHELF_HZ / sample_rate)
-    vh, q = 10 ** (_SHELF_DB / 20), _SHELF_Q
-    vb = vh ** 0.4996667741545416
-    a0 = 1 + k / q + k * k
-    shelf = [(vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0,
-             1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]
-    k, q = math.tan(math.pi * _RLB_HZ / sample_rate), _RLB_Q
-    a0 = 1 + k / q + k * k
-    rlb = [1.0, -2.0, 1.0, 1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]
-    return np.array([shelf, rlb])
+    def process(self, x: np.ndarray) -> np.ndarray:
+        if self.cutoff_hz >= OPEN_HZ:
+            return x
+        for pole in self._poles:
+            x = pole.process(x)
+        return x

@@ -1,10 +1,11 @@
 """The one adapter to pyfluidsynth's private parts: its loaded library and a synth's C handle.
 
 pyfluidsynth wraps only part of FluidSynth's C API; lofid also needs ``fluid_synth_process``
-(rendering several stereo groups into its own buffers) and ``fluid_set_log_function`` (keeping
-FluidSynth's messages off stderr). Both are reached through pyfluidsynth's private ``_fl``
-(the ctypes library) and ``Synth.synth`` (the C pointer), here and nowhere else; the version
-pin in pyproject.toml covers what was tested.
+(rendering several stereo groups into its own buffers), ``fluid_set_log_function`` (keeping
+FluidSynth's messages off stderr) and the custom per-voice filter (``fluid_synth_set_custom_filter``
+with the ``GEN_CUSTOM_FILTER*`` generators set per channel: each part's own low-pass). All are
+reached through pyfluidsynth's private ``_fl`` (the ctypes library) and ``Synth.synth`` (the C
+pointer), here and nowhere else; the version pin in pyproject.toml covers what was tested.
 """
 
 from __future__ import annotations
@@ -12,11 +13,18 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import io
+import math
+from collections.abc import Callable
 from typing import Any
 
 from lofid.errors import LofidError
 
 FLUID_LOG_LEVELS = 5  # FLUID_PANIC .. FLUID_DBG
+FLUID_IIR_LOWPASS = 1  # fluid_iir_filter_type
+FLUID_IIR_Q_LINEAR = 1  # fluid_iir_filter_flags: Q as a plain number, not dB
+GEN_CUSTOM_FILTERFC = 61  # fluid_gen_type: the custom filter's cutoff, in absolute cents...
+GEN_CUSTOM_FILTERQ = 62  # ...and its Q
+MIDI_ZERO_HZ = 8.176  # the frequency of MIDI note 0, which SoundFont cents count from
 
 
 def load_library() -> Any:
@@ -47,6 +55,23 @@ def process_function() -> Any:
     process.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]
     process.restype = ctypes.c_int
     return process
+
+
+def custom_lowpass(synth: Any) -> Callable[[int, float, float], None]:
+    """Turn on FluidSynth's custom per-voice low-pass; returns ``set(channel, cutoff_hz, q)``, live."""
+    lib = load_library()._fl
+    lib.fluid_synth_set_custom_filter.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
+    lib.fluid_synth_set_gen.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_float]
+    c_synth = handle(synth)
+    if lib.fluid_synth_set_custom_filter(c_synth, FLUID_IIR_LOWPASS, FLUID_IIR_Q_LINEAR) != 0:
+        raise LofidError("this FluidSynth has no custom filter (FluidSynth 2.1 or newer is needed)")
+
+    def set_lowpass(channel: int, cutoff_hz: float, q: float) -> None:
+        cents = 1200 * math.log2(cutoff_hz / MIDI_ZERO_HZ)  # SoundFont cutoffs are cents above MIDI note 0
+        lib.fluid_synth_set_gen(c_synth, channel, GEN_CUSTOM_FILTERFC, cents)
+        lib.fluid_synth_set_gen(c_synth, channel, GEN_CUSTOM_FILTERQ, q)
+
+    return set_lowpass
 
 
 def handle(synth: Any) -> Any:

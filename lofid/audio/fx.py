@@ -1,6 +1,6 @@
-"""The small pieces the engine and the chain share: gain ramps and reading a loop.
+"""The small piece the engine and the chain share: a gain that ramps.
 
-Both work on float (frames, channels) blocks and carry their state from one block to the next,
+It works on float (frames, channels) blocks and carries its state from one block to the next,
 so a live stream of small blocks sounds exactly like one long offline render.
 """
 
@@ -50,9 +50,3 @@ class Gain:
         else:
             self.value = float(ramp[-1])
         block[:n] *= ramp[:, None]
-
-
-def loop_slice(loop: np.ndarray, start: int, frames: int) -> np.ndarray:
-    """``frames`` frames of ``loop`` from ``start``, wrapping around its end as often as needed."""
-    idx = (start + np.arange(frames)) % len(loop)
-    return loop[idx]

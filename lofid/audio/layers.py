@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lofid.audio.filters import OPEN_HZ, LowPass
 from lofid.errors import LofidError
 
 log = logging.getLogger(__name__)
@@ -83,19 +84,41 @@ def layer_name(path: Path) -> str:
 
 @dataclass
 class WavLayer:
-    """One looping WAV layer. ``bpm`` is set for a beat loop (``*_NNbpm.wav``)."""
+    """One looping WAV layer. ``bpm`` is set for a beat loop (``*_NNbpm.wav``).
+
+    ``loop`` is what plays: ``source`` through the warm low-pass (``darken``), so a static loop is
+    filtered once per cutoff instead of block by block.
+    """
 
     name: str
-    loop: np.ndarray  # (frames, 2) float32, already seamless
+    source: np.ndarray  # (frames, 2) float32, already seamless
     bpm: float | None = None
     position: int = 0  # next frame of the loop (free-running layers)
 
+    def __post_init__(self) -> None:
+        self.loop = self.source
+
     def read(self, frames: int, start: int | None = None) -> np.ndarray:
-        """The next ``frames`` of the loop; ``start`` pins the position (beat loops follow the grid)."""
+        """The next ``frames`` of the loop as float64; ``start`` pins the position (beat loops follow the grid)."""
         pos = self.position if start is None else start % len(self.loop)
-        idx = (pos + np.arange(frames)) % len(self.loop)
         self.position = (pos + frames) % len(self.loop)
-        return self.loop[idx]
+        return loop_slice(self.loop, pos, frames)
+
+
+def loop_slice(loop: np.ndarray, start: int, frames: int) -> np.ndarray:
+    """``frames`` frames of ``loop`` from ``start``, float64, wrapping around its end as often as needed."""
+    if start + frames <= len(loop):
+        return loop[start:start + frames].astype(np.float64)
+    return loop[(start + np.arange(frames)) % len(loop)].astype(np.float64)
+
+
+def darken(loop: np.ndarray, cutoff_hz: float, sample_rate: int) -> np.ndarray:
+    """``loop`` through the warm low-pass as if it had been looping forever: filtered twice round and
+    the second round kept, so the filter's state at its end is the state at its start (no seam)."""
+    if cutoff_hz >= OPEN_HZ:
+        return loop
+    twice = LowPass(cutoff_hz, sample_rate).process(np.concatenate([loop, loop]).astype(np.float64))
+    return twice[len(loop):].astype(np.float32)
 
 
 def load_layers(folder: Path, sample_rate: int) -> list[WavLayer]:

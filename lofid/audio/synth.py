@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lofid.audio.fluid import handle, load_library, process_function, silence_logs
+from lofid.audio.filters import OPEN_HZ
+from lofid.audio.fluid import custom_lowpass, handle, load_library, process_function, silence_logs
 from lofid.errors import LofidError
 from lofid.music.tracks import DRUM_BANK
 
@@ -40,7 +41,8 @@ FIRST_PARKING_CHANNEL = 16  # channels from here hold parked presets
 CHANNELS = 64  # FluidSynth's MIDI channels: 16 to play on, the rest to park presets on
 REVERB_SEND = 91  # MIDI CC 91, a channel's reverb send
 DRUM_ROOM = 16  # the kit's own small reverb send (CC value), whatever fx.reverb says
-REVERB = {"roomsize": 0.55, "damping": 0.6, "width": 0.9, "level": 0.9}  # a dark, small room
+REVERB = {"roomsize": 0.7, "damping": 0.55, "width": 0.9, "level": 1.0}  # a dark, mid-sized room
+BUTTERWORTH_Q = 0.7071  # the parts' low-pass: flat up to the cutoff, -3 dB there, 12 dB per octave
 _FLUID_FAILED = -1
 
 
@@ -78,6 +80,9 @@ class Synth:
             log.warning("this FluidSynth cannot load samples on demand: the whole soundfont is in memory")
         self._fs.set_reverb(**REVERB)
         self._handle = handle(self._fs)
+        self._set_lowpass = custom_lowpass(self._fs)
+        self.cutoffs: dict[str, float] = {}
+        self.set_cutoffs(dict.fromkeys((*PART_CHANNELS, "drums"), OPEN_HZ))  # unset, the filter shuts at 8 Hz
         self._sfid = self._fs.sfload(str(self.soundfont))
         if self._sfid == _FLUID_FAILED:
             raise LofidError(f"{self.soundfont}: not a readable SoundFont (.sf2/.sf3); replace it or set sound.soundfont")
@@ -101,6 +106,17 @@ class Synth:
             log.warning("%d presets to keep loaded, room for %d; the rest load when first played", len(presets), room)
         for channel, (bank, program) in enumerate(presets[:room], FIRST_PARKING_CHANNEL):
             self._fs.program_select(channel, self._sfid, bank, program)
+
+    def set_cutoffs(self, cutoffs: dict[str, float]) -> None:
+        """Each part's low-pass (keys, bass, melody, drums), in Hz: FluidSynth's per-voice filter, live.
+
+        It runs inside FluidSynth's own voice loop, so a part's tone costs no Python at all, and it
+        darkens what the part sends to the reverb too.
+        """
+        for part, hz in cutoffs.items():
+            if self.cutoffs.get(part) != hz:
+                self._set_lowpass(DRUM_CHANNEL if part == "drums" else PART_CHANNELS[part], hz, BUTTERWORTH_Q)
+                self.cutoffs[part] = hz
 
     def set_reverb(self, send: float) -> None:
         """The keys' and melody's reverb send, 0-1 (the bass stays dry, the kit keeps its own)."""

@@ -6,9 +6,9 @@ bends it by at most 2*pi*f*A/sample_rate. ``fx.wow`` gives that peak bend in per
 is a faster, smaller swing on top, as a worn tape machine makes. The swings follow the absolute
 sample count, so any split into blocks reads the same delays.
 
-Saturation mixes in a soft, slightly asymmetric tanh curve (odd and a few even harmonics, as tape
-gives), with its DC removed; ``fx.saturation`` is the share of the saturated signal, 0 passes the
-input through untouched.
+Saturation mixes in a soft tanh curve, symmetric as tape's is (its colour is the odd harmonics,
+the third above all, and no offset to remove); ``fx.saturation`` is the share of the saturated
+signal, 0 passes the input through untouched.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import math
 
 import numpy as np
 
-from lofid.audio.filters import Filter, highpass
 from lofid.audio.fx import Gain
 
 WOW_HZ = 0.7  # the slow swing (tape wow sits near 0.5-1 Hz)
@@ -26,9 +25,7 @@ FLUTTER_SHARE = 0.2  # ...at a fifth of wow's pitch bend
 MAX_WOW_PERCENT = 1.0  # the largest fx.wow: a 1% bend is already seasick
 BASE_DELAY_S = 0.003  # the delay the swing moves around: longer than the largest swing (2.3 ms at 1%)
 DEPTH_RAMP_S = 0.05  # a changed depth glides in over 50 ms
-DRIVE = 2.5  # how hard the saturator is pushed: a full-scale peak comes out near 0.4
-BIAS = 0.15  # asymmetry of the curve, in units of its input: the source of the even harmonics
-DC_BLOCK_HZ = 8.0  # the first-order high-pass that takes away the offset the asymmetry leaves
+DRIVE = 2.5  # how hard the saturator is pushed: the curve is tanh(DRIVE*x)/DRIVE, slope 1 at 0
 LFO_STEP = 32  # frames between computed points of the swing; linear between them (it moves at < 10 Hz)
 
 
@@ -69,13 +66,10 @@ class Wow:
 
 
 class Saturation:
-    """Soft tape saturation mixed in by ``amount`` (0-1), with a DC blocker after the curve."""
+    """Soft tape saturation mixed in by ``amount`` (0-1)."""
 
     def __init__(self, amount: float, sample_rate: int) -> None:
         self._amount = Gain(amount, DEPTH_RAMP_S * sample_rate)
-        self._dc = Filter(highpass(DC_BLOCK_HZ, sample_rate, order=1))
-        self._offset = math.tanh(DRIVE * BIAS)
-        self._slope = DRIVE * (1 - self._offset ** 2)  # the curve's slope at 0: small signals keep their level
 
     def set(self, amount: float) -> None:
         if amount != self._amount.target:
@@ -84,7 +78,7 @@ class Saturation:
     def process(self, x: np.ndarray) -> np.ndarray:
         if self._amount.silent:
             return x
-        curved = self._dc.process((np.tanh(DRIVE * (x + BIAS)) - self._offset) / self._slope)
+        curved = np.tanh(DRIVE * x) / DRIVE  # small signals keep their level, peaks are rounded
         share = np.ones((len(x), 1))
         self._amount.apply(share)
         return x + share * (curved - x)

@@ -7,7 +7,8 @@ import pytest
 
 from bench.meter import integrated_lufs, true_peak_dbtp
 from lofid.audio.ducking import RELEASE_S, Ducker
-from lofid.audio.loudness import HOP_S, SLEW_DB_PER_S, LoudnessStage, TruePeakLimiter
+from lofid.audio.limiter import TruePeakLimiter
+from lofid.audio.loudness import HOP_S, SLEW_DB_PER_S, LoudnessStage
 from lofid.audio.tape import Saturation, Wow
 
 RATE = 44100

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lofid.audio.grid import CONTROL_FRAMES
-from lofid.audio.loudness import CEILING
+from lofid.audio.limiter import CEILING
 from lofid.errors import LofidError
 from lofid.music.notes import Note
 from tests.support.engine import DRY, QUIET

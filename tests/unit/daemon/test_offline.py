@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from lofid import cli, paths
-from lofid.audio.loudness import CEILING
+from lofid.audio.limiter import CEILING
 
 SHIPPED = paths.MODELS / "lofid"
 needs_model = pytest.mark.skipif(not SHIPPED.with_suffix(".tflite").is_file(),

@@ -24,6 +24,7 @@ from lofid.audio.ducking import Ducker
 from lofid.audio.fx import RAMP_SECONDS, Gain
 from lofid.audio.limiter import TruePeakLimiter
 from lofid.audio.loudness import LoudnessStage
+from lofid.audio.synth import STEMS
 from lofid.audio.tape import Saturation, Wow
 from lofid.config import Config
 
@@ -59,21 +60,34 @@ class Chain:
         self.saturation.set(cfg["fx.saturation"])
         self.loudness.target = _target(cfg)
 
-    def process(self, stems: dict[str, np.ndarray], music: Gain, beat: Gain, ambience: np.ndarray,
-                start: int) -> np.ndarray:
-        """``stems`` (frames, 2) per part, the music and beat layers' gains, the other layers and the
-        crackle summed in ``ambience``; ``start`` is the block's first sample on the music clock (the kicks')."""
+    def process(self, planes: np.ndarray, music: Gain, beat: Gain, ambience: np.ndarray, start: int) -> np.ndarray:
+        """``planes``: the synth's stems (lofid.audio.synth.STEMS, L and R of each, (8, frames)); the
+        music and beat layers' gains; the other layers and the crackle summed in ``ambience``
+        (frames, 2); ``start``: the block's first sample on the music clock (the kicks')."""
         frames = len(ambience)
         duck = self.ducker.gains(start, frames)
-        for part, level in self.levels.items():
-            level.apply(stems[part])
-        bus = stems["keys"] + stems["melody"] + stems["bass"]
-        music.apply(bus)
-        drums = stems["drums"]
-        beat.apply(drums)
-        bus = self.saturation.process(self.wow.process(bus * duck + drums))
-        mix = bus + ambience * duck
+        bus, drums = self._mix_stems(planes, music.curve(frames), beat.curve(frames))
+        if duck is not None:
+            bus *= duck
+        bus = self.saturation.process(self.wow.process(bus + drums))
+        mix = bus + (ambience if duck is None else ambience * duck)
         return self.limiter.process(self.loudness.process(mix, lead=bus)).astype(np.float32)
+
+
+    def _mix_stems(self, planes: np.ndarray, music: float | np.ndarray, beat: float | np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """The music bus (keys, melody, bass) and the drums as (frames, 2), each part at its level and
+        layer's volume; a gain is a number, or one per frame while it glides."""
+        frames = planes.shape[1]
+        bus = drums = None
+        for i, part in enumerate(STEMS):
+            gain = self.levels[part].curve(frames) * (beat if part == "drums" else music)
+            sound = planes[2 * i:2 * i + 2] * gain
+            if part == "drums":
+                drums = sound
+            else:
+                bus = sound if bus is None else bus + sound
+        return bus.T, drums.T
 
 
 def _linear(db: float) -> float:

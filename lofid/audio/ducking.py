@@ -26,8 +26,10 @@ class Ducker:
     """Gain curves around known kicks, on the engine's music clock (samples)."""
 
     def __init__(self, depth: float, sample_rate: int) -> None:
-        self._attack = ATTACK_S * sample_rate
-        self._release = RELEASE_S * sample_rate
+        attack, release = ATTACK_S * sample_rate, RELEASE_S * sample_rate
+        since = np.arange(int(attack + FORGET_RELEASES * release), dtype=np.float64)
+        # One kick's dip at full depth, from its first sample until it no longer shapes anything.
+        self._dip = np.where(since < attack, since / attack, np.exp(-(since - attack) / release))
         self._kicks: deque[int] = deque(maxlen=MAX_KICKS)
         self._depth = Gain(depth, DEPTH_RAMP_S * sample_rate)
 
@@ -39,22 +41,20 @@ class Ducker:
         """A kick lands on ``sample`` (the engine schedules it; kicks come in time order)."""
         self._kicks.append(sample)
 
-    def gains(self, start: int, frames: int) -> np.ndarray:
-        """The (frames, 1) gain for music samples start .. start+frames; ones when off or between kicks."""
-        while self._kicks and self._kicks[0] < start - FORGET_RELEASES * self._release:
+    def gains(self, start: int, frames: int) -> np.ndarray | None:
+        """The (frames, 1) gain for music samples start .. start+frames, or None where nothing dips."""
+        length = len(self._dip)
+        while self._kicks and self._kicks[0] + length <= start:
             self._kicks.popleft()
-        depth = np.ones((frames, 1))
-        self._depth.apply(depth)
-        if self._depth.silent or not self._kicks:
-            return np.ones((frames, 1))
-        t = start + np.arange(frames, dtype=np.float64)
-        envelope = np.zeros(frames)
+        depth = self._depth.curve(frames)
+        envelope = None
         for at in self._kicks:
             if at >= start + frames:
                 break
-            since = t - at
-            shape = np.where(since < self._attack, np.clip(since / self._attack, 0, 1),
-                             np.exp(-np.maximum(since - self._attack, 0) / self._release))
-            shape[since >= FORGET_RELEASES * self._release] = 0.0  # the same cut-off whichever block forgets it
-            np.maximum(envelope, shape, out=envelope)
-        return 1 - depth * envelope[:, None]
+            lo, hi = max(start, at), min(start + frames, at + length)
+            if envelope is None:
+                envelope = np.zeros(frames)
+            np.maximum(envelope[lo - start:hi - start], self._dip[lo - at:hi - at], out=envelope[lo - start:hi - start])
+        if envelope is None or (np.isscalar(depth) and depth == 0.0):
+            return None
+        return (1 - depth * envelope)[:, None]

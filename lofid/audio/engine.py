@@ -238,7 +238,6 @@ class Engine:
             self.synth.render(stop - pos, planes[:, pos - start:stop - start])
             pos = stop
         self.music_time = end
-        stems = {name: np.ascontiguousarray(planes[2 * i:2 * i + 2].T, dtype=np.float64) for i, name in enumerate(STEMS)}
         ambience = np.zeros((frames, 2))
         for name, layer in self.layers.items():
             gain = self.gains[name]
@@ -253,7 +252,7 @@ class Engine:
             if not self._crackle_gain.silent:
                 self._crackle_gain.apply(grain)
                 ambience += grain
-        return self.chain.process(stems, self.gains["music"], self.gains["beat"], ambience, start)
+        return self.chain.process(planes, self.gains["music"], self.gains["beat"], ambience, start)
 
     def _not_before_now(self, sample: float) -> int:
         """The lattice point for ``sample``, or the first one not yet rendered if it is already past."""

@@ -36,17 +36,24 @@ class Gain:
         return self.value == 0.0 and self.target == 0.0
 
     def apply(self, block: np.ndarray) -> None:
-        """Scale ``block`` in place, advancing the ramp by its length."""
+        """Scale ``block`` (frames, channels) in place, advancing the ramp by its length."""
+        curve = self.curve(len(block))
+        if isinstance(curve, np.ndarray):
+            block *= curve[:, None]
+        elif curve != 1.0:
+            block *= curve
+
+    def curve(self, frames: int) -> float | np.ndarray:
+        """The gain over the next ``frames``, advancing the ramp: a plain number while it holds still
+        (the usual case, so callers multiply by a scalar), else one value per frame."""
         if self._left == 0:
-            if self.value != 1.0:
-                block *= self.value
-            return
-        n = min(len(block), self._left)
-        ramp = self.value + self._step * np.arange(1, n + 1, dtype=np.float64)
+            return self.value
+        n = min(frames, self._left)
+        ramp = np.full(frames, self.target)
+        ramp[:n] = self.value + self._step * np.arange(1, n + 1, dtype=np.float64)
         self._left -= n
         if self._left == 0:
-            ramp[-1] = self.value = self.target  # land exactly, whatever the rounding
-            block[n:] *= self.target
+            ramp[n - 1] = self.value = self.target  # land exactly, whatever the rounding
         else:
-            self.value = float(ramp[-1])
-        block[:n] *= ramp[:, None]
+            self.value = float(ramp[n - 1])
+        return ramp

@@ -6,7 +6,7 @@ any split into blocks measures and sounds the same. Each hop's power is read off
 every 100 ms instead of a filter running on every sample. Each hop that is not near silence (the
 gap between tracks, a fade) updates a running estimate with a TIME_CONSTANT_S memory, and the
 gain moves toward target - estimate by at most SLEW_DB_PER_S: seconds, not beats, so nothing
-pumps and nothing jumps. The gain is ramped across the hop after the measurement. A hop counts
+pumps and nothing jumps. Each hop's step (a tenth of a dB or so) glides in over GLIDE_S. A hop counts
 only while the music itself plays (the ``lead``: keys, bass, melody and drums): with the music
 and beat turned off, the rain is not pushed up to the target, it keeps its level.
 """
@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+from lofid.audio.fx import Gain
 
 HOP_S = 0.1  # the loudness stage's measuring step
 TIME_CONSTANT_S = 6.0  # its memory: several bars, so a beat or a phrase does not move it
@@ -27,6 +29,7 @@ ABSOLUTE_GATE_LUFS = -50.0  # hops quieter than this are silence: the gain holds
 LEAD_GATE_DBFS = -60.0  # ...and so are hops whose music (the lead) is quieter than this (mean square)
 RELATIVE_GATE_LU = -15.0  # hops this far under the estimate (a gap, a fade-out) do not count either
 LUFS_OFFSET = -0.691  # BS.1770: loudness = -0.691 + 10 log10(K-weighted power)
+GLIDE_S = 0.02  # each hop's small gain step is ramped over this long
 
 # BS.1770-4's K-weighting: a high shelf (+4 dB above ~1.7 kHz), then the "RLB" high-pass near 38 Hz,
 # as biquads designed for any sample rate (the formulas libebur128 uses).
@@ -74,7 +77,7 @@ class LoudnessStage:
         self._estimate: float | None = None  # mean K-weighted power of the music heard
         self._counted = 0  # hops in the estimate
         self.gain_db = START_GAIN_DB if target is not None else 0.0
-        self._from = self._to = 10 ** (self.gain_db / 20)  # linear gain ramped across the current hop
+        self._gain = Gain(10 ** (self.gain_db / 20), GLIDE_S * sample_rate)
 
     @property
     def measured(self) -> float | None:
@@ -84,14 +87,12 @@ class LoudnessStage:
     def process(self, x: np.ndarray, lead: np.ndarray | None = None) -> np.ndarray:
         """``x`` with the stage's gain; ``lead`` (same shape) is the music in it, None if all of it is."""
         lead = x if lead is None else lead
-        out = np.empty_like(x)
+        out = x.copy()
         done = 0
         while done < len(x):
             take = min(len(x) - done, self.hop - self._filled)
-            where = (self._filled + 1 + np.arange(take)) / self.hop
-            part = x[done:done + take]
-            out[done:done + take] = part * (self._from + (self._to - self._from) * where)[:, None]
-            self._buffer[self._filled:self._filled + take] = part
+            self._buffer[self._filled:self._filled + take] = x[done:done + take]
+            self._gain.apply(out[done:done + take])
             music = lead[done:done + take].ravel()
             self._lead += float(np.dot(music, music))
             self._filled += take
@@ -118,4 +119,4 @@ class LoudnessStage:
         warm = self._counted * HOP_S < TIME_CONSTANT_S
         step = (WARMUP_SLEW_DB_PER_S if warm or self.target is None else SLEW_DB_PER_S) * HOP_S
         self.gain_db += min(step, max(-step, wanted - self.gain_db))
-        self._from, self._to = self._to, 10 ** (self.gain_db / 20)
+        self._gain.set(10 ** (self.gain_db / 20))

@@ -47,11 +47,14 @@ class Wow:
         frames, keep = len(x), len(self._history)
         buffer = np.concatenate([self._history, x])
         t = self._time + np.arange(frames)
-        bend = np.ones((frames, 1))
-        self._depth.apply(bend)  # the pitch bend (a fraction) at each frame, ramping when changed
+        bend = self._depth.curve(frames)  # the pitch bend (a fraction), per frame while it ramps
+        if np.isscalar(bend) and bend == 0.0:  # off: the plain delay
+            self._history = buffer[-keep:]
+            self._time += frames
+            return buffer[keep - self.latency:keep - self.latency + frames]
         first = self._time - self._time % LFO_STEP  # the swing's points sit on the absolute clock
         points = np.arange(first, self._time + frames + LFO_STEP, LFO_STEP)
-        where = keep + np.arange(frames) - (self.latency + bend[:, 0] * np.interp(t, points, self._swing(points)))
+        where = keep + np.arange(frames) - (self.latency + bend * np.interp(t, points, self._swing(points)))
         index = np.arange(len(buffer))
         out = np.stack([np.interp(where, index, buffer[:, c]) for c in range(buffer.shape[1])], axis=1)
         self._history = buffer[-keep:]
@@ -79,6 +82,8 @@ class Saturation:
         if self._amount.silent:
             return x
         curved = np.tanh(DRIVE * x) / DRIVE  # small signals keep their level, peaks are rounded
-        share = np.ones((len(x), 1))
-        self._amount.apply(share)
-        return x + share * (curved - x)
+        share = self._amount.curve(len(x))
+        curved -= x
+        curved *= share if np.isscalar(share) else share[:, None]
+        curved += x
+        return curved

@@ -1,11 +1,11 @@
 """Loudness: the finished mix against its target (-16 LUFS, true peaks at or under -1 dBTP), track by track, and each layer alone.
 
-    .venv/bin/python -m bench.loudness [--minutes 12] [--seed 7] [--without-new-settings]
+    .venv/bin/python -m bench.loudness [--minutes 12] [--seed 7] [--json]
 
 Everything is measured on `lofid render` WAVs (the installed command, default settings, a private
 config folder so no user's settings leak in), with one seed, so every render plays the same
 composition on the same timeline: the default mix, one without ambience to find the tracks, and
-each layer alone with the loudness stage off (``fx.loudness=off``). Meter: bench.meter
+each layer alone with the loudness stage off (``fx.loudness=off``). Meter: tests.support.meter
 (pyloudnorm's BS.1770-4 integrated loudness; true peak 4x oversampled, Annex 2).
 
 - Default mix: integrated loudness and true peak of the whole render, and per track; the largest
@@ -15,12 +15,11 @@ each layer alone with the loudness stage off (``fx.loudness=off``). Meter: bench
   (lofid.compose.tracks.TRANSITION_S) where only rain and crackle play. A render with rain,
   crackle, reverb and the loudness stage off is digitally silent there; a transition is a run of
   50-ms frames at least QUIET_BELOW_MEDIAN_DB under the render's median level lasting
-  GAP_S. Why not the markers of `lofid generate`'s MIDI file: measured with seed 7, its track
-  starts fall behind the rendered audio by about 3 s per track (147, 290, 413, 620 s in the MIDI
-  against 150, 296, 422, 634 s in the render), so markers would cut tracks seconds off. The gaps are
-  read from the very audio measured and need nothing but the render. As a check that the mix is on
-  that timeline, the mix's loudness in the transitions (rain and crackle only) is reported beside
-  the tracks': it would equal theirs if the transitions were misplaced.
+  GAP_S (seed 7: 0.75-1.1 s, and no other quiet run of even 0.1 s). Not the markers of `lofid
+  generate`'s MIDI file: those hold only while two commands agree on the timeline, where the gaps
+  are read from the very audio measured and need nothing but the render. As a check that the mix is on that timeline,
+  the mix's loudness in the transitions (rain and crackle only) is reported beside the tracks':
+  it would equal theirs if the transitions were misplaced.
 - Layers, loudness stage off: music alone (rain and beat off, crackle 0), beat alone, rain alone,
   crackle alone, and the full mix; and the rain's distance below the music in LU (target >= 10).
 - Kick heard in the full mix: both the beat alone and the default mix are band-passed to the
@@ -33,10 +32,6 @@ each layer alone with the loudness stage off (``fx.loudness=off``). Meter: bench
   covered by ``kick correlation``: the Pearson correlation of the mix's low-band envelope with the
   beat alone's at the same instants (the same timeline): how much of what moves in the mix's low
   band is the kick (1: all of it).
-
-The settings ``fx.loudness``, ``fx.reverb`` ... (NEW_SETTINGS) arrive with the lo-fi chain; with
-``--without-new-settings`` they are left out of every render, so the module runs on an engine
-that does not know them yet (the loudness stage is then simply absent).
 """
 
 from __future__ import annotations
@@ -53,9 +48,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.meter import integrated_lufs, read_wav, true_peak_dbtp
 from bench.player import lofid_command
 from bench.stats import summary
+from tests.support.meter import integrated_lufs, read_wav, true_peak_dbtp
 
 SEED = 7
 MINUTES = 12.0  # default render length
@@ -67,15 +62,14 @@ MIN_TRACK_S = 60.0  # a track cut by the render's end counts from this long
 
 FRAME_S = 0.05  # level frames for finding transitions
 QUIET_BELOW_MEDIAN_DB = 40.0  # a transition frame is this far under the render's median level
-GAP_S = (0.6, 3.0)  # how long a transition's quiet run lasts (1.2 s less release tails, plus slack)
+GAP_S = (0.3, 3.0)  # how long a transition's quiet run lasts (1.2 s less release tails, plus slack)
 EDGE_S = 0.1  # seconds trimmed off each side of a transition when its level is measured
 
 KICK_BAND_HZ = (30.0, 120.0)
 ENVELOPE_HZ = 200  # envelope bins per second (5 ms)
 BAR_S = (2.4, 3.8)  # one 4/4 bar at 65-95 bpm (lofid.compose.tracks.LOFI_BPM): 2.53-3.69 s, with slack
 
-NEW_SETTINGS = ("fx.loudness", "fx.wow", "fx.saturation", "fx.reverb", "fx.sidechain")
-OFF = 'fx.loudness="off"'  # quoted: YAML reads a bare off as false, which the setting refuses
+OFF = "fx.loudness=off"
 RENDERS: dict[str, tuple[str, ...]] = {
     "mix": (),  # the default mix, as a listener hears it
     "tracks": ("layers.rain.enabled=false", "fx.crackle=0", "fx.reverb=0", OFF),  # silent transitions
@@ -91,11 +85,6 @@ PARALLEL = 2  # renders at once (each is one busy process)
 
 # -- rendering ---------------------------------------------------------------------------------
 
-def settings_for(name: str, new_settings: bool = True) -> list[str]:
-    """The --set values of render ``name``; without ``new_settings`` those of NEW_SETTINGS are left out."""
-    return [s for s in RENDERS[name] if new_settings or s.split("=", 1)[0] not in NEW_SETTINGS]
-
-
 def render(output: Path, seconds: float, seed: int, settings: Sequence[str]) -> None:
     """`lofid render` to ``output`` with its own (empty) config folder; RuntimeError with lofid's message if it fails."""
     env = {**os.environ, "XDG_CONFIG_HOME": str(output.parent / "config")}
@@ -106,11 +95,11 @@ def render(output: Path, seconds: float, seed: int, settings: Sequence[str]) -> 
         raise RuntimeError(f"lofid render {' '.join(settings)} failed: {done.stderr.strip()[-300:]}")
 
 
-def render_all(folder: Path, seconds: float, seed: int, new_settings: bool) -> dict[str, Path]:
+def render_all(folder: Path, seconds: float, seed: int) -> dict[str, Path]:
     """Every render of RENDERS into ``folder``, PARALLEL at a time: name -> WAV."""
     paths = {name: folder / f"{name}.wav" for name in RENDERS}
     with ThreadPoolExecutor(PARALLEL) as pool:
-        jobs = [pool.submit(render, paths[name], seconds, seed, settings_for(name, new_settings)) for name in RENDERS]
+        jobs = [pool.submit(render, paths[name], seconds, seed, settings) for name, settings in RENDERS.items()]
         for job in jobs:
             job.result()
     return paths
@@ -249,12 +238,12 @@ def measure_layers(wavs: dict[str, Path]) -> dict:
     return {"lufs": layers, "rain_below_music_lu": _r(music - rain) if music is not None and rain is not None else None}
 
 
-def run(minutes: float = MINUTES, seed: int = SEED, new_settings: bool = True) -> dict:
+def run(minutes: float = MINUTES, seed: int = SEED) -> dict:
     """Render everything (``minutes`` each) and measure: the figures for `make bench`."""
     with tempfile.TemporaryDirectory(prefix="lofid-loudness-") as folder:
-        wavs = render_all(Path(folder), minutes * 60, seed, new_settings)
+        wavs = render_all(Path(folder), minutes * 60, seed)
         return {"minutes": minutes, "seed": seed, "target_lufs": TARGET_LUFS,
-                "renders": {name: settings_for(name, new_settings) for name in RENDERS},
+                "renders": {name: list(settings) for name, settings in RENDERS.items()},
                 "mix": measure_mix(wavs), "layers_loudness_off": measure_layers(wavs)}
 
 
@@ -264,11 +253,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=MINUTES, help=f"length of each render (default {MINUTES:g})")
     parser.add_argument("--seed", type=int, default=SEED, help=f"the composition (default {SEED})")
-    parser.add_argument("--without-new-settings", action="store_true",
-                        help=f"leave {', '.join(NEW_SETTINGS)} out of the renders (an engine without them)")
     parser.add_argument("--json", action="store_true", help="print the raw figures as JSON too")
     args = parser.parse_args()
-    results = run(args.minutes, args.seed, not args.without_new_settings)
+    results = run(args.minutes, args.seed)
     if args.json:
         print(json.dumps(results, indent=1))
     print(report.text_table(report.rows({"loudness": results})))

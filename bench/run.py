@@ -22,15 +22,15 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import bench_inference, bench_render, control_latency, first_sound, footprint, report, steadiness
+from bench import bench_inference, bench_render, chain_cost, control_latency, first_sound, footprint, loudness, report, steadiness
 from bench.procfs import machine_busy
 from lofid.errors import LofidError
 from lofid.model.runtime import read_info
 from tests.support.pulse import PulseServer, pulse_available
 
 ROOT = Path(__file__).resolve().parent.parent
-SOUND = ("first_sound", "control", "footprint", "steadiness")
-OFFLINE = ("per_note", "render")
+SOUND = ("first_sound", "control", "footprint", "chain_cost", "steadiness")
+OFFLINE = ("per_note", "render", "loudness")
 RENDER_REPEAT = 3
 
 
@@ -55,7 +55,8 @@ def measure(args: argparse.Namespace) -> dict:
     training = read_info(model).meta.get("training", {})  # a missing or broken model stops here, in one line
     results: dict = {"model": {"path": str(model), **{k: training.get(k) for k in ("units", "layers", "window")}},
                      "settings": {"steady_seconds": args.steady_seconds, "footprint_seconds": args.footprint_seconds,
-                                  "first_sound_runs": args.first_sound_runs, "calls": args.calls}}
+                                  "first_sound_runs": args.first_sound_runs, "calls": args.calls,
+                                  "loudness_minutes": args.loudness_minutes, "chain_rounds": args.chain_rounds}}
     wanted = [name for name in (*SOUND, *OFFLINE) if name in args.only]
     if any(name in SOUND for name in wanted):
         if not pulse_available():
@@ -64,6 +65,7 @@ def measure(args: argparse.Namespace) -> dict:
             work = {"first_sound": lambda: first_sound.run(pulse, model, args.first_sound_runs),
                     "control": lambda: control_latency.run(pulse, model, args.calls),
                     "footprint": lambda: footprint.run(pulse, model, args.footprint_seconds),
+                    "chain_cost": lambda: chain_cost.run(pulse, model, args.chain_rounds),
                     "steadiness": lambda: steadiness.run(pulse, model, args.steady_seconds)}
             for name in SOUND:
                 if name in wanted:
@@ -73,6 +75,8 @@ def measure(args: argparse.Namespace) -> dict:
     if "render" in wanted:
         results["render_repeat"] = RENDER_REPEAT
         _timed("render", lambda: bench_render.run(60.0, RENDER_REPEAT), results)
+    if "loudness" in wanted:
+        _timed("loudness", lambda: loudness.run(args.loudness_minutes), results)
     return results
 
 
@@ -93,6 +97,10 @@ def main() -> int:
     parser.add_argument("--footprint-seconds", type=float, default=60.0, help="footprint window per backend (default 60)")
     parser.add_argument("--first-sound-runs", type=int, default=5, help="launches timed for first sound (default 5)")
     parser.add_argument("--calls", type=int, default=1000, help="control round trips timed (default 1000)")
+    parser.add_argument("--loudness-minutes", type=float, default=loudness.MINUTES,
+                        help=f"length of each loudness render (default {loudness.MINUTES:g})")
+    parser.add_argument("--chain-rounds", type=int, default=chain_cost.ROUNDS,
+                        help=f"turns of lofid run and fluidsynth in the chain cost (default {chain_cost.ROUNDS})")
     parser.add_argument("--only", default=",".join((*SOUND, *OFFLINE)),
                         help=f"comma-separated benchmarks to run (default all: {','.join((*SOUND, *OFFLINE))})")
     parser.add_argument("--results", default=str(ROOT / "bench" / "results.json"), help="JSON output")
@@ -121,7 +129,8 @@ def main() -> int:
     command = "python -m bench.run " + " ".join(sys.argv[1:])
     methods = [(name, (mod.__doc__ or "").strip()) for name, mod in
                (("Per note", bench_inference), ("Footprint", footprint), ("First sound", first_sound),
-                ("Control", control_latency), ("Steadiness", steadiness), ("Render", bench_render))]
+                ("Control", control_latency), ("Steadiness", steadiness), ("Render", bench_render),
+                ("Loudness", loudness), ("Chain cost", chain_cost))]
     Path(args.markdown).write_text(report.markdown(results, table, command.strip(), methods))
     print(f"\nwrote {args.results} and {args.markdown} ({results['total_s'] / 60:.1f} minutes)", file=sys.stderr)
     return 0

@@ -8,12 +8,12 @@
     -> loudness stage (fx.loudness) -> true-peak limiter
        (the loudness stage counts only what plays while the music does: see lofid.audio.loudness)
 
-The warm low-pass (fx.lowpass_hz) darkens everything: the parts by lowering their own cutoffs to it
-(``voice_cutoffs``), the ambience's loops by being filtered once per cutoff (lofid.audio.layers.darken). The room
-around the keys is FluidSynth's own reverb, sent from the keys and melody channels (fx.reverb;
-lofid.audio.synth). Every stage carries its state from block to block, so the chain
-is the same sound whatever the block size; it runs on the render thread only. Each setting is
-live: ``update`` glides to the new value.
+The warm low-pass (fx.lowpass_hz) darkens everything: the parts by lowering their own cutoffs to
+it (``voice_cutoffs``), the ambience's loops by being filtered once per cutoff
+(lofid.audio.layers.darken). The room around the keys is FluidSynth's own reverb, sent from the
+keys and melody channels (fx.reverb; lofid.audio.synth). Every stage carries its state from block
+to block, so the chain is the same sound whatever the block size; it runs on the render thread
+only. Each setting is live: ``update`` glides to the new value.
 """
 
 from __future__ import annotations
@@ -72,7 +72,6 @@ class Chain:
         bus = self.saturation.process(self.wow.process(bus + drums))
         mix = bus + (ambience if duck is None else ambience * duck)
         return self.limiter.process(self.loudness.process(mix, lead=bus)).astype(np.float32)
-
 
     def _mix_stems(self, planes: np.ndarray, music: float | np.ndarray, beat: float | np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray]:

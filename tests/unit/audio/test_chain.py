@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.meter import integrated_lufs, true_peak_dbtp
 from lofid.audio.ducking import RELEASE_S, Ducker
 from lofid.audio.limiter import TruePeakLimiter
 from lofid.audio.loudness import HOP_S, SLEW_DB_PER_S, LoudnessStage
 from lofid.audio.tape import Saturation, Wow
+from tests.support.meter import integrated_lufs, true_peak_dbtp
 
 RATE = 44100
 

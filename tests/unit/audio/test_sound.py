@@ -10,12 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.meter import integrated_lufs, true_peak_dbtp
 from lofid.audio.tape import WOW_HZ
 from lofid.compose.generator import NoteGenerator
 from lofid.config import defaults
 from lofid.music.notes import Note
 from tests.support.engine import DRY, QUIET, render
+from tests.support.meter import integrated_lufs, true_peak_dbtp
 
 RATE = 44100
 ORGAN = 20  # Reed Organ: in MuseScore General its pitch holds to 0.01% and its level to 1.5 dB, so both read cleanly

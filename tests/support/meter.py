@@ -1,4 +1,4 @@
-"""Loudness and true peak as a broadcast meter reads them (ITU-R BS.1770-4): for bench/ and tests/, never at play time.
+"""Loudness and true peak as a broadcast meter reads them (ITU-R BS.1770-4): for tests and bench/, never at play time.
 
 - Integrated loudness, LUFS: pyloudnorm's BS.1770-4 meter (K-weighting, 400 ms blocks overlapping
   by 75 %, the -70 LUFS absolute and -10 LU relative gates). Silence (every block under the

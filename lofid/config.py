@@ -157,7 +157,7 @@ SCHEMA: tuple[Setting, ...] = (
     Setting("music.track_minutes", "2-4", str, "how long a track plays, drawn per track; minutes, as 3 or a range 2-4",
             text=lambda v: minutes_range(v)),
     *_layer("music", True, 0.8, "generated keys, bass and melody"),
-    *_layer("rain", True, 0.15, "rain loop"),
+    *_layer("rain", True, 0.12, "rain loop"),
     *_layer("beat", True, 0.55, "drum beat"),
     Setting("sound.soundfont", "auto", str,
             "SoundFont (.sf2/.sf3) path, or auto: soundfonts/, then the system GM font, then pretty_midi's TimGM6mb"),

@@ -68,6 +68,7 @@ STATUS_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("soundfont", "soundfont", ""),
     ("output", "output", ""),               # the device, or "null (no sound device)"
     ("guardrails", "guardrail recoveries", ""),  # times the melody was stuck/chaotic and steered back
+    ("loudness", "loudness", ""),           # what the loudness stage hears (LUFS) and the gain it gives (dB)
 )
 
 

@@ -106,7 +106,14 @@ class Daemon:
             "bpm": self.engine.bpm,
             "producer_restarts": self.producer.restarts,
             "guardrails": dict(self.generator.recoveries),
+            "loudness": self._loudness(),
         }
+
+    def _loudness(self) -> dict[str, Any]:
+        """What the loudness stage hears (LUFS, before its gain) and the gain it gives (dB)."""
+        stage = self.engine.chain.loudness
+        heard = stage.measured
+        return {"heard_lufs": None if heard is None else round(heard, 1), "gain_db": round(stage.gain_db, 1)}
 
     def _track(self) -> dict[str, Any] | None:
         """The track playing: what ``ctl status`` shows and ``--json`` puts under "track"."""

@@ -34,6 +34,9 @@ def test_every_sound_setting_changes_live_and_bad_values_are_refused(tmp_path):
         player.start()
         player.wait_ready()
         player.wait_heard()
+        loudness = player.status()["loudness"]  # the stage's reading, shown by `lofid ctl status`
+        assert loudness["heard_lufs"] < -16 and loudness["gain_db"] > 0, loudness
+        assert any(line.startswith("loudness:") and "gain_db = " in line for line in player.ctl("status").stdout.splitlines())
         for key, (good, bad) in CHANGES.items():
             answer = player.ctl("set", key, str(good))
             assert answer.stdout.strip() == f"{key}: {good:g}", answer.stdout

@@ -85,16 +85,16 @@ class LoudnessStage:
         return None if self._estimate is None else lufs(self._estimate)
 
     def process(self, x: np.ndarray, lead: np.ndarray | None = None) -> np.ndarray:
-        """``x`` with the stage's gain; ``lead`` (same shape) is the music in it, None if all of it is."""
+        """``x`` with the stage's gain, in place; ``lead`` (same shape) is the music in it, None if all of it is."""
         lead = x if lead is None else lead
-        out = x.copy()
+        out = x
         done = 0
         while done < len(x):
             take = min(len(x) - done, self.hop - self._filled)
-            self._buffer[self._filled:self._filled + take] = x[done:done + take]
-            self._gain.apply(out[done:done + take])
+            self._buffer[self._filled:self._filled + take] = x[done:done + take]  # measured before its gain
             music = lead[done:done + take].ravel()
             self._lead += float(np.dot(music, music))
+            self._gain.apply(out[done:done + take])
             self._filled += take
             done += take
             if self._filled == self.hop:

@@ -56,7 +56,9 @@ class Wow:
         points = np.arange(first, self._time + frames + LFO_STEP, LFO_STEP)
         where = keep + np.arange(frames) - (self.latency + bend * np.interp(t, points, self._swing(points)))
         index = np.arange(len(buffer))
-        out = np.stack([np.interp(where, index, buffer[:, c]) for c in range(buffer.shape[1])], axis=1)
+        out = np.empty((frames, buffer.shape[1]))
+        for c in range(buffer.shape[1]):
+            out[:, c] = np.interp(where, index, buffer[:, c])
         self._history = buffer[-keep:]
         self._time += frames
         return out

@@ -51,7 +51,8 @@ class Player:
                 "uptime_s": 3725.0, "queue_notes": 240, "queue_s": 12.5, "notes_played": 1234,
                 "underruns": 2, "model": "models/lofid.tflite", "backend": "litert",
                 "soundfont": "/usr/share/sounds/sf2/FluidR3_GM.sf2", "output": "null (no sound device)",
-                "guardrails": {"stuck": 2, "chaos": 0, "reprime": 0}}
+                "guardrails": {"stuck": 2, "chaos": 0, "reprime": 0},
+                "loudness": {"heard_lufs": -24.2, "gain_db": 8.1}}
 
     def apply(self, changes: dict[str, Any]) -> None:
         self.cfg = self.cfg.replace(changes)
@@ -171,6 +172,7 @@ def test_status_shows_every_field_and_setting_aligned(capsys, server, player):
         assert any(line.startswith(label + ":") for line in lines), label
     assert "uptime:" in out and "1:02:05" in out and "240 notes" in out and "12.5 s" in out
     assert "stuck = 2, chaos = 0, reprime = 0" in out
+    assert "heard_lufs = -24.2, gain_db = 8.1" in out
     assert "track:" in out and "3 · rainy window · Eb minor · 78 bpm · A · 1:12 of 3:05" in out
     for key in player.cfg:
         assert any(line.strip().startswith(key + ":") for line in lines), key

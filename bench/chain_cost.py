@@ -38,7 +38,7 @@ from bench.stats import summary
 from lofid import paths
 from lofid.config import defaults
 from tests.support.player import SILENT_RMS, rms
-from tests.support.pulse import PulseServer, pulse_available, read_recording
+from tests.support.pulse import PulseServer, end_process, pulse_available, read_recording
 
 SEED = 7  # both play this composition
 MIDI_MINUTES = 1.0  # `lofid generate --minutes`: whole tracks, so 2 minutes or more, longer than a round's turn
@@ -124,12 +124,7 @@ def turn_fluidsynth(pulse: PulseServer, font: Path, midi: Path, folder: Path, wi
         if proc.poll() is not None:
             raise RuntimeError("fluidsynth ended during the windows: the MIDI file is too short")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        end_process(proc)
     return {"cpu": shares, "rss": rss, "heard_rms": level}
 
 

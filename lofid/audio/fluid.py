@@ -22,6 +22,7 @@ from lofid.errors import LofidError
 FLUID_LOG_LEVELS = 5  # FLUID_PANIC .. FLUID_DBG
 FLUID_IIR_LOWPASS = 1  # fluid_iir_filter_type
 FLUID_IIR_Q_LINEAR = 1  # fluid_iir_filter_flags: Q as a plain number, not dB
+GEN_REVERBSEND = 16  # fluid_gen_type: a voice's reverb send, in tenths of a percent
 GEN_CUSTOM_FILTERFC = 61  # fluid_gen_type: the custom filter's cutoff, in absolute cents...
 GEN_CUSTOM_FILTERQ = 62  # ...and its Q
 MIDI_ZERO_HZ = 8.176  # the frequency of MIDI note 0, which SoundFont cents count from
@@ -57,19 +58,26 @@ def process_function() -> Any:
     return process
 
 
+def generator_setter(synth: Any) -> Callable[[int, int, float], None]:
+    """``set(channel, generator, value)``: ``fluid_synth_set_gen``, a SoundFont generator's offset on a
+    channel (NRPN-like: added to each preset's own value), live for the voices sounding too."""
+    lib = load_library()._fl
+    lib.fluid_synth_set_gen.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_float]
+    c_synth = handle(synth)
+    return lambda channel, generator, value: lib.fluid_synth_set_gen(c_synth, channel, generator, value)
+
+
 def custom_lowpass(synth: Any) -> Callable[[int, float, float], None]:
     """Turn on FluidSynth's custom per-voice low-pass; returns ``set(channel, cutoff_hz, q)``, live."""
     lib = load_library()._fl
     lib.fluid_synth_set_custom_filter.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
-    lib.fluid_synth_set_gen.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_float]
-    c_synth = handle(synth)
-    if lib.fluid_synth_set_custom_filter(c_synth, FLUID_IIR_LOWPASS, FLUID_IIR_Q_LINEAR) != 0:
+    if lib.fluid_synth_set_custom_filter(handle(synth), FLUID_IIR_LOWPASS, FLUID_IIR_Q_LINEAR) != 0:
         raise LofidError("this FluidSynth has no custom filter (FluidSynth 2.1 or newer is needed)")
+    set_gen = generator_setter(synth)
 
     def set_lowpass(channel: int, cutoff_hz: float, q: float) -> None:
-        cents = 1200 * math.log2(cutoff_hz / MIDI_ZERO_HZ)  # SoundFont cutoffs are cents above MIDI note 0
-        lib.fluid_synth_set_gen(c_synth, channel, GEN_CUSTOM_FILTERFC, cents)
-        lib.fluid_synth_set_gen(c_synth, channel, GEN_CUSTOM_FILTERQ, q)
+        set_gen(channel, GEN_CUSTOM_FILTERFC, 1200 * math.log2(cutoff_hz / MIDI_ZERO_HZ))  # cents above MIDI note 0
+        set_gen(channel, GEN_CUSTOM_FILTERQ, q)
 
     return set_lowpass
 

@@ -3,8 +3,11 @@
 Why stems: each part has its own tone and level in the chain, and the beat and the music are
 layers with their own volume, so the synth must hand the parts back separately. FluidSynth's
 audio groups do exactly that: MIDI channel c goes to group c % 4, so keys sit on channel 0,
-bass on 2, melody on 3 and the drum kit on channel 10 (index 9, group 1). Its reverb is routed
-per effects group into the same stem; the keys and melody send to it (``fx.reverb``, the room).
+bass on 2, melody on 3 and the drum kit on channel 10 (index 9, group 1). One reverb, the room
+around the keys and melody (``fx.reverb``), is routed into the keys' stem; the bass and the kit
+are kept dry (their presets' own reverb sends cancelled), so nothing of the beat stays in the
+music when the beat is turned off. One reverb unit, not one per stem: each costs as much as a
+tenth of the synth.
 
 Why dynamic sample loading: a good General MIDI font holds hundreds of MB of samples, and a
 track plays a handful of presets. FluidSynth then loads a preset's samples when a channel
@@ -28,7 +31,15 @@ from pathlib import Path
 import numpy as np
 
 from lofid.audio.filters import OPEN_HZ
-from lofid.audio.fluid import custom_lowpass, handle, load_library, process_function, silence_logs
+from lofid.audio.fluid import (
+    GEN_REVERBSEND,
+    custom_lowpass,
+    generator_setter,
+    handle,
+    load_library,
+    process_function,
+    silence_logs,
+)
 from lofid.errors import LofidError
 from lofid.music.tracks import DRUM_BANK
 
@@ -40,7 +51,7 @@ STEMS = ("keys", "drums", "bass", "melody")  # audio group g = channel % 4 rende
 FIRST_PARKING_CHANNEL = 16  # channels from here hold parked presets
 CHANNELS = 64  # FluidSynth's MIDI channels: 16 to play on, the rest to park presets on
 REVERB_SEND = 91  # MIDI CC 91, a channel's reverb send
-DRUM_ROOM = 16  # the kit's own small reverb send (CC value), whatever fx.reverb says
+PERMILLE = 1000  # a generator's full scale in tenths of a percent: -1000 cancels any preset's send
 REVERB = {"roomsize": 0.7, "damping": 0.55, "width": 0.9, "level": 1.0}  # a dark, mid-sized room
 BUTTERWORTH_Q = 0.7071  # the parts' low-pass: flat up to the cutoff, -3 dB there, 12 dB per octave
 _FLUID_FAILED = -1
@@ -73,7 +84,7 @@ class Synth:
         self.soundfont = Path(soundfont)
         _check_soundfont(self.soundfont)
         self._fs = fs.Synth(gain=1.0, samplerate=float(sample_rate), **{
-            "synth.audio-groups": len(STEMS), "synth.audio-channels": len(STEMS), "synth.effects-groups": len(STEMS),
+            "synth.audio-groups": len(STEMS), "synth.audio-channels": len(STEMS), "synth.effects-groups": 1,
             "synth.chorus.active": 0, "synth.reverb.active": 1, "synth.polyphony": 128,
             "synth.cpu-cores": 1, "synth.dynamic-sample-loading": 1, "synth.midi-channels": CHANNELS})
         if self._fs.get_setting("synth.dynamic-sample-loading") != 1:  # pyfluidsynth ignores a misspelt name
@@ -81,6 +92,7 @@ class Synth:
         self._fs.set_reverb(**REVERB)
         self._handle = handle(self._fs)
         self._set_lowpass = custom_lowpass(self._fs)
+        self._set_gen = generator_setter(self._fs)
         self.cutoffs: dict[str, float] = {}
         self.set_cutoffs(dict.fromkeys((*PART_CHANNELS, "drums"), OPEN_HZ))  # unset, the filter shuts at 8 Hz
         self._sfid = self._fs.sfload(str(self.soundfont))
@@ -94,7 +106,8 @@ class Synth:
             self.kit = 0
         self.programs: dict[str, int] = {}
         self.set_programs(programs)
-        self._fs.cc(DRUM_CHANNEL, REVERB_SEND, DRUM_ROOM)
+        self._dry(DRUM_CHANNEL)
+        self._dry(PART_CHANNELS["bass"])
         self.set_reverb(0.0)
         self._bufs = None  # float32 planes, L and R of each stem
         self._ptrs = self._fx = None
@@ -118,11 +131,15 @@ class Synth:
                 self._set_lowpass(DRUM_CHANNEL if part == "drums" else PART_CHANNELS[part], hz, BUTTERWORTH_Q)
                 self.cutoffs[part] = hz
 
+    def _dry(self, channel: int) -> None:
+        """No reverb from ``channel`` at all: CC 91 at 0 and its presets' own send taken away."""
+        self._fs.cc(channel, REVERB_SEND, 0)
+        self._set_gen(channel, GEN_REVERBSEND, -PERMILLE)
+
     def set_reverb(self, send: float) -> None:
-        """The keys' and melody's reverb send, 0-1 (the bass stays dry, the kit keeps its own)."""
+        """The keys' and melody's reverb send, 0-1 (the bass and the kit stay dry)."""
         for part in ("keys", "melody"):
             self._fs.cc(PART_CHANNELS[part], REVERB_SEND, round(127 * send))
-        self._fs.cc(PART_CHANNELS["bass"], REVERB_SEND, 0)
 
     def set_programs(self, programs: dict[str, int]) -> None:
         """General MIDI program per part; unknown programs in a small font fall back to piano."""
@@ -156,17 +173,16 @@ class Synth:
     def allocate(self, max_frames: int) -> None:
         """Preallocate the stem planes so rendering a block allocates nothing.
 
-        ``_ptrs`` are the dry outputs, one stereo pair per audio group (STEMS). ``_fx`` are the
-        effects outputs, FluidSynth's four per effects group (reverb L/R, chorus L/R), each
-        pointing back at its own group's pair: FluidSynth adds into its buffers, so a group's
-        reverb lands in that group's stem, and the beat's reverb fades out with the beat.
+        ``_ptrs`` are the dry outputs, one stereo pair per audio group (STEMS). ``_fx`` are the one
+        effects group's four outputs (reverb L/R, chorus L/R), pointing at the keys' pair:
+        FluidSynth adds into its buffers, so the room lands in the keys' stem.
         """
         planes = 2 * len(STEMS)
         self._bufs = np.zeros((planes, max_frames), np.float32)
         self._ptrs = (ctypes.c_void_p * planes)(*(self._bufs[i].ctypes.data for i in range(planes)))
-        self._fx = (ctypes.c_void_p * (2 * planes))(*(self._bufs[2 * group + side].ctypes.data
-                                                      for group in range(len(STEMS)) for _effect in ("reverb", "chorus")
-                                                      for side in (0, 1)))
+        keys = 2 * STEMS.index("keys")
+        self._fx = (ctypes.c_void_p * 4)(*(self._bufs[keys + side].ctypes.data for _effect in ("reverb", "chorus")
+                                           for side in (0, 1)))
 
     def render(self, frames: int, out: np.ndarray) -> None:
         """Render ``frames`` into ``out``, a (2 * len(STEMS), frames) view: L and R of each stem in turn."""
@@ -174,7 +190,7 @@ class Synth:
             self.allocate(max(frames, 4096))
         bufs = self._bufs
         bufs[:, :frames] = 0.0  # fluid_synth_process mixes into its buffers
-        if self._process(self._handle, frames, 2 * len(bufs), self._fx, len(bufs), self._ptrs) != 0:
+        if self._process(self._handle, frames, 4, self._fx, len(bufs), self._ptrs) != 0:
             raise LofidError("FluidSynth failed to render a block")
         out[:] = bufs[:, :frames]
 

@@ -100,12 +100,7 @@ class PulseServer:
             yield path
         finally:
             time.sleep(0.3)  # the tail still in the server's buffers
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            end_process(proc)
 
     def kill(self) -> None:
         """Stop the server process (as a crash or a restart of the sound server would)."""
@@ -132,6 +127,16 @@ class PulseServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def end_process(proc: subprocess.Popen, timeout: float = 5.0) -> None:
+    """Stop a helper process (parec, a player): SIGTERM, then SIGKILL if it has not gone within ``timeout``."""
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def read_recording(path: Path) -> tuple[np.ndarray, int]:

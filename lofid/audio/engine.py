@@ -58,7 +58,7 @@ def layer_value(cfg: Config, name: str, field: str):
 
 
 class Engine:
-    """Notes from ``source`` + drum patterns + WAV layers -> master chain -> float32 stereo blocks.
+    """Notes from ``source`` + drum patterns + WAV layers -> the lo-fi chain (lofid.audio.chain) -> float32 stereo blocks.
 
     ``render`` runs on the render thread; ``update``, ``pause`` and ``resume`` may come from any
     other thread and wait at most one block for it (a lock the audio callback never touches).
@@ -77,8 +77,8 @@ class Engine:
         self.section: Section | None = None
         self.track_started = 0  # output sample where it began
         self.track_log: deque[tuple[int, Note | Cue]] = deque(maxlen=history)  # (16th, event) of this track
-        pinned = tuple(p for p in part_programs(cfg).values())
-        self.synth = Synth(choice.path, sr, part_programs(cfg), park=palette_presets(extra=pinned))
+        programs = part_programs(cfg)
+        self.synth = Synth(choice.path, sr, programs, park=palette_presets(extra=tuple(programs.values())))
         self.source = source
         self.layers: dict[str, WavLayer] = {layer.name: layer for layer in load_layers(effects, sr)}
         self.patterns = {p.name: p for p in load_patterns(effects / paths.BEATS.name)}
@@ -139,21 +139,13 @@ class Engine:
         bpm, swing = self._tempo(cfg), self._swing(cfg)
         if (bpm, swing) != (self.grid.bpm, self.grid.swing):
             self.grid.retime(bpm, swing, self.music_time)
-        targets = {name: layer_value(cfg, name, "volume") if layer_value(cfg, name, "enabled") else 0.0
-                   for name in self.gains}
-        for gain, target in (*((self.gains[name], t) for name, t in targets.items()), (self._crackle_gain, cfg["fx.crackle"])):
-            if not ramp:
-                gain.jump(target)
-            elif target != gain.target:
-                gain.set(target)
+        for name, gain in self.gains.items():
+            _glide(gain, layer_value(cfg, name, "volume") if layer_value(cfg, name, "enabled") else 0.0, ramp)
+        _glide(self._crackle_gain, cfg["fx.crackle"], ramp)
+        _glide(self._volume, master_gain(cfg["output.volume"]), ramp)
         self.chain.update(cfg)
         self.synth.set_reverb(cfg["fx.reverb"])
         self.synth.set_cutoffs(voice_cutoffs(cfg))
-        volume = master_gain(cfg["output.volume"])
-        if not ramp:
-            self._volume.jump(volume)
-        elif volume != self._volume.target:
-            self._volume.set(volume)
 
     def _tempo(self, cfg: Config) -> float:
         """The bpm: a beat loop that is on sets it (its tempo governs), else music.bpm, else the track's."""
@@ -332,6 +324,14 @@ class Engine:
 
     def close(self) -> None:
         self.synth.close()
+
+
+def _glide(gain: Gain, target: float, ramp: bool) -> None:
+    """Move ``gain`` to ``target``: along its ramp while playing, at once before anything is heard."""
+    if not ramp:
+        gain.jump(target)
+    elif target != gain.target:
+        gain.set(target)
 
 
 def master_gain(percent: int) -> float:

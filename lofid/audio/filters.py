@@ -1,10 +1,9 @@
-"""Recursive filters that carry their state from one block to the next, in numpy alone.
+"""The warm low-pass, in numpy alone: what darkens the ambience's loops (lofid.audio.layers.darken).
 
-A filter keeps its state, so a stream of small blocks comes out exactly as one long block would:
-the property every stage of the chain relies on (a live stream and an offline render are the
-same sound). Everything is built from one-pole sections, y[n] = a*y[n-1] + (1-a)*x[n], which
-numpy runs as a closed form over short chunks (no per-sample Python loop, and no scipy at run
-time: importing scipy.signal alone costs about 0.9 s of start-up and tens of MB).
+Built from one-pole sections, y[n] = a*y[n-1] + (1-a)*x[n], which numpy runs as a closed form over
+chunks (no per-sample Python loop, and no scipy at run time: importing scipy.signal alone costs
+about 0.9 s of start-up and tens of MB). A filter keeps its state, so a signal cut into blocks comes
+out exactly as one long block would. The parts' own low-passes are FluidSynth's (lofid.audio.synth).
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ import numpy as np
 OPEN_HZ = 20000.0  # a low-pass set this high (or higher) passes everything: no filter is run
 _MAX_CHUNK = 4096  # frames the closed form handles at once
 _HEADROOM = 600.0  # the closed form scales by a**-k up to e**600, far from float64's e**709
+
 
 class OnePole:
     """A one-pole low-pass per channel, y[n] = a*y[n-1] + (1-a)*x[n], with state across blocks."""

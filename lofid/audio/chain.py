@@ -53,8 +53,7 @@ class Chain:
 
     def update(self, cfg: Config) -> None:
         for part, level in self.levels.items():
-            if _linear(cfg[f"parts.{part}.level_db"]) != level.target:
-                level.set(_linear(cfg[f"parts.{part}.level_db"]))
+            level.set(_linear(cfg[f"parts.{part}.level_db"]))
         self.ducker.set(cfg["fx.sidechain"])
         self.wow.set(cfg["fx.wow"])
         self.saturation.set(cfg["fx.saturation"])

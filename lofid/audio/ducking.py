@@ -13,13 +13,12 @@ from collections import deque
 
 import numpy as np
 
-from lofid.audio.fx import Gain
+from lofid.audio.fx import SETTING_GLIDE_SECONDS, Gain
 
 ATTACK_S = 0.006  # how long the dip takes to reach its depth, from the kick's first sample
 RELEASE_S = 0.16  # time constant of the recovery after it
 FORGET_RELEASES = 8  # a kick this many release times past no longer shapes anything (e^-8)
 MAX_KICKS = 64  # kicks remembered; far more than fit in FORGET_RELEASES * RELEASE_S
-DEPTH_RAMP_S = 0.05
 
 
 class Ducker:
@@ -31,11 +30,10 @@ class Ducker:
         # One kick's dip at full depth, from its first sample until it no longer shapes anything.
         self._dip = np.where(since < attack, since / attack, np.exp(-(since - attack) / release))
         self._kicks: deque[int] = deque(maxlen=MAX_KICKS)
-        self._depth = Gain(depth, DEPTH_RAMP_S * sample_rate)
+        self._depth = Gain(depth, SETTING_GLIDE_SECONDS * sample_rate)
 
     def set(self, depth: float) -> None:
-        if depth != self._depth.target:
-            self._depth.set(depth)
+        self._depth.set(depth)
 
     def kick(self, sample: int) -> None:
         """A kick lands on ``sample`` (the engine schedules it; kicks come in time order)."""

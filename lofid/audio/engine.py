@@ -328,10 +328,10 @@ class Engine:
 
 def _glide(gain: Gain, target: float, ramp: bool) -> None:
     """Move ``gain`` to ``target``: along its ramp while playing, at once before anything is heard."""
-    if not ramp:
-        gain.jump(target)
-    elif target != gain.target:
+    if ramp:
         gain.set(target)
+    else:
+        gain.jump(target)
 
 
 def master_gain(percent: int) -> float:

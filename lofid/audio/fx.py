@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 RAMP_SECONDS = 0.01  # layer and volume changes glide over 10 ms: no clicks
+SETTING_GLIDE_SECONDS = 0.05  # a changed effect depth (wow, saturation, sidechain) glides in over 50 ms
 
 
 class Gain:
@@ -22,6 +23,9 @@ class Gain:
         self._ramp_frames = max(1, int(ramp_frames))
 
     def set(self, target: float, ramp_frames: int | None = None) -> None:
+        """Glide to ``target``; a target it already has changes nothing (a ramp under way goes on)."""
+        if float(target) == self.target and ramp_frames is None:
+            return
         self.target = float(target)
         self._left = self._ramp_frames if ramp_frames is None else max(1, int(ramp_frames))
         self._step = (self.target - self.value) / self._left

@@ -17,14 +17,12 @@ import math
 
 import numpy as np
 
-from lofid.audio.fx import Gain
+from lofid.audio.fx import SETTING_GLIDE_SECONDS, Gain
 
 WOW_HZ = 0.7  # the slow swing (tape wow sits near 0.5-1 Hz)
 FLUTTER_HZ = 7.5  # the fast one (flutter sits near 6-10 Hz)...
 FLUTTER_SHARE = 0.2  # ...at a fifth of wow's pitch bend
-MAX_WOW_PERCENT = 1.0  # the largest fx.wow: a 1% bend is already seasick
-BASE_DELAY_S = 0.003  # the delay the swing moves around: longer than the largest swing (2.3 ms at 1%)
-DEPTH_RAMP_S = 0.05  # a changed depth glides in over 50 ms
+BASE_DELAY_S = 0.003  # the delay the swing moves around: longer than the largest swing (2.3 ms at fx.wow's 1%)
 DRIVE = 2.5  # how hard the saturator is pushed: the curve is tanh(DRIVE*x)/DRIVE, slope 1 at 0
 LFO_STEP = 32  # frames between computed points of the swing; linear between them (it moves at < 10 Hz)
 
@@ -36,31 +34,27 @@ class Wow:
         self.sample_rate = sample_rate
         self.latency = round(BASE_DELAY_S * sample_rate)
         self._history = np.zeros((self.latency * 2 + 4, 2))  # the last input frames, enough for any delay
-        self._depth = Gain(percent / 100, DEPTH_RAMP_S * sample_rate)
+        self._depth = Gain(percent / 100, SETTING_GLIDE_SECONDS * sample_rate)
         self._time = 0  # frames processed so far: the swings' clock
 
     def set(self, percent: float) -> None:
-        if percent / 100 != self._depth.target:
-            self._depth.set(percent / 100)
+        self._depth.set(percent / 100)
 
     def process(self, x: np.ndarray) -> np.ndarray:
-        frames, keep = len(x), len(self._history)
+        frames, keep, start = len(x), len(self._history), self._time
         buffer = np.concatenate([self._history, x])
-        t = self._time + np.arange(frames)
+        self._history = buffer[-keep:]
+        self._time += frames
         bend = self._depth.curve(frames)  # the pitch bend (a fraction), per frame while it ramps
         if np.isscalar(bend) and bend == 0.0:  # off: the plain delay
-            self._history = buffer[-keep:]
-            self._time += frames
             return buffer[keep - self.latency:keep - self.latency + frames]
-        first = self._time - self._time % LFO_STEP  # the swing's points sit on the absolute clock
-        points = np.arange(first, self._time + frames + LFO_STEP, LFO_STEP)
-        where = keep + np.arange(frames) - (self.latency + bend * np.interp(t, points, self._swing(points)))
+        points = np.arange(start - start % LFO_STEP, start + frames + LFO_STEP, LFO_STEP)  # on the absolute clock
+        swing = np.interp(start + np.arange(frames), points, self._swing(points))
+        where = keep + np.arange(frames) - (self.latency + bend * swing)
         index = np.arange(len(buffer))
         out = np.empty((frames, buffer.shape[1]))
         for c in range(buffer.shape[1]):
             out[:, c] = np.interp(where, index, buffer[:, c])
-        self._history = buffer[-keep:]
-        self._time += frames
         return out
 
     def _swing(self, t: np.ndarray) -> np.ndarray:
@@ -74,18 +68,16 @@ class Saturation:
     """Soft tape saturation mixed in by ``amount`` (0-1)."""
 
     def __init__(self, amount: float, sample_rate: int) -> None:
-        self._amount = Gain(amount, DEPTH_RAMP_S * sample_rate)
+        self._amount = Gain(amount, SETTING_GLIDE_SECONDS * sample_rate)
 
     def set(self, amount: float) -> None:
-        if amount != self._amount.target:
-            self._amount.set(amount)
+        self._amount.set(amount)
 
     def process(self, x: np.ndarray) -> np.ndarray:
         if self._amount.silent:
             return x
         curved = np.tanh(DRIVE * x) / DRIVE  # small signals keep their level, peaks are rounded
-        share = self._amount.curve(len(x))
         curved -= x
-        curved *= share if np.isscalar(share) else share[:, None]
+        self._amount.apply(curved)  # the saturated share of the sound
         curved += x
         return curved

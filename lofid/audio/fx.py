@@ -1,6 +1,6 @@
-"""The small piece the engine and the chain share: a gain that ramps.
+"""The small pieces the engine and the chain share: a gain that ramps, and the frames a stage carries.
 
-It works on float (frames, channels) blocks and carries its state from one block to the next,
+They work on float (frames, channels) blocks and carry their state from one block to the next,
 so a live stream of small blocks sounds exactly like one long offline render.
 """
 
@@ -61,3 +61,17 @@ class Gain:
         else:
             self.value = float(ramp[n - 1])
         return ramp
+
+
+class Carry:
+    """The last ``frames`` of a signal, carried from one block to the next: what a delay line, a
+    filter's taps or a moving window needs to see of the blocks before."""
+
+    def __init__(self, frames: int, channels: int | None = 2) -> None:
+        self.last = np.zeros((frames,) if channels is None else (frames, channels))
+
+    def join(self, x: np.ndarray) -> np.ndarray:
+        """The carried frames followed by ``x``; the newest of them are carried on."""
+        joined = np.concatenate([self.last, x])
+        self.last = joined[len(x):]
+        return joined

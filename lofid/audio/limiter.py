@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from lofid.audio.fx import Carry
+
 CEILING_DBTP = -1.0  # no true peak above this...
 CEILING = 10 ** (CEILING_DBTP / 20)  # ...and so no sample either (linear, full scale = 1)
 THRESHOLD_DB = -1.5  # where the limiter aims: margin for the interpolator's estimate
@@ -47,27 +49,24 @@ class TruePeakLimiter:
         self.latency = self.window - 1 + _FIR_DELAY + _SLACK
         self._release = RELEASE_DB_PER_S / sample_rate  # dB per frame
         self._phases = _interpolator()
-        self._tail = np.zeros((TAPS_PER_PHASE - 1, 2))  # the interpolator's memory: the last input frames
+        self._tail = Carry(TAPS_PER_PHASE - 1)  # the interpolator's memory: the last input frames
         self._guard = 10 ** ((THRESHOLD_DB - TRUE_PEAK_GUARD_DB) / 20)
-        self._needed = np.zeros(self.hold - 1)  # the last reductions each peak needed (dB)
+        self._needed = Carry(self.hold - 1, None)  # the last reductions each peak needed (dB)
         self._released = 0.0  # the last held-and-released reduction (dB)
-        self._smoothed = np.zeros(self.window - 1)  # the last released reductions, for the moving average
-        self._delay = np.zeros((self.latency, 2))
+        self._smoothed = Carry(self.window - 1, None)  # the last released reductions, for the moving average
+        self._delay = Carry(self.latency)
 
     def process(self, x: np.ndarray) -> np.ndarray:
         frames = len(x)
         reduction = self._reduction(self._needed_db(x))
-        delayed = np.concatenate([self._delay, x])
-        self._delay = delayed[frames:]
-        out = delayed[:frames]
+        out = self._delay.join(x)[:frames]
         if reduction is not None:
             out = out * (10 ** (-reduction / 20))[:, None]
         return np.clip(out, -CEILING, CEILING)
 
     def _needed_db(self, x: np.ndarray) -> np.ndarray:
         """The reduction each frame's true peak needs, in dB (mostly zeros; the interpolator only runs near the top)."""
-        recent = np.concatenate([self._tail, x])
-        self._tail = recent[len(x):]
+        recent = self._tail.join(x)
         if np.abs(recent).max() < self._guard:
             return np.zeros(len(x))
         frames = len(x)
@@ -81,16 +80,14 @@ class TruePeakLimiter:
     def _reduction(self, needed: np.ndarray) -> np.ndarray | None:
         """The smoothed reduction in dB per frame, or None where there is none at all (the usual case)."""
         frames = len(needed)
-        held_in = np.concatenate([self._needed, needed])
-        self._needed = held_in[frames:]
-        if self._released == 0.0 and not held_in.any() and not self._smoothed.any():
+        held_in = self._needed.join(needed)
+        if self._released == 0.0 and not held_in.any() and not self._smoothed.last.any():
             return None
         held = np.lib.stride_tricks.sliding_window_view(held_in, self.hold).max(axis=1)
         ramp = np.arange(frames) * self._release
         released = np.maximum(np.maximum.accumulate(held + ramp), self._released - self._release) - ramp
         released = np.maximum(released, 0.0)
         self._released = float(released[-1])
-        averaged_in = np.concatenate([self._smoothed, released])
-        self._smoothed = averaged_in[frames:]
+        averaged_in = self._smoothed.join(released)
         sums = np.cumsum(np.concatenate([[0.0], averaged_in]))
         return (sums[self.window:] - sums[:-self.window]) / self.window

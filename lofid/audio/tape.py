@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from lofid.audio.fx import SETTING_GLIDE_SECONDS, Gain
+from lofid.audio.fx import SETTING_GLIDE_SECONDS, Carry, Gain
 
 WOW_HZ = 0.7  # the slow swing (tape wow sits near 0.5-1 Hz)
 FLUTTER_HZ = 7.5  # the fast one (flutter sits near 6-10 Hz)...
@@ -33,7 +33,7 @@ class Wow:
     def __init__(self, percent: float, sample_rate: int) -> None:
         self.sample_rate = sample_rate
         self.latency = round(BASE_DELAY_S * sample_rate)
-        self._history = np.zeros((self.latency * 2 + 4, 2))  # the last input frames, enough for any delay
+        self._history = Carry(self.latency * 2 + 4)  # the last input frames, enough for any delay
         self._depth = Gain(percent / 100, SETTING_GLIDE_SECONDS * sample_rate)
         self._time = 0  # frames processed so far: the swings' clock
 
@@ -41,9 +41,8 @@ class Wow:
         self._depth.set(percent / 100)
 
     def process(self, x: np.ndarray) -> np.ndarray:
-        frames, keep, start = len(x), len(self._history), self._time
-        buffer = np.concatenate([self._history, x])
-        self._history = buffer[-keep:]
+        frames, keep, start = len(x), len(self._history.last), self._time
+        buffer = self._history.join(x)
         self._time += frames
         bend = self._depth.curve(frames)  # the pitch bend (a fraction), per frame while it ramps
         if np.isscalar(bend) and bend == 0.0:  # off: the plain delay

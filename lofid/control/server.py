@@ -5,16 +5,21 @@ One JSON object per line each way (UTF-8, newline-terminated); what the lines me
 connection.
 
 Limits. lofid runs for days unattended, so a stuck or hostile client must neither wedge it nor
-grow its memory:
+grow its memory. One thread serves every connection from a selector (epoll, kqueue), so a silent
+connection costs about a kilobyte and no thread:
 - a request line is at most ``MAX_LINE`` (64 KiB); a longer one gets an error at once, the rest of
   it is read and thrown away (at most 16 MiB), and the connection closes;
-- at most ``MAX_CLIENTS`` (32) connections are served at once; while that many are open the server
-  stops accepting, so further clients wait in the socket's listen queue (``BACKLOG``) and are
-  served as others leave; only a client arriving when that queue is full too is refused;
-- a connection silent for ``IDLE_TIMEOUT`` (30 s) is closed, so half-sent lines cannot hold a slot;
-- a client that does not read its replies is not read from until it does.
-Memory is therefore bounded by about MAX_CLIENTS x (MAX_LINE + a few replies); waiting clients
-cost the daemon nothing (the kernel holds them).
+- at most ``MAX_CLIENTS`` (4096) connections are served at once (the open-files limit is raised to
+  fit, or the number lowered to fit it). When all are taken, the one silent longest makes room for
+  a newcomer if it has been silent ``EVICT_AFTER`` (1 s); otherwise newcomers wait in the socket's
+  listen queue (``BACKLOG``) for a slot. So held-open connections, however many, delay a real
+  request by a second at most;
+- a connection silent for ``IDLE_TIMEOUT`` (30 s) is closed;
+- a client that does not read its replies is not read from until it does;
+- all connections together hold at most ``MAX_BUFFERED`` (16 MiB) of unanswered requests and
+  unread replies; past that, the connection holding the most is closed.
+Memory is therefore bounded by about MAX_BUFFERED + MAX_CLIENTS x 1 KiB; waiting clients cost the
+daemon nothing (the kernel holds them).
 
 Access. The socket is mode 0600: it is bound under a temporary name, chmod-ed, then renamed into
 place, so it never exists with wider rights. Its folder must belong to the user (one that others
@@ -29,9 +34,11 @@ waits on this thread.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import logging
 import os
+import resource
 import selectors
 import socket
 import stat
@@ -45,15 +52,19 @@ from lofid.errors import LofidError
 log = logging.getLogger("lofid.control")
 
 MAX_LINE = 64 * 1024  # bytes in one request line
-MAX_CLIENTS = 32  # connections served at once
+MAX_CLIENTS = 4096  # connections served at once
+EVICT_AFTER = 1.0  # seconds of silence after which a connection gives its slot to a newcomer
+MAX_BUFFERED = 16 * 1024 * 1024  # bytes of unanswered requests and unread replies, all connections together
 BACKLOG = 256  # connections that may wait for a slot (the kernel caps it at net.core.somaxconn)
 IDLE_TIMEOUT = 30.0  # seconds of silence before a connection is closed
 _OUT_HIGH = 256 * 1024  # bytes of unread replies at which a client stops being read
 _MAX_SKIP = 16 * 1024 * 1024  # bytes of an over-long line thrown away before the connection is cut
+_FD_RESERVE = 256  # open files kept for the rest of the daemon (soundfont, sound server, state, logs)
+_FD_PAUSE = 1.0  # seconds the server stops accepting after running out of open files
 
 
 class _Client:
-    __slots__ = ("sock", "inbuf", "outbuf", "last", "closing", "skipped")
+    __slots__ = ("sock", "inbuf", "outbuf", "last", "closing", "skipped", "counted")
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
@@ -62,6 +73,7 @@ class _Client:
         self.last = time.monotonic()
         self.closing = False  # close once outbuf is sent
         self.skipped = -1  # >= 0: bytes of an over-long line thrown away so far
+        self.counted = 0  # bytes of inbuf + outbuf in the server's total when last counted
 
 
 class ControlServer:
@@ -72,11 +84,15 @@ class ControlServer:
     """
 
     def __init__(self, path: Path, target: Controllable, *, max_clients: int = MAX_CLIENTS,
-                 idle_timeout: float = IDLE_TIMEOUT, max_line: int = MAX_LINE) -> None:
+                 idle_timeout: float = IDLE_TIMEOUT, max_line: int = MAX_LINE, evict_after: float = EVICT_AFTER,
+                 max_buffered: int = MAX_BUFFERED) -> None:
         self.path = Path(path)
         self.target = target
         self.max_clients, self.idle_timeout, self.max_line = max_clients, idle_timeout, max_line
+        self.evict_after, self.max_buffered = evict_after, max_buffered
         self._clients: dict[socket.socket, _Client] = {}
+        self._buffered = 0  # bytes held in every client's inbuf + outbuf
+        self._listen_at: float | None = None  # not accepting until then (monotonic s); None: accepting
         self._sel = selectors.DefaultSelector()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -100,6 +116,10 @@ class ControlServer:
             self.close()
             raise
         self._inode = os.stat(self.path).st_ino
+        fits = _raise_open_files(self.max_clients + _FD_RESERVE) - _FD_RESERVE
+        if fits < self.max_clients:
+            log.info("control: serving %d connections at once (the open-files limit allows no more)", max(1, fits))
+            self.max_clients = max(1, fits)
         self._sel.register(self._listener, selectors.EVENT_READ, "listen")
         self._sel.register(self._wake_r, selectors.EVENT_READ, "wake")
         self._thread = threading.Thread(target=self._serve, name="lofid-control", daemon=True)
@@ -149,35 +169,83 @@ class ControlServer:
                     else:
                         self._service(key.data, mask)
                 self._expire()
+                if self._listen_at is not None and time.monotonic() >= self._listen_at:
+                    self._listen()
             except Exception:  # a bug here must not silence control for the rest of the run
                 log.exception("control: server loop error")
                 time.sleep(0.1)
 
     def _timeout(self) -> float | None:
-        if not self._clients:
-            return None
-        oldest = min(c.last for c in self._clients.values())
-        return max(0.0, oldest + self.idle_timeout - time.monotonic())
+        wake = [self._listen_at] if self._listen_at is not None else []
+        if self._clients:
+            wake.append(min(c.last for c in self._clients.values()) + self.idle_timeout)
+        return max(0.0, min(wake) - time.monotonic()) if wake else None
 
     def _accept(self) -> None:
-        while len(self._clients) < self.max_clients:
+        """Take waiting connections; with every slot taken, one per call, if a silent one makes room."""
+        while True:
+            full = len(self._clients) >= self.max_clients
+            if full and not self._make_room():
+                return
             try:
                 conn, _ = self._listener.accept()
             except (BlockingIOError, InterruptedError):
+                return
+            except OSError as e:
+                if e.errno not in (errno.EMFILE, errno.ENFILE):
+                    raise
+                log.warning("control: out of open files with %d connections; not accepting for %g s",
+                            len(self._clients), _FD_PAUSE)
+                self._pause_listening(time.monotonic() + _FD_PAUSE)
                 return
             conn.setblocking(False)
             client = _Client(conn)
             self._clients[conn] = client
             self._sel.register(conn, selectors.EVENT_READ, client)
-        self._sel.unregister(self._listener)  # full: the next clients wait in the listen queue
+            if full:
+                return
+
+    def _make_room(self) -> bool:
+        """Close the connection silent longest if it has been silent ``evict_after``; else stop
+        accepting until it will have been (or a slot frees), so newcomers wait in the listen queue."""
+        idlest = min(self._clients.values(), key=lambda c: c.last)
+        if time.monotonic() - idlest.last < self.evict_after:
+            self._pause_listening(idlest.last + self.evict_after)
+            return False
+        self._goodbye(idlest, "every connection slot is taken; closing the one silent longest")
+        return True
+
+    def _pause_listening(self, until: float) -> None:
+        if self._listen_at is None:
+            self._sel.unregister(self._listener)
+        self._listen_at = until
+
+    def _listen(self) -> None:
+        if self._listen_at is not None and self._listener is not None:
+            self._sel.register(self._listener, selectors.EVENT_READ, "listen")
+            self._listen_at = None
 
     def _service(self, client: _Client, mask: int) -> None:
+        if client.sock not in self._clients:  # closed to make room earlier in this round of events
+            return
         if mask & selectors.EVENT_WRITE:
             self._send(client)
         if mask & selectors.EVENT_READ and client.sock in self._clients:
             self._receive(client)
         if client.sock in self._clients:
             self._process(client)
+        if client.sock in self._clients:
+            self._count(client)
+
+    def _count(self, client: _Client) -> None:
+        """Keep the total of bytes held up to date; past ``max_buffered``, close the biggest holder."""
+        held = len(client.inbuf) + len(client.outbuf)
+        self._buffered += held - client.counted
+        client.counted = held
+        if self._buffered > self.max_buffered:
+            biggest = max(self._clients.values(), key=lambda c: c.counted)
+            self._goodbye(biggest, f"the control server holds over {self.max_buffered} bytes; "
+                                   "closing the connection holding the most")
 
     def _receive(self, client: _Client) -> None:
         try:
@@ -247,18 +315,35 @@ class ControlServer:
     def _expire(self) -> None:
         now = time.monotonic()
         for client in [c for c in self._clients.values() if now - c.last > self.idle_timeout]:
-            try:
-                client.sock.send(error_line(f"idle for {self.idle_timeout:g} s; closing"))
-            except OSError:
-                pass
-            self._drop(client)
+            self._goodbye(client, f"idle for {self.idle_timeout:g} s; closing")
+
+    def _goodbye(self, client: _Client, why: str) -> None:
+        """Tell the client why (if its socket takes it at once), then close it."""
+        try:
+            client.sock.send(error_line(why))
+        except OSError:
+            pass
+        self._drop(client)
 
     def _drop(self, client: _Client) -> None:
         if self._clients.pop(client.sock, None) is not None:
             self._sel.unregister(client.sock)
-            if len(self._clients) == self.max_clients - 1 and self._listener is not None:
-                self._sel.register(self._listener, selectors.EVENT_READ, "listen")  # a slot is free again
+            self._buffered -= client.counted
+            self._listen()  # a slot is free again
         client.sock.close()
+
+
+def _raise_open_files(want: int) -> int:
+    """Raise this process's soft open-files limit towards ``want`` (within the hard limit); the limit now."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < want:
+        target = want if hard == resource.RLIM_INFINITY else min(want, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError) as e:
+            log.debug("control: open-files limit stays %d (%s)", soft, e)
+    return want if soft == resource.RLIM_INFINITY else soft
 
 
 def _check_folder(folder: Path) -> None:

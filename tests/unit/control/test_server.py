@@ -27,6 +27,7 @@ from lofid.control.client import request
 from lofid.control.protocol import STATUS_FIELDS
 from lofid.control.server import MAX_LINE, ControlServer
 from lofid.errors import LofidError
+from tests.support.sockets import held_open
 
 
 class Player:
@@ -389,11 +390,9 @@ def test_a_client_that_does_not_read_is_not_buffered_without_bound(server):
     assert all(json.loads(line)["ok"] for line in buf.splitlines())
 
 
-def test_connections_beyond_the_limit_wait_their_turn_and_are_answered_when_a_slot_frees(rundir, player):
-    with ControlServer(rundir / "lofid.sock", player, max_clients=4) as srv:
-        held = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(4)]
-        for s in held:
-            s.connect(str(srv.path))
+def test_with_every_slot_taken_by_fresh_connections_newcomers_wait_their_turn(rundir, player):
+    with ControlServer(rundir / "lofid.sock", player, max_clients=4, evict_after=60) as srv:
+        held = held_open(srv.path, 4)
         while srv.clients < 4:
             time.sleep(0.01)
         with pytest.raises(LofidError, match="did not answer"):  # all four slots held: this one waits...
@@ -408,6 +407,41 @@ def test_connections_beyond_the_limit_wait_their_turn_and_are_answered_when_a_sl
         assert answered and answered[0]["ok"]
         for s in held:
             s.close()
+
+
+def test_with_every_slot_taken_the_connection_silent_longest_makes_room(rundir, player):
+    with ControlServer(rundir / "lofid.sock", player, max_clients=4, evict_after=0.3) as srv:
+        held = held_open(srv.path, 4, b'{"cmd": "sta')
+        time.sleep(0.1)
+        held.append(held_open(srv.path, 1, b'{"cmd": "sta')[0])  # the newest: not the one to go
+        reply, _ = request(srv.path, {"cmd": "status"}, timeout=10)
+        assert reply["ok"]
+        closed = {"ok": False, "error": "every connection slot is taken; closing the one silent longest"}
+        assert [json.loads(s.recv(1000)) for s in held[:2]] == [closed, closed]  # the two silent longest
+        held[4].setblocking(False)
+        with pytest.raises(BlockingIOError):  # the newest is still open and waiting for its line's end
+            held[4].recv(1000)
+        for s in held:
+            s.close()
+
+
+def test_connections_together_hold_a_bounded_number_of_bytes(rundir, player):
+    with ControlServer(rundir / "lofid.sock", player, max_buffered=100_000) as srv:
+        big, small = held_open(srv.path, 1, b"x" * 60_000)[0], held_open(srv.path, 1, b"x" * 30_000)[0]
+        time.sleep(0.2)
+        assert srv.clients == 2
+        small.sendall(b"x" * 20_000)  # 110,000 bytes held: the connection holding most is closed
+        error = json.loads(big.recv(1000))
+        assert error == {"ok": False, "error": "the control server holds over 100000 bytes; "
+                                               "closing the connection holding the most"}
+        small.sendall(b'\n{"cmd": "status"}\n')  # the other one goes on
+        got = b""
+        while got.count(b"\n") < 2:
+            got += small.recv(100_000)
+        replies = got.splitlines()
+        assert json.loads(replies[0])["ok"] is False and json.loads(replies[1])["ok"] is True
+        big.close()
+        small.close()
 
 
 def test_a_hundred_clients_at_once_each_get_an_answer(server, player):

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+# yaml is imported where a file or a value is read or shown: `lofid ctl` needs the schema but
+# seldom a file, and importing yaml would cost it 20 ms.
 from lofid.errors import ConfigError
 from lofid.music.keys import KEY_NAMES, MINOR_KEY_NAMES
 from lofid.music.notes import PARTS
@@ -109,6 +109,8 @@ def _num(x: float) -> str:
 
 
 def _show(value: Any) -> str:
+    import yaml
+
     text = yaml.safe_dump(value, default_flow_style=True).strip()
     text = text.removesuffix("\n...").removesuffix(" ...").strip()
     return text if len(text) <= 60 else text[:57] + "..."
@@ -309,6 +311,8 @@ def read_yaml_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: cannot read it ({e.__class__.__name__}: {e})") from None
+    import yaml
+
     try:
         tree = yaml.safe_load(text)
     except yaml.YAMLError as e:
@@ -329,6 +333,8 @@ def parse_set(item: str) -> tuple[str, Any]:
     key, sep, raw = item.partition("=")
     if not sep or not key.strip():
         raise ConfigError(f"--set {item!r}: expected key.sub=value, e.g. --set music.bpm=80")
+    import yaml
+
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError:

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from collections.abc import Sequence
 
 from lofid import __version__
-from lofid.config import defaults, load
-from lofid.errors import ConfigError, LofidError
+from lofid.errors import LofidError
 
 # name -> (module, one-line help). Only commands that work are listed.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -74,16 +72,17 @@ def _quiet_fluidsynth() -> None:
         pass
 
 
-def _config(args: argparse.Namespace):
-    """The settings for this command. ``ctl`` only needs the socket path, so a broken config file
-    must not lock the user out of the running daemon: it warns and uses the defaults instead."""
-    try:
-        return load(args.config, args.overrides)
-    except ConfigError as e:
-        if args.command != "ctl":
-            raise
-        print(f"lofid: warning: {e}; using the default settings to reach the daemon", file=sys.stderr)
-        return defaults()
+def _prepare(args: argparse.Namespace) -> None:
+    """Logging to stderr, and the settings, for every command but ctl (doctor reads its own, to report on them)."""
+    import logging
+
+    from lofid.config import load
+
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="lofid: %(message)s", stream=sys.stderr)
+    if args.command != "service":
+        _quiet_fluidsynth()
+    args.cfg = None if args.command == "doctor" else load(args.config, args.overrides)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -93,12 +92,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="lofid: %(message)s", stream=sys.stderr)
-    if args.command not in ("ctl", "service"):
-        _quiet_fluidsynth()
     try:
-        args.cfg = None if args.command == "doctor" else _config(args)
+        if args.command == "ctl":  # the quick path: ctl prints, never logs, and reads only the socket's setting
+            args.cfg = None
+        else:
+            _prepare(args)
         return importlib.import_module(args.module).main(args)
     except LofidError as e:
         print(f"lofid: {e}", file=sys.stderr)

@@ -12,27 +12,38 @@ import math
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from lofid.config import setting_for
 from lofid.control.client import CLIENT_TIMEOUT, request
-from lofid.control.protocol import COMMANDS, SHORT_KEYS, STATUS_FIELDS
-from lofid.paths import socket_path
+from lofid.control.vocabulary import SHORT_KEYS, STATUS_FIELDS, WORDS
+from lofid.errors import ConfigError
+from lofid.paths import socket_path, user_config_path
 
+# ctl is the quick path (a call costs little more than starting Python), so the settings schema, YAML
+# and logging are imported only where a call needs them: help text, or a settings file naming the socket.
+SOCKET_KEY = "control.socket"
 EXAMPLES = {"temperature": "0.8", "volume": "60", "bpm": "80", "key": "F", "swing": "0.2", "harmony": "loose",
             "wow": "0.4", "saturation": "0.5", "reverb": "0.3", "sidechain": "0.5", "loudness": "-14", "crackle": "0.1",
             "lowpass": "4000"}
 DONE = {"pause": "paused", "resume": "playing", "skip": "skipped to a fresh phrase",
         "next": "a new track starts at the next bar"}
+_VERBS_EPILOG = "\0the verbs"  # stands for verbs_help() in the parser until help is shown
 
 
-@dataclass(frozen=True)
 class Verb:
-    args: str  # the words after the verb, as shown in help
-    example: str
-    help: str
-    build: Callable[[list[str]], dict[str, Any]]  # the words -> the request
+    """One ctl verb: the words it takes (as shown in help), an example, its help, and how its words
+    become the request. ``help`` may be a function, for text that needs the settings schema."""
+
+    __slots__ = ("args", "example", "_help", "build")
+
+    def __init__(self, args: str, example: str, help: str | Callable[[], str],
+                 build: Callable[[list[str]], dict[str, Any]]) -> None:
+        self.args, self.example, self._help, self.build = args, example, help, build
+
+    @property
+    def help(self) -> str:
+        return self._help() if callable(self._help) else self._help
 
     @property
     def nargs(self) -> int:
@@ -50,14 +61,20 @@ def value_of(text: str) -> Any:
     return text
 
 
+def _setting_help(key: str) -> str:
+    from lofid.config import setting_for
+
+    setting = setting_for(key)
+    return f"{setting.help}; {setting.allowed()}"
+
+
 def _setter(short: str) -> Verb:
-    setting = setting_for(SHORT_KEYS[short])
-    return Verb("VALUE", f"{short} {EXAMPLES[short]}", f"{setting.help}; {setting.allowed()}",
+    return Verb("VALUE", f"{short} {EXAMPLES[short]}", lambda: _setting_help(SHORT_KEYS[short]),
                 lambda words: {"cmd": "set", "key": short, "value": value_of(words[0])})
 
 
 def _plain(cmd: str) -> Verb:
-    return Verb("", cmd, COMMANDS[cmd].help, lambda words: {"cmd": cmd})
+    return Verb("", cmd, WORDS[cmd][1], lambda words: {"cmd": cmd})
 
 
 VERBS: dict[str, Verb] = {
@@ -67,15 +84,15 @@ VERBS: dict[str, Verb] = {
                 "change any live setting by its dotted key (config.yaml lists them): the fx.* and parts.* sound "
                 "settings, layers.NAME.*, and those above",
                 lambda words: {"cmd": "set", "key": words[0], "value": value_of(words[1])}),
-    "layer": Verb("NAME on|off|VOLUME", "layer rain 0.3", COMMANDS["layer"].help + " (layers: see status)",
+    "layer": Verb("NAME on|off|VOLUME", "layer rain 0.3", WORDS["layer"][1] + " (layers: see status)",
                   lambda words: {"cmd": "layer", "name": words[0], "value": value_of(words[1])}),
     "pause": _plain("pause"),
     "resume": _plain("resume"),
     "skip": _plain("skip"),
     "next": _plain("next"),
-    "hold": Verb("on|off", "hold on", COMMANDS["hold"].help,
+    "hold": Verb("on|off", "hold on", WORDS["hold"][1],
                  lambda words: {"cmd": "hold", "value": words[0]}),
-    "save": Verb("FILE.mid", "save ~/lofi-take.mid", COMMANDS["save"].help,
+    "save": Verb("FILE.mid", "save ~/lofi-take.mid", WORDS["save"][1],
                  lambda words: {"cmd": "save", "path": os.path.abspath(os.path.expanduser(words[0]))}),
     "reload": _plain("reload"),
 }
@@ -98,9 +115,16 @@ def _seconds(text: str) -> float:
     return float(value)
 
 
+class _VerbsHelp(argparse.RawDescriptionHelpFormatter):
+    """Writes the verb list under ``--help`` only when help is shown: it reads the settings schema."""
+
+    def add_text(self, text: str | None) -> None:
+        super().add_text(verbs_help() if text == _VERBS_EPILOG else text)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = verbs_help()
+    parser.formatter_class = _VerbsHelp
+    parser.epilog = _VERBS_EPILOG
     parser.add_argument("verb", nargs="?", metavar="VERB", help="what to do (listed below)")
     parser.add_argument("words", nargs="*", metavar="ARG", help="the verb's value(s)")
     parser.add_argument("--json", action="store_true", help="print the daemon's raw JSON reply")
@@ -159,6 +183,29 @@ def format_status(status: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def daemon_socket(config: str | None, overrides: list[str]) -> Path:
+    """The socket to reach: ``control.socket`` from ``--set``, else from the settings file, else the default.
+
+    It is the one setting ctl needs, so other ``--set`` items are not read, and the settings file
+    only when it names the socket (parsing YAML would double ctl's start-up time). A broken file must
+    not lock the user out of the running daemon: it warns and the default is used."""
+    mine = [item for item in overrides if item.partition("=")[0].strip() == SOCKET_KEY]
+    file = Path(config) if config else user_config_path()
+    try:
+        named = bool(config) or "socket" in file.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        named = False
+    if not (mine or named):
+        return socket_path()
+    from lofid.config import load
+
+    try:
+        return socket_path(load(config, mine)[SOCKET_KEY])
+    except ConfigError as e:
+        print(f"lofid: warning: {e}; using the default settings to reach the daemon", file=sys.stderr)
+        return socket_path()
+
+
 def _usage(parser_prog: str, message: str) -> int:
     print(f"{parser_prog}: {message} (see lofid ctl --help)", file=sys.stderr)
     return 2
@@ -177,7 +224,7 @@ def main(args: argparse.Namespace) -> int:
         wanted = f"needs {verb.args}" if verb.nargs else "takes no value"
         return _usage(prog, f"{args.verb} {wanted}, e.g. lofid ctl {verb.example}")
     message = {"cmd": "status"} if query else verb.build(args.words)
-    reply, raw = request(socket_path(args.cfg["control.socket"]), message, args.timeout)
+    reply, raw = request(daemon_socket(args.config, args.overrides), message, args.timeout)
     if not reply["ok"]:
         print(raw if args.json else f"lofid: {reply.get('error', 'refused')}", file=sys.stdout if args.json else sys.stderr)
         return 1

@@ -1,5 +1,8 @@
 """The one table of control commands, their validation, and the Protocol the daemon implements.
 
+The commands' names, fields and help, and the status fields, are ``lofid.control.vocabulary``
+(which the client reads); this module adds what each command does.
+
 A request is one JSON object; the reply is ``{"ok": true, ...}`` or ``{"ok": false, "error": "one line"}``:
 
     {"cmd": "status"}                                   -> {"ok": true, "status": {...}}
@@ -29,48 +32,15 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from lofid.config import setting_for
+from lofid.control.vocabulary import SHORT_KEYS, WORDS
 from lofid.errors import LofidError, RequestError
 
 log = logging.getLogger("lofid.control")
 
 _MAX_ERROR = 300  # characters of an error message
 
-# ctl's short names for the live settings; `set` also takes the dotted key itself.
-SHORT_KEYS: dict[str, str] = {
-    "temperature": "generation.temperature",
-    "volume": "output.volume",
-    "bpm": "music.bpm",
-    "key": "music.key",
-    "swing": "music.swing",
-    "harmony": "generation.harmony",
-    "wow": "fx.wow",
-    "saturation": "fx.saturation",
-    "reverb": "fx.reverb",
-    "sidechain": "fx.sidechain",
-    "loudness": "fx.loudness",
-    "crackle": "fx.crackle",
-    "lowpass": "fx.lowpass_hz",
-}
 LIVE_SECTIONS = ("fx", "parts")  # every setting in these sections may change while playing
 _BOOL_WORDS = ("on", "off", "true", "false", "yes", "no")
-
-# The keys status() reports, in the order `lofid ctl status` prints them: (key, label, unit).
-STATUS_FIELDS: tuple[tuple[str, str, str], ...] = (
-    ("state", "state", ""),                 # "playing" or "paused"
-    ("track", "track", ""),                 # number, title, key, bpm, section, seconds in, length, held
-    ("uptime_s", "uptime", ""),             # seconds since start (printed as h:mm:ss)
-    ("queue_notes", "queue", " notes"),     # notes generated but not yet played
-    ("queue_s", "queue ahead", " s"),       # the same in seconds of music
-    ("notes_played", "notes played", ""),
-    ("underruns", "underruns", ""),         # blocks the sound card wanted before they were ready
-    ("model", "model", ""),                 # the model file in use
-    ("backend", "backend", ""),             # litert or tensorflow
-    ("soundfont", "soundfont", ""),
-    ("output", "output", ""),               # the device, or "null (no sound device)"
-    ("guardrails", "guardrail recoveries", ""),  # times the melody was stuck/chaotic and steered back
-    ("loudness", "loudness", ""),           # what the loudness stage hears (LUFS) and the gain it gives (dB)
-)
-
 
 class Controllable(Protocol):
     """What the daemon offers the control server. Every method is called from the control thread."""
@@ -218,18 +188,9 @@ class Command:
     run: Callable[[Controllable, dict[str, Any]], dict[str, Any]]
 
 
-COMMANDS: dict[str, Command] = {
-    "status": Command((), "what is playing, every setting, the queue and counters", _status),
-    "set": Command(("key", "value"), "change a live setting: " + ", ".join(SHORT_KEYS), _set),
-    "layer": Command(("name", "value"), "turn a layer on or off, or set its volume (0 to 1)", _layer),
-    "pause": Command((), "fade to silence; nothing is lost", _pause),
-    "resume": Command((), "play again from where it paused", _resume),
-    "skip": Command((), "drop the notes waiting and start a fresh phrase", _skip),
-    "next": Command((), "end this track at the next bar and start a new one, after its transition", _next),
-    "hold": Command(("value",), "on: keep the current track going; off: let it end as planned", _hold),
-    "save": Command(("path",), "write the current track as played so far, with its chords, to a MIDI file", _save),
-    "reload": Command((), "read the config file again", _reload),
-}
+_RUN = {"status": _status, "set": _set, "layer": _layer, "pause": _pause, "resume": _resume, "skip": _skip,
+        "next": _next, "hold": _hold, "save": _save, "reload": _reload}
+COMMANDS: dict[str, Command] = {name: Command(fields, text, _RUN[name]) for name, (fields, text) in WORDS.items()}
 
 
 def _finite_float(text: str) -> float:

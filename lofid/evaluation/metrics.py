@@ -47,10 +47,11 @@ from lofid.errors import LofidError
 from lofid.evaluation.texture import chord_strikes, off_beat_share, rich_share, theme_return
 from lofid.model.songs import normalise_key
 from lofid.music.annotations import downbeat_index, read_beat_file, read_chord_file, read_key_file, song_beats
+from lofid.music.beats import BeatGrid
 from lofid.music.chords import Chord, chord_pitch_classes, estimate_chords
 from lofid.music.keys import MAJOR_SCALE, scale_name
 from lofid.music.midi import CHORD_MARK, PART_TRACKS, notes_to_midi
-from lofid.music.notes import BAR, STEPS_PER_BEAT, BeatGrid, Note
+from lofid.music.notes import BAR, STEPS_PER_BEAT, Note
 
 STRONG = 2 * STEPS_PER_BEAT  # beats 1 and 3 are this many 16ths apart
 REPETITION_WINDOW = 10  # notes

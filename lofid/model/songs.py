@@ -15,10 +15,11 @@ import numpy as np
 
 from lofid.model.encoding import COLUMNS, chord_token, to_rows, with_context
 from lofid.music.annotations import downbeat_index, read_beat_file, read_chord_file, read_key_file, song_beats
+from lofid.music.beats import BeatGrid
 from lofid.music.chords import estimate_chords
 from lofid.music.keys import estimate_shift
 from lofid.music.midi import PART_TRACKS, load_midi, midi_to_events
-from lofid.music.notes import BAR, STEPS_PER_BEAT, BeatGrid, fold_pitch, notes_from_onsets
+from lofid.music.notes import BAR, STEPS_PER_BEAT, fold_pitch, notes_from_onsets
 
 
 def normalise_key(midi, key_file: Path | None = None) -> list[tuple[float, float, int]]:

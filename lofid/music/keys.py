@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
 # Pitch class of every spelling a key or chord root may use (Harte labels, POP909's key names).
 TONICS = {"C": 0, "C#": 1, "Db": 1, "D": 2, "D#": 3, "Eb": 3, "E": 4, "Fb": 4, "E#": 5, "F": 5, "F#": 6, "Gb": 6,
           "G": 7, "G#": 8, "Ab": 8, "A": 9, "A#": 10, "Bb": 10, "B": 11, "Cb": 11, "B#": 0}
@@ -20,8 +18,8 @@ MINOR_KEY_NAMES = tuple(f"{name}m" for name in KEY_NAMES)  # "Cm": C minor
 MAJOR_SCALE = frozenset({0, 2, 4, 5, 7, 9, 11})  # pitch classes of C major (= A minor): the model's key
 _NAMES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 # Krumhansl-Kessler key profiles, for music that does not say its key.
-_MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-_MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+_MAJOR_PROFILE = (6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88)
+_MINOR_PROFILE = (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17)
 
 
 def pitch_name(pc: int) -> str:
@@ -62,6 +60,8 @@ def scale_name(shift: int) -> str:
 
 def estimate_shift(pitches: Sequence[int], weights: Sequence[float]) -> int:
     """Key-normalising shift of notes with no key annotation (Krumhansl-Schmuckler estimate)."""
+    import numpy as np  # here, not at the top: the key names are read by `lofid ctl`, which must start fast
+
     hist = np.bincount(np.asarray(pitches) % 12, weights=np.asarray(weights, dtype=np.float64), minlength=12)
     if not hist.any():
         return 0

@@ -17,8 +17,9 @@ from pathlib import Path
 
 from lofid.errors import LofidError
 from lofid.music.annotations import read_beat_file, song_beats
+from lofid.music.beats import BeatGrid
 from lofid.music.keys import pitch_name
-from lofid.music.notes import STEPS_PER_BEAT, BeatGrid, Note, bin_velocity, notes_from_onsets, swing_offset, velocity_bin
+from lofid.music.notes import STEPS_PER_BEAT, Note, bin_velocity, notes_from_onsets, swing_offset, velocity_bin
 from lofid.music.tracks import Cue, Event, Track
 
 MIDI_SUFFIXES = (".mid", ".midi")

@@ -8,10 +8,8 @@ it sounds. Seconds only appear where a tempo is applied (the engine, MIDI files)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-
-import numpy as np
 
 STEPS_PER_BEAT = 4  # the 16th-note grid: 16ths per quarter-note beat
 BAR = 4 * STEPS_PER_BEAT  # 16ths in a 4/4 bar
@@ -38,30 +36,6 @@ def velocity_bin(velocity: int) -> int:
 def bin_velocity(b: int) -> int:
     """The velocity a bin plays back as: the centre of its range."""
     return int(b) * 16 + 8
-
-
-class BeatGrid:
-    """Seconds <-> 16th positions, following a list of beat times (so rubato songs stay on the grid).
-
-    Between beats time is interpolated; before the first and after the last beat the nearest
-    beat interval is extended, so every note gets a position.
-    """
-
-    def __init__(self, beat_times: Sequence[float]) -> None:
-        beats = np.unique(np.asarray(beat_times, dtype=np.float64))
-        if len(beats) < 2:
-            raise ValueError("a beat grid needs at least two beats")
-        self.beats = beats
-
-    def position(self, seconds: float | np.ndarray) -> np.ndarray:
-        """16th index (rounded) of each time."""
-        t = np.asarray(seconds, dtype=np.float64)
-        b = self.beats
-        idx = np.interp(t, b, np.arange(len(b), dtype=np.float64))
-        first, last = b[1] - b[0], b[-1] - b[-2]
-        idx = np.where(t < b[0], (t - b[0]) / first, idx)
-        idx = np.where(t > b[-1], len(b) - 1 + (t - b[-1]) / last, idx)
-        return np.rint(idx * STEPS_PER_BEAT).astype(np.int64)
 
 
 def notes_from_onsets(events: Iterable[tuple[int, int, int, int, str]]) -> list[Note]:

@@ -21,8 +21,9 @@ import numpy as np
 
 from lofid.compose.comping import KINDS, PUSH, Event, Pattern, lead, off_beat
 from lofid.music.annotations import read_beat_file
+from lofid.music.beats import BeatGrid
 from lofid.music.midi import load_midi
-from lofid.music.notes import BAR, STEPS_PER_BEAT, BeatGrid
+from lofid.music.notes import BAR, STEPS_PER_BEAT
 
 TRACK = "PIANO"  # POP909's accompaniment track
 BEATS_PER_BAR = BAR // STEPS_PER_BEAT  # only 4/4 bars are learnt

@@ -33,8 +33,8 @@ import numpy as np
 from lofid.compose.loops import CHORD_CLASS, LOOP_BARS, SCALES, chord_tones, encode_loop
 from lofid.errors import LofidError
 from lofid.music.annotations import read_beat_file, read_chord_file, read_downbeats, read_keys
+from lofid.music.beats import BeatGrid
 from lofid.music.chords import Chord, parse_label
-from lofid.music.notes import BeatGrid
 
 MIN_COVER = 0.5  # share of a half bar its chord must sound over
 MIN_IN_KEY = 0.6  # share of a key segment's chords that must lie in its scale

@@ -24,8 +24,8 @@ import pytest
 from lofid import cli
 from lofid.config import defaults
 from lofid.control.client import request
-from lofid.control.protocol import STATUS_FIELDS
 from lofid.control.server import MAX_LINE, ControlServer
+from lofid.control.vocabulary import STATUS_FIELDS
 from lofid.errors import LofidError
 from tests.support.sockets import held_open
 

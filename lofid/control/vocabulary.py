@@ -1,0 +1,57 @@
+"""The control protocol's words: its commands with their fields and help, ctl's short names for
+the live settings, and the fields of a status reply.
+
+Only the standard library, and no other lofid module, so that ``lofid ctl`` reads them without the
+settings schema; what each command does, and how its values are checked, is
+``lofid.control.protocol``.
+"""
+
+from __future__ import annotations
+
+# ctl's short names for the live settings; `set` also takes the dotted key itself.
+SHORT_KEYS: dict[str, str] = {
+    "temperature": "generation.temperature",
+    "volume": "output.volume",
+    "bpm": "music.bpm",
+    "key": "music.key",
+    "swing": "music.swing",
+    "harmony": "generation.harmony",
+    "wow": "fx.wow",
+    "saturation": "fx.saturation",
+    "reverb": "fx.reverb",
+    "sidechain": "fx.sidechain",
+    "loudness": "fx.loudness",
+    "crackle": "fx.crackle",
+    "lowpass": "fx.lowpass_hz",
+}
+
+# The keys status() reports, in the order `lofid ctl status` prints them: (key, label, unit).
+STATUS_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("state", "state", ""),                 # "playing" or "paused"
+    ("track", "track", ""),                 # number, title, key, bpm, section, seconds in, length, held
+    ("uptime_s", "uptime", ""),             # seconds since start (printed as h:mm:ss)
+    ("queue_notes", "queue", " notes"),     # notes generated but not yet played
+    ("queue_s", "queue ahead", " s"),       # the same in seconds of music
+    ("notes_played", "notes played", ""),
+    ("underruns", "underruns", ""),         # blocks the sound card wanted before they were ready
+    ("model", "model", ""),                 # the model file in use
+    ("backend", "backend", ""),             # litert or tensorflow
+    ("soundfont", "soundfont", ""),
+    ("output", "output", ""),               # the device, or "null (no sound device)"
+    ("guardrails", "guardrail recoveries", ""),  # times the melody was stuck/chaotic and steered back
+    ("loudness", "loudness", ""),           # what the loudness stage hears (LUFS) and the gain it gives (dB)
+)
+
+# command -> (the request's fields besides "cmd", all required; its help)
+WORDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "status": ((), "what is playing, every setting, the queue and counters"),
+    "set": (("key", "value"), "change a live setting: " + ", ".join(SHORT_KEYS)),
+    "layer": (("name", "value"), "turn a layer on or off, or set its volume (0 to 1)"),
+    "pause": ((), "fade to silence; nothing is lost"),
+    "resume": ((), "play again from where it paused"),
+    "skip": ((), "drop the notes waiting and start a fresh phrase"),
+    "next": ((), "end this track at the next bar and start a new one, after its transition"),
+    "hold": (("value",), "on: keep the current track going; off: let it end as planned"),
+    "save": (("path",), "write the current track as played so far, with its chords, to a MIDI file"),
+    "reload": ((), "read the config file again"),
+}

@@ -2,8 +2,11 @@
 
 - Round trip: ``CALLS`` status requests over the socket through ``lofid.control.client.request`` (the
   client `lofid ctl` uses), each timed alone: the daemon's answer time, with a connection per
-  call as ctl makes. One whole `lofid ctl status` process is timed too, for context: that is
-  mostly Python starting.
+  call as ctl makes.
+- Held open: the same, ``HELD_CALLS`` times, while ``HELD`` connections that sent half a line
+  (a hung script, a stuck client) stay open; the daemon's memory before, while and after.
+- A whole `lofid ctl status` process, next to a bare `python -c pass` of the same interpreter,
+  run in turns ``CTL_RUNS`` times each: the ratio of medians is what ctl adds to starting Python.
 - Pause: from sending the request to the recording going silent (the last sample above
   -60 dBFS; the engine fades out over 80 ms, then plays zeros).
 - Resume: from the request to the first loud sample again (the rain layer is continuous, so
@@ -23,6 +26,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -31,9 +35,12 @@ import numpy as np
 from bench.player import ALL_LAYERS, WARMUP_S, Player, lofid_command
 from bench.stats import percentiles, summary
 from tests.support.pulse import PulseServer, Recording
+from tests.support.sockets import held_open
 
 CALLS = 1000
-CTL_RUNS = 5
+HELD = 1000  # half-sent connections held open
+HELD_CALLS = 300  # round trips timed while they are held
+CTL_RUNS = 20  # each of `lofid ctl status` and bare Python
 PAUSE_TRIALS = 5
 TEMPERATURE_TRIALS = 5
 POLL_S = 0.005
@@ -49,12 +56,37 @@ def round_trips(player: Player, calls: int) -> list[float]:
     return times
 
 
-def ctl_process(player: Player) -> float:
-    """Wall time of one `lofid ctl status` process, start to exit."""
+def held_round_trips(player: Player, held: int, calls: int) -> dict:
+    """Round trips while ``held`` half-sent connections stay open, and the daemon's VmRSS around them."""
+    rss_before = player.rss_kb()
+    hanging = held_open(player.socket, held, b'{"cmd": "status", "pad": "')
+    try:
+        rss_held = player.rss_kb()
+        trips = round_trips(player, calls)
+        rss_after = player.rss_kb()
+    finally:
+        for s in hanging:
+            s.close()
+    return {"held": held, "round_trip_ms": percentiles([1000 * t for t in trips], 3),
+            "rss_mb": {"before": round(rss_before / 1024, 1), "held": round(rss_held / 1024, 1),
+                       "after": round(rss_after / 1024, 1)}}
+
+
+def process_time(command: list[str], env: dict[str, str]) -> float:
+    """Wall time of one process, start to exit."""
     start = time.perf_counter()
-    subprocess.run([*lofid_command(), "ctl", "--set", f"control.socket={player.socket}", "status"],
-                   env=player.env, check=True, capture_output=True, timeout=60)
+    subprocess.run(command, env=env, check=True, capture_output=True, timeout=60)
     return time.perf_counter() - start
+
+
+def ctl_beside_python(player: Player, runs: int) -> dict:
+    """`lofid ctl status` (socket found through XDG_RUNTIME_DIR, as a user's is) and `python -c pass`, in turns."""
+    ctl, bare = [], []
+    for _ in range(runs):
+        ctl.append(process_time([*lofid_command(), "ctl", "status"], player.env))
+        bare.append(process_time([sys.executable, "-c", "pass"], player.env))
+    c, b = summary(ctl, 4), summary(bare, 4)
+    return {"ctl_s": c, "python_s": b, "ratio": round(c["median"] / b["median"], 2)}
 
 
 def pause_resume(pulse: PulseServer, player: Player, trials: int) -> tuple[list[float], list[float]]:
@@ -110,13 +142,15 @@ def run(pulse: PulseServer, model: Path, calls: int = CALLS) -> dict:
         player.wait_ready()
         time.sleep(WARMUP_S)
         trips = round_trips(player, calls)
-        ctl = [ctl_process(player) for _ in range(CTL_RUNS)]
+        held = held_round_trips(player, HELD, HELD_CALLS)
+        ctl = ctl_beside_python(player, CTL_RUNS)
         to_silence, to_sound = pause_resume(pulse, player, PAUSE_TRIALS)
         written, to_note = temperature_to_new_note(player, TEMPERATURE_TRIALS)
     audio_path = float(np.median(to_sound))
     return {
         "round_trip_ms": percentiles([1000 * t for t in trips], 3),
-        "ctl_process_s": summary(ctl, 3),
+        "held_open": held,
+        "ctl_process": ctl,
         "pause_heard_s": summary(to_silence, 3),
         "resume_heard_s": summary(to_sound, 3),
         "temperature_note_written_s": summary(written, 3),

@@ -123,7 +123,21 @@ def rows(results: dict) -> list[Row]:
         out.append(("4 control", f"ctl round trip {p}, ms", _fmt(value, 2),
                     f"{trip['n']} calls, max {trip['max']:.2f}" if trip else "", target,
                     "—" if meets is None else ("yes" if value is not None and meets(value) else "NO")))
-    out.append(_row("4 control", "`lofid ctl status` process, s", control.get("ctl_process_s"), 3))
+    held = control.get("held_open", {})
+    trip = held.get("round_trip_ms")
+    out.append(("4 control", f"ctl round trip p99 with {held.get('held', '?')} half-sent connections held, ms",
+                _fmt(trip and trip["p99"], 2), f"{trip['n']} calls, p50 {trip['p50']:.2f}" if trip else "", "≤ 50 ms",
+                "yes" if trip and trip["p99"] <= 50 else "NO"))
+    rss = held.get("rss_mb")
+    out.append(("4 control", "daemon RSS before / holding them / after, MB",
+                f"{rss['before']} / {rss['held']} / {rss['after']}" if rss else "not measured", "growth", "≤ 30 MB",
+                "yes" if rss and rss["after"] - rss["before"] <= 30 else "NO"))
+    ctl = control.get("ctl_process", {})
+    out.append(_row("4 control", "`lofid ctl status` process, s", ctl.get("ctl_s"), 3))
+    out.append(_row("4 control", "bare `python -c pass`, s", ctl.get("python_s"), 3))
+    ratio = ctl.get("ratio")
+    out.append(("4 control", "`lofid ctl status` / bare python", "not measured" if ratio is None else f"{ratio:.2f}x",
+                "ratio of medians, run in turns", "≤ 2x", "yes" if ratio is not None and ratio <= 2 else "NO"))
     out.append(_row("4 control", "pause → silent at the sink, s", control.get("pause_heard_s"), 3, "< 1 s",
                     lambda m: m < 1.0))
     out.append(_row("4 control", "resume → sound (audio path), s", control.get("resume_heard_s"), 3))

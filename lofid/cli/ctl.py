@@ -237,5 +237,7 @@ def main(args: argparse.Namespace) -> int:
     elif "status" in reply:
         print(format_status(reply["status"]))
     else:
-        print("\n".join(f"{k}: {show(v)}" for k, v in reply.items() if k != "ok"))
+        print("\n".join(f"{k}: {show(v)}" for k, v in reply.items() if k not in ("ok", "warning")))
+    if "warning" in reply and not args.json:
+        print(f"lofid: warning: {reply['warning']}", file=sys.stderr)
     return 0

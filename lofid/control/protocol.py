@@ -7,6 +7,7 @@ A request is one JSON object; the reply is ``{"ok": true, ...}`` or ``{"ok": fal
 
     {"cmd": "status"}                                   -> {"ok": true, "status": {...}}
     {"cmd": "set", "key": "temperature", "value": 0.8}  -> {"ok": true, "temperature": 0.8}
+        (plus "warning": "not kept for the next start: ..." when the state file cannot be written)
     {"cmd": "layer", "name": "rain", "value": "off"}    -> {"ok": true, "layers.rain.enabled": false}
     {"cmd": "pause"}  /  {"cmd": "resume"}              -> {"ok": true, "state": "paused"}
     {"cmd": "skip"}                                     -> {"ok": true, "skipped": true}
@@ -51,8 +52,9 @@ class Controllable(Protocol):
     def status(self) -> dict[str, Any]:
         """The STATUS_FIELDS keys (more are printed too); "settings" is added from settings()."""
 
-    def apply(self, changes: dict[str, Any]) -> None:
-        """Take already validated dotted-key changes, e.g. {"music.bpm": 80.0}; keep them for the next start."""
+    def apply(self, changes: dict[str, Any]) -> str | None:
+        """Take already validated dotted-key changes, e.g. {"music.bpm": 80.0}, and keep them for the next
+        start; return None, or why they could not be kept (they still hold), in one line."""
 
     def pause(self) -> None: ...
 
@@ -101,8 +103,8 @@ def _known_layer(name: str, settings: Mapping[str, Any]) -> None:
 def _change(target: Controllable, key: str, name: str, value: Any) -> dict[str, Any]:
     """Validate ``value`` for ``key`` (errors name it as the user did), apply it, answer it."""
     value = dataclasses.replace(setting_for(key), key=name).check(value)
-    target.apply({key: value})
-    return {name: value}
+    warning = target.apply({key: value})
+    return {name: value, "warning": warning} if warning else {name: value}
 
 
 def _set(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:

@@ -131,9 +131,9 @@ class Daemon:
             return "null (no sound device)"
         return f"null (sound device {self.sink.name} lost; reopening it)" if self.sink.lost else self.sink.name
 
-    def apply(self, changes: dict[str, Any]) -> None:
-        self.state.record(changes)
+    def apply(self, changes: dict[str, Any]) -> str | None:
         self._switch(self.cfg.replace(changes))
+        return self.state.record(changes)
 
     def _switch(self, cfg: Config) -> dict[str, Any]:
         """Make ``cfg`` the settings in force; return what changed."""

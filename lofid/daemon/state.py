@@ -58,21 +58,23 @@ class StateFile:
         """``cfg`` with the saved settings laid over it (after ``load``)."""
         return cfg.replace(self.values)
 
-    def record(self, changes: Mapping[str, Any]) -> bool:
-        """Add ``changes`` (validated dotted keys) and rewrite the file atomically.
+    def record(self, changes: Mapping[str, Any]) -> str | None:
+        """Add ``changes`` (validated dotted keys) and rewrite the file atomically; None once kept.
 
-        Returns False, after one warning, if the file cannot be written: the change still holds
-        until the daemon stops, which beats refusing it.
+        If the file cannot be written (a full or read-only disk), it is left as it was, a warning is
+        logged, and the reason comes back in one line: the change still holds until the daemon stops,
+        which beats refusing it, and the next change that can be written keeps this one too.
         """
         with self._lock:
             self.values.update(changes)
             try:
                 write_atomically(self.path, _HEADER + yaml.safe_dump(self.values, sort_keys=True), mode=0o600)
             except OSError as e:
-                log.warning("cannot keep run-time settings in %s (%s): they last until lofid stops",
-                            self.path, e.strerror or e)
-                return False
-        return True
+                why = (f"not kept for the next start: cannot write {self.path} ({e.strerror or e}); "
+                       "it holds until lofid stops")
+                log.warning("run-time settings %s", why)
+                return why
+        return None
 
     def _remove_leftovers(self) -> None:
         """Temporary files of writes that a crash interrupted (the real file is intact)."""

@@ -25,8 +25,8 @@ def test_changes_survive_a_restart_as_dotted_yaml(tmp_path, monkeypatch):
     assert path == tmp_path / "xdg-state" / "lofid" / "state.yaml"
     first = StateFile(path)
     first.load()
-    assert first.record({"generation.temperature": 0.8}) and first.record({"layers.beat.enabled": False})
-    assert first.record({"generation.temperature": 0.6})  # the last value wins
+    assert first.record({"generation.temperature": 0.8}) is None and first.record({"layers.beat.enabled": False}) is None
+    assert first.record({"generation.temperature": 0.6}) is None  # the last value wins
 
     assert yaml.safe_load(path.read_text()) == {"generation.temperature": 0.6, "layers.beat.enabled": False}
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -129,6 +129,8 @@ def test_a_state_file_that_cannot_be_written_costs_a_warning_not_the_change(tmp_
     blocker.write_text("")
     state = StateFile(blocker / "state.yaml")
     with caplog.at_level(logging.WARNING):
-        assert state.record({"music.bpm": 80}) is False
+        why = state.record({"music.bpm": 80})
+    assert why.startswith(f"not kept for the next start: cannot write {blocker / 'state.yaml'} (")
+    assert why.endswith("); it holds until lofid stops")
     assert state.values == {"music.bpm": 80}
-    assert "cannot keep run-time settings in" in caplog.text and "until lofid stops" in caplog.text
+    assert caplog.messages == [f"run-time settings {why}"]

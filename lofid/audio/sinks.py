@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 AHEAD_SECONDS = 0.15  # how far the render thread keeps the ring ahead of the sound card
 STALL_SECONDS = 2.0  # a callback silent this long means the device is gone...
 START_SECONDS = 5.0  # ...but a stream just started may wait longer (PulseAudio via ALSA takes ~2 s)
+FROZEN_SECONDS = 1.0  # a wait overrunning by this much means the process was frozen (SIGSTOP, suspend)
 BACKOFF_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0)  # waits between reopen attempts; the last repeats
 
 
@@ -64,11 +65,15 @@ class Pacer:
         self._frames = 0
 
     def wait(self, frames: int) -> None:
+        """Sleep until ``frames`` more are due. After a freeze the clock moves on to now: the music
+        resumes where it stopped instead of racing through what the freeze missed."""
         self._frames += frames
         due = self._start + self._frames / self.sample_rate - self.ahead
         delay = due - time.monotonic()
         if delay > 0:
             time.sleep(delay)
+        elif delay < -FROZEN_SECONDS:
+            self._start -= delay
 
 
 class NullSink:
@@ -205,9 +210,12 @@ class DeviceSink:
                 self._stream.start()
                 self._started, self._start_read = True, self.ring.read
                 continue
-            time.sleep(max(0.001, (self.ring.fill + n - self.target) / self.sample_rate))
+            wait = max(0.001, (self.ring.fill + n - self.target) / self.sample_rate)
+            asleep = time.monotonic()
+            time.sleep(wait)
             now = time.monotonic()
-            if self.ring.read != last_read:
+            # Progress, or a freeze of the whole process (the callback had no chance either): the stall clock restarts.
+            if self.ring.read != last_read or now - asleep > wait + FROZEN_SECONDS:
                 last_read, last_progress = self.ring.read, now
             elif not self._stream.active or now - last_progress > self._patience():
                 self._lose()

@@ -62,7 +62,7 @@ def test_install_writes_the_unit_with_this_installs_paths(capsys, home):
     unit = unit_file(home)
     text = unit.read_text()
     assert f'ExecStart="{LOFID}" run' in text and f"WorkingDirectory={ROOT}" in text
-    for line in ("Type=notify", "Restart=on-failure", "WatchdogSec=30", "WantedBy=default.target"):
+    for line in ("Type=notify", "Restart=on-failure", "WatchdogSec=40", "WantedBy=default.target"):
         assert line in text.splitlines()
     assert not re.search(r"@[A-Z_]+@", text)
     assert (ROOT / "systemd" / "lofid.service").read_text().count("\n") == text.count("\n")  # the template, filled

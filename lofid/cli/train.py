@@ -43,6 +43,9 @@ def main(args: argparse.Namespace) -> int:
         tables = relearn(args.data, args.out)
         log.info("%s.json: learnt %s from %s", args.out, " and ".join(tables) or "nothing", args.data)
         return 0
+    from lofid.training.quiet import load_tensorflow
+
+    load_tensorflow(verbose=args.verbose)  # before the trainer imports it: TensorFlow's own logs only with -v
     from lofid.training.trainer import TrainOptions, train_model
 
     tracks = tuple(t.strip() for t in args.tracks.split(",") if t.strip()) if args.tracks else None

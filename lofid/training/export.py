@@ -26,6 +26,7 @@ from lofid.model.encoding import COLUMNS, HEADS, INPUT_VOCAB, VOCAB, primer_rows
 from lofid.model.reference import reference_function
 from lofid.music.notes import MAX_DURATION, MAX_STEP, STEPS_PER_BEAT, VELOCITY_BINS
 from lofid.paths import write_atomically
+from lofid.training.quiet import native_stderr
 
 TOLERANCE = 1e-5  # how far the .tflite logits may be from Keras'
 
@@ -117,15 +118,17 @@ def _playing_function(model: keras.Model, window: int) -> Callable[[Any], Any]:
 def to_tflite(model: keras.Model, window: int) -> bytes:
     fn = _playing_function(model, window)
     converter = tf.lite.TFLiteConverter.from_concrete_functions([fn.get_concrete_function()], tf.Module())
-    return converter.convert()
+    with native_stderr():  # the converter's C++ log lines (SavedModel reader and loader, MLIR passes)
+        return converter.convert()
 
 
 def check_tflite(model: keras.Model, flatbuffer: bytes, window: int, trials: int = 3) -> float:
     """Largest logit difference between the .tflite and Keras on random windows; raises past 1e-5."""
     from ai_edge_litert.interpreter import Interpreter
 
-    interpreter = Interpreter(model_content=flatbuffer)
-    interpreter.allocate_tensors()
+    with native_stderr():  # LiteRT announces its XNNPACK delegate
+        interpreter = Interpreter(model_content=flatbuffer)
+        interpreter.allocate_tensors()
     inp, out = interpreter.get_input_details()[0]["index"], interpreter.get_output_details()[0]["index"]
     reference = reference_function(model, window)
     rng, worst = np.random.default_rng(0), 0.0

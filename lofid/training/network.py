@@ -102,6 +102,7 @@ def train(model_factory: Callable[[], keras.Model], train_ds, val_ds, epochs: in
     stopped_early = bool(patience) and state["wait"] >= patience
     if state["epoch"] < epochs and not stopped_early:
         model.fit(train_ds, validation_data=val_ds, epochs=epochs, initial_epoch=state["epoch"], verbose=verbose,
+                  shuffle=False,  # the tf.data pipeline shuffles (dataset.dataset); Keras warns it would ignore True
                   callbacks=[Checkpointer(folder, state, patience), *(callbacks or [])])
     if (folder / "best.weights.h5").is_file():
         model.load_weights(folder / "best.weights.h5")

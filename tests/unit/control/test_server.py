@@ -479,3 +479,45 @@ def test_the_installed_command_from_another_process(server, player, rundir):
     assert refused.stderr == "lofid: temperature = 5 is not allowed: expected a number from 0.1 to 2\n"
     assert (done.returncode, done.stdout, done.stderr) == (0, "temperature: 0.8\n", "")
     assert player.cfg["generation.temperature"] == 0.8
+
+
+SERVE_UNDER_A_LOW_LIMIT = """
+import logging, resource, sys, time
+from pathlib import Path
+from lofid.control.server import ControlServer
+
+logging.basicConfig(level=logging.INFO, format="%(message)s")
+resource.setrlimit(resource.RLIMIT_NOFILE, (300, 300))  # as a tight system might set it, hard limit too
+
+
+class Target:
+    def settings(self):
+        return {}
+
+    def status(self):
+        return {"state": "playing"}
+
+
+with ControlServer(Path(sys.argv[1]), Target(), evict_after=0.2) as srv:
+    print(srv.max_clients, flush=True)
+    time.sleep(60)
+"""
+
+
+def test_under_a_low_open_files_limit_it_serves_fewer_at_once_and_never_runs_out(rundir):
+    path = rundir / "lofid.sock"
+    child = subprocess.Popen([sys.executable, "-c", SERVE_UNDER_A_LOW_LIMIT, str(path)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        served = int(child.stdout.readline())
+        assert served == 300 - 256  # the rest of the daemon keeps its 256 open files
+        held = held_open(path, 100, b'{"cmd": "sta')  # more than it serves: the silent longest make room
+        time.sleep(0.3)
+        assert request(path, {"cmd": "status"}, timeout=10)[0]["status"]["state"] == "playing"
+        for s in held:
+            s.close()
+    finally:
+        child.kill()
+        _, err = child.communicate(timeout=10)
+    assert "control: serving 44 connections at once (the open-files limit allows no more)" in err
+    assert "out of open files" not in err and "Traceback" not in err

@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
+from lofid.errors import LofidError
+
 ROOT = Path(__file__).resolve().parent.parent
 SOUNDFONTS = ROOT / "soundfonts"
 EFFECTS = ROOT / "effects"
@@ -122,6 +124,15 @@ def state_path(setting: str = "auto") -> Path:
     if setting != "auto":
         return resolve(setting)
     return _xdg("XDG_STATE_HOME", ".local/state") / "lofid" / "state.yaml"
+
+
+def write_file(path: str | os.PathLike, data: bytes, what: str) -> None:
+    """A file the user asked for (``what``: "the MIDI file"), written atomically: a full disk leaves no
+    partial file, and a failure is a LofidError naming the file and the reason."""
+    try:
+        write_atomically(Path(path), data)
+    except OSError as e:
+        raise LofidError(f"{path}: cannot write {what} ({e.strerror or e})") from None
 
 
 def write_atomically(path: Path, data: str | bytes, mode: int | None = None) -> None:

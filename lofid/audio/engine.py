@@ -96,6 +96,8 @@ class Engine:
         self._fade = Gain(1.0, FADE_SECONDS * sr)
         self._volume = Gain(0.0, ramp)  # output.volume, after the limiter: it never changes the sound's character
         self._pausing = self.paused = False
+        self._overlay: np.ndarray | None = None  # a one-shot sound over the ambience, and how far it has played
+        self._overlay_at = 0
         self.music_time = 0
         self.sample_time = 0
         self.played: deque[PlayedNote] = deque(maxlen=history)
@@ -184,17 +186,22 @@ class Engine:
 
     # -- pause ------------------------------------------------------------------------------
 
-    def pause(self) -> None:
-        """Fade out, then silence; the note clock stops, so nothing is skipped while paused."""
+    def pause(self, fade_seconds: float = FADE_SECONDS) -> None:
+        """Fade out over ``fade_seconds``, then silence; the note clock stops, so nothing is skipped while paused."""
         with self._lock:
             if not self.paused:
                 self._pausing = True
-                self._fade.set(0.0)
+                self._fade.set(0.0, fade_seconds * self.sample_rate)
 
     def resume(self) -> None:
         with self._lock:
             self.paused = self._pausing = False
-            self._fade.set(1.0)
+            self._fade.set(1.0, FADE_SECONDS * self.sample_rate)
+
+    def overlay(self, sound: np.ndarray) -> None:
+        """Play ``sound`` (float32 stereo) once over the ambience, from the next block (a timer's chime)."""
+        with self._lock:
+            self._overlay, self._overlay_at = sound, 0
 
     # -- rendering --------------------------------------------------------------------------
 
@@ -244,6 +251,12 @@ class Engine:
             if not self._crackle_gain.silent:
                 self._crackle_gain.apply(grain)
                 ambience += grain
+        if self._overlay is not None:
+            part = self._overlay[self._overlay_at:self._overlay_at + frames]
+            ambience[:len(part)] += part
+            self._overlay_at += len(part)
+            if self._overlay_at >= len(self._overlay):
+                self._overlay = None
         return self.chain.process(planes, self.gains["music"], self.gains["beat"], ambience, start)
 
     def _not_before_now(self, sample: float) -> int:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lofid.control.client import CLIENT_TIMEOUT, request
+from lofid.control.client import CLIENT_TIMEOUT, request, watch
 from lofid.control.vocabulary import SHORT_KEYS, STATUS_FIELDS, WORDS
 from lofid.errors import ConfigError
 from lofid.paths import socket_path, user_config_path
@@ -33,21 +33,19 @@ _VERBS_EPILOG = "\0the verbs"  # stands for verbs_help() in the parser until hel
 
 class Verb:
     """One ctl verb: the words it takes (as shown in help), an example, its help, and how its words
-    become the request. ``help`` may be a function, for text that needs the settings schema."""
+    become the request. ``help`` may be a function, for text that needs the settings schema;
+    ``counts`` are the numbers of words it takes (by default, those of ``args``)."""
 
-    __slots__ = ("args", "example", "_help", "build")
+    __slots__ = ("args", "example", "_help", "build", "counts")
 
     def __init__(self, args: str, example: str, help: str | Callable[[], str],
-                 build: Callable[[list[str]], dict[str, Any]]) -> None:
+                 build: Callable[[list[str]], dict[str, Any]], counts: tuple[int, ...] | None = None) -> None:
         self.args, self.example, self._help, self.build = args, example, help, build
+        self.counts = counts or (len(args.split()),)
 
     @property
     def help(self) -> str:
         return self._help() if callable(self._help) else self._help
-
-    @property
-    def nargs(self) -> int:
-        return len(self.args.split())
 
 
 def value_of(text: str) -> Any:
@@ -95,7 +93,12 @@ VERBS: dict[str, Verb] = {
     "save": Verb("FILE.mid", "save ~/lofi-take.mid", WORDS["save"][1],
                  lambda words: {"cmd": "save", "path": os.path.abspath(os.path.expanduser(words[0]))}),
     "reload": _plain("reload"),
+    "sleep": Verb("DURATION|off", "sleep 45m", WORDS["sleep"][1], lambda words: {"cmd": "sleep", "value": words[0]}),
+    "focus": Verb("STUDY BREAK [CYCLES]|off", "focus 25m 5m 4", WORDS["focus"][1],
+                  lambda words: {"cmd": "focus", "value": " ".join(words)}, counts=(1, 2, 3)),
+    "watch": Verb("", "watch", WORDS["watch"][1] + "; --json prints each event as it came", lambda words: {"cmd": "watch"}),
 }
+TIMER_VERBS = ("sleep", "focus")  # without a value: what runs, and the time left
 
 
 def verbs_help() -> str:
@@ -104,7 +107,8 @@ def verbs_help() -> str:
         lines.append(f"  {name} {verb.args}".rstrip())
         lines.append(f"      {verb.help}")
         lines.append(f"      e.g. lofid ctl {verb.example}")
-    lines.append("A setting verb without a value prints the value now in force (lofid ctl volume).")
+    lines.append("A setting verb without a value prints the value now in force (lofid ctl volume); "
+                 "sleep and focus print the timers.")
     return "\n".join(lines)
 
 
@@ -167,10 +171,45 @@ def _clock(seconds: Any) -> str:
     return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
 
 
+def _left(seconds: Any) -> str:
+    """Time left: ``44:10``, or ``1:30:00`` from an hour up."""
+    return _duration(seconds) if isinstance(seconds, (int, float)) and seconds >= 3600 else _clock(seconds)
+
+
+def timers_line(timers: Any) -> str:
+    """``sleep in 44:10 · focus: study, 24:50 left, cycle 1 of 4``, or ``none``."""
+    if not isinstance(timers, dict):
+        return show(timers)
+    parts = []
+    sleep, focus = timers.get("sleep"), timers.get("focus")
+    if isinstance(sleep, dict):
+        parts.append(f"sleep in {_left(sleep.get('left_s'))}")
+    if isinstance(focus, dict):
+        cycles = focus.get("cycles")
+        of = f" of {cycles}" if cycles else " (endless)"
+        parts.append(f"focus: {focus.get('phase')}, {_left(focus.get('left_s'))} left, cycle {focus.get('cycle')}{of}")
+    return " · ".join(parts) or "none"
+
+
+def event_line(event: dict[str, Any]) -> str:
+    """One watched event as a line: ``state: paused``, ``track: ...``, ``volume: 40``, ``timer: break · ...``."""
+    kind = event.get("event")
+    if kind == "state":
+        return f"state: {show(event.get('state'))}"
+    if kind == "track":
+        return f"track: {track_line(event.get('track'))}"
+    if kind == "set" and isinstance(event.get("changes"), dict):
+        names = {key: short for short, key in SHORT_KEYS.items()}
+        return "\n".join(f"{names.get(k, k)}: {show(v)}" for k, v in event["changes"].items())
+    if kind == "timer":
+        return f"timer: {show(event.get('what'))} · {timers_line(event.get('timers'))}"
+    return f"{show(kind)}: {show({k: v for k, v in event.items() if k != 'event'})}"
+
+
 def format_status(status: dict[str, Any]) -> str:
     """The status reply as aligned ``label: value`` lines, then every setting."""
     known = {key for key, _, _ in STATUS_FIELDS}
-    shown = {"uptime_s": _duration, "track": track_line}
+    shown = {"uptime_s": _duration, "track": track_line, "timers": timers_line}
     rows = [(label, shown[key](status[key]) if key in shown else show(status[key]) + unit)
             for key, label, unit in STATUS_FIELDS if key in status]
     rows += [(k, show(v)) for k, v in status.items() if k not in known and k != "settings"]
@@ -211,6 +250,14 @@ def _usage(parser_prog: str, message: str) -> int:
     return 2
 
 
+def _watch(path: Path, raw: bool, timeout: float) -> int:
+    """Print a line per change until interrupted (Ctrl-C) or the daemon stops (exit 1)."""
+    for event, line in watch(path, timeout):
+        print(line if raw else event_line(event), flush=True)
+    print("lofid: the daemon stopped", file=sys.stderr)
+    return 1
+
+
 def main(args: argparse.Namespace) -> int:
     prog = "lofid ctl"
     if args.verb is None:
@@ -219,23 +266,30 @@ def main(args: argparse.Namespace) -> int:
     verb = VERBS.get(args.verb)
     if verb is None:
         return _usage(prog, f"unknown verb {args.verb!r}; verbs: {', '.join(VERBS)}")
-    query = args.verb in SHORT_KEYS and not args.words  # `lofid ctl volume`: what is it now?
-    if not query and len(args.words) != verb.nargs:
-        wanted = f"needs {verb.args}" if verb.nargs else "takes no value"
+    query = (args.verb in SHORT_KEYS or args.verb in TIMER_VERBS) and not args.words  # `lofid ctl volume`: now?
+    if not query and len(args.words) not in verb.counts:
+        wanted = f"needs {verb.args}" if max(verb.counts) else "takes no value"
         return _usage(prog, f"{args.verb} {wanted}, e.g. lofid ctl {verb.example}")
+    path = daemon_socket(args.config, args.overrides)
+    if args.verb == "watch":
+        return _watch(path, args.json, args.timeout)
     message = {"cmd": "status"} if query else verb.build(args.words)
-    reply, raw = request(daemon_socket(args.config, args.overrides), message, args.timeout)
+    reply, raw = request(path, message, args.timeout)
     if not reply["ok"]:
         print(raw if args.json else f"lofid: {reply.get('error', 'refused')}", file=sys.stdout if args.json else sys.stderr)
         return 1
     if args.json:
         print(raw)
+    elif query and args.verb in TIMER_VERBS:
+        print(f"timers: {timers_line(reply['status'].get('timers'))}")
     elif query:
         print(f"{args.verb}: {show(reply['status'].get('settings', {}).get(SHORT_KEYS[args.verb]))}")
     elif args.verb in DONE:
         print(DONE[args.verb])
     elif "status" in reply:
         print(format_status(reply["status"]))
+    elif "timers" in reply:
+        print(f"timers: {timers_line(reply['timers'])}")
     else:
         print("\n".join(f"{k}: {show(v)}" for k, v in reply.items() if k not in ("ok", "warning")))
     if "warning" in reply and not args.json:

@@ -17,9 +17,9 @@ from lofid.config import Config, part_programs, untracked_tempo
 from lofid.errors import LofidError
 from lofid.model.songs import song_rows
 from lofid.music.drums import DrumPattern, DrumPlan, hits_for, load_patterns
-from lofid.music.midi import write_midi
+from lofid.music.midi import midi_bytes
 from lofid.music.tracks import Cue, Event
-from lofid.paths import BEATS
+from lofid.paths import BEATS, write_file
 
 MAX_MINUTES = 24 * 60  # the longest piece compose writes: a day
 
@@ -71,7 +71,7 @@ def write_score(cfg: Config, score: Score, path: str | Path) -> None:
     hits when the beat layer is on."""
     drums = drum_hits(score.events) if cfg["layers.beat.enabled"] else []
     bpm, swing = untracked_tempo(cfg)
-    write_midi(score.events, path, bpm, part_programs(cfg), score.chords, drums, swing)
+    write_file(path, midi_bytes(score.events, bpm, part_programs(cfg), score.chords, drums, swing), "the MIDI file")
 
 
 def drum_hits(events: Sequence[Event], patterns: Sequence[DrumPattern] | None = None) -> list[tuple[int, int, int]]:

@@ -1,3 +1,4 @@
-"""The side door: protocol (the table of commands and their validation), server (the daemon's socket),
-client (one request, one reply).
+"""The side door: vocabulary (the commands' words, for the client too), protocol (what each command
+does and how its values are checked), server (the daemon's event loop, replies and watch events),
+listener (the socket's folder, lock and binding), client (a request and its reply, or a watch).
 """

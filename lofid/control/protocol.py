@@ -27,6 +27,7 @@ import dataclasses
 import json
 import logging
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,11 @@ log = logging.getLogger("lofid.control")
 
 _MAX_ERROR = 300  # characters of an error message
 
-LIVE_SECTIONS = ("fx", "parts")  # every setting in these sections may change while playing
+LIVE_SECTIONS = ("fx", "parts", "timers")  # every setting in these sections may change while playing
+SLEEP_RANGE_S = (1.0, 24 * 3600.0)  # a sleep timer from a second to a day
+PHASE_RANGE_S = (1.0, 4 * 3600.0)  # a focus phase from a second to four hours
+MAX_CYCLES = 100
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")
 _BOOL_WORDS = ("on", "off", "true", "false", "yes", "no")
 
 class Controllable(Protocol):
@@ -74,6 +79,12 @@ class Controllable(Protocol):
 
     def reload(self) -> dict[str, Any]:
         """Read the config again; return the settings that changed (dotted key -> new value)."""
+
+    def sleep(self, seconds: float | None) -> dict[str, Any]:
+        """Fade out and pause ``seconds`` from now (None: no sleep timer); return the timers' status."""
+
+    def focus(self, study_s: float | None, break_s: float, cycles: int | None) -> dict[str, Any]:
+        """Start the study/break rhythm now (``study_s`` None: stop it); return the timers' status."""
 
 
 def layer_names(settings: Mapping[str, Any]) -> list[str]:
@@ -176,6 +187,47 @@ def _reload(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
     return {"changed": dict(target.reload() or {})}
 
 
+def duration(text: str, what: str, low: float, high: float) -> float:
+    """``"1h30m"``, ``"45m"``, ``"90s"``, ``"2.5s"`` or a bare number of minutes -> seconds within [low, high]."""
+    word = text.strip().lower()
+    match = _DURATION.match(word) if word else None
+    if word.replace(".", "", 1).isdigit():
+        seconds = float(word) * 60
+    elif match and any(match.groups()):
+        h, m, sec = match.groups()
+        seconds = int(h or 0) * 3600 + int(m or 0) * 60 + float(sec or 0)
+    else:
+        raise RequestError(f"{what}: {text[:40]!r} is not a duration like 45m, 1h30m or 90s")
+    if not low <= seconds <= high:
+        raise RequestError(f"{what}: {text[:40]} is not between {low:g} s and {high / 3600:g} h")
+    return seconds
+
+
+def _sleep(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
+    word = _text(req, "value")
+    seconds = None if word.strip().lower() == "off" else duration(word, "sleep", *SLEEP_RANGE_S)
+    return {"timers": target.sleep(seconds)}
+
+
+def _focus(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
+    words = _text(req, "value").split()
+    if words == ["off"]:
+        return {"timers": target.focus(None, 0.0, None)}
+    if len(words) not in (2, 3):
+        raise RequestError(f"focus: {' '.join(words)[:40]!r} is not STUDY BREAK [CYCLES], e.g. \"25m 5m 4\", or off")
+    study, rest = (duration(w, "focus", *PHASE_RANGE_S) for w in words[:2])
+    cycles = None
+    if len(words) == 3:
+        if not words[2].isdigit() or not 1 <= int(words[2]) <= MAX_CYCLES:
+            raise RequestError(f"focus: cycles {words[2][:40]!r} is not a whole number from 1 to {MAX_CYCLES}")
+        cycles = int(words[2])
+    return {"timers": target.focus(study, rest, cycles)}
+
+
+def _watch(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
+    return {"watching": True}  # the server subscribes the connection when this reply goes out
+
+
 def _text(req: dict[str, Any], field: str) -> str:
     value = req[field]
     if not isinstance(value, str) or not value:
@@ -191,7 +243,8 @@ class Command:
 
 
 _RUN = {"status": _status, "set": _set, "layer": _layer, "pause": _pause, "resume": _resume, "skip": _skip,
-        "next": _next, "hold": _hold, "save": _save, "reload": _reload}
+        "next": _next, "hold": _hold, "save": _save, "reload": _reload, "sleep": _sleep, "focus": _focus,
+        "watch": _watch}
 COMMANDS: dict[str, Command] = {name: Command(fields, text, _RUN[name]) for name, (fields, text) in WORDS.items()}
 
 
@@ -245,13 +298,16 @@ def one_line(text: str) -> str:
     return text if len(text) <= _MAX_ERROR else text[:_MAX_ERROR - 3] + "..."
 
 
-def handle(target: Controllable, line: bytes) -> bytes:
-    """One request line -> one reply line. Never raises: every failure becomes an error reply."""
-    cmd = "request"
+def handle(target: Controllable, line: bytes) -> tuple[bytes, str | None]:
+    """One request line -> one reply line, and the command if it was carried out (else None).
+
+    Never raises: every failure becomes an error reply."""
+    cmd, done = "request", None
     try:
         req = parse_request(line)
         cmd = req["cmd"]
         reply = {"ok": True, **COMMANDS[cmd].run(target, req)}
+        done = cmd
     except LofidError as e:
         reply = {"ok": False, "error": one_line(e)}
     except OSError as e:
@@ -260,10 +316,15 @@ def handle(target: Controllable, line: bytes) -> bytes:
         log.exception("control: %s failed", cmd)
         reply = {"ok": False, "error": one_line(f"{cmd} failed inside lofid: {e.__class__.__name__}: {e}")}
     try:
-        return (json.dumps(reply, allow_nan=False, default=str, ensure_ascii=False) + "\n").encode()
+        return encode(reply), done
     except ValueError as e:
-        return (json.dumps({"ok": False, "error": one_line(f"{cmd}: reply not JSON ({e})")}) + "\n").encode()
+        return encode({"ok": False, "error": one_line(f"{cmd}: reply not JSON ({e})")}), None
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    """One protocol line: a reply or an event."""
+    return (json.dumps(message, allow_nan=False, default=str, ensure_ascii=False) + "\n").encode()
 
 
 def error_line(message: str) -> bytes:
-    return (json.dumps({"ok": False, "error": message}) + "\n").encode()
+    return encode({"ok": False, "error": message})

@@ -12,7 +12,7 @@ connection costs about a kilobyte and no thread:
 - at most ``MAX_CLIENTS`` (4096) connections are served at once (the open-files limit is raised to
   fit, or the number lowered to fit it). When all are taken, the one silent longest makes room for
   a newcomer if it has been silent ``EVICT_AFTER`` (1 s); otherwise newcomers wait in the socket's
-  listen queue (``BACKLOG``) for a slot. So held-open connections, however many, delay a real
+  listen queue (``listener.BACKLOG``) for a slot. So held-open connections, however many, delay a real
   request by a second at most;
 - a connection silent for ``IDLE_TIMEOUT`` (30 s) is closed;
 - a client that does not read its replies is not read from until it does;
@@ -21,33 +21,36 @@ connection costs about a kilobyte and no thread:
 Memory is therefore bounded by about MAX_BUFFERED + MAX_CLIENTS x 1 KiB; waiting clients cost the
 daemon nothing (the kernel holds them).
 
-Access. The socket is mode 0600: it is bound under a temporary name, chmod-ed, then renamed into
-place, so it never exists with wider rights. Its folder must belong to the user (one that others
-can enter gets a warning). A lock file beside it (``lofid.sock.lock``, holding the owner's pid)
-decides which lofid owns the socket: a second daemon refuses to start instead of stealing it, and
-a socket left by a crashed run (whose lock died with it) is replaced.
+Watching. A connection that sent ``watch`` is sent every event ``publish`` is given, one line each,
+after its replies. It is not closed for being silent (it listens), and may still send requests.
+Events follow the replies' back-pressure: a watcher holding more than ``_OUT_HIGH`` of unread
+lines when the next event comes is closed (it would only fall further behind); the daemon never
+waits for one.
+
+Access (a private folder, the owner's lock, a socket that is 0600 from its first moment) is
+``lofid.control.listener``.
 
 Threads. The server is one thread running a selector. It calls the target's methods one at a
 time from that thread, so they must only hand changes to the player and return; the audio never
-waits on this thread.
+waits on this thread. ``publish`` may be called from any thread: it queues the event and wakes
+the selector.
 """
 
 from __future__ import annotations
 
 import errno
-import fcntl
 import logging
 import os
-import resource
 import selectors
 import socket
-import stat
 import threading
 import time
+from collections import deque
 from pathlib import Path
+from typing import Any
 
-from lofid.control.protocol import Controllable, error_line, handle
-from lofid.errors import LofidError
+from lofid.control.listener import FD_RESERVE, bind, check_folder, raise_open_files, take_lock
+from lofid.control.protocol import Controllable, encode, error_line, handle
 
 log = logging.getLogger("lofid.control")
 
@@ -55,16 +58,14 @@ MAX_LINE = 64 * 1024  # bytes in one request line
 MAX_CLIENTS = 4096  # connections served at once
 EVICT_AFTER = 1.0  # seconds of silence after which a connection gives its slot to a newcomer
 MAX_BUFFERED = 16 * 1024 * 1024  # bytes of unanswered requests and unread replies, all connections together
-BACKLOG = 256  # connections that may wait for a slot (the kernel caps it at net.core.somaxconn)
 IDLE_TIMEOUT = 30.0  # seconds of silence before a connection is closed
 _OUT_HIGH = 256 * 1024  # bytes of unread replies at which a client stops being read
 _MAX_SKIP = 16 * 1024 * 1024  # bytes of an over-long line thrown away before the connection is cut
-_FD_RESERVE = 256  # open files kept for the rest of the daemon (soundfont, sound server, state, logs)
 _FD_PAUSE = 1.0  # seconds the server stops accepting after running out of open files
 
 
 class _Client:
-    __slots__ = ("sock", "inbuf", "outbuf", "last", "closing", "skipped", "counted")
+    __slots__ = ("sock", "inbuf", "outbuf", "last", "closing", "skipped", "counted", "watching")
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
@@ -74,6 +75,7 @@ class _Client:
         self.closing = False  # close once outbuf is sent
         self.skipped = -1  # >= 0: bytes of an over-long line thrown away so far
         self.counted = 0  # bytes of inbuf + outbuf in the server's total when last counted
+        self.watching = False  # sent every published event
 
 
 class ControlServer:
@@ -93,6 +95,7 @@ class ControlServer:
         self._clients: dict[socket.socket, _Client] = {}
         self._buffered = 0  # bytes held in every client's inbuf + outbuf
         self._listen_at: float | None = None  # not accepting until then (monotonic s); None: accepting
+        self._events: deque[bytes] = deque()  # published, not yet handed to the watchers (any thread appends)
         self._sel = selectors.DefaultSelector()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -100,6 +103,7 @@ class ControlServer:
         self._lock_fd: int | None = None
         self._inode = 0
         self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_w.setblocking(False)  # publish must never wait for the loop
 
     def __enter__(self) -> ControlServer:
         return self.start()
@@ -109,14 +113,14 @@ class ControlServer:
 
     def start(self) -> ControlServer:
         try:
-            _check_folder(self.path.parent)
-            self._lock_fd = _take_lock(self.path)
-            self._listener = _bind(self.path)
+            check_folder(self.path.parent)
+            self._lock_fd = take_lock(self.path)
+            self._listener = bind(self.path)
         except BaseException:
             self.close()
             raise
         self._inode = os.stat(self.path).st_ino
-        fits = _raise_open_files(self.max_clients + _FD_RESERVE) - _FD_RESERVE
+        fits = raise_open_files(self.max_clients + FD_RESERVE) - FD_RESERVE
         if fits < self.max_clients:
             log.info("control: serving %d connections at once (the open-files limit allows no more)", max(1, fits))
             self.max_clients = max(1, fits)
@@ -155,6 +159,18 @@ class ControlServer:
     def clients(self) -> int:
         return len(self._clients)
 
+    @property
+    def watchers(self) -> int:
+        return sum(c.watching for c in list(self._clients.values()))
+
+    def publish(self, event: dict[str, Any]) -> None:
+        """Send ``event`` (a JSON-able dict with an "event" field) to every watching connection. Any thread."""
+        self._events.append(encode(event))
+        try:
+            self._wake_w.send(b"e")
+        except OSError:  # closed, or a wake already pending fills the pair: the loop will look anyway
+            pass
+
     # -- the loop (server thread only) --
 
     def _serve(self) -> None:
@@ -165,7 +181,8 @@ class ControlServer:
                     if key.data == "listen":
                         self._accept()
                     elif key.data == "wake":
-                        self._wake_r.recv(64)
+                        self._wake_r.recv(4096)
+                        self._deliver()
                     else:
                         self._service(key.data, mask)
                 self._expire()
@@ -177,8 +194,9 @@ class ControlServer:
 
     def _timeout(self) -> float | None:
         wake = [self._listen_at] if self._listen_at is not None else []
-        if self._clients:
-            wake.append(min(c.last for c in self._clients.values()) + self.idle_timeout)
+        lasts = [c.last for c in self._clients.values() if not c.watching]
+        if lasts:
+            wake.append(min(lasts) + self.idle_timeout)
         return max(0.0, min(wake) - time.monotonic()) if wake else None
 
     def _accept(self) -> None:
@@ -280,7 +298,9 @@ class ControlServer:
             line = bytes(client.inbuf[:end]).strip()
             del client.inbuf[:end + 1]
             if line:
-                client.outbuf += handle(self.target, line)
+                reply, done = handle(self.target, line)
+                client.outbuf += reply
+                client.watching |= done == "watch"
         self._send(client)
 
     def _skip(self, client: _Client, data: bytes) -> None:
@@ -312,9 +332,22 @@ class ControlServer:
             events |= selectors.EVENT_READ
         self._sel.modify(client.sock, events, client)
 
+    def _deliver(self) -> None:
+        """Hand the published events to the watchers, closing any that stopped reading them."""
+        while self._events:
+            line = self._events.popleft()
+            for client in [c for c in self._clients.values() if c.watching]:
+                if len(client.outbuf) > _OUT_HIGH:
+                    self._drop(client)
+                    continue
+                client.outbuf += line
+                self._send(client)
+                if client.sock in self._clients:
+                    self._count(client)
+
     def _expire(self) -> None:
         now = time.monotonic()
-        for client in [c for c in self._clients.values() if now - c.last > self.idle_timeout]:
+        for client in [c for c in self._clients.values() if now - c.last > self.idle_timeout and not c.watching]:
             self._goodbye(client, f"idle for {self.idle_timeout:g} s; closing")
 
     def _goodbye(self, client: _Client, why: str) -> None:
@@ -331,89 +364,3 @@ class ControlServer:
             self._buffered -= client.counted
             self._listen()  # a slot is free again
         client.sock.close()
-
-
-def _raise_open_files(want: int) -> int:
-    """Raise this process's soft open-files limit towards ``want`` (within the hard limit); the limit now."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY and soft < want:
-        target = want if hard == resource.RLIM_INFINITY else min(want, hard)
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-            soft = target
-        except (ValueError, OSError) as e:
-            log.debug("control: open-files limit stays %d (%s)", soft, e)
-    return want if soft == resource.RLIM_INFINITY else soft
-
-
-def _check_folder(folder: Path) -> None:
-    """The socket's folder exists and is the user's own; one that others can enter is warned about."""
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = folder.stat()
-    except OSError as e:
-        raise LofidError(f"cannot make the control socket folder {folder}: {e.strerror}") from None
-    if info.st_uid != os.getuid():
-        raise LofidError(f"{folder} belongs to user id {info.st_uid}, not you: refusing to put the control "
-                         "socket there (set control.socket)")
-    if info.st_mode & 0o077:
-        log.warning("%s can be entered by other users; the control socket in it is still 0600", folder)
-
-
-def _take_lock(path: Path) -> int:
-    """Hold the lock that says this process owns ``path``; LofidError if a live lofid holds it."""
-    lock = path.with_name(path.name + ".lock")
-    try:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    except OSError as e:
-        raise LofidError(f"cannot open the lock file {lock}: {e.strerror}") from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        owner = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
-        os.close(fd)
-        raise LofidError(f"lofid is already running (pid {owner}, control socket {path}); "
-                         "stop it first, or give this one another control.socket") from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-    return fd
-
-
-def _bind(path: Path) -> socket.socket:
-    """A listening socket at ``path``, mode 0600 from its first moment, replacing a stale one."""
-    try:
-        mode = os.lstat(path).st_mode
-    except FileNotFoundError:
-        mode = None
-    if mode is not None and not stat.S_ISSOCK(mode):
-        raise LofidError(f"{path} exists and is not a socket: remove it or set control.socket")
-    if mode is not None and _answers(path):  # a server that does not use the lock: do not steal it
-        raise LofidError(f"another program is serving the control socket {path}; stop it first")
-    tmp = path.with_name(f".lofid-{os.getpid()}.sock")
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        tmp.unlink(missing_ok=True)
-        sock.bind(str(tmp))
-        os.chmod(tmp, 0o600)
-        sock.listen(BACKLOG)
-        os.replace(tmp, path)
-    except OSError as e:
-        sock.close()
-        tmp.unlink(missing_ok=True)
-        raise LofidError(f"cannot create the control socket {path}: {e.strerror or e}") from None
-    if mode is not None:
-        log.info("replaced a stale control socket left by an earlier run (%s)", path)
-    sock.setblocking(False)
-    return sock
-
-
-def _answers(path: Path) -> bool:
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    probe.settimeout(1.0)
-    try:
-        probe.connect(str(path))
-        return True
-    except OSError:
-        return False
-    finally:
-        probe.close()

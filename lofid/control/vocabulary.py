@@ -40,7 +40,12 @@ STATUS_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("output", "output", ""),               # the device, or "null (no sound device)"
     ("guardrails", "guardrail recoveries", ""),  # times the melody was stuck/chaotic and steered back
     ("loudness", "loudness", ""),           # what the loudness stage hears (LUFS) and the gain it gives (dB)
+    ("timers", "timers", ""),               # {"sleep": {"left_s"} | None, "focus": {phase, cycle, cycles, left_s} | None}
 )
+
+# What a watching connection is sent, one JSON object per line with an "event" field (replies have "ok"):
+#   {"event": "state", "state": "paused"}             {"event": "track", "track": {...as in status}}
+#   {"event": "set", "changes": {"output.volume": 40}} {"event": "timer", "timers": {...}, "what": "break"}
 
 # command -> (the request's fields besides "cmd", all required; its help)
 WORDS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -54,4 +59,8 @@ WORDS: dict[str, tuple[tuple[str, ...], str]] = {
     "hold": (("value",), "on: keep the current track going; off: let it end as planned"),
     "save": (("path",), "write the current track as played so far, with its chords, to a MIDI file"),
     "reload": ((), "read the config file again"),
+    "sleep": (("value",), "fade out and pause after a while: 45m, 1h30m, 90s (a bare number is minutes), or off"),
+    "focus": (("value",), "study music for a while, then a break (timers.focus_break), N times or endlessly: "
+                          "\"25m 5m 4\", \"25m 5m\", or off"),
+    "watch": ((), "keep the connection open and be sent an event line at every change (track, state, settings, timers)"),
 }

@@ -1,3 +1,3 @@
-"""The only package that wires compose, audio and control: player (the Daemon), state, signals,
-sdnotify, service (unit and agent files), offline (render to WAV).
+"""The only package that wires compose, audio and control: player (the Daemon), timers (sleep
+and focus), state, signals, sdnotify, service (unit and agent files), offline (render to WAV).
 """

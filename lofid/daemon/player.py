@@ -21,7 +21,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from lofid import paths
-from lofid.audio.engine import Engine, layer_value
+from lofid.audio.chime import chime
+from lofid.audio.engine import FADE_SECONDS, Engine, layer_value
 from lofid.audio.sinks import DeviceSink, Playback, open_sink
 from lofid.compose.generator import NoteGenerator
 from lofid.compose.queue import Producer
@@ -30,8 +31,9 @@ from lofid.control.server import ControlServer
 from lofid.daemon.sdnotify import Notifier, start_watchdog
 from lofid.daemon.signals import SignalInbox
 from lofid.daemon.state import StateFile
+from lofid.daemon.timers import SLEEP_FADE_S, Timers
 from lofid.errors import LofidError
-from lofid.music.midi import write_midi
+from lofid.music.midi import midi_bytes
 from lofid.music.notes import STEPS_PER_BEAT, Note
 from lofid.music.tracks import Cue
 
@@ -68,6 +70,9 @@ class Daemon:
         self.playback: Playback | None = None
         self.notifier = Notifier()
         self.notes_played = 0
+        self.timers = Timers()
+        self._break: dict[str, Any] | None = None  # what a focus break silences, over the settings in force
+        self._track_seen: int | None = None  # the track number last announced to watchers
         # Served last, once everything it reports exists; a second lofid refuses here, before any sound.
         self.control = ControlServer(paths.socket_path(self.cfg["control.socket"]), self)
         self.control.start()
@@ -107,6 +112,7 @@ class Daemon:
             "producer_restarts": self.producer.restarts,
             "guardrails": dict(self.generator.recoveries),
             "loudness": self._loudness(),
+            "timers": self.timers.status(time.monotonic()),
         }
 
     def _loudness(self) -> dict[str, Any]:
@@ -133,6 +139,7 @@ class Daemon:
 
     def apply(self, changes: dict[str, Any]) -> str | None:
         self._switch(self.cfg.replace(changes))
+        self.control.publish({"event": "set", "changes": changes})
         return self.state.record(changes)
 
     def _switch(self, cfg: Config) -> dict[str, Any]:
@@ -146,19 +153,34 @@ class Daemon:
             self.generator.update(cfg)
         if "generation.queue_size" in changed:
             self.producer.resize(cfg["generation.queue_size"])
-        self.engine.update(cfg)
+        self.engine.update(self._heard(cfg))
         later = [k for k in changed if k in RESTART_ONLY]
         if later:
             log.info("%s take effect at the next start", ", ".join(later))
         return changed
 
-    def pause(self) -> None:
+    def _heard(self, cfg: Config) -> Config:
+        """``cfg`` as the engine plays it: during a focus break, with the break's layers resting."""
+        return cfg.replace(self._break) if self._break else cfg
+
+    def pause(self, fade_seconds: float = FADE_SECONDS) -> None:
         self._paused = True
-        self.engine.pause()
+        self.engine.pause(fade_seconds)
+        self.control.publish({"event": "state", "state": "paused"})
 
     def resume(self) -> None:
         self._paused = False
         self.engine.resume()
+        self.control.publish({"event": "state", "state": "playing"})
+
+    def sleep(self, seconds: float | None) -> dict[str, Any]:
+        self.timers.set_sleep(seconds, time.monotonic())
+        return self._timer_changed("sleep set" if seconds is not None else "sleep off")
+
+    def focus(self, study_s: float | None, break_s: float, cycles: int | None) -> dict[str, Any]:
+        self._rest(None)
+        self.timers.set_focus(study_s, break_s, cycles, time.monotonic())
+        return self._timer_changed("focus set" if study_s is not None else "focus off")
 
     def skip(self) -> None:
         self.producer.regenerate(fresh_phrase=True)
@@ -186,14 +208,53 @@ class Daemon:
         track = self.engine.track
         origin = track.start if track is not None else 0
         chords = [(at - origin, label) for at, label in self.generator.chords() if origin <= at < origin + previous - first + 1]
-        write_midi(events, path, self.engine.bpm, part_programs(self.cfg), chords, swing=self.engine.grid.swing)
+        data = midi_bytes(events, self.engine.bpm, part_programs(self.cfg), chords, swing=self.engine.grid.swing)
+        paths.write_file(path, data, "the MIDI file")
         return path
 
     def reload(self) -> dict[str, Any]:
         cfg = self._with_layers(self.state.apply_to(load(self._config_file, self._overrides)))
         changed = self._switch(cfg)
         log.info("config reloaded: %s", ", ".join(f"{k}={v}" for k, v in changed.items()) or "nothing changed")
+        if changed:
+            self.control.publish({"event": "set", "changes": changed})
         return changed
+
+    # -- timers and events (main thread, twice a second) -----------------------------------------
+    def _tick(self) -> None:
+        """Carry out what the timers say has happened; tell the watchers of a new track."""
+        for what in self.timers.tick(time.monotonic()):
+            if what == "sleep ended":
+                self.timers.set_focus(None)
+                self._rest(None)
+                self.pause(SLEEP_FADE_S)
+            else:  # a focus break begins ("break"), or study resumes ("study", "focus ended")
+                self._rest(what == "break")
+                volume = self.cfg["timers.cue_volume"]
+                if volume > 0:
+                    self.engine.overlay(chime(self.engine.sample_rate, rising=what != "break", volume=volume))
+            self._timer_changed(what)
+        track = self._track()
+        if track is not None and track["number"] != self._track_seen:
+            self._track_seen = track["number"]
+            self.control.publish({"event": "track", "track": track})
+
+    def _rest(self, on_break: bool | None) -> None:
+        """Start a focus break's rest (True) or end it (False, None)."""
+        rest = None
+        if on_break:
+            quiet = ("music", "beat", *(() if self.cfg["timers.focus_break"] == "rain" else self.engine.layer_names))
+            rest = {f"layers.{name}.enabled": False for name in quiet}
+            if self.cfg["timers.focus_break"] == "rain":
+                rest["layers.rain.enabled"] = True
+        if rest != self._break:
+            self._break = rest
+            self.engine.update(self._heard(self.cfg))
+
+    def _timer_changed(self, what: str) -> dict[str, Any]:
+        timers = self.timers.status(time.monotonic())
+        self.control.publish({"event": "timer", "what": what, "timers": timers})
+        return timers
 
     # -- life cycle --------------------------------------------------------------------------
     def run(self) -> int:
@@ -219,6 +280,7 @@ class Daemon:
                     log.error("playback stopped (%s); exiting so the service manager restarts lofid",
                               self.playback.error)
                     return 1
+                self._tick()
                 line = self._status_line()
                 self.notifier.status(line)
                 if live:

@@ -21,7 +21,6 @@ from lofid.music.beats import BeatGrid
 from lofid.music.keys import pitch_name
 from lofid.music.notes import STEPS_PER_BEAT, Note, bin_velocity, notes_from_onsets, swing_offset, velocity_bin
 from lofid.music.tracks import Cue, Event, Track
-from lofid.paths import write_atomically
 
 MIDI_SUFFIXES = (".mid", ".midi")
 PART_TRACKS = {"melody": "melody", "bass": "bass"}  # track name -> Note part; other tracks are keys
@@ -208,14 +207,10 @@ def notes_to_midi(events: Iterable[Event], bpm: float, programs: Mapping[str, in
     return pretty_midi.PrettyMIDI(buffer)
 
 
-def write_midi(events: Iterable[Event], path: str | os.PathLike, bpm: float,
-               programs: Mapping[str, int] | None = None, chords: Sequence[tuple[int, str]] = (),
-               drums: Sequence[tuple[int, int, int]] = (), swing: float = 0.0) -> None:
-    """Write ``events`` as a MIDI file (see ``score_file``), atomically: a full disk leaves no partial
-    file. A path that cannot be written is a LofidError naming it."""
+def midi_bytes(events: Iterable[Event], bpm: float, programs: Mapping[str, int] | None = None,
+               chords: Sequence[tuple[int, str]] = (), drums: Sequence[tuple[int, int, int]] = (),
+               swing: float = 0.0) -> bytes:
+    """``events`` as the bytes of a MIDI file (see ``score_file``), to be written with ``paths.write_file``."""
     buffer = io.BytesIO()
     score_file(events, bpm, programs, chords, drums, swing).save(file=buffer)
-    try:
-        write_atomically(Path(path), buffer.getvalue())
-    except OSError as e:
-        raise LofidError(f"{path}: cannot write the MIDI file ({e.strerror or e})") from None
+    return buffer.getvalue()

@@ -218,17 +218,17 @@ def test_generated_notes_are_judged_in_the_key_they_were_transposed_to(tmp_path,
 def test_the_chord_marks_lofid_writes_are_the_chords_eval_reads(tmp_path):
     # C:maj for a bar, then a bar marked A:min7 whose keys play only A C E (a guess would say A:min).
     # Melody on beats 1 and 3: E (tone of C), D (not) | G (tone of A:min7 by the mark), F (not) -> 2 of 4
-    from lofid.music.midi import write_midi
+    from lofid.music.midi import midi_bytes
 
     notes = [Note(48, 0, 16, 60), Note(52, 0, 16, 60), Note(55, 0, 16, 60), Note(76, 0, 8, 80, "melody"),
              Note(74, 8, 8, 80, "melody"), Note(57, 8, 16, 60), Note(60, 0, 16, 60), Note(64, 0, 16, 60),
              Note(79, 0, 8, 80, "melody"), Note(77, 8, 8, 80, "melody")]
     path = tmp_path / "marked.mid"
-    write_midi(notes, path, 60.0, chords=[(0, "C:maj"), (16, "A:min7")])
+    path.write_bytes(midi_bytes(notes, 60.0, chords=[(0, "C:maj"), (16, "A:min7")]))
     piece = piece_from_midi(load_midi(path), None, 0, "test")
     assert piece.sources["chords"] == "chord marks in the file"
     assert [c.label for c in piece.chords] == ["C:maj", "A:min7"]
     assert measure(piece)["strong_beat_chord_tones"] == pytest.approx(2 / 4)
     unmarked = tmp_path / "unmarked.mid"
-    write_midi(notes, unmarked, 60.0)
+    unmarked.write_bytes(midi_bytes(notes, 60.0))
     assert measure(piece_from_midi(load_midi(unmarked), None, 0, "test"))["strong_beat_chord_tones"] == 1 / 4

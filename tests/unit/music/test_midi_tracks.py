@@ -6,7 +6,7 @@ import mido
 import pretty_midi
 import pytest
 
-from lofid.music.midi import key_signature, write_midi
+from lofid.music.midi import key_signature, midi_bytes
 from lofid.music.notes import BAR, Note
 from lofid.music.tracks import Cue, Palette, Section, Track
 
@@ -23,7 +23,7 @@ def test_each_track_and_section_is_marked_with_its_key_and_tempo(tmp_path):
               Note(65, 0, 16, 80), Cue(16, two.sections[0], two, True), Note(61, 0, 4, 80),
               Cue(16, two.sections[1], two, False), Note(64, 0, 4, 80)]
     path = tmp_path / "radio.mid"
-    write_midi(events, path, 74.0, {"keys": 4}, chords=[(0, "Eb:maj7"), (32, "C#:min7")])
+    path.write_bytes(midi_bytes(events, 74.0, {"keys": 4}, chords=[(0, "Eb:maj7"), (32, "C#:min7")]))
     conductor = mido.MidiFile(path).tracks[0]
     marks = [m.text for m in conductor if m.type == "marker"]
     assert marks == ["track 1: title 1", "section intro", "section A", "track 2: title 2", "section intro", "section A"]

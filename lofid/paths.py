@@ -1,9 +1,12 @@
 """Where lofid's files are, and the one way to write one safely.
 
-lofid runs from its checkout (installed editable), so ``models/``, ``soundfonts/`` and
-``effects/`` sit beside the package and relative paths in the config are taken from there.
-The user's own files follow the XDG base directories (config, state, cache, runtime), and every
-file lofid replaces is written by ``write_atomically``: readers see the old or the new one, whole.
+The shipped files (``models/``, ``effects/``, ``systemd/``, ``config.yaml``) are found in one place,
+``ROOT``, and relative paths in the config are taken from there. In a checkout (installed editable,
+as ``make run`` does) they sit at its top, beside the package; a wheel (``pipx install .``) carries
+them inside the package as ``lofid/data/``, where pyproject.toml maps them when the wheel is built.
+The user's own files follow the XDG base directories (config, state, cache, runtime, and a wheel's
+soundfonts folder), and every file lofid replaces is written by ``write_atomically``: readers see
+the old or the new one, whole.
 """
 
 from __future__ import annotations
@@ -15,8 +18,29 @@ from typing import NamedTuple
 
 from lofid.errors import LofidError
 
-ROOT = Path(__file__).resolve().parent.parent
-SOUNDFONTS = ROOT / "soundfonts"
+PACKAGE = Path(__file__).resolve().parent
+
+
+def _xdg(variable: str, fallback: str) -> Path:
+    """An XDG base directory: ``$variable`` when set, else ``~/fallback``."""
+    return Path(os.environ.get(variable) or Path.home() / fallback)
+
+
+def _shipped_root(package: Path = PACKAGE) -> Path:
+    """The folder holding the shipped files: the package's ``data/`` in a wheel, else the checkout.
+
+    The build copies them into ``lofid/data/``, which a checkout never has (the name is kept for
+    that), so its presence says this lofid is an installed wheel.
+    """
+    bundled = package / "data"
+    return bundled if bundled.is_dir() else package.parent
+
+
+ROOT = _shipped_root()  # the lofid folder: the shipped files, and where relative settings paths start
+CHECKOUT = ROOT == PACKAGE.parent  # running from a checkout, not from an installed wheel
+# A checkout's soundfonts/ is the user's to fill; a wheel's own folder is not, so it looks in
+# $XDG_DATA_HOME/lofid/soundfonts (usually ~/.local/share/lofid/soundfonts) instead.
+SOUNDFONTS = ROOT / "soundfonts" if CHECKOUT else _xdg("XDG_DATA_HOME", ".local/share") / "lofid" / "soundfonts"
 EFFECTS = ROOT / "effects"
 BEATS = EFFECTS / "beats"
 MODELS = ROOT / "models"
@@ -49,11 +73,12 @@ class SoundfontChoice(NamedTuple):  # not a dataclass: importing dataclasses wou
     @property
     def why(self) -> str:
         """Why this font plays, in a few words (``lofid doctor`` prints it)."""
+        folder = "soundfonts/" if CHECKOUT else f"{SOUNDFONTS}/"
         return {
             "configured": "set by sound.soundfont",
-            "soundfonts/": "sound.soundfont is auto and it is the first font in soundfonts/",
-            "system": "sound.soundfont is auto, soundfonts/ has none, and it is the best General MIDI font the system has",
-            "pretty_midi": "sound.soundfont is auto and neither soundfonts/ nor the system has a font: pretty_midi's small "
+            "soundfonts/": f"sound.soundfont is auto and it is the first font in {folder}",
+            "system": f"sound.soundfont is auto, {folder} has none, and it is the best General MIDI font the system has",
+            "pretty_midi": f"sound.soundfont is auto and neither {folder} nor the system has a font: pretty_midi's small "
                            "TimGM6mb is the last fallback",
             "none": "no font anywhere",
         }[self.origin]
@@ -84,11 +109,6 @@ def find_soundfont(setting: str = "auto", local_dir: Path = SOUNDFONTS,
     if bundled:
         return SoundfontChoice(bundled, "pretty_midi")
     return SoundfontChoice(None, "none")
-
-
-def _xdg(variable: str, fallback: str) -> Path:
-    """An XDG base directory: ``$variable`` when set, else ``~/fallback``."""
-    return Path(os.environ.get(variable) or Path.home() / fallback)
 
 
 def config_home() -> Path:

@@ -73,6 +73,7 @@ class Daemon:
         self.timers = Timers()
         self._break: dict[str, Any] | None = None  # what a focus break silences, over the settings in force
         self._track_seen: int | None = None  # the track number last announced to watchers
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []  # told every event, besides the watchers
         # Served last, once everything it reports exists; a second lofid refuses here, before any sound.
         self.control = ControlServer(paths.socket_path(self.cfg["control.socket"]), self)
         self.control.start()
@@ -139,7 +140,7 @@ class Daemon:
 
     def apply(self, changes: dict[str, Any]) -> str | None:
         self._switch(self.cfg.replace(changes))
-        self.control.publish({"event": "set", "changes": changes})
+        self.announce({"event": "set", "changes": changes})
         return self.state.record(changes)
 
     def _switch(self, cfg: Config) -> dict[str, Any]:
@@ -166,12 +167,12 @@ class Daemon:
     def pause(self, fade_seconds: float = FADE_SECONDS) -> None:
         self._paused = True
         self.engine.pause(fade_seconds)
-        self.control.publish({"event": "state", "state": "paused"})
+        self.announce({"event": "state", "state": "paused"})
 
     def resume(self) -> None:
         self._paused = False
         self.engine.resume()
-        self.control.publish({"event": "state", "state": "playing"})
+        self.announce({"event": "state", "state": "playing"})
 
     def sleep(self, seconds: float | None) -> dict[str, Any]:
         self.timers.set_sleep(seconds, time.monotonic())
@@ -217,8 +218,20 @@ class Daemon:
         changed = self._switch(cfg)
         log.info("config reloaded: %s", ", ".join(f"{k}={v}" for k, v in changed.items()) or "nothing changed")
         if changed:
-            self.control.publish({"event": "set", "changes": changed})
+            self.announce({"event": "set", "changes": changed})
         return changed
+
+    def announce(self, event: dict[str, Any]) -> None:
+        """Tell the watching connections and every listener (MPRIS, notifications) of a change.
+
+        Listeners are called on the thread that made the change (control or main), never the render
+        thread; each must only hand the event on and return, and a failing one is logged, not raised."""
+        self.control.publish(event)
+        for listener in self.listeners:
+            try:
+                listener(event)
+            except Exception:
+                log.exception("an event listener failed")
 
     # -- timers and events (main thread, twice a second) -----------------------------------------
     def _tick(self) -> None:
@@ -237,7 +250,7 @@ class Daemon:
         track = self._track()
         if track is not None and track["number"] != self._track_seen:
             self._track_seen = track["number"]
-            self.control.publish({"event": "track", "track": track})
+            self.announce({"event": "track", "track": track})
 
     def _rest(self, on_break: bool | None) -> None:
         """Start a focus break's rest (True) or end it (False, None)."""
@@ -253,7 +266,7 @@ class Daemon:
 
     def _timer_changed(self, what: str) -> dict[str, Any]:
         timers = self.timers.status(time.monotonic())
-        self.control.publish({"event": "timer", "what": what, "timers": timers})
+        self.announce({"event": "timer", "what": what, "timers": timers})
         return timers
 
     # -- life cycle --------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Install the system libraries lofid needs, only those missing. Usage: sysdeps.sh run|test
 # run:  FluidSynth, PortAudio and a good General MIDI soundfont (and venv support on Debian).
-# test: also PulseAudio with its ALSA plugin, which the tests use as a real sound server, and the
-#       fluidsynth command-line player that the benchmarks compare lofid's CPU with.
+# test: also PulseAudio with its ALSA plugin, which the tests use as a real sound server, PipeWire
+#       with its PulseAudio layer and WirePlumber (the desktops' server, which the tests use too; not
+#       pipewire-alsa: lofid reaches both servers through ALSA's pulse plugin), and the fluidsynth
+#       command-line player that the benchmarks compare lofid's CPU with.
 # The soundfont: Debian's MuseScore General Lite (MIT, 40 MB, /usr/share/sounds/sf3/), which
 # `sound.soundfont: auto` prefers; Homebrew offers no General MIDI font, so a Mac plays pretty_midi's
 # TimGM6mb unless a font is put in soundfonts/.
@@ -30,6 +32,10 @@ if [ "$want" = test ]; then
   command -v pulseaudio >/dev/null || missing+=(pulseaudio)
   command -v parec >/dev/null && command -v pactl >/dev/null || missing+=(pulseaudio-utils)
   ls /usr/lib/*/alsa-lib/libasound_module_pcm_pulse.so >/dev/null 2>&1 || missing+=(libasound2-plugins)
+  command -v pipewire >/dev/null || missing+=(pipewire)
+  command -v pipewire-pulse >/dev/null || missing+=(pipewire-pulse)
+  command -v wireplumber >/dev/null || missing+=(wireplumber)
+  command -v groff >/dev/null || missing+=(groff-base)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 

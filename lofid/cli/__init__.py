@@ -27,6 +27,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "play the model through the engine offline into a WAV file: lofid render --seconds 60 --output out.wav"),
     "ctl": ("lofid.cli.ctl", "steer the running daemon: lofid ctl status, lofid ctl temperature 0.8, ..."),
     "service": ("lofid.cli.service", "run lofid as a systemd user service or launchd agent: install, uninstall, status"),
+    "completion": ("lofid.cli.completion", "print the shell completion script for bash, zsh or fish: lofid completion bash"),
+    "manpage": ("lofid.cli.manpage", "print the lofid(1) manual page as roff: lofid manpage | man -l -"),
 }
 
 
@@ -73,13 +75,14 @@ def _quiet_fluidsynth() -> None:
 
 
 def _prepare(args: argparse.Namespace) -> None:
-    """Logging to stderr, and the settings, for every command but ctl (doctor reads its own, to report on them)."""
+    """Logging to stderr (with syslog priorities when that is the journal), and the settings, for every
+    command but ctl (doctor reads its own, to report on them)."""
     import logging
 
+    from lofid.cli.logs import stderr_handler
     from lofid.config import load
 
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="lofid: %(message)s", stream=sys.stderr)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, handlers=[stderr_handler()])
     if args.command != "service":
         _quiet_fluidsynth()
     args.cfg = None if args.command == "doctor" else load(args.config, args.overrides)

@@ -4,6 +4,8 @@ What is written comes from lofid.daemon.service (the filled-in template); this m
 manager's commands and says what it did. Where ``systemctl --user`` or ``launchctl`` cannot be
 used (a container, an SSH session without a user manager) the file is still written and the
 command says plainly what it could not do and what to run later; the exit status is then 1.
+The shell completions and the man page are installed beside the service, for each of bash, zsh,
+fish and man found here, and removed with it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import subprocess
 import sys
 
 from lofid.control.client import request
-from lofid.daemon.service import LAUNCHD, MANAGERS, SYSTEMD, Manager, log_path, render
+from lofid.daemon.service import COMPANIONS, LAUNCHD, MANAGERS, SYSTEMD, Manager, log_path, render
 from lofid.errors import LofidError
 from lofid.paths import socket_path
 
@@ -44,6 +46,47 @@ def _run(commands: list[list[str]], manager: Manager, dry_run: bool) -> list[str
     return problems
 
 
+def _companion_texts() -> dict[str, str]:
+    """Each companion's text, made now from this install's parser: the completion scripts and the man page."""
+    from lofid.cli import completion, manpage
+
+    v = completion.vocabulary()
+    return {**{shell: write(v) for shell, write in completion.SCRIPTS.items()}, "man": manpage.page(v)}
+
+
+def install_companions(dry_run: bool = False) -> None:
+    """Write the completion of each shell found here, and the man page where man is, saying what is left to do."""
+    found = [c for c in COMPANIONS if shutil.which(c.name)]
+    texts = _companion_texts() if found and not dry_run else {}
+    for c in COMPANIONS:
+        target = c.target()
+        if c not in found:
+            print(f"{c.what}: skipped, {c.name} is not installed here")
+            continue
+        if dry_run:
+            print(f"would write {target} ({c.what})")
+        else:
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(texts[c.name], encoding="utf-8")
+            except OSError as e:
+                print(f"lofid: cannot write the {c.what} to {target} ({e.strerror or e}); skipped", file=sys.stderr)
+                continue
+            print(f"wrote {target} ({c.what})")
+        if c.hint(target):
+            print(f"    {c.hint(target)}")
+
+
+def uninstall_companions(dry_run: bool = False) -> None:
+    """Remove the completions and the man page that are there, whichever programs are still installed."""
+    for c in COMPANIONS:
+        target = c.target()
+        if target.exists():
+            if not dry_run:
+                target.unlink()
+            print(f"{'would remove' if dry_run else 'removed'} {target} ({c.what})")
+
+
 def install(manager: Manager, dry_run: bool = False) -> int:
     target, text = manager.target(), render(manager)
     if dry_run:
@@ -54,6 +97,7 @@ def install(manager: Manager, dry_run: bool = False) -> int:
             log_path().parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
         print(f"wrote {target}")
+    install_companions(dry_run)
     commands = manager.install(target)
     problems = _run(commands, manager, dry_run)
     if problems:
@@ -69,6 +113,7 @@ def install(manager: Manager, dry_run: bool = False) -> int:
 
 def uninstall(manager: Manager, dry_run: bool = False) -> int:
     target = manager.target()
+    uninstall_companions(dry_run)
     if not target.exists():
         print(f"lofid is not installed as a {manager.name} service (no {target})")
         return 0
@@ -111,7 +156,8 @@ def status(manager: Manager, cfg_socket: str) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=("install", "uninstall", "status"),
-                        help="install: write the unit/agent and start it; uninstall: stop and remove it; "
+                        help="install: write the unit/agent, the shell completions and the man page, and start it; "
+                             "uninstall: stop and remove them; "
                              "status: what is installed and running")
     parser.add_argument("--dry-run", action="store_true", help="print what would be written and run; change nothing")
     parser.add_argument("--manager", choices=tuple(MANAGERS), default="launchd" if sys.platform == "darwin" else "systemd",

@@ -2,8 +2,9 @@
 
 The files written are the templates in ``systemd/`` with their ``@NAME@`` placeholders filled in
 (the lofid command of this install, the checkout, the log file), so the unit and the plist exist
-once, in the repository, and what gets installed is always what is reviewed there.
-``lofid service`` (lofid.cli.service) runs the commands.
+once, in the repository, and what gets installed is always what is reviewed there. Beside the
+service go its companions, the shell completions and the man page, where each program looks for a
+user's own. ``lofid service`` (lofid.cli.service) runs the commands and writes the companions' text.
 """
 
 from __future__ import annotations
@@ -79,6 +80,34 @@ LAUNCHD = Manager(
     tolerated=("bootout",),
 )
 MANAGERS = {"systemd": SYSTEMD, "launchd": LAUNCHD}
+
+
+def data_home() -> Path:
+    """``$XDG_DATA_HOME``, else ``~/.local/share``: where bash-completion and man look for a user's own files."""
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+
+
+@dataclass(frozen=True)
+class Companion:
+    """A file installed beside the service so that a shell completes lofid, or ``man lofid`` finds its page."""
+
+    name: str  # the program that reads it ("bash", "zsh", "fish", "man"); installed only where that program is
+    what: str
+    target: Callable[[], Path]
+    hint: Callable[[Path], str]  # what the user may still have to do for it to be found ("" if nothing)
+
+
+COMPANIONS = (
+    Companion("bash", "bash completion", lambda: data_home() / "bash-completion" / "completions" / "lofid",
+              lambda p: f"new bash shells load it through bash-completion; without that package, add `source {p}` "
+                        "to ~/.bashrc"),
+    Companion("zsh", "zsh completion", lambda: data_home() / "zsh" / "site-functions" / "_lofid",
+              lambda p: f"add `fpath=({p.parent} $fpath)` to ~/.zshrc, before compinit runs"),
+    Companion("fish", "fish completion", lambda: config_home() / "fish" / "completions" / "lofid.fish", lambda p: ""),
+    Companion("man", "man page", lambda: data_home() / "man" / "man1" / "lofid.1",
+              lambda p: f"man lofid finds it when ~/.local/bin is on PATH; else add `export MANPATH={p.parent.parent}:` "
+                        "to your profile"),
+)
 
 
 def lofid_executable() -> Path:

@@ -31,6 +31,7 @@ def home(tmp_path, monkeypatch):
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)  # ~/.local/share, the default
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))  # no systemctl, no launchctl unless a test adds one
     (tmp_path / "bin").mkdir()
@@ -151,3 +152,61 @@ def test_a_path_a_unit_cannot_carry_is_one_line(capsys, home, monkeypatch):
     code, out, err = run(capsys, "install")
     assert code == 2 and err.count("\n") == 1 and "cannot go in a unit file" in err
     assert not unit_file(home).exists()
+
+
+def companions(home: Path) -> dict[str, Path]:
+    """Where the shells and man look for a user's own files, as lofid service install should write them."""
+    return {"bash": home / ".local" / "share" / "bash-completion" / "completions" / "lofid",
+            "zsh": home / ".local" / "share" / "zsh" / "site-functions" / "_lofid",
+            "fish": home / ".config" / "fish" / "completions" / "lofid.fish",
+            "man": home / ".local" / "share" / "man" / "man1" / "lofid.1"}
+
+
+def test_install_puts_the_completions_and_man_page_where_they_are_found(capsys, home):
+    for program in ("systemctl", "bash", "zsh", "fish", "man"):
+        fake_tool(home, program)
+    code, out, err = run(capsys, "install")
+    files = companions(home)
+    assert code == 0 and err == ""
+    assert files["bash"].read_text().startswith("# bash completion for lofid") and "complete -F _lofid lofid" in \
+        files["bash"].read_text()
+    assert files["zsh"].read_text().startswith("#compdef lofid")
+    assert "complete -c lofid" in files["fish"].read_text()
+    assert files["man"].read_text().startswith(".TH LOFID 1")
+    for name, what in (("bash", "bash completion"), ("zsh", "zsh completion"), ("fish", "fish completion"),
+                       ("man", "man page")):
+        assert f"wrote {files[name]} ({what})" in out
+    assert f"fpath=({files['zsh'].parent} $fpath)" in out  # what zsh users still have to do
+    assert not (home.parent / "bash.log").exists()  # found on PATH, never run
+
+
+def test_completions_go_under_xdg_data_home_and_only_for_programs_here(capsys, home, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    fake_tool(home, "bash")
+    code, out, _ = run(capsys, "install")
+    assert (tmp_path / "data" / "bash-completion" / "completions" / "lofid").is_file()
+    assert not (tmp_path / "data" / "zsh").exists() and not (home / ".config" / "fish").exists()
+    assert "zsh completion: skipped, zsh is not installed here" in out
+    assert "man page: skipped, man is not installed here" in out
+
+
+def test_dry_run_names_the_completions_and_man_page_and_writes_none(capsys, home):
+    for program in ("bash", "zsh", "fish", "man"):
+        fake_tool(home, program)
+    code, out, _ = run(capsys, "install", "--dry-run")
+    assert code == 0
+    for path in companions(home).values():
+        assert f"would write {path} (" in out and not path.exists()
+
+
+def test_uninstall_removes_the_completions_and_man_page(capsys, home):
+    for program in ("systemctl", "bash", "zsh", "fish", "man"):
+        fake_tool(home, program)
+    run(capsys, "install")
+    files = companions(home)
+    code, out, _ = run(capsys, "uninstall", "--dry-run")
+    assert code == 0 and all(f"would remove {path} (" in out and path.exists() for path in files.values())
+    code, out, _ = run(capsys, "uninstall")
+    assert code == 0 and not unit_file(home).exists()
+    for path in files.values():
+        assert f"removed {path} (" in out and not path.exists()

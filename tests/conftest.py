@@ -14,6 +14,16 @@ import pytest
 from lofid.config import defaults
 from lofid.music.notes import Note
 from tests.support.engine import render
+from tests.support.pipewire import PipeWireServer, pipewire_available
+from tests.support.pulse import PulseServer, pulse_available
+
+SOUND_SERVERS = [
+    pytest.param(PulseServer, id="pulseaudio", marks=pytest.mark.skipif(
+        not pulse_available(), reason="PulseAudio is not installed (make test installs it)")),
+    pytest.param(PipeWireServer, id="pipewire", marks=pytest.mark.skipif(
+        not pipewire_available(), reason="PipeWire (pipewire, wireplumber, pipewire-pulse) is not installed "
+                                         "(make test installs it)")),
+]
 
 
 @pytest.fixture
@@ -41,6 +51,14 @@ def make_engine() -> Iterable[Callable]:
 @pytest.fixture
 def play() -> Callable[..., np.ndarray]:
     return render
+
+
+@pytest.fixture(params=SOUND_SERVERS)
+def sound_server(request) -> Iterable[PulseServer]:
+    """A private sound server with the null sink ``lofid_test``, this process pointed at it: the test
+    runs once against PulseAudio and once against PipeWire (through its PulseAudio layer, as desktops run it)."""
+    with request.param() as server:
+        yield server
 
 
 def _children() -> list[int]:

@@ -32,7 +32,9 @@ AHEAD_SECONDS = 0.15  # how far the render thread keeps the ring ahead of the so
 STALL_SECONDS = 2.0  # a callback silent this long means the device is gone...
 START_SECONDS = 5.0  # ...but a stream just started may wait longer (PulseAudio via ALSA takes ~2 s)
 FROZEN_SECONDS = 1.0  # a wait overrunning by this much means the process was frozen (SIGSTOP, suspend)
-BACKOFF_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0)  # waits between reopen attempts; the last repeats
+# Waits between reopen attempts; the last repeats. It stays short, since the music must be heard
+# within 5 s of the sound server's return and opening takes up to ~2 s; an attempt costs ~70 ms.
+BACKOFF_SECONDS = (0.5, 1.0, 2.0)
 
 
 class Sink(Protocol):

@@ -2,7 +2,8 @@
 
 Everything here is the real thing a user runs: the shipped model through LiteRT, FluidSynth,
 PortAudio through ALSA's pulse plugin into a private PulseAudio server, and the control socket.
-What the sink's monitor recorded is what a listener would have heard.
+What the sink's monitor recorded is what a listener would have heard. The first test plays into a
+PipeWire server too (its PulseAudio layer, as desktops run it: the ``sound_server`` fixture).
 """
 
 from __future__ import annotations
@@ -30,11 +31,11 @@ def pulse():
         yield server
 
 
-def test_play_steer_stop_and_restore(pulse, tmp_path):
-    player = Player(pulse, tmp_path, "layers.rain.enabled=false", "fx.crackle=0")
+def test_play_steer_stop_and_restore(sound_server, tmp_path):
+    player = Player(sound_server, tmp_path, "layers.rain.enabled=false", "fx.crackle=0")
 
     # Music within 2 s of launch: record from before the launch and find the first sound.
-    with Recording(pulse, tmp_path / "start.wav") as rec:
+    with Recording(sound_server, tmp_path / "start.wav") as rec:
         launched = player.start()
         player.wait_ready()
         time.sleep(3.0)
@@ -87,7 +88,7 @@ def test_play_steer_stop_and_restore(pulse, tmp_path):
     assert "Traceback" not in player.log.read_text()
 
     # The next start restores what was changed while playing.
-    again = Player(pulse, tmp_path)
+    again = Player(sound_server, tmp_path)
     again.start()
     again.wait_ready()
     settings = again.status()["settings"]

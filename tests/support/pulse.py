@@ -12,7 +12,12 @@
 
 ``pulse.restart()`` kills the server and starts a new one at the same address (a restarted
 sound server, for reconnection tests); ``pulse.env`` is the environment for subprocesses
-(``lofid run`` started by a test) that should play into it.
+(``lofid run`` started by a test) that should play into it. ``pulse.add_sink(name)`` plugs in
+another null sink (headphones), ``pulse.remove_sink(name)`` unplugs it, and ``record`` and
+``Recording`` take the sink to listen to (``lofid_test`` unless told).
+
+``tests.support.pipewire.PipeWireServer`` is the same server as clients see it, PipeWire behind
+its PulseAudio layer, with this same interface.
 
 The server lives in its own XDG_RUNTIME_DIR, so it never meets a desktop's sound server, and
 accepts anonymous clients, so it works as root (as CI runs) without a cookie. Its sink
@@ -29,7 +34,7 @@ import subprocess
 import tempfile
 import time
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -47,32 +52,63 @@ def pulse_available() -> bool:
 class PulseServer:
     """Start/stop a private ``pulseaudio`` with ``module-null-sink sink_name=lofid_test``."""
 
+    prefix = "lofid-pulse-"  # of its temporary runtime directory
+
     def __init__(self, sample_rate: int = 44100) -> None:
         self.sample_rate = sample_rate
-        self.dir = Path(tempfile.mkdtemp(prefix="lofid-pulse-"))
+        self.dir = Path(tempfile.mkdtemp(prefix=self.prefix))
         self.socket = self.dir / "pulse" / "native"
         self.env = {**os.environ, "XDG_RUNTIME_DIR": str(self.dir), "HOME": str(self.dir),
                     "PULSE_SERVER": f"unix:{self.socket}"}
+        self.sinks = [SINK]  # the null sinks a (re)start creates; SINK is the default
         self._saved: dict[str, str | None] = {}
 
     def start(self, timeout: float = 15.0) -> None:
         """Start the server and wait until ``pactl info`` answers; RuntimeError if it never does."""
         cmd = ["pulseaudio", "--daemonize=yes", "--exit-idle-time=-1", "-n", "--use-pid-file=yes",
-               f"--load=module-null-sink sink_name={SINK} rate={self.sample_rate}",
+               *(f"--load=module-null-sink {self._sink_args(sink)}" for sink in self.sinks),
                "--load=module-native-protocol-unix auth-anonymous=1",
                "--log-target=stderr", "--log-level=error"]
         subprocess.run(cmd, env=self.env, capture_output=True, timeout=timeout)
+        self.wait_until(lambda: self.pactl("info").returncode == 0, timeout, "pulseaudio")
+        self.pactl("set-default-sink", SINK)
+        # Else the default source is the default sink's monitor, and a change of default sink would
+        # move ``record``'s streams there too.
+        self.pactl("set-default-source", f"{SINK}.monitor")
+
+    def wait_until(self, condition: Callable[[], object], timeout: float, what: str) -> None:
+        """Poll ``condition`` until it holds; else stop the server and raise RuntimeError naming ``what``."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.pactl("info").returncode == 0:
-                self.pactl("set-default-sink", SINK)
+            if condition():
                 return
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"pulseaudio did not start in {timeout:.0f} s (runtime dir {self.dir})")
+        raise RuntimeError(f"{what} did not start in {timeout:.0f} s (runtime dir {self.dir})")
 
     def pactl(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(["pactl", *args], env=self.env, capture_output=True, text=True, timeout=10)
+
+    def _sink_args(self, name: str) -> str:
+        return f"sink_name={name} rate={self.sample_rate}"
+
+    def add_sink(self, name: str) -> None:
+        """Plug in another null sink (a headset); it is not made the default."""
+        self._load_sink(name)
+        self.sinks.append(name)
+
+    def _load_sink(self, name: str) -> None:
+        loaded = self.pactl("load-module", "module-null-sink", *self._sink_args(name).split())
+        if loaded.returncode != 0:
+            raise RuntimeError(f"the server refused the null sink {name}: {loaded.stderr.strip()}")
+
+    def remove_sink(self, name: str) -> None:
+        """Unplug a null sink: the server moves its streams elsewhere."""
+        for line in self.pactl("list", "short", "modules").stdout.splitlines():  # id, name, arguments
+            fields = line.split("\t")
+            if fields[1:2] == ["module-null-sink"] and f"sink_name={name}" in fields[2].split():
+                self.pactl("unload-module", fields[0])
+        self.sinks.remove(name)
 
     def activate(self) -> None:
         """Point this process (ALSA's pulse plugin, so PortAudio's default device) at the server."""
@@ -89,11 +125,13 @@ class PulseServer:
         self._saved.clear()
 
     @contextlib.contextmanager
-    def record(self, path: Path) -> Iterator[Path]:
-        """Record the null sink's monitor to a WAV file while the ``with`` body runs."""
+    def record(self, path: Path, sink: str = SINK) -> Iterator[Path]:
+        """Record a null sink's monitor to a WAV file while the ``with`` body runs."""
         proc = subprocess.Popen(
-            ["parec", "-d", f"{SINK}.monitor", "--file-format=wav", "--format=s16le", "--channels=2",
-             f"--rate={self.sample_rate}", "--latency-msec=20", str(path)],
+            ["parec", "-d", f"{sink}.monitor", "--file-format=wav", "--format=s16le", "--channels=2",
+             f"--rate={self.sample_rate}", "--latency-msec=20",
+             "--property=node.dont-reconnect=true",  # PipeWire: stay on this sink when the default changes
+             str(path)],
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         time.sleep(0.3)  # let parec connect before the sound starts
         try:
@@ -163,14 +201,14 @@ class Recording:
     runs on the real clock, so sample ``i`` was heard at ``end - (frames - i) / rate``.
     """
 
-    def __init__(self, pulse: PulseServer, path: Path) -> None:
-        self.pulse, self.path = pulse, path
+    def __init__(self, pulse: PulseServer, path: Path, sink: str = SINK) -> None:
+        self.pulse, self.path, self.sink = pulse, path, sink
         self.audio = np.zeros((0, 2))
         self.rate = pulse.sample_rate
         self.t0 = 0.0
 
     def __enter__(self) -> Recording:
-        self._cm = self.pulse.record(self.path)
+        self._cm = self.pulse.record(self.path, self.sink)
         self._cm.__enter__()
         return self
 

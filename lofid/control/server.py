@@ -135,7 +135,7 @@ class ControlServer:
         """Stop serving, drop the clients, remove the socket (if it is still ours). Safe to repeat."""
         if self._thread is not None:
             self._stop.set()
-            self._wake_w.send(b"x")
+            self._wake()
             self._thread.join(5)
             self._thread = None
         for client in list(self._clients.values()):
@@ -166,9 +166,12 @@ class ControlServer:
     def publish(self, event: dict[str, Any]) -> None:
         """Send ``event`` (a JSON-able dict with an "event" field) to every watching connection. Any thread."""
         self._events.append(encode(event))
+        self._wake()
+
+    def _wake(self) -> None:
         try:
-            self._wake_w.send(b"e")
-        except OSError:  # closed, or a wake already pending fills the pair: the loop will look anyway
+            self._wake_w.send(b"x")
+        except OSError:  # closed, or wakes already pending fill the pair: the loop will look anyway
             pass
 
     # -- the loop (server thread only) --

@@ -198,6 +198,9 @@ SCHEMA: tuple[Setting, ...] = (
     Setting("control.socket", "auto", str, "control socket path; auto is $XDG_RUNTIME_DIR/lofid.sock"),
     Setting("control.state_file", "auto", str,
             "where run-time changes are kept; auto is $XDG_STATE_HOME/lofid/state.yaml"),
+    Setting("desktop.mpris", True, bool, "media keys, panel widgets and playerctl (MPRIS on the session D-Bus, if any); "
+            "read at start"),
+    Setting("desktop.notify", False, bool, "a desktop notification for each new track (title, key and bpm)"),
 )
 
 _BY_KEY: dict[str, Setting] = {s.key: s for s in SCHEMA}

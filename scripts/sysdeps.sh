@@ -36,6 +36,9 @@ if [ "$want" = test ]; then
   command -v pipewire-pulse >/dev/null || missing+=(pipewire-pulse)
   command -v wireplumber >/dev/null || missing+=(wireplumber)
   command -v groff >/dev/null || missing+=(groff-base)
+  # MPRIS: a private session bus (dbus-daemon, dbus-monitor) and playerctl, which steers lofid through it
+  command -v dbus-daemon >/dev/null && command -v dbus-monitor >/dev/null || missing+=(dbus)
+  command -v playerctl >/dev/null || missing+=(playerctl)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 

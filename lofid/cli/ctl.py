@@ -80,7 +80,7 @@ VERBS: dict[str, Verb] = {
     **{short: _setter(short) for short in SHORT_KEYS},
     "set": Verb("KEY VALUE", "set parts.keys.lowpass_hz 1800",
                 "change any live setting by its dotted key (config.yaml lists them): the fx.* and parts.* sound "
-                "settings, layers.NAME.*, and those above",
+                "settings, layers.NAME.*, timers.*, desktop.*, and those above",
                 lambda words: {"cmd": "set", "key": words[0], "value": value_of(words[1])}),
     "layer": Verb("NAME on|off|VOLUME", "layer rain 0.3", WORDS["layer"][1] + " (layers: see status)",
                   lambda words: {"cmd": "layer", "name": words[0], "value": value_of(words[1])}),

@@ -41,7 +41,7 @@ log = logging.getLogger("lofid.control")
 
 _MAX_ERROR = 300  # characters of an error message
 
-LIVE_SECTIONS = ("fx", "parts", "timers")  # every setting in these sections may change while playing
+LIVE_SECTIONS = ("fx", "parts", "timers", "desktop")  # every setting in these sections may change while playing
 SLEEP_RANGE_S = (1.0, 24 * 3600.0)  # a sleep timer from a second to a day
 PHASE_RANGE_S = (1.0, 4 * 3600.0)  # a focus phase from a second to four hours
 MAX_CYCLES = 100
@@ -102,7 +102,7 @@ def live_key(name: str, settings: Mapping[str, Any]) -> str:
         _known_layer(parts[1], settings)
         return name
     raise RequestError(f"cannot set {name!r} while playing: settable are {', '.join(SHORT_KEYS)}, "
-                       "layers.NAME.enabled/volume and the fx.* and parts.* settings")
+                       "layers.NAME.enabled/volume and the fx.*, parts.*, timers.* and desktop.* settings")
 
 
 def _known_layer(name: str, settings: Mapping[str, Any]) -> None:

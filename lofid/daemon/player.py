@@ -28,6 +28,7 @@ from lofid.compose.generator import NoteGenerator
 from lofid.compose.queue import Producer
 from lofid.config import Config, load, part_programs, resolve_seed
 from lofid.control.server import ControlServer
+from lofid.daemon.mpris import Desktop
 from lofid.daemon.sdnotify import Notifier, start_watchdog
 from lofid.daemon.signals import SignalInbox
 from lofid.daemon.state import StateFile
@@ -44,7 +45,7 @@ REGENERATE = ("generation.temperature", "generation.top_p", "generation.harmony"
               "music.swing", "music.track_minutes")
 # Settings only read at start: a reload that changes them says a restart is needed.
 RESTART_ONLY = ("output.device", "output.sample_rate", "output.block_size", "control.socket",
-                "control.state_file", "sound.soundfont", "generation.window")
+                "control.state_file", "sound.soundfont", "generation.window", "desktop.mpris")
 FIRST_NOTES = 4  # notes queued before the sound starts
 FADE_OUT_S = 0.3  # SIGTERM: fade, then let the sink drain
 
@@ -77,6 +78,8 @@ class Daemon:
         # Served last, once everything it reports exists; a second lofid refuses here, before any sound.
         self.control = ControlServer(paths.socket_path(self.cfg["control.socket"]), self)
         self.control.start()
+        self.desktop = Desktop(self)  # MPRIS and notifications, on a thread of their own where a session bus exists
+        self.listeners.append(self.desktop.listen)
 
     def _with_layers(self, cfg: Config) -> Config:
         """``cfg`` listing every layer the engine plays: a WAV dropped in effects/ is a layer the
@@ -344,5 +347,6 @@ class Daemon:
             self.sink.close()
         self.producer.stop()
         self.control.close()
+        self.desktop.close()
         self.engine.close()
         log.info("stopped after %d notes", self.notes_played)

@@ -88,6 +88,16 @@ def _prepare(args: argparse.Namespace) -> None:
     args.cfg = None if args.command == "doctor" else load(args.config, args.overrides)
 
 
+def _error_prefix(command: str) -> str:
+    """``<3>`` (err) before the line a failing command ends on, when stderr is the journal: so
+    `journalctl -p err` shows why the service stopped. ctl is never the service (and stays light)."""
+    if command == "ctl":
+        return ""
+    from lofid.cli.logs import is_journal
+
+    return "<3>" if is_journal() else ""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(argv)
@@ -102,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _prepare(args)
         return importlib.import_module(args.module).main(args)
     except LofidError as e:
-        print(f"lofid: {e}", file=sys.stderr)
+        print(f"{_error_prefix(args.command)}lofid: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

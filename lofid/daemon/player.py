@@ -16,6 +16,7 @@ import dataclasses
 import logging
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -72,6 +73,9 @@ class Daemon:
         self.notifier = Notifier()
         self.notes_played = 0
         self.timers = Timers()
+        # Changes come from the control thread, the main thread (timers, SIGHUP) and MPRIS's: one at a
+        # time, so none is lost between reading the settings and switching to the new ones.
+        self._steering = threading.RLock()
         self._break: dict[str, Any] | None = None  # what a focus break silences, over the settings in force
         self._track_seen: int | None = None  # the track number last announced to watchers
         self.listeners: list[Callable[[dict[str, Any]], None]] = []  # told every event, besides the watchers
@@ -142,7 +146,8 @@ class Daemon:
         return f"null (sound device {self.sink.name} lost; reopening it)" if self.sink.lost else self.sink.name
 
     def apply(self, changes: dict[str, Any]) -> str | None:
-        self._switch(self.cfg.replace(changes))
+        with self._steering:
+            self._switch(self.cfg.replace(changes))
         self.announce({"event": "set", "changes": changes})
         return self.state.record(changes)
 
@@ -218,7 +223,8 @@ class Daemon:
 
     def reload(self) -> dict[str, Any]:
         cfg = self._with_layers(self.state.apply_to(load(self._config_file, self._overrides)))
-        changed = self._switch(cfg)
+        with self._steering:
+            changed = self._switch(cfg)
         log.info("config reloaded: %s", ", ".join(f"{k}={v}" for k, v in changed.items()) or "nothing changed")
         if changed:
             self.announce({"event": "set", "changes": changed})
@@ -263,9 +269,10 @@ class Daemon:
             rest = {f"layers.{name}.enabled": False for name in quiet}
             if self.cfg["timers.focus_break"] == "rain":
                 rest["layers.rain.enabled"] = True
-        if rest != self._break:
-            self._break = rest
-            self.engine.update(self._heard(self.cfg))
+        with self._steering:
+            if rest != self._break:
+                self._break = rest
+                self.engine.update(self._heard(self.cfg))
 
     def _timer_changed(self, what: str) -> dict[str, Any]:
         timers = self.timers.status(time.monotonic())

@@ -66,6 +66,17 @@ def test_under_journald_each_line_carries_its_priority(corpus):
     assert all(line[:3] in ("<4>", "<6>") for line in lines), lines
 
 
+def test_the_line_a_failing_command_ends_on_is_an_error_under_journald(tmp_path):
+    err = tmp_path / "stderr.log"
+    err.touch()
+    env = {**os.environ, "JOURNAL_STREAM": stream_of(err)}
+    with err.open("a") as stderr:
+        done = subprocess.run([sys.executable, "-m", "lofid.cli", "run", "--config", str(tmp_path / "missing.yaml")],
+                              env=env, stdout=subprocess.DEVNULL, stderr=stderr, timeout=RUN_TIMEOUT_S)
+    assert done.returncode == 2
+    assert err.read_text() == f"<3>lofid: {tmp_path / 'missing.yaml'}: no such file\n"
+
+
 @pytest.mark.parametrize("journal_stream", [None, "1:2", "not-a-stream"], ids=["unset", "another stream", "garbage"])
 def test_elsewhere_the_lines_stay_plain(corpus, journal_stream):
     lines = lofid_stderr(corpus, journal_stream)

@@ -13,7 +13,6 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from lofid.control.client import CLIENT_TIMEOUT, request, watch
 from lofid.control.vocabulary import SHORT_KEYS, STATUS_FIELDS, WORDS
@@ -39,7 +38,7 @@ class Verb:
     __slots__ = ("args", "example", "_help", "build", "counts")
 
     def __init__(self, args: str, example: str, help: str | Callable[[], str],
-                 build: Callable[[list[str]], dict[str, Any]], counts: tuple[int, ...] | None = None) -> None:
+                 build: Callable[[list[str]], dict[str, object]], counts: tuple[int, ...] | None = None) -> None:
         self.args, self.example, self._help, self.build = args, example, help, build
         self.counts = counts or (len(args.split()),)
 
@@ -48,7 +47,7 @@ class Verb:
         return self._help() if callable(self._help) else self._help
 
 
-def value_of(text: str) -> Any:
+def value_of(text: str) -> object:
     """A word from the command line as the JSON value the daemon checks: a number if it is one."""
     for kind in (int, float):
         try:
@@ -136,7 +135,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"how long to wait for the daemon (default {CLIENT_TIMEOUT:g})")
 
 
-def show(value: Any) -> str:
+def show(value: object) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
     if value is None:
@@ -148,14 +147,14 @@ def show(value: Any) -> str:
     return str(value)
 
 
-def _duration(seconds: Any) -> str:
+def _duration(seconds: object) -> str:
     if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
         return show(seconds)
     whole = int(seconds)
     return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
-def track_line(track: Any) -> str:
+def track_line(track: object) -> str:
     """``3 · rainy window · Eb minor · 78 bpm · A · 1:12 of 3:05``, or ``-`` before the first track."""
     if not isinstance(track, dict) or "title" not in track:
         return show(track)
@@ -164,19 +163,19 @@ def track_line(track: Any) -> str:
             f"{track.get('section')} · {_clock(track.get('seconds_in'))} of {length}")
 
 
-def _clock(seconds: Any) -> str:
+def _clock(seconds: object) -> str:
     """``72`` -> ``1:12``."""
     if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
         return show(seconds)
     return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
 
 
-def _left(seconds: Any) -> str:
+def _left(seconds: object) -> str:
     """Time left: ``44:10``, or ``1:30:00`` from an hour up."""
     return _duration(seconds) if isinstance(seconds, (int, float)) and seconds >= 3600 else _clock(seconds)
 
 
-def timers_line(timers: Any) -> str:
+def timers_line(timers: object) -> str:
     """``sleep in 44:10 · focus: study, 24:50 left, cycle 1 of 4``, or ``none``."""
     if not isinstance(timers, dict):
         return show(timers)
@@ -191,7 +190,7 @@ def timers_line(timers: Any) -> str:
     return " · ".join(parts) or "none"
 
 
-def event_line(event: dict[str, Any]) -> str:
+def event_line(event: dict[str, object]) -> str:
     """One watched event as a line: ``state: paused``, ``track: ...``, ``volume: 40``, ``timer: break · ...``."""
     kind = event.get("event")
     if kind == "state":
@@ -206,7 +205,7 @@ def event_line(event: dict[str, Any]) -> str:
     return f"{show(kind)}: {show({k: v for k, v in event.items() if k != 'event'})}"
 
 
-def format_status(status: dict[str, Any]) -> str:
+def format_status(status: dict[str, object]) -> str:
     """The status reply as aligned ``label: value`` lines, then every setting."""
     known = {key for key, _, _ in STATUS_FIELDS}
     shown = {"uptime_s": _duration, "track": track_line, "timers": timers_line}

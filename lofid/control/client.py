@@ -11,7 +11,6 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from lofid.errors import LofidError
 
@@ -80,14 +79,14 @@ def _lines(sock: socket.socket, path: Path, timeout: float) -> Iterator[str]:
         raise LofidError(f"lost the connection to lofid ({path}): {e.strerror or e}") from None
 
 
-def _send(sock: socket.socket, message: dict[str, Any]) -> None:
+def _send(sock: socket.socket, message: dict[str, object]) -> None:
     try:
         sock.sendall((json.dumps(message, allow_nan=False) + "\n").encode())
     except (BrokenPipeError, ConnectionResetError):
         pass  # a full server says why and closes at once: its error line is still there to read
 
 
-def _reply(lines: Iterator[str], path: Path) -> tuple[dict[str, Any], str]:
+def _reply(lines: Iterator[str], path: Path) -> tuple[dict[str, object], str]:
     line = next(lines, "")
     try:
         reply = json.loads(line)
@@ -98,7 +97,7 @@ def _reply(lines: Iterator[str], path: Path) -> tuple[dict[str, Any], str]:
     return reply, line
 
 
-def request(path: Path, message: dict[str, Any], timeout: float = CLIENT_TIMEOUT) -> tuple[dict[str, Any], str]:
+def request(path: Path, message: dict[str, object], timeout: float = CLIENT_TIMEOUT) -> tuple[dict[str, object], str]:
     """Send one request to the daemon at ``path``; return its reply and the raw reply line.
 
     Not reaching the daemon is a LofidError with a one-line reason (not running, stale, no answer).
@@ -108,7 +107,7 @@ def request(path: Path, message: dict[str, Any], timeout: float = CLIENT_TIMEOUT
         return _reply(_lines(sock, path, timeout), path)
 
 
-def watch(path: Path, timeout: float = CLIENT_TIMEOUT) -> Iterator[tuple[dict[str, Any], str]]:
+def watch(path: Path, timeout: float = CLIENT_TIMEOUT) -> Iterator[tuple[dict[str, object], str]]:
     """Subscribe to the daemon's events: yields (event, raw line) as each change happens, forever.
 
     The subscription's own reply must come within ``timeout``; then it waits as long as it takes.

@@ -53,6 +53,13 @@ def play() -> Callable[..., np.ndarray]:
     return render
 
 
+@pytest.fixture
+def pulse() -> Iterable[PulseServer]:
+    """A private PulseAudio server with the null sink ``lofid_test``, this process pointed at it."""
+    with PulseServer() as server:
+        yield server
+
+
 @pytest.fixture(params=SOUND_SERVERS)
 def sound_server(request) -> Iterable[PulseServer]:
     """A private sound server with the null sink ``lofid_test``, this process pointed at it: the test

@@ -20,15 +20,9 @@ import pretty_midi
 import pytest
 
 from tests.support.player import LOFID, MODEL, ROOT, SILENT_RMS, Player, rms
-from tests.support.pulse import PulseServer, Recording, pulse_available
+from tests.support.pulse import Recording, pulse_available
 
 pytestmark = pytest.mark.skipif(not pulse_available(), reason="PulseAudio is not installed (make test installs it)")
-
-
-@pytest.fixture
-def pulse():
-    with PulseServer() as server:
-        yield server
 
 
 def test_play_steer_stop_and_restore(sound_server, tmp_path):

@@ -26,12 +26,6 @@ BACK_WITHIN_S = 5.0
 LOUD = 1e-3  # a sample this loud is music, not the null sink's silence
 
 
-@pytest.fixture
-def pulse():
-    with PulseServer() as server:
-        yield server
-
-
 def wait_for(condition, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -19,7 +19,7 @@ import time
 import pytest
 
 from tests.support.player import Player
-from tests.support.pulse import PulseServer, Recording
+from tests.support.pulse import Recording
 
 FROZEN_S = 20.0
 BACK_WITHIN_S = 3.0  # music heard again after the thaw
@@ -50,12 +50,6 @@ class Manager(threading.Thread):
 
     def pings(self) -> list[float]:
         return [t for t, line in self.lines if line == "WATCHDOG=1"]
-
-
-@pytest.fixture
-def pulse():
-    with PulseServer() as server:
-        yield server
 
 
 def notes_over(player: Player, seconds: float) -> int:

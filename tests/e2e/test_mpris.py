@@ -23,7 +23,7 @@ from jeepney.bus_messages import message_bus
 from jeepney.io.blocking import open_dbus_connection
 
 from tests.support.player import SILENT_RMS, Player, rms
-from tests.support.pulse import PulseServer, end_process, pulse_available
+from tests.support.pulse import end_process, pulse_available
 
 NO_BUS_LINE = "no session D-Bus: media keys and playerctl are off"
 BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -60,12 +60,6 @@ def session_bus(tmp_path_factory) -> Iterator[str]:
         yield address
     finally:
         end_process(proc)
-
-
-@pytest.fixture
-def pulse():
-    with PulseServer() as server:
-        yield server
 
 
 def on_bus(player: Player, address: str | None) -> Player:

@@ -15,21 +15,14 @@ import threading
 import time
 
 import numpy as np
-import pytest
 
 from lofid.audio.chime import NOTES_HZ
 from lofid.control.client import watch
 from lofid.daemon.timers import SLEEP_FADE_S
 from tests.support.player import LOFID, ROOT, SILENT_RMS, Player, rms
-from tests.support.pulse import PulseServer, Recording
+from tests.support.pulse import Recording
 
 LOUD_RMS = 10 * SILENT_RMS  # music, or a chime
-
-
-@pytest.fixture
-def pulse():
-    with PulseServer() as server:
-        yield server
 
 
 class Events(threading.Thread):

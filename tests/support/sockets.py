@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import resource
 import socket
 from pathlib import Path
+
+from lofid.control.listener import raise_open_files
 
 _FD_SPARE = 64  # open files this process keeps beside the held connections
 
@@ -13,10 +14,7 @@ def held_open(path: Path, count: int, sent: bytes = b"") -> list[socket.socket]:
     """``count`` connections to ``path``, each having sent ``sent`` (half a line, say) and nothing more.
 
     Raises this process's open-files limit to fit them first (within its hard limit)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    want = count + _FD_SPARE
-    if soft != resource.RLIM_INFINITY and soft < want:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (want if hard == resource.RLIM_INFINITY else min(want, hard), hard))
+    raise_open_files(count + _FD_SPARE)
     conns = []
     for _ in range(count):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

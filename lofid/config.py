@@ -18,6 +18,7 @@ from typing import Any
 
 # yaml is imported where a file or a value is read or shown: `lofid ctl` needs the schema but
 # seldom a file, and importing yaml would cost it 20 ms.
+from lofid.addresses import icecast_target, listen_address
 from lofid.errors import ConfigError
 from lofid.music.keys import KEY_NAMES, MINOR_KEY_NAMES
 from lofid.music.notes import PARTS
@@ -116,6 +117,11 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _icecast_or_empty(text: str) -> None:
+    if text.strip():
+        icecast_target(text)
+
+
 def _layer(name: str, enabled: bool, volume: float, what: str) -> list[Setting]:
     return [
         Setting(f"layers.{name}.enabled", enabled, bool, f"play the {what}"),
@@ -195,6 +201,15 @@ SCHEMA: tuple[Setting, ...] = (
             0, 100),
     Setting("output.sample_rate", 44100, int, "samples per second", 8000, 192000),
     Setting("output.block_size", 2048, int, "frames per audio block; bigger costs less CPU, smaller reacts sooner", 64, 8192),
+    Setting("output.http.enabled", False, bool, "serve the MP3 stream, the web remote and the JSON API over HTTP"),
+    Setting("output.http.listen", "127.0.0.1:8765", str,
+            "where the HTTP server listens; any address but loopback needs output.http.token; HOST:PORT",
+            text=listen_address),
+    Setting("output.http.bitrate", 128, int, "MP3 bit rate in kbps, for the HTTP stream and Icecast", 32, 320),
+    Setting("output.http.token", "", str, "bearer token the web remote, the API and the stream ask for; "
+            "empty: none (loopback only)"),
+    Setting("output.icecast.url", "", str, "an Icecast server to feed the MP3 stream to, with the track titles; "
+            "empty: off; icecast://USER:PASSWORD@HOST:PORT/MOUNT", text=_icecast_or_empty),
     Setting("control.socket", "auto", str, "control socket path; auto is $XDG_RUNTIME_DIR/lofid.sock"),
     Setting("control.state_file", "auto", str,
             "where run-time changes are kept; auto is $XDG_STATE_HOME/lofid/state.yaml"),
@@ -392,7 +407,8 @@ def documented_defaults() -> str:
             lines.append("  " * depth + parents[depth] + ":")
         open_sections = parents
         value = "null" if s.default is None else _show(s.default)
-        lines.append(f"{'  ' * len(parents)}{leaf}: {value}   # {s.help}; {s.allowed()}")
+        documented = s.help if s.text is not None else f"{s.help}; {s.allowed()}"  # a text form ends its help
+        lines.append(f"{'  ' * len(parents)}{leaf}: {value}   # {documented}")
     return "\n".join(lines) + "\n"
 
 

@@ -4,7 +4,9 @@
 # test: also PulseAudio with its ALSA plugin, which the tests use as a real sound server, PipeWire
 #       with its PulseAudio layer and WirePlumber (the desktops' server, which the tests use too; not
 #       pipewire-alsa: lofid reaches both servers through ALSA's pulse plugin), and the fluidsynth
-#       command-line player that the benchmarks compare lofid's CPU with.
+#       command-line player that the benchmarks compare lofid's CPU with; for the stream outputs,
+#       a real Icecast server, ffmpeg (which decodes what a listener hears) and Chromium with its
+#       WebDriver (the web remote's test).
 # The soundfont: Debian's MuseScore General Lite (MIT, 40 MB, /usr/share/sounds/sf3/), which
 # `sound.soundfont: auto` prefers; Homebrew offers no General MIDI font, so a Mac plays pretty_midi's
 # TimGM6mb unless a font is put in soundfonts/.
@@ -39,6 +41,11 @@ if [ "$want" = test ]; then
   # MPRIS: a private session bus (dbus-daemon, dbus-monitor) and playerctl, which steers lofid through it
   command -v dbus-daemon >/dev/null && command -v dbus-monitor >/dev/null || missing+=(dbus)
   command -v playerctl >/dev/null || missing+=(playerctl)
+  # The streams: Icecast (the station's server), ffmpeg (a listener), Chromium driven by its WebDriver
+  command -v icecast2 >/dev/null || missing+=(icecast2)
+  command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 

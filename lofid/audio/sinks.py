@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 import wave
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -114,13 +114,17 @@ class WavSink:
         self._file.setframerate(sample_rate)
 
     def write(self, block: np.ndarray) -> None:
-        pcm = np.round(np.clip(block, -1.0, 1.0) * 32767).astype("<i2")
-        self._file.writeframes(pcm.tobytes())
+        self._file.writeframes(pcm16(block))
         self.frames += len(block)
 
     def close(self) -> None:
         self._file.close()
         self._raw.close()
+
+
+def pcm16(block: np.ndarray) -> bytes:
+    """Float stereo frames in -1..1 -> interleaved signed 16-bit little-endian bytes (WAV, MP3)."""
+    return np.round(np.clip(block, -1.0, 1.0) * 32767).astype("<i2").tobytes()
 
 
 class RingBuffer:
@@ -295,18 +299,26 @@ def open_sink(cfg: Config) -> DeviceSink | NullSink:
 
 
 class Playback(threading.Thread):
-    """The render thread: ``render(frames)`` -> ``sink.write`` until stopped; errors end it, kept in ``error``."""
+    """The render thread: ``render(frames)`` -> ``sink.write`` until stopped; errors end it, kept in ``error``.
 
-    def __init__(self, render: Callable[[int], np.ndarray], sink: Sink, block_size: int) -> None:
+    Each of ``taps`` (a stream encoder's ``offer``) is handed every block too, after the sink; a tap
+    must copy what it keeps and return at once, never waiting for anything.
+    """
+
+    def __init__(self, render: Callable[[int], np.ndarray], sink: Sink, block_size: int,
+                 taps: Sequence[Callable[[np.ndarray], None]] = ()) -> None:
         super().__init__(name="lofid-render", daemon=True)
-        self.render, self.sink, self.block_size = render, sink, block_size
+        self.render, self.sink, self.block_size, self.taps = render, sink, block_size, tuple(taps)
         self.error: BaseException | None = None
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         try:
             while not self._stop_event.is_set():
-                self.sink.write(self.render(self.block_size))
+                block = self.render(self.block_size)
+                self.sink.write(block)
+                for tap in self.taps:
+                    tap(block)
         except BaseException as e:  # handed to whoever joins: the daemon decides what to do
             self.error = e
             log.error("render thread stopped: %s", e)

@@ -190,6 +190,21 @@ def timers_line(timers: object) -> str:
     return " · ".join(parts) or "none"
 
 
+def streams_line(streams: object) -> str:
+    """``http://127.0.0.1:8765/ · 2 listeners · Icecast 127.0.0.1:8000/lofid.mp3 connected · 0 blocks dropped``, or ``off``."""
+    if not isinstance(streams, dict):
+        return "off" if streams is None else show(streams)
+    parts = []
+    http, icecast = streams.get("http"), streams.get("icecast")
+    if isinstance(http, dict):
+        parts.append(f"{http.get('url')} · {show(http.get('listeners'))} listeners")
+    if isinstance(icecast, dict):
+        error = f" ({icecast['error']})" if icecast.get("error") else ""
+        parts.append(f"Icecast {icecast.get('server')} {icecast.get('state')}{error}")
+    parts.append(f"{show(streams.get('dropped_blocks'))} blocks dropped")
+    return " · ".join(parts)
+
+
 def event_line(event: dict[str, object]) -> str:
     """One watched event as a line: ``state: paused``, ``track: ...``, ``volume: 40``, ``timer: break · ...``."""
     kind = event.get("event")
@@ -208,7 +223,7 @@ def event_line(event: dict[str, object]) -> str:
 def format_status(status: dict[str, object]) -> str:
     """The status reply as aligned ``label: value`` lines, then every setting."""
     known = {key for key, _, _ in STATUS_FIELDS}
-    shown = {"uptime_s": _duration, "track": track_line, "timers": timers_line}
+    shown = {"uptime_s": _duration, "track": track_line, "timers": timers_line, "streams": streams_line}
     rows = [(label, shown[key](status[key]) if key in shown else show(status[key]) + unit)
             for key, label, unit in STATUS_FIELDS if key in status]
     rows += [(k, show(v)) for k, v in status.items() if k not in known and k != "settings"]

@@ -33,6 +33,7 @@ from lofid.daemon.mpris import Desktop
 from lofid.daemon.sdnotify import Notifier, start_watchdog
 from lofid.daemon.signals import SignalInbox
 from lofid.daemon.state import StateFile
+from lofid.daemon.streams import Streams
 from lofid.daemon.timers import SLEEP_FADE_S, Timers
 from lofid.errors import LofidError
 from lofid.music.midi import midi_bytes
@@ -45,8 +46,9 @@ log = logging.getLogger("lofid")
 REGENERATE = ("generation.temperature", "generation.top_p", "generation.harmony", "music.key", "music.bpm",
               "music.swing", "music.track_minutes")
 # Settings only read at start: a reload that changes them says a restart is needed.
-RESTART_ONLY = ("output.device", "output.sample_rate", "output.block_size", "control.socket",
-                "control.state_file", "sound.soundfont", "generation.window", "desktop.mpris")
+RESTART_ONLY = ("output.device", "output.sample_rate", "output.block_size", "output.http.enabled",
+                "output.http.listen", "output.http.bitrate", "output.http.token", "output.icecast.url",
+                "control.socket", "control.state_file", "sound.soundfont", "generation.window", "desktop.mpris")
 FIRST_NOTES = 4  # notes queued before the sound starts
 FADE_OUT_S = 0.3  # SIGTERM: fade, then let the sink drain
 
@@ -82,8 +84,13 @@ class Daemon:
         # Served last, once everything it reports exists; a second lofid refuses here, before any sound.
         self.control = ControlServer(paths.socket_path(self.cfg["control.socket"]), self)
         self.control.start()
+        try:
+            self.streams = Streams(self.cfg, self)  # the HTTP server refuses an address it must not serve here
+        except BaseException:
+            self.control.close()
+            raise
         self.desktop = Desktop(self)  # MPRIS and notifications, on a thread of their own where a session bus exists
-        self.listeners.append(self.desktop.listen)
+        self.listeners += [self.desktop.listen, self.streams.listen]
 
     def _with_layers(self, cfg: Config) -> Config:
         """``cfg`` listing every layer the engine plays: a WAV dropped in effects/ is a layer the
@@ -121,6 +128,7 @@ class Daemon:
             "guardrails": dict(self.generator.recoveries),
             "loudness": self._loudness(),
             "timers": self.timers.status(time.monotonic()),
+            "streams": self.streams.status(),
         }
 
     def _loudness(self) -> dict[str, Any]:
@@ -285,8 +293,9 @@ class Daemon:
         self.producer.start()
         self.producer.wait_for(FIRST_NOTES, timeout=2.0)
         self.sink = open_sink(self.cfg)  # with no device: one line saying so, and the null sink
-        self.playback = Playback(self.engine.render, self.sink, self.cfg["output.block_size"])
+        self.playback = Playback(self.engine.render, self.sink, self.cfg["output.block_size"], self.streams.taps)
         self.playback.start()
+        self.streams.start()
         log.info("playing %s through %s; control socket %s", paths.resolve(self.cfg["model.path"]).name,
                  self._output(), self.control.path)
         self.notifier.ready(self._status_line())
@@ -353,6 +362,7 @@ class Daemon:
         if self.sink is not None:
             self.sink.close()
         self.producer.stop()
+        self.streams.close()
         self.control.close()
         self.desktop.close()
         self.engine.close()

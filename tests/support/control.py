@@ -39,7 +39,11 @@ class Player:
                 "underruns": 2, "model": "models/lofid.tflite", "backend": "litert",
                 "soundfont": "/usr/share/sounds/sf2/FluidR3_GM.sf2", "output": "null (no sound device)",
                 "guardrails": {"stuck": 2, "chaos": 0, "reprime": 0},
-                "loudness": {"heard_lufs": -24.2, "gain_db": 8.1}, "timers": self.timers}
+                "loudness": {"heard_lufs": -24.2, "gain_db": 8.1}, "timers": self.timers,
+                "streams": {"bitrate_kbps": 128, "dropped_blocks": 3,
+                            "http": {"url": "http://127.0.0.1:8765/", "listeners": 2, "dropped_listeners": 0},
+                            "icecast": {"server": "127.0.0.1:8000/lofid.mp3", "state": "retrying", "connects": 1,
+                                        "error": "connection refused"}}}
 
     def apply(self, changes: dict[str, Any]) -> None:
         self.cfg = self.cfg.replace(changes)

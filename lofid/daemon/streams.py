@@ -1,0 +1,90 @@
+"""The stream outputs beside the sound card: one MP3 encoder, the HTTP server's listeners, an Icecast source.
+
+Built from ``output.http.*`` and ``output.icecast.url`` at start (a restart changes them). The
+encoder is the render thread's only tap: it takes a copy of each block and returns (lofid.audio.mp3),
+so no listener, server or network can make the sound card wait. The encoded bytes go to one
+``Broadcast``; each HTTP listener and the Icecast source read it through their own bounded buffer.
+The daemon's events reach the web remote through a second ``Broadcast``, as protocol lines.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from lofid.addresses import icecast_target, listen_address
+from lofid.audio.broadcast import Broadcast
+from lofid.audio.icecast import IcecastSource
+from lofid.audio.mp3 import Mp3Encoder
+from lofid.config import Config
+from lofid.control.http import WebServer
+from lofid.control.protocol import Controllable, encode
+
+log = logging.getLogger(__name__)
+
+LISTENER_SECONDS = 8.0  # audio a listener may fall behind by before it is dropped
+BURST_SECONDS = 0.5  # audio a new listener starts with, so a player starts at once, hearing the present
+EVENT_BUFFER_BYTES = 256 * 1024  # event lines a web remote may leave unread before it is dropped
+
+
+class Streams:
+    """What the settings ask for of the stream outputs; nothing at all when both are off."""
+
+    def __init__(self, cfg: Config, target: Controllable) -> None:
+        self.http: WebServer | None = None
+        self.icecast: IcecastSource | None = None
+        self.encoder: Mp3Encoder | None = None
+        self.events = Broadcast(EVENT_BUFFER_BYTES)
+        url = cfg["output.icecast.url"].strip()
+        if not (cfg["output.http.enabled"] or url):
+            return
+        bitrate = cfg["output.http.bitrate"]
+        bytes_per_second = bitrate * 1000 // 8
+        self.audio = Broadcast(int(LISTENER_SECONDS * bytes_per_second), int(BURST_SECONDS * bytes_per_second))
+        if cfg["output.http.enabled"]:  # first: a refused address stops the start before any thread runs
+            self.http = WebServer(listen_address(cfg["output.http.listen"]), cfg["output.http.token"], target,
+                                  self.audio, self.events)
+        self.encoder = Mp3Encoder(cfg["output.sample_rate"], cfg["output.block_size"], bitrate, self.audio)
+        if url:
+            self.icecast = IcecastSource(icecast_target(url), self.audio, bitrate)
+
+    @property
+    def taps(self) -> tuple[Callable[[np.ndarray], None], ...]:
+        """What the render thread hands each block to."""
+        return (self.encoder.offer,) if self.encoder else ()
+
+    def start(self) -> None:
+        for part in (self.encoder, self.http, self.icecast):
+            if part is not None:
+                part.start()
+        if self.http is not None:
+            log.info("streaming at %sstream.mp3, web remote at %s", self.http.url, self.http.url)
+
+    def listen(self, event: dict[str, Any]) -> None:
+        """A daemon event: to the web remotes, and a new track's title to Icecast."""
+        self.events.publish(encode(event))
+        track = event.get("track") if event.get("event") == "track" else None
+        if self.icecast is not None and isinstance(track, dict):
+            self.icecast.set_title(f"{track['title']} ({track['key']}, {track['bpm']:g} bpm)")
+
+    def status(self) -> dict[str, Any] | None:
+        """``ctl status``'s "streams": listeners, dropped blocks, the Icecast connection; None when off."""
+        if self.encoder is None:
+            return None
+        return {"bitrate_kbps": self.encoder.bitrate, "dropped_blocks": self.encoder.dropped,
+                "http": self.http.status() if self.http else None,
+                "icecast": self.icecast.status() if self.icecast else None}
+
+    def close(self) -> None:
+        """Stop serving, then the encoder; every listener's stream ends."""
+        if self.http is not None:
+            self.http.close()
+        if self.icecast is not None:
+            self.icecast.stop()
+        if self.encoder is not None:
+            self.encoder.stop()
+            self.audio.close()
+        self.events.close()

@@ -53,6 +53,8 @@ PAGE = Path(__file__).with_name("remote.html")
 
 
 class Reader(Protocol):
+    dropped: bool  # cut off for falling behind
+
     def read(self, timeout: float) -> bytes | None:
         """Bytes published since the last read; None when none came within ``timeout``; b"" once cut off."""
 
@@ -79,7 +81,7 @@ class WebServer(ThreadingHTTPServer):
     block_on_close = False  # closing does not wait for listeners: their streams end as the sources close
 
     def __init__(self, address: tuple[str, int], token: str, target: Controllable, stream: Source,
-                 events: Source, *, max_connections: int = MAX_CONNECTIONS) -> None:
+                 events: Source, *, max_connections: int = MAX_CONNECTIONS, send_seconds: float = SEND_SECONDS) -> None:
         check_listen(address[0], token)
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         try:
@@ -88,7 +90,7 @@ class WebServer(ThreadingHTTPServer):
             raise ConfigError(f"output.http.listen {address[0]}:{address[1]}: cannot listen there "
                               f"({e.strerror or e})") from None
         self.token, self.target, self.stream, self.events = token, target, stream, events
-        self.max_connections = max_connections
+        self.max_connections, self.send_seconds = max_connections, send_seconds
         self.page = PAGE.read_bytes()
         self.listeners = 0  # MP3 listeners now
         self.dropped_listeners = 0  # listeners cut off for falling behind, since start
@@ -154,7 +156,7 @@ class _Handler(BaseHTTPRequestHandler):
                  "/api/events": self._events}.get(self._path())
         if route is None:
             self._reply(404, {"ok": False, "error": f"no such page {self._path()!r}: try / or /stream.mp3"})
-        elif route is self._page or self._allowed():
+        elif self._path() == "/" or self._allowed():  # the page holds no secret: it asks for the token
             route()
 
     def do_POST(self) -> None:
@@ -240,20 +242,22 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         reader = source.subscribe()
-        self.connection.settimeout(SEND_SECONDS)
+        self.connection.settimeout(self.server.send_seconds)
+        stuck = False
         try:
-            while True:
-                data = reader.read(KEEPALIVE_SECONDS)
-                if data == b"":  # cut off: fallen behind, or lofid is stopping
-                    if getattr(reader, "dropped", False):
-                        self.server.count_listener(0, dropped=True)
-                        log.info("http: dropped listener %s, who fell behind", self.client_address[0])
-                    return
+            data = reader.read(KEEPALIVE_SECONDS)
+            while data != b"":  # b"": cut off for falling behind, or lofid is stopping
                 self.wfile.write(frame(data) if data else keepalive)
-        except OSError:  # the listener went away, or stopped taking what was sent
-            return
+                data = reader.read(KEEPALIVE_SECONDS)
+        except TimeoutError:  # took nothing for send_seconds
+            stuck = True
+        except OSError:  # the listener went away
+            pass
         finally:
             source.unsubscribe(reader)
+        if stuck or reader.dropped:
+            self.server.count_listener(0, dropped=True)
+            log.info("http: dropped %s, who fell behind %s", self.client_address[0], self._path())
 
     # -- replies ----------------------------------------------------------------------------
     def _reply(self, code: int, message: dict[str, Any], headers: dict[str, str] | None = None) -> None:

@@ -27,13 +27,14 @@ import os
 import pwd
 import secrets
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
+
+from tests.support.sockets import free_port
 
 HOST = "127.0.0.1"
 MOUNT = "/lofid.mp3"
@@ -103,13 +104,6 @@ CHANGEOWNER = """
 def available() -> bool:
     """True when Debian's icecast2 is installed (scripts/sysdeps.sh test)."""
     return shutil.which("icecast2") is not None
-
-
-def free_port() -> int:
-    """A loopback TCP port nothing listens on now (the kernel's pick)."""
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def changeowner(euid: int) -> str:

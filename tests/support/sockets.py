@@ -24,3 +24,10 @@ def held_open(path: Path, count: int, sent: bytes = b"") -> list[socket.socket]:
             s.sendall(sent)
         conns.append(s)
     return conns
+
+
+def free_port() -> int:
+    """A loopback TCP port nothing listens on now (the kernel's pick)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

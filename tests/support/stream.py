@@ -17,6 +17,7 @@ import math
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Mapping
 
 import numpy as np
@@ -79,3 +80,24 @@ def rms_dbfs(x: np.ndarray) -> float:
     """RMS of all of ``x`` (every frame and channel) in dB of full scale; -inf for digital silence or no samples."""
     level = rms(np.asarray(x, dtype=np.float64))
     return db(level) if level > 0 else SILENCE_DBFS
+
+
+MUSIC_DBFS = -40.0  # lofid streams music mastered near -16 LUFS: far above this
+SILENT_DBFS = -60.0  # paused, the encoder is fed digital silence (it decodes to about -128 dBFS)
+
+
+def heard(url: str, seconds: float) -> float:
+    """The level a listener connecting now hears over the first ``seconds`` of ``url``, in dBFS."""
+    audio = decode(url, seconds)
+    assert len(audio), f"nothing decoded from {url}"
+    return rms_dbfs(audio)
+
+
+def wait_for_music(url: str, seconds: float = 3.0, timeout: float = 30.0) -> float:
+    """The level of the first ``seconds`` at ``url`` that hold music (a stream may open on a quiet intro)."""
+    deadline, level = time.monotonic() + timeout, -math.inf
+    while time.monotonic() < deadline:
+        level = heard(url, seconds)
+        if level > MUSIC_DBFS:
+            return level
+    raise AssertionError(f"no music at {url} within {timeout:g} s (last {level:.1f} dBFS)")

@@ -22,6 +22,7 @@ from lofid.control.http import WebServer, check_listen
 from lofid.control.protocol import handle
 from lofid.errors import ConfigError
 from tests.support.control import Player
+from tests.support.waiting import until
 
 ICECAST = "icecast://source:hunter2@127.0.0.1:8000/lofid.mp3"
 
@@ -160,18 +161,11 @@ def receive_until(sock: socket.socket, marker: bytes, timeout: float = 10.0) -> 
     return data
 
 
-def wait_for(condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
-
-
 def test_a_listener_that_stops_reading_is_dropped_and_the_others_go_on(player, events):
     stream = Broadcast(limit=1 << 20)
     server = serve(player, stream, events, send_seconds=1.0)
     fast, slow = open_stream(server), open_stream(server, receive_buffer=4096)
-    wait_for(lambda: stream.subscribers == 2)
+    until(lambda: stream.subscribers == 2, "both listeners connected", 10)
     received = bytearray()
     reading = threading.Thread(target=lambda: received.extend(receive_until(fast, b"the end", 30)), daemon=True)
     reading.start()
@@ -180,7 +174,7 @@ def test_a_listener_that_stops_reading_is_dropped_and_the_others_go_on(player, e
         for _ in range(600):  # 20 MB: far beyond the slow one's 1 MiB buffer and its sockets' (loopback's up to 4 MB)
             stream.publish(chunk)
             time.sleep(0.001)
-        wait_for(lambda: server.dropped_listeners == 1)
+        until(lambda: server.dropped_listeners == 1, "the slow listener dropped", 10)
         stream.publish(b"the end")
         reading.join(30)
         assert received.endswith(b"the end") and len(received) > 600 * len(chunk)
@@ -193,7 +187,7 @@ def test_a_listener_that_stops_reading_is_dropped_and_the_others_go_on(player, e
 
 def test_events_arrive_as_server_sent_events(web, events):
     sock = open_stream(web, "/api/events")
-    wait_for(lambda: events.subscribers == 1)
+    until(lambda: events.subscribers == 1, "the event stream open", 10)
     events.publish(b'{"event": "state", "state": "paused"}\n')
     data = receive_until(sock, b'"paused"}\n\n', 10)
     sock.close()
@@ -204,7 +198,7 @@ def test_beyond_the_connection_limit_a_newcomer_is_told_at_once(player, stream, 
     server = serve(player, stream, events, max_connections=2)
     held = [open_stream(server), open_stream(server)]
     try:
-        wait_for(lambda: stream.subscribers == 2)
+        until(lambda: stream.subscribers == 2, "both listeners connected", 10)
         code, reply = request(server, "GET", "/api/status")
         assert code == 503 and "too many connections" in reply["error"]
     finally:

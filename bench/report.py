@@ -24,7 +24,7 @@ LIBRARIES = ("tensorflow-cpu", "tensorflow", "keras", "ai-edge-litert", "numpy",
 Row = tuple[str, str, str, str, str, str]
 SECTIONS = {"1 per note": "per_note", "2 footprint": "footprint", "3 first sound": "first_sound",
             "4 control": "control", "5 steadiness": "steadiness", "6 render": "render", "7 loudness": "loudness",
-            "8 chain cost": "chain_cost"}
+            "8 chain cost": "chain_cost", "9 streams": "streams"}
 RENDER_NAMES = {"engine": "engine alone (fixed notes)", "render": "lofid render (models/lofid)"}
 
 
@@ -159,6 +159,7 @@ def rows(results: dict) -> list[Row]:
                         "yes" if f["speed_x"] >= 20 else "NO"))
     out += _loudness_rows(results.get("loudness", {}))
     out += _chain_cost_rows(results.get("chain_cost", {}))
+    out += _streams_rows(results.get("streams", {}))
     return [r for r in out if SECTIONS[r[0]] in results]  # benchmarks left out with --only have no rows
 
 
@@ -213,6 +214,46 @@ def _chain_cost_rows(f: dict) -> list[Row]:
     return out
 
 
+def _streams_rows(f: dict) -> list[Row]:
+    """bench.streams: the MP3 encoder's CPU beside a daemon without it, pause at a listener, fifty listeners."""
+    b, cpu = "9 streams", f.get("encoding_cpu", {})
+    rate = cpu.get("bitrate_kbps", 128)
+    window = f"min–max, 5-s windows of {len(cpu.get('rounds', []))} rounds"
+    out = [_row(b, f"streaming {rate} kbps to one listener: CPU, % of one core", cpu.get("streaming_cpu_pct_of_core"), 1,
+                spread=window),
+           _row(b, "no stream output, beside it: CPU, % of one core", cpu.get("plain_cpu_pct_of_core"), 1, spread=window),
+           _row(b, f"MP3 encoding at {rate} kbps adds, points of one core", cpu.get("added_pp"), 2, "≤ +2",
+                lambda m: m <= 2, "min–max of the rounds' whole windows")]
+    pause = f.get("pause", {})
+    out += [_row(b, "pause → 100 ms under -60 dBFS at an HTTP listener, s", pause.get("pause_silent_s"), 3),
+            _row(b, "resume → 100 ms of music at an HTTP listener, s", pause.get("resume_music_s"), 3)]
+    many = f.get("listeners", {})
+    rss, live, stalled = many.get("rss_mb"), many.get("live", {}), many.get("stalled", {})
+    n = live.get("listeners", "?")
+    out.append((b, f"daemon RSS: no listener / {n} reading / {n} stalled / after, MB",
+                " / ".join(f"{rss[k]:.1f}" for k in ("before", "live_peak", "stalled_peak", "after")) if rss else
+                "not measured", f"peaks of 1-s samples; +{max(rss['live_peak'], rss['stalled_peak']) - rss['before']:.1f} MB "
+                "at most" if rss else "", "—", "—"))
+    speeds = live.get("kbps")
+    out.append((b, f"{n} reading listeners: kbps each received", _fmt(speeds and speeds["median"], 1),
+                f"{speeds['min']:.1f}–{speeds['max']:.1f} (min–max, {live['seconds']:.0f} s)" if speeds else "",
+                f"≥ {0.95 * rate:.0f} each", "yes" if speeds and speeds["min"] >= 0.95 * rate else "NO"))
+    counts = [live.get("listeners_reported_max"), stalled.get("listeners_reported_max"), many.get("listeners_after")]
+    out.append((b, "listeners the daemon counted: reading / stalled (+1 reading) / after",
+                " / ".join(str(c) for c in counts) if None not in counts else "not measured",
+                "GET /api/status", "—", "—"))
+    gone = stalled.get("all_dropped_s")
+    out.append((b, f"{n} stalled listeners: all dropped after, s", "not measured" if gone is None else _fmt(gone, 1),
+                f"first after {_fmt(stalled.get('first_dropped_s'), 1)} s; kernel held up to "
+                f"{stalled.get('kernel_queued_per_listener_kb')} kB each" if stalled else "", f"all {n}",
+                "yes" if gone is not None and gone < float("inf") else "NO"))
+    out.append(_single(b, "stalled listeners counted in dropped_listeners", stalled.get("dropped_listeners_counted"), 0,
+                       "GET /api/status", f"{n}", lambda v: v == n))
+    out.append(_single(b, "a listener reading beside the stalled ones, kbps", stalled.get("witness_kbps"), 1,
+                       "cut off" if stalled.get("witness_cut_off") else ""))
+    return out
+
+
 HEADER = ("benchmark", "figure", "median", "spread", "target", "met?")
 
 
@@ -252,6 +293,14 @@ def _why(results: dict, row: Row) -> str:
         return (f"the busy processes got {steady['busy_processes_pct_of_their_cores']} % of their cores and lofid "
                 f"{steady['lofid_cpu_pct_of_core']} % of one core; load average at the start "
                 f"{results['machine']['load_average_at_start'][0]}")
+    if row[0] == "9 streams" and row[1].startswith("MP3 encoding"):
+        busy = results.get("streams", {}).get("encoding_cpu", {}).get("machine_busy_pct_of_all_cores", {}).get("median")
+        return f"the whole machine was {busy} % busy (all cores, both daemons included) during the windows" if busy else ""
+    if row[0] == "9 streams" and "stalled" in row[1]:
+        stalled = results.get("streams", {}).get("listeners", {}).get("stalled", {})
+        return (f"waited {stalled.get('waited_s')} s; the daemon still counted {stalled.get('listeners_reported_last')} "
+                f"listeners (one reading); the kernel held up to {stalled.get('kernel_queued_per_listener_kb')} kB "
+                "of unsent and unread stream per stalled listener meanwhile")
     busy = results.get("machine_busy_pct", {}).get(SECTIONS[row[0]])
     return "" if busy is None else f"the whole machine was {busy} % busy (all cores, this benchmark included) meanwhile"
 

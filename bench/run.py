@@ -6,8 +6,9 @@ Side by side on one machine in one run, so the figures compare even where the ma
 shared. Nothing is carried over from earlier runs: every figure in the table is measured now.
 The benchmarks that need a sound server share one private PulseAudio null sink
 (``tests.support.pulse.PulseServer``); those run first, while this process is still light (the per-note
-benchmark loads TensorFlow into it). Importing bench_inference and bench_render loads neither
-TensorFlow nor a model; their functions do.
+benchmark loads TensorFlow into it). The stream benchmark plays into lofid's own null sink
+(output.device=none), with no sound server, and runs next, still before TensorFlow is loaded here. Importing bench_inference and
+bench_render loads neither TensorFlow nor a model; their functions do.
 """
 
 from __future__ import annotations
@@ -22,7 +23,18 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import bench_inference, bench_render, chain_cost, control_latency, first_sound, footprint, loudness, report, steadiness
+from bench import (
+    bench_inference,
+    bench_render,
+    chain_cost,
+    control_latency,
+    first_sound,
+    footprint,
+    loudness,
+    report,
+    steadiness,
+    streams,
+)
 from bench.procfs import machine_busy
 from lofid.errors import LofidError
 from lofid.model.runtime import read_info
@@ -30,6 +42,7 @@ from tests.support.pulse import PulseServer, pulse_available
 
 ROOT = Path(__file__).resolve().parent.parent
 SOUND = ("first_sound", "control", "footprint", "chain_cost", "steadiness")
+NULL_SINK = ("streams",)  # real time into output.device=none: no sound server
 OFFLINE = ("per_note", "render", "loudness")
 RENDER_REPEAT = 3
 
@@ -56,8 +69,9 @@ def measure(args: argparse.Namespace) -> dict:
     results: dict = {"model": {"path": str(model), **{k: training.get(k) for k in ("units", "layers", "window")}},
                      "settings": {"steady_seconds": args.steady_seconds, "footprint_seconds": args.footprint_seconds,
                                   "first_sound_runs": args.first_sound_runs, "calls": args.calls,
-                                  "loudness_minutes": args.loudness_minutes, "chain_rounds": args.chain_rounds}}
-    wanted = [name for name in (*SOUND, *OFFLINE) if name in args.only]
+                                  "loudness_minutes": args.loudness_minutes, "chain_rounds": args.chain_rounds,
+                                  "stream_seconds": args.stream_seconds}}
+    wanted = [name for name in (*SOUND, *NULL_SINK, *OFFLINE) if name in args.only]
     if any(name in SOUND for name in wanted):
         if not pulse_available():
             raise SystemExit("bench: PulseAudio is not installed (make bench installs it via scripts/sysdeps.sh)")
@@ -70,6 +84,8 @@ def measure(args: argparse.Namespace) -> dict:
             for name in SOUND:
                 if name in wanted:
                     _timed(name, work[name], results)
+    if "streams" in wanted:
+        _timed("streams", lambda: streams.run(model, args.stream_seconds), results)
     if "per_note" in wanted:
         _timed("per_note", lambda: bench_inference.measure(model), results)
     if "render" in wanted:
@@ -101,13 +117,15 @@ def main() -> int:
                         help=f"length of each loudness render (default {loudness.MINUTES:g})")
     parser.add_argument("--chain-rounds", type=int, default=chain_cost.ROUNDS,
                         help=f"turns of lofid run and fluidsynth in the chain cost (default {chain_cost.ROUNDS})")
-    parser.add_argument("--only", default=",".join((*SOUND, *OFFLINE)),
-                        help=f"comma-separated benchmarks to run (default all: {','.join((*SOUND, *OFFLINE))})")
+    parser.add_argument("--stream-seconds", type=float, default=streams.WINDOW_S,
+                        help=f"encoding CPU window per round of the streams benchmark (default {streams.WINDOW_S:g})")
+    parser.add_argument("--only", default=",".join((*SOUND, *NULL_SINK, *OFFLINE)),
+                        help=f"comma-separated benchmarks to run (default all: {','.join((*SOUND, *NULL_SINK, *OFFLINE))})")
     parser.add_argument("--results", default=str(ROOT / "bench" / "results.json"), help="JSON output")
     parser.add_argument("--markdown", default=str(ROOT / "BENCHMARKS.md"), help="Markdown output")
     args = parser.parse_args()
     args.only = [name.strip() for name in args.only.split(",") if name.strip()]
-    unknown = set(args.only) - set(SOUND) - set(OFFLINE)
+    unknown = set(args.only) - set(SOUND) - set(NULL_SINK) - set(OFFLINE)
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(sorted(unknown))}")
     started = time.monotonic()
@@ -130,7 +148,7 @@ def main() -> int:
     methods = [(name, (mod.__doc__ or "").strip()) for name, mod in
                (("Per note", bench_inference), ("Footprint", footprint), ("First sound", first_sound),
                 ("Control", control_latency), ("Steadiness", steadiness), ("Render", bench_render),
-                ("Loudness", loudness), ("Chain cost", chain_cost))]
+                ("Loudness", loudness), ("Chain cost", chain_cost), ("Streams", streams))]
     Path(args.markdown).write_text(report.markdown(results, table, command.strip(), methods))
     print(f"\nwrote {args.results} and {args.markdown} ({results['total_s'] / 60:.1f} minutes)", file=sys.stderr)
     return 0

@@ -21,8 +21,8 @@ from lofid.audio.sinks import pcm16
 log = logging.getLogger(__name__)
 
 QUEUE_SECONDS = 4.0  # audio the queue holds before it drops the oldest block
-POLL_SECONDS = 0.02  # how often the encoder looks for blocks: well under a block (46 ms at 2048 frames)
-LAME_QUALITY = 5  # LAME's -q: 2 is slow and best, 7 fast; 5 is near 2 for a stream at a third of the CPU
+POLL_SECONDS = 0.1  # how often the encoder looks for blocks (about two at 2048 frames): few wake-ups, little delay
+LAME_QUALITY = 7  # LAME's -q: 2 is slow and best, 7 fast; at 128 kbps 7 keeps the encoder within +2 % of a core (BENCHMARKS.md)
 
 
 class Mp3Encoder(threading.Thread):

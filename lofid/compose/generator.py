@@ -308,13 +308,16 @@ class NoteGenerator:
 
     def update(self, cfg: Config) -> None:
         """Apply live settings (temperature, top_p, key, harmony, what the next tracks draw; a new
-        model path or backend reloads it)."""
-        reload = any(cfg[k] != self._cfg[k] for k in ("model.path", "model.backend", "generation.window"))
-        model = load_model(cfg["model.path"], cfg["model.backend"], cfg["generation.window"]) if reload else None
+        model path or backend reloads it). ``generation.window`` is read at start: a new model must
+        have the playing window."""
+        reload = any(cfg[k] != self._cfg[k] for k in ("model.path", "model.backend"))
+        model = load_model(cfg["model.path"], cfg["model.backend"]) if reload else None
         with self._lock:
             if model is not None:
                 if model.window != self._model.window:
-                    raise LofidError(f"the new model's window ({model.window}) differs from the playing one")
+                    raise LofidError(f"{model.info.file('.json')}: the model was trained with a {model.window}-note "
+                                     f"window, the playing one with {self._model.window}: set generation.window: "
+                                     f"{model.window} and restart lofid")
                 self._model = model
             self._sampler.configure(cfg["generation.temperature"], cfg["generation.top_p"])
             self._mode = cfg["generation.harmony"]

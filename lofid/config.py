@@ -32,6 +32,7 @@ DEFAULT_BPM = 74.0  # bpm before any track has said its own (a stream of plain n
 DEFAULT_SWING = 0.15  # share of a 16th, likewise
 MAX_QUEUE_NOTES = 4096  # notes: the largest note queue (generation.queue_size) the settings allow
 MAX_SEED = 2**31 - 1  # the largest generation.seed (a 31-bit unsigned integer)
+MODEL_BACKENDS = ("litert", "tensorflow")  # the runtimes lofid.model.runtime runs the note model on, the default first
 
 
 def _icecast_or_empty(text: str) -> None:
@@ -58,8 +59,8 @@ SCHEMA: tuple[Setting, ...] = (
     Setting("model.path", "models/lofid", str,
             "the note model, without extension (.tflite/.json, .keras for the tensorflow backend); "
             "relative paths are taken from the lofid folder"),
-    Setting("model.backend", "litert", str, "inference runtime; litert never imports TensorFlow",
-            choices=("litert", "tensorflow")),
+    Setting("model.backend", MODEL_BACKENDS[0], str, "inference runtime; litert never imports TensorFlow",
+            choices=MODEL_BACKENDS),
     Setting("generation.temperature", 1.0, float, "sampling temperature: low is calm and safe, high is adventurous",
             0.1, 2.0, applies=REGENERATE, short="temperature"),
     Setting("generation.top_p", 0.95, float, "nucleus sampling: keep the most likely notes up to this probability",

@@ -81,9 +81,10 @@ def _shown(action: argparse.Action) -> str:
 
 def _setting_words(key: str) -> tuple[str, ...]:
     from lofid.config import setting_for
+    from lofid.setting import OFF_WORDS, ON_WORDS
 
     s = setting_for(key)
-    listed = s.choices or (("on", "off") if s.kind is bool else ())
+    listed = s.choices or ((ON_WORDS[0], OFF_WORDS[0]) if s.kind is bool else ())
     extra = [w for w, allowed in (("auto", s.auto), ("off", s.off), ("null", s.nullable)) if allowed and w not in listed]
     return (*listed, *extra)
 

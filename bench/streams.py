@@ -27,13 +27,16 @@ sound server is involved; the listeners are this process, over loopback.
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import json
 import math
 import os
+import re
 import selectors
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -65,7 +68,10 @@ GONE_TIMEOUT_S = 15.0  # for the daemon to count closed listeners gone
 AFTER_S = 3.0  # after the last listener went, before the last RSS sample
 POLL_S = 1.0
 READ_BYTES = 65536
+ROOT = Path(__file__).resolve().parent.parent
 FRAME_BYTES = 4 * CHANNELS  # f32le, one sample a channel
+SKMEM = re.compile(r"skmem:\(([^)]*)\)")  # ss -m: a socket's memory, e.g. skmem:(r0,rb131072,t0,tb87040,f0,w0,...)
+SKMEM_FIELD = re.compile(r"([a-z]+)(\d+)")
 
 
 def free_port() -> int:
@@ -353,34 +359,47 @@ def live_listeners(player: Player, port: int, count: int) -> dict:
             "gone_after_close_s": round(wait_listeners(port, 0, GONE_TIMEOUT_S), 2)}
 
 
-def tcp_queues(port: int) -> tuple[int, int]:
-    """Bytes the kernel holds on the open connections to ``port``: (the daemon's unsent, our unread), summed.
+def socket_memory(port: int) -> dict[str, int]:
+    """Kernel memory of the TCP connections to ``port``, in bytes summed over them, from ``ss -tmn``.
 
-    From /proc/net/tcp (IPv4): tx_queue of the daemon's sockets, rx_queue of ours. None of it is
-    in the daemon's RSS, but it is memory a stalled listener takes all the same.
+    Every state but listening counts: a connection the daemon closed with stream still unsent
+    lingers in FIN-WAIT, holding it.
+
+    "sending": the daemon's sockets' send queues as the kernel accounts them (skmem ``w``, the
+    unsent stream and its buffers' overhead); "receiving": the listeners' unread receive queues
+    (skmem ``r``). Neither is in the daemon's RSS. In a household the receiving side is on the
+    listener's own machine; over loopback, as here, both are this machine's.
     """
-    unsent = unread = 0
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        if fields[3] != "01":  # ESTABLISHED only
+    out = subprocess.run(["ss", "-tmnH", "state", "connected", f"( sport = :{port} or dport = :{port} )"],
+                         capture_output=True, text=True, timeout=10, check=True).stdout
+    total = {"sending": 0, "receiving": 0, "connections": 0}
+    local = None
+    for line in out.splitlines():
+        memory = SKMEM.search(line)
+        if memory is None:
+            addresses = [field for field in line.split() if ":" in field]  # local, then peer
+            local = addresses[-2].rpartition(":")[2] == str(port) if len(addresses) >= 2 else None
             continue
-        local, remote = (int(f.split(":")[1], 16) for f in fields[1:3])
-        tx, rx = (int(x, 16) for x in fields[4].split(":"))
-        if local == port:
-            unsent += tx
-        elif remote == port:
-            unread += rx
-    return unsent, unread
+        values = {m.group(1): int(m.group(2)) for m in SKMEM_FIELD.finditer(memory.group(1))}
+        if local:
+            total["sending"] += values.get("w", 0)
+            total["connections"] += 1
+        elif local is not None:
+            total["receiving"] += values.get("r", 0)
+    return total
 
 
 def stalled_listeners(player: Player, port: int, count: int) -> dict:
-    """``count`` listeners that ask for the stream and read nothing, beside one that reads: are they dropped?"""
+    """``count`` listeners that ask for the stream and read nothing, beside one that reads: are they
+    dropped, how soon, and what kernel memory do they pin meanwhile?"""
     dropped_before = http_status(port)["dropped_listeners"]
     witness = Drain([listen(port)])
     witness.start()
+    time.sleep(SETTLE_S)
+    before = socket_memory(port)
     stalled = [listen(port) for _ in range(count)]
     start = time.monotonic()
-    rss, counted, queued = [], [], []
+    rss, counted, kernel = [], [], []
     first_gone = all_gone = math.inf
     try:
         time.sleep(SETTLE_S)
@@ -389,25 +408,32 @@ def stalled_listeners(player: Player, port: int, count: int) -> dict:
             time.sleep(POLL_S)
             rss.append(memory_mb(player.pid)["rss"])
             counted.append(http_status(port)["listeners"])
-            queued.append(sum(tcp_queues(port)))
+            kernel.append(socket_memory(port))
             if max(counted) > count and counted[-1] <= count:  # all were there once; one has gone
                 first_gone = min(first_gone, time.monotonic() - start)
             if max(counted) > count and counted[-1] <= 1:  # only the witness is left
                 all_gone = time.monotonic() - start
                 break
         last = witness.snapshot()
+        time.sleep(AFTER_S)
+        after = socket_memory(port)  # the stalled sockets are still open on our side: what the daemon's drop freed
     finally:
         for s in stalled:
             s.close()
         witness.stop()
     status = http_status(port)
     seconds = lambda x: round(x, 1) if x < math.inf else x  # noqa: E731
+    peak = max(kernel, key=lambda k: k["sending"] + k["receiving"])
+    kb = lambda x: round(x / 1024)  # noqa: E731
     return {"listeners": count, "rss_peak_mb": round(max(rss), 1), "listeners_reported_max": max(counted),
             "listeners_reported_last": counted[-1], "first_dropped_s": seconds(first_gone),
             "all_dropped_s": seconds(all_gone), "waited_s": round(last[0] - start, 1),
             "dropped_listeners_counted": status["dropped_listeners"] - dropped_before,
-            "kernel_queued_peak_mb": round(max(queued) / 1e6, 1),
-            "kernel_queued_per_listener_kb": round(max(queued) / count / 1e3),
+            "kernel_kib": {"before": {"sending": kb(before["sending"]), "receiving": kb(before["receiving"])},
+                           "peak": {"sending": kb(peak["sending"]), "receiving": kb(peak["receiving"])},
+                           "after": {"sending": kb(after["sending"]), "receiving": kb(after["receiving"])}},
+            "kernel_sending_per_listener_kib": round((peak["sending"] - before["sending"]) / count / 1024, 1),
+            "kernel_receiving_per_listener_kib": round((peak["receiving"] - before["receiving"]) / count / 1024, 1),
             "witness_kbps": round(kbps(first, last)[0], 1), "witness_cut_off": witness.ended > 0}
 
 
@@ -439,3 +465,34 @@ def run(model: Path, seconds: float = WINDOW_S, rounds: int = ROUNDS) -> dict:
         status = player.status()
     return {"encoding_cpu": cpu, "listeners": listeners, "pause": pause,
             "dropped_blocks": status["streams"]["dropped_blocks"], "underruns": status["underruns"]}
+
+
+def stalled_only(model: Path, count: int = LISTENERS, source: Path | None = None) -> dict:
+    """The stalled-listener part alone, on one daemon; ``source``: run the daemon from that lofid
+    checkout instead (an earlier commit, to compare)."""
+    port = free_port()
+    with Player(None, model, *streaming(port)) as player:
+        if source is not None:
+            player.env = {**player.env, "PYTHONPATH": str(source)}
+            player.command = [sys.executable, "-m", "lofid.cli", "run"]
+        player.start()
+        player.wait_ready()
+        time.sleep(WARMUP_S)
+        result = stalled_listeners(player, port, count)
+    return {"daemon_source": str(source or ROOT), **result}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="the stalled-listener part of the streams benchmark alone")
+    parser.add_argument("--model", default=str(ROOT / "models" / "lofid"), help="model path without extension")
+    parser.add_argument("--listeners", type=int, default=LISTENERS, help=f"stalled listeners (default {LISTENERS})")
+    parser.add_argument("--source", help="run the daemon from this lofid checkout (e.g. `git archive` of an "
+                                         "earlier commit unpacked), to compare")
+    args = parser.parse_args()
+    result = stalled_only(Path(args.model).resolve(), args.listeners, Path(args.source).resolve() if args.source else None)
+    print(json.dumps(result, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

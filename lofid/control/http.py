@@ -18,16 +18,21 @@ Threads: one accepting thread (``lofid-http``) and one thread per connection, at
 ``MAX_CONNECTIONS``; beyond them a newcomer is answered 503 at once. A request must arrive within
 ``REQUEST_SECONDS``. Streams are read from the daemon's ``Broadcast``s, each listener through a
 bounded buffer: a listener that falls behind (``send`` stuck for ``SEND_SECONDS``, or its buffer
-full) is dropped and counted, never waited for. Failure: a malformed request gets a one-line JSON
-error and closes only its connection.
+full) is dropped and counted, never waited for. The kernel's send buffer of each stream connection
+is bounded too (``SEND_BUFFER``): left to itself, Linux grows it to 4 MB for a listener that
+stopped reading, memory outside lofid's own that a stalled listener would pin for minutes before
+``send`` ever blocked. Failure: a malformed request gets a one-line JSON error and closes only its
+connection.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import logging
 import socket
+import struct
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,9 +50,11 @@ MAX_CONNECTIONS = 256  # open connections at once (listeners, event streams, req
 MAX_BODY = 64 * 1024  # bytes of a POST body: the control socket's line limit
 REQUEST_SECONDS = 10.0  # a request must arrive within this; then its connection is closed
 SEND_SECONDS = 10.0  # a listener that takes nothing for this long is dropped
+SEND_BUFFER = 64 * 1024  # bytes of kernel send buffer per stream connection (Linux doubles it): ~8 s at 128 kbps
 KEEPALIVE_SECONDS = 15.0  # an idle event stream gets a comment this often, so a gone browser is noticed
 REFUSED_HERE = {"watch": "watch: GET /api/events streams the events over HTTP",
                 "save": "save writes a file on lofid's machine: use `lofid ctl save` there"}
+ABORT = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close resets the connection, dropping what is unsent
 SECRETS = ("output.http.token", "output.icecast.url")
 PAGE = Path(__file__).with_name("remote.html")
 
@@ -81,7 +88,8 @@ class WebServer(ThreadingHTTPServer):
     block_on_close = False  # closing does not wait for listeners: their streams end as the sources close
 
     def __init__(self, address: tuple[str, int], token: str, target: Controllable, stream: Source,
-                 events: Source, *, max_connections: int = MAX_CONNECTIONS, send_seconds: float = SEND_SECONDS) -> None:
+                 events: Source, *, max_connections: int = MAX_CONNECTIONS, send_seconds: float = SEND_SECONDS,
+                 send_buffer: int = SEND_BUFFER) -> None:
         check_listen(address[0], token)
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         try:
@@ -90,7 +98,7 @@ class WebServer(ThreadingHTTPServer):
             raise ConfigError(f"output.http.listen {address[0]}:{address[1]}: cannot listen there "
                               f"({e.strerror or e})") from None
         self.token, self.target, self.stream, self.events = token, target, stream, events
-        self.max_connections, self.send_seconds = max_connections, send_seconds
+        self.max_connections, self.send_seconds, self.send_buffer = max_connections, send_seconds, send_buffer
         self.page = PAGE.read_bytes()
         self.listeners = 0  # MP3 listeners now
         self.dropped_listeners = 0  # listeners cut off for falling behind, since start
@@ -237,6 +245,8 @@ class _Handler(BaseHTTPRequestHandler):
                 extra: dict[str, str]) -> None:
         """Send what ``source`` publishes until the listener leaves, falls behind or lofid stops."""
         self.close_connection = True
+        # Fixed before the first byte: a fixed size also stops the kernel's growing it.
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.server.send_buffer)
         self.send_response(200)
         for name, value in {"Content-Type": content_type, "Cache-Control": "no-store", **extra}.items():
             self.send_header(name, value)
@@ -256,6 +266,10 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             source.unsubscribe(reader)
         if stuck or reader.dropped:
+            # Closed at once, its unsent stream thrown away: a plain close would keep it queued
+            # (FIN-WAIT) for as long as the listener's window stays shut.
+            with contextlib.suppress(OSError):  # already reset by the listener: nothing is queued
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, ABORT)
             self.server.count_listener(0, dropped=True)
             log.info("http: dropped %s, who fell behind %s", self.client_address[0], self._path())
 

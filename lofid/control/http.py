@@ -37,11 +37,12 @@ import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from lofid.addresses import icecast_target, is_loopback
 from lofid.control.protocol import Controllable, encode, handle, one_line, parse_request
+from lofid.control.status import HttpStatus
 from lofid.errors import ConfigError, LofidError
 
 log = logging.getLogger(__name__)
@@ -66,12 +67,15 @@ class Reader(Protocol):
         """Bytes published since the last read; None when none came within ``timeout``; b"" once cut off."""
 
 
-class Source(Protocol):
-    """A fan-out of bytes to readers (``lofid.audio.broadcast.Broadcast``)."""
+ReaderT = TypeVar("ReaderT", bound=Reader)
 
-    def subscribe(self) -> Reader: ...
 
-    def unsubscribe(self, reader: Reader) -> None: ...
+class Source(Protocol[ReaderT]):
+    """A fan-out of bytes to readers (``lofid.audio.broadcast.Broadcast``, whose readers are its Subscriptions)."""
+
+    def subscribe(self) -> ReaderT: ...
+
+    def unsubscribe(self, reader: ReaderT, /) -> None: ...
 
 
 def check_listen(host: str, token: str) -> None:
@@ -87,8 +91,8 @@ class WebServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # closing does not wait for listeners: their streams end as the sources close
 
-    def __init__(self, address: tuple[str, int], token: str, target: Controllable, stream: Source,
-                 events: Source, *, max_connections: int = MAX_CONNECTIONS, send_seconds: float = SEND_SECONDS,
+    def __init__(self, address: tuple[str, int], token: str, target: Controllable, stream: Source[Any],
+                 events: Source[Any], *, max_connections: int = MAX_CONNECTIONS, send_seconds: float = SEND_SECONDS,
                  send_buffer: int = SEND_BUFFER) -> None:
         check_listen(address[0], token)
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
@@ -110,7 +114,7 @@ class WebServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
+        host, port = str(self.server_address[0]), self.server_address[1]
         return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
 
     def start(self) -> WebServer:
@@ -128,7 +132,7 @@ class WebServer(ThreadingHTTPServer):
             self.listeners += change
             self.dropped_listeners += dropped
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> HttpStatus:
         return {"url": self.url, "listeners": self.listeners, "dropped_listeners": self.dropped_listeners}
 
     # Each connection is counted from accept to close; past the limit it is refused at once.
@@ -241,7 +245,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _events(self) -> None:
         self._stream(self.server.events, "text/event-stream", _sse, b": still here\n\n", {})
 
-    def _stream(self, source: Source, content_type: str, frame: Callable[[bytes], bytes], keepalive: bytes,
+    def _stream(self, source: Source[Any], content_type: str, frame: Callable[[bytes], bytes], keepalive: bytes,
                 extra: dict[str, str]) -> None:
         """Send what ``source`` publishes until the listener leaves, falls behind or lofid stops."""
         self.close_connection = True

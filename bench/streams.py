@@ -366,13 +366,14 @@ def socket_memory(port: int) -> dict[str, int]:
     lingers in FIN-WAIT, holding it.
 
     "sending": the daemon's sockets' send queues as the kernel accounts them (skmem ``w``, the
-    unsent stream and its buffers' overhead); "receiving": the listeners' unread receive queues
-    (skmem ``r``). Neither is in the daemon's RSS. In a household the receiving side is on the
+    unsent stream and its buffers' overhead), and the largest send buffer the kernel allows one of
+    them (skmem ``tb``: what one stalled listener could come to hold); "receiving": the listeners'
+    unread receive queues (skmem ``r``). Neither is in the daemon's RSS. In a household the receiving side is on the
     listener's own machine; over loopback, as here, both are this machine's.
     """
     out = subprocess.run(["ss", "-tmnH", "state", "connected", f"( sport = :{port} or dport = :{port} )"],
                          capture_output=True, text=True, timeout=10, check=True).stdout
-    total = {"sending": 0, "receiving": 0, "connections": 0}
+    total = {"sending": 0, "receiving": 0, "connections": 0, "send_buffer_max": 0}
     local = None
     for line in out.splitlines():
         memory = SKMEM.search(line)
@@ -384,6 +385,7 @@ def socket_memory(port: int) -> dict[str, int]:
         if local:
             total["sending"] += values.get("w", 0)
             total["connections"] += 1
+            total["send_buffer_max"] = max(total["send_buffer_max"], values.get("tb", 0))
         elif local is not None:
             total["receiving"] += values.get("r", 0)
     return total
@@ -433,6 +435,7 @@ def stalled_listeners(player: Player, port: int, count: int) -> dict:
                            "peak": {"sending": kb(peak["sending"]), "receiving": kb(peak["receiving"])},
                            "after": {"sending": kb(after["sending"]), "receiving": kb(after["receiving"])}},
             "kernel_sending_per_listener_kib": round((peak["sending"] - before["sending"]) / count / 1024, 1),
+            "kernel_send_buffer_max_kib": kb(max(k["send_buffer_max"] for k in kernel)),
             "kernel_receiving_per_listener_kib": round((peak["receiving"] - before["receiving"]) / count / 1024, 1),
             "witness_kbps": round(kbps(first, last)[0], 1), "witness_cut_off": witness.ended > 0}
 

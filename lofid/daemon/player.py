@@ -262,7 +262,7 @@ class Daemon:
                 if changed:
                     self.announce(SetEvent(event="set", changes=changed))
         except LofidError as e:
-            raise LofidError(f"reload: {e}; kept the current settings") from None
+            raise LofidError(f"reload failed, kept the current settings: {e}") from None
         log.info("config reloaded: %s", ", ".join(f"{k}={v}" for k, v in changed.items()) or "nothing changed")
         return changed
 

@@ -359,34 +359,33 @@ def live_listeners(player: Player, port: int, count: int) -> dict:
             "gone_after_close_s": round(wait_listeners(port, 0, GONE_TIMEOUT_S), 2)}
 
 
-def socket_memory(port: int) -> dict[str, int]:
-    """Kernel memory of the TCP connections to ``port``, in bytes summed over them, from ``ss -tmn``.
+def socket_memory(port: int, peers: set[int]) -> dict[str, int]:
+    """Kernel memory of the TCP connections between the daemon's ``port`` and the listeners' ``peers``
+    (local ports), summed in bytes, from ``ss -tmn``. Every state but listening counts: a
+    connection closed with stream still unsent lingers in FIN-WAIT, holding it.
 
-    Every state but listening counts: a connection the daemon closed with stream still unsent
-    lingers in FIN-WAIT, holding it.
-
-    "sending": the daemon's sockets' send queues as the kernel accounts them (skmem ``w``, the
-    unsent stream and its buffers' overhead), and the largest send buffer the kernel allows one of
-    them (skmem ``tb``: what one stalled listener could come to hold); "receiving": the listeners'
-    unread receive queues (skmem ``r``). Neither is in the daemon's RSS. In a household the receiving side is on the
-    listener's own machine; over loopback, as here, both are this machine's.
+    "sending": the daemon's ends' send queues as the kernel accounts them (skmem ``w``: the
+    unsent stream and its buffers' overhead); "send_buffer_max": the largest send buffer the
+    kernel allows one of them (skmem ``tb``: what one stalled listener may come to hold);
+    "receiving": the listeners' unread receive queues (skmem ``r``). None of it is in the
+    daemon's RSS. In a household the receiving side is on the listener's own machine; over
+    loopback, as here, both are this machine's.
     """
     out = subprocess.run(["ss", "-tmnH", "state", "connected", f"( sport = :{port} or dport = :{port} )"],
                          capture_output=True, text=True, timeout=10, check=True).stdout
-    total = {"sending": 0, "receiving": 0, "connections": 0, "send_buffer_max": 0}
-    local = None
+    total = {"sending": 0, "send_buffer_max": 0, "receiving": 0}
+    ends: tuple[int, ...] | None = None
     for line in out.splitlines():
         memory = SKMEM.search(line)
         if memory is None:
             addresses = [field for field in line.split() if ":" in field]  # local, then peer
-            local = addresses[-2].rpartition(":")[2] == str(port) if len(addresses) >= 2 else None
+            ends = tuple(int(a.rpartition(":")[2]) for a in addresses[-2:]) if len(addresses) >= 2 else None
             continue
         values = {m.group(1): int(m.group(2)) for m in SKMEM_FIELD.finditer(memory.group(1))}
-        if local:
+        if ends is not None and ends[0] == port and ends[1] in peers:
             total["sending"] += values.get("w", 0)
-            total["connections"] += 1
             total["send_buffer_max"] = max(total["send_buffer_max"], values.get("tb", 0))
-        elif local is not None:
+        elif ends is not None and ends[0] in peers and ends[1] == port:
             total["receiving"] += values.get("r", 0)
     return total
 
@@ -397,9 +396,8 @@ def stalled_listeners(player: Player, port: int, count: int) -> dict:
     dropped_before = http_status(port)["dropped_listeners"]
     witness = Drain([listen(port)])
     witness.start()
-    time.sleep(SETTLE_S)
-    before = socket_memory(port)
     stalled = [listen(port) for _ in range(count)]
+    peers = {s.getsockname()[1] for s in stalled}
     start = time.monotonic()
     rss, counted, kernel = [], [], []
     first_gone = all_gone = math.inf
@@ -410,7 +408,7 @@ def stalled_listeners(player: Player, port: int, count: int) -> dict:
             time.sleep(POLL_S)
             rss.append(memory_mb(player.pid)["rss"])
             counted.append(http_status(port)["listeners"])
-            kernel.append(socket_memory(port))
+            kernel.append(socket_memory(port, peers))
             if max(counted) > count and counted[-1] <= count:  # all were there once; one has gone
                 first_gone = min(first_gone, time.monotonic() - start)
             if max(counted) > count and counted[-1] <= 1:  # only the witness is left
@@ -418,7 +416,7 @@ def stalled_listeners(player: Player, port: int, count: int) -> dict:
                 break
         last = witness.snapshot()
         time.sleep(AFTER_S)
-        after = socket_memory(port)  # the stalled sockets are still open on our side: what the daemon's drop freed
+        after = socket_memory(port, peers)  # still open on the listeners' side: what the daemon's drop let go
     finally:
         for s in stalled:
             s.close()
@@ -426,17 +424,17 @@ def stalled_listeners(player: Player, port: int, count: int) -> dict:
     status = http_status(port)
     seconds = lambda x: round(x, 1) if x < math.inf else x  # noqa: E731
     peak = max(kernel, key=lambda k: k["sending"] + k["receiving"])
-    kb = lambda x: round(x / 1024)  # noqa: E731
+    kib = lambda x: round(x / 1024)  # noqa: E731
     return {"listeners": count, "rss_peak_mb": round(max(rss), 1), "listeners_reported_max": max(counted),
             "listeners_reported_last": counted[-1], "first_dropped_s": seconds(first_gone),
             "all_dropped_s": seconds(all_gone), "waited_s": round(last[0] - start, 1),
             "dropped_listeners_counted": status["dropped_listeners"] - dropped_before,
-            "kernel_kib": {"before": {"sending": kb(before["sending"]), "receiving": kb(before["receiving"])},
-                           "peak": {"sending": kb(peak["sending"]), "receiving": kb(peak["receiving"])},
-                           "after": {"sending": kb(after["sending"]), "receiving": kb(after["receiving"])}},
-            "kernel_sending_per_listener_kib": round((peak["sending"] - before["sending"]) / count / 1024, 1),
-            "kernel_send_buffer_max_kib": kb(max(k["send_buffer_max"] for k in kernel)),
-            "kernel_receiving_per_listener_kib": round((peak["receiving"] - before["receiving"]) / count / 1024, 1),
+            "kernel_sending_peak_kib": kib(peak["sending"]),
+            "kernel_sending_per_listener_kib": round(peak["sending"] / count / 1024, 1),
+            "kernel_send_buffer_max_kib": kib(max(k["send_buffer_max"] for k in kernel)),
+            "kernel_receiving_peak_kib": kib(peak["receiving"]),
+            "kernel_receiving_per_listener_kib": round(peak["receiving"] / count / 1024, 1),
+            "kernel_after_drop_kib": {"sending": kib(after["sending"]), "receiving": kib(after["receiving"])},
             "witness_kbps": round(kbps(first, last)[0], 1), "witness_cut_off": witness.ended > 0}
 
 

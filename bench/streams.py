@@ -475,7 +475,7 @@ def stalled_only(model: Path, count: int = LISTENERS, source: Path | None = None
     with Player(None, model, *streaming(port)) as player:
         if source is not None:
             player.env = {**player.env, "PYTHONPATH": str(source)}
-            player.command = [sys.executable, "-m", "lofid.cli", "run"]
+            player.command = [sys.executable, "-P", "-m", "lofid.cli", "run"]  # -P: not this checkout, the cwd
         player.start()
         player.wait_ready()
         time.sleep(WARMUP_S)

@@ -23,6 +23,11 @@ sound server is involved; the listeners are this process, over loopback.
   "dropped_listeners" count them (one live listener reads meanwhile, so the stalled ones are seen
   to cost the others nothing); and after all have gone. The listener counts are the daemon's
   own, from GET /api/status.
+- Stalled listeners' kernel memory: once a second while they stall, ``ss -tmn``'s skmem of their
+  connections (none of it in the daemon's RSS): the daemon's send queues summed (``w``), the
+  largest send buffer the kernel allows one of them (``tb``), the listeners' unread receive queues
+  (``r``), and the same once the daemon has dropped them. ``python -m bench.streams [--source
+  DIR]`` runs this part alone, on the daemon of another checkout if asked (to compare commits).
 """
 
 from __future__ import annotations

@@ -59,10 +59,11 @@ class Controllable(Protocol):
     alone (the daemon holds one steering lock throughout it), so a check and the act on it are
     never split, the state a method leaves is consistent for the next, and the events it
     announces go out in the order of the changes. ``settings()`` alone may answer without waiting:
-    the settings are replaced whole, never changed in place. A method returns soon: it hands its
-    change to the player and never waits for the audio (the render thread takes changes between
-    two blocks) or for a network peer. None is ever called from the render thread or the
-    sound-card callback, and none may call back into the caller's server.
+    the settings are replaced whole, never changed in place. A method returns soon (``reload``
+    once a new model has loaded, ``save`` once its file is written; the others wait that long): it
+    hands its change to the player and never waits for the audio (the render thread takes changes
+    between two blocks) or for a network peer, and the events it announces are only queued for
+    their listeners. None is ever called from the render thread or the sound-card callback.
     """
 
     def settings(self) -> Mapping[str, Any]:

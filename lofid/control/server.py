@@ -166,7 +166,7 @@ class ControlServer:
         return sum(c.watching for c in list(self._clients.values()))
 
     def publish(self, event: Mapping[str, Any]) -> None:
-        """Send ``event`` (a JSON-able dict with an "event" field) to every watching connection. Any thread."""
+        """Send ``event`` (one of ``lofid.control.status``'s events) to every watching connection. Any thread."""
         self._events.append(encode(event))
         self._wake()
 

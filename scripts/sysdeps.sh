@@ -46,6 +46,7 @@ if [ "$want" = test ]; then
   command -v ffmpeg >/dev/null || missing+=(ffmpeg)
   command -v chromium >/dev/null || missing+=(chromium)
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
+  command -v ss >/dev/null || missing+=(iproute2)  # bench/streams.py reads the stalled listeners' kernel memory
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 

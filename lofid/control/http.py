@@ -66,15 +66,15 @@ class Reader(Protocol):
         """Bytes published since the last read; None when none came within ``timeout``; b"" once cut off."""
 
 
-ReaderT = TypeVar("ReaderT", bound=Reader)
+R = TypeVar("R", bound=Reader)
 
 
-class Source(Protocol[ReaderT]):
-    """A fan-out of bytes to readers (``lofid.audio.broadcast.Broadcast``, whose readers are its Subscriptions)."""
+class Source(Protocol[R]):
+    """A fan-out of bytes to readers (``lofid.audio.broadcast.Broadcast``); a reader goes back to its source."""
 
-    def subscribe(self) -> ReaderT: ...
+    def subscribe(self) -> R: ...
 
-    def unsubscribe(self, reader: ReaderT, /) -> None: ...
+    def unsubscribe(self, reader: R, /) -> None: ...
 
 
 def check_listen(host: str, token: str) -> None:
@@ -113,7 +113,8 @@ class WebServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        host, port = str(self.server_address[0]), self.server_address[1]
+        host, port = self.server_address[:2]
+        assert isinstance(host, str)  # an IP address (bytes only name AF_UNIX addresses)
         return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
 
     def start(self) -> WebServer:

@@ -321,7 +321,7 @@ def handle(target: Controllable, line: bytes) -> tuple[bytes, str | None]:
         reply = {"ok": True, **COMMANDS[cmd].run(target, req)}
         done = cmd
     except LofidError as e:
-        reply = {"ok": False, "error": one_line(str(e))}
+        reply = {"ok": False, "error": one_line(e)}
     except OSError as e:
         reply = {"ok": False, "error": one_line(f"{cmd}: {e.strerror or e}" + (f": {e.filename}" if e.filename else ""))}
     except Exception as e:  # a bug in the target must cost one reply, not the server

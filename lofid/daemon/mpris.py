@@ -261,8 +261,8 @@ class Desktop:
 
     def listen(self, event: Event) -> None:
         """The daemon's listener (on the thread that made the change): hand the event to the bus thread."""
-        if self.bus is not None:
-            self.bus.post(lambda: self._tell(event))
+        if (bus := self.bus) is not None:
+            bus.post(lambda: self._tell(bus, event))
 
     def close(self) -> None:
         if self.bus is not None:
@@ -279,10 +279,7 @@ class Desktop:
             bus.request_name(name)
         log.debug("MPRIS on the session D-Bus as %s", name)
 
-    def _tell(self, event: Event) -> None:
-        bus = self.bus
-        if bus is None:  # posted only while there is one
-            return
+    def _tell(self, bus: SessionBus, event: Event) -> None:
         changed = changed_properties(event) if self.mpris else {}
         if changed:
             bus.emit(PATH, PROPERTIES, "PropertiesChanged", "sa{sv}as", (PLAYER, changed, []))

@@ -140,7 +140,7 @@ class Daemon:
                 "queue_notes": len(queued),
                 "queue_s": round(sum(n.step for n in queued) * sixteenth, 1),
                 "notes_played": self.notes_played,
-                "underruns": self.sink.underruns if self.sink is not None else 0,
+                "underruns": getattr(self.sink, "underruns", 0),
                 "model": str(paths.resolve(self.cfg["model.path"])),
                 "backend": self.cfg["model.backend"],
                 "soundfont": str(self.engine.soundfont),

@@ -285,8 +285,9 @@ def defaults() -> Config:
 
 
 def part_programs(settings: Mapping[str, Any], palette: Mapping[str, int] | None = None) -> dict[str, int]:
-    """Each part's General MIDI program: ``sound.program_<part>``, or the palette's where it is auto."""
-    chosen = palette or DEFAULT_PROGRAMS
+    """Each part's General MIDI program: ``sound.program_<part>``, or the palette's where it is auto (the
+    default's where the palette has none for the part)."""
+    chosen = {**DEFAULT_PROGRAMS, **(palette or {})}
     return {part: chosen[part] if settings[f"sound.program_{part}"] == "auto" else int(settings[f"sound.program_{part}"])
             for part in PARTS}
 

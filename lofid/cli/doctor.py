@@ -54,15 +54,15 @@ def check_fluidsynth() -> Check:
 def check_soundfont(cfg: Config) -> Check:
     choice = find_soundfont(cfg["sound.soundfont"])
     if choice.path is None:
-        return Check("soundfont", False, "none found in soundfonts/, the system or pretty_midi",
-                     "put a General MIDI .sf2 in soundfonts/ or: " + _install_hint("fluid-soundfont-gm", "fluid-synth"))
+        return Check("soundfont", False, "none found: not lofid's own (instruments/lofid.sf2), soundfonts/, the system "
+                     "or pretty_midi", "reinstall lofid, set sound.soundfont to auto, or put a .sf2 in soundfonts/")
     if not choice.path.is_file():
         return Check("soundfont", False, f"{choice.path} does not exist",
                      "fix sound.soundfont or set it to auto")
     if choice.origin == "pretty_midi":
-        return Check("soundfont", False, f"{choice.path}: {choice.why}", "for better instruments: "
-                     + _install_hint("musescore-general-soundfont-small", "fluid-synth") + ", or put a .sf2/.sf3 in soundfonts/",
-                     required=False)
+        return Check("soundfont", False, f"{choice.path}: {choice.why}", "for lofid's own instruments set "
+                     "sound.soundfont to auto (reinstall lofid if instruments/lofid.sf2 is missing); for a better General "
+                     "MIDI font: " + _install_hint("musescore-general-soundfont-small", "fluid-synth"), required=False)
     return Check("soundfont", True, f"{choice.path}: {choice.why}")
 
 

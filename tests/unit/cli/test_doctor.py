@@ -43,8 +43,12 @@ def test_reports_libraries_and_the_resolved_soundfont(tmp_path):
     sf = line(r.stdout, "soundfont")
     assert (".sf2" in sf or ".sf3" in sf) and "sound.soundfont is auto" in sf  # which font, and why
     assert sf.startswith("[ok  ]") or "pretty_midi's small TimGM6mb is the last fallback" in sf
-    if paths.SYSTEM_SOUNDFONTS[0].is_file():  # Debian's MuseScore General Lite, which the set-up installs
-        assert str(paths.SYSTEM_SOUNDFONTS[0]) in sf and "best General MIDI font the system has" in sf
+    if not any(paths.SOUNDFONTS.glob("*.sf[23]")):  # the user's folder is empty: lofid's own instruments play
+        assert sf == f"[ok  ] soundfont: {paths.SHIPPED_SOUNDFONT}: sound.soundfont is auto and soundfonts/ has none: " \
+            "lofid's own lo-fi instruments"
+    if paths.SYSTEM_SOUNDFONTS[0].is_file():  # Debian's MuseScore General Lite, which `make test` installs
+        gm = line(doctor(tmp_path, "--set", "sound.soundfont=gm").stdout, "soundfont")
+        assert gm.startswith(f"[ok  ] soundfont: {paths.SYSTEM_SOUNDFONTS[0]}: the best General MIDI font the system has")
     # PortAudio loads; whether a device exists depends on the machine, but it is never fatal
     out = line(r.stdout, "sound output")
     assert out.startswith("[ok  ]") or "null sink" in out

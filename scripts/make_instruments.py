@@ -84,16 +84,19 @@ def to_int16(wave: np.ndarray, peak: float = FULL_SCALE) -> np.ndarray:
 
 def tone(name: str, root: int, partials: list[Partial], rng: np.random.Generator, *, strike_s: float,
          loop_s: float, rate: int = RATE, corner: float = 3000.0, transient: np.ndarray | None = None,
-         breath: float = 0.0) -> Sample:
+         breath: float = 0.0, drive: float = 0.0, halves: bool = False) -> Sample:
     """A struck or blown tone on ``root``: the strike for ``strike_s`` seconds, then a seamless loop.
 
     Every partial's frequency is a whole number of cycles of the ``loop_s`` loop; ``corner`` rolls
     the partials off above it (12 dB per octave); ``transient`` (points from the onset, silent by the
-    loop) is added on top; ``breath`` is the level of band noise that repeats with the loop.
+    loop) is added on top; ``breath`` is the level of band noise that repeats with the loop; ``drive``
+    warms the tone by saturating it (tanh, which keeps the loop whole); ``halves``: partials at half
+    ratios (a sub-octave), so the fundamental is kept to an even number of cycles.
     """
     loop = round(loop_s * rate)
     cycle_hz = rate / loop
-    base = max(1, round(hz(root) / cycle_hz))
+    step = 2 if halves else 1
+    base = max(step, step * round(hz(root) / cycle_hz / step))
     correction = round(1200 * math.log2(hz(root) / (base * cycle_hz)))
     pre = round(strike_s * rate)
     t = np.arange(pre + loop + TAIL) / rate
@@ -114,6 +117,8 @@ def tone(name: str, root: int, partials: list[Partial], rng: np.random.Generator
         wave[: len(transient)] += transient
     onset = min(len(t), round(0.0015 * rate))
     wave[:onset] *= np.linspace(0.0, 1.0, onset)  # no click at the very start
+    if drive:
+        wave = np.tanh(drive * wave / np.abs(wave).max())
     return Sample(name, to_int16(wave), rate, root, correction, (pre, pre + loop))
 
 
@@ -147,11 +152,25 @@ def keyboard(font: Font, name: str, roots: list[int], make: Callable[[int, int],
     return font.instrument(Instrument(name, zones, gens or {}))
 
 
+@dataclass(frozen=True)
+class Probe:
+    """A level to calibrate: ``keys`` of preset (bank, program) should sound at ``target_db``, set by the
+    initial attenuation of instrument ``instrument`` (of its zone ``zone``, or of all its zones)."""
+
+    bank: int
+    program: int
+    keys: tuple[int, ...]
+    target_db: float
+    instrument: int
+    zone: int | None = None
+
+
 class Font:
     def __init__(self) -> None:
         self.samples: list[Sample] = []
         self.instruments: list[Instrument] = []
         self.presets: list[Preset] = []
+        self.probes: list[Probe] = []
 
     def sample(self, s: Sample) -> int:
         self.samples.append(s)
@@ -161,8 +180,16 @@ class Font:
         self.instruments.append(inst)
         return len(self.instruments) - 1
 
-    def preset(self, name: str, program: int, instrument: int, bank: int = 0) -> None:
+    def preset(self, name: str, program: int, instrument: int, bank: int = 0, level: float | None = None,
+               keys: tuple[int, ...] = (48, 60, 72)) -> None:
+        """A preset playing ``instrument``; ``level``: its notes' level (dBFS, see ``calibrate``) on ``keys``."""
         self.presets.append(Preset(name, bank, program, instrument))
+        if level is not None:
+            self.probes.append(Probe(bank, program, keys, level, instrument))
+
+    def write(self, path: Path) -> int:
+        return sf2.write_sf2(path, "lofid instruments", self.samples, self.instruments, self.presets,
+                             "lofid's own lo-fi instruments, synthesised by scripts/make_instruments.py")
 
 
 def envelope(attack: float = 0.0, decay: float | None = None, sustain_cb: int = 0, release: float = 0.3,
@@ -260,13 +287,15 @@ BASS_ROOTS = list(range(26, 63, 6))  # D1 .. D4
 
 
 def bass(font: Font, rng: np.random.Generator, name: str, strike: list[float], held: list[float], tau: float,
-         corner: float, decay: float, knock: float) -> int:
-    """A round bass: a deep fundamental carrying the tone, a few harmonics, a soft finger's knock."""
+         corner: float, decay: float, knock: float, sub_octave: float) -> int:
+    """A round bass: a deep fundamental carrying the tone, a sine an octave under it (the sub a lo-fi
+    producer layers in), a few harmonics, a soft finger's knock, warmed by a little saturation."""
     def make(root: int, layer: int) -> Sample:
         partials = [Partial(k + 1, s, held[k] if k < len(held) else 0.0, tau / (k + 1) ** 0.5)
                     for k, s in enumerate(strike)]
-        return tone(f"{name} {root}", root, partials, rng, strike_s=0.5, loop_s=0.5, rate=LOW_RATE, corner=corner,
-                    transient=thump(rng, 0.04, 250.0, knock, LOW_RATE))
+        partials.append(Partial(0.5, sub_octave, sub_octave, 1.0))
+        return tone(f"{name} {root}", root, partials, rng, strike_s=0.5, loop_s=1.0, rate=LOW_RATE, corner=corner,
+                    transient=thump(rng, 0.04, 250.0, knock, LOW_RATE), drive=1.4, halves=True)
     gens = envelope(decay=decay, sustain_cb=1440, release=0.12, key_decay=-20) | sends(0, 0)
     return keyboard(font, name, BASS_ROOTS, make, gens=gens)
 
@@ -289,7 +318,8 @@ def pad(font: Font, rng: np.random.Generator) -> int:
         for d in detune:
             partials += [Partial(k * d, 0.6 / k, 0.6 / k, 1.0) for k in range(1, 40)]
         partials += [Partial(k / 2, 1.0 / k ** 2, 1.0 / k ** 2, 1.0) for k in (1, 3, 5)]  # the triangle
-        return tone(f"pad {root}", root, partials, rng, strike_s=0.01, loop_s=1.5, rate=LOW_RATE, corner=1200.0)
+        return tone(f"pad {root}", root, partials, rng, strike_s=0.01, loop_s=1.5, rate=LOW_RATE, corner=1200.0,
+                    halves=True)
     gens = envelope(attack=1.2, decay=30.0, sustain_cb=200, release=2.5) | lowpass(2400) | sends(400, 500) | {
         sf2.FREQ_MOD_LFO: abs_cents(0.15), sf2.MOD_LFO_TO_FILTER_FC: 500}
     return keyboard(font, "warm pad", list(range(39, 100, 7)), make, spread=200, gens=gens)
@@ -300,7 +330,7 @@ def pad(font: Font, rng: np.random.Generator) -> int:
 def vibes(font: Font, rng: np.random.Generator) -> int:
     """A vibraphone: a bar's modes at 1, 4 and 10 times the fundamental, soft mallets, the motor's tremolo."""
     def make(root: int, layer: int) -> Sample:
-        partials = [Partial(1, 1.0, 0.55, 1.2), Partial(4, 0.35, 0.0, 0.25), Partial(10, 0.08, 0.0, 0.05)]
+        partials = [Partial(1, 1.0, 0.55, 1.2), Partial(4, 0.2, 0.0, 0.2), Partial(10, 0.05, 0.0, 0.04)]
         return tone(f"vibes {root}", root, partials, rng, strike_s=0.8, loop_s=0.5, corner=4000.0,
                     transient=thump(rng, 0.01, 2500.0, 0.05))
     gens = envelope(decay=9.0, sustain_cb=1440, release=0.6, key_decay=-20) | tremolo(4.2, 45, 0.1) \
@@ -337,7 +367,7 @@ def karplus_strong(root: int, rng: np.random.Generator, seconds: float, damping:
     wave = y[n + 1:]
     wave *= np.exp(-np.arange(total) / (0.35 * RATE))  # the palm: everything dies within a second
     wave[-round(0.05 * RATE):] *= np.linspace(1, 0, round(0.05 * RATE))
-    return Sample(f"muted {root}", to_int16(wave), RATE, root, correction, None)
+    return Sample(f"muted {root}", to_int16(np.tanh(1.5 * wave / np.abs(wave).max())), RATE, root, correction, None)
 
 
 def muted_guitar(font: Font, rng: np.random.Generator) -> int:
@@ -375,7 +405,7 @@ def snare(rng: np.random.Generator, body_hz: float, snap: float, tone_s: float, 
     n = round(0.5 * RATE)
     t = np.arange(n) / RATE
     shell = (np.sin(2 * np.pi * body_hz * t) + 0.5 * np.sin(2 * np.pi * body_hz * 1.65 * t)) * np.exp(-t / tone_s)
-    wires = _filtered(rng, n, "band", (350.0, bright)) * np.exp(-t / noise_s)
+    wires = _filtered(rng, n, "band", (250.0, bright)) * np.exp(-t / noise_s)
     return shell + snap * wires / np.abs(wires).max() * 2
 
 
@@ -383,7 +413,7 @@ def brush(rng: np.random.Generator) -> np.ndarray:
     """A brush on the snare: a short swish of dark noise that swells and fades."""
     n = round(0.35 * RATE)
     t = np.arange(n) / RATE
-    swish = _filtered(rng, n, "band", (600.0, 4500.0)) * (1 - np.exp(-t / 0.01)) * np.exp(-t / 0.09)
+    swish = _filtered(rng, n, "band", (300.0, 2000.0)) * (1 - np.exp(-t / 0.01)) * np.exp(-t / 0.09)
     return swish + 0.3 * np.sin(2 * np.pi * 190 * t) * np.exp(-t / 0.05)
 
 
@@ -399,19 +429,19 @@ def modes(rng: np.random.Generator, freqs: list[float], decays: list[float], len
 
 
 def hat(rng: np.random.Generator, length: float, decay: float) -> np.ndarray:
-    """A dull hi-hat: metallic squares ring-modulated into noise, kept between 3 and 9 kHz and rolled off."""
+    """A dull hi-hat: metallic squares and noise, kept between 2.5 and 7 kHz."""
     n = round(length * RATE)
     t = np.arange(n) / RATE
     metal = sum(np.sign(np.sin(2 * np.pi * f * t)) for f in (205.3, 304.4, 369.6, 522.7, 540.0, 800.0))
     mix = 0.5 * metal / 6 + _filtered(rng, n, "high", 2000.0) / 3
-    sos = signal.butter(2, (3000.0, 9000.0), "band", fs=RATE, output="sos")
+    sos = signal.butter(2, (2500.0, 7000.0), "band", fs=RATE, output="sos")
     return signal.sosfilt(sos, mix) * np.exp(-t / decay)
 
 
 def shaker(rng: np.random.Generator, length: float) -> np.ndarray:
     n = round(length * RATE)
     t = np.arange(n) / RATE
-    return _filtered(rng, n, "band", (2500.0, 7000.0)) * (1 - np.exp(-t / 0.012)) * np.exp(-t / 0.035)
+    return _filtered(rng, n, "band", (2000.0, 6000.0)) * (1 - np.exp(-t / 0.012)) * np.exp(-t / 0.035)
 
 
 def clap(rng: np.random.Generator) -> np.ndarray:
@@ -422,11 +452,19 @@ def clap(rng: np.random.Generator) -> np.ndarray:
     return _filtered(rng, n, "band", (800.0, 3000.0)) * (bursts + tail)
 
 
-def one_shot(name: str, wave: np.ndarray, root: int, peak: float) -> Sample:
+def one_shot(name: str, wave: np.ndarray, root: int) -> Sample:
+    """A drum hit at full scale (``calibrate`` sets its level), faded out over its last 4 ms."""
     end = round(0.004 * RATE)
     wave = np.array(wave, float)
     wave[-end:] *= np.linspace(1, 0, end)
-    return Sample(name, to_int16(wave, FULL_SCALE * peak), RATE, root, 0, None)
+    return Sample(name, to_int16(wave), RATE, root, 0, None)
+
+
+# Each drum's level (dBFS through FluidSynth at velocity 100, its first half second; ``calibrate``):
+# the kick on top, the snare under it, the hats and shakers far down (dull, and felt more than heard).
+DRUM_LEVELS = {35: -18.0, 36: -17.0, 37: -35.0, 38: -31.0, 39: -33.0, 40: -31.0, 41: -27.0, 42: -44.0, 43: -27.0,
+               44: -47.0, 45: -27.0, 46: -41.0, 47: -27.0, 48: -27.0, 49: -37.0, 50: -27.0, 51: -37.0, 53: -38.0,
+               54: -45.0, 57: -37.0, 59: -37.0, 70: -45.0, 82: -45.0}
 
 
 @dataclass(frozen=True)
@@ -438,9 +476,9 @@ class KitStyle:
 
 
 KITS = {
-    0: KitStyle("dusty kit", (48.0, 95.0, 0.32, 0.35), (185.0, 0.55, 0.06, 0.11, 3800.0), 0),
-    8: KitStyle("tape room kit", (45.0, 80.0, 0.40, 0.25), (175.0, 0.45, 0.08, 0.16, 3400.0), 120),
-    32: KitStyle("soft jazz kit", (52.0, 70.0, 0.24, 0.2), (205.0, 0.4, 0.05, 0.09, 3200.0), 60),
+    0: KitStyle("dusty kit", (48.0, 95.0, 0.32, 0.35), (185.0, 0.5, 0.06, 0.11, 3000.0), 0),
+    8: KitStyle("tape room kit", (49.0, 80.0, 0.34, 0.25), (175.0, 0.45, 0.08, 0.16, 2700.0), 120),
+    32: KitStyle("soft jazz kit", (52.0, 70.0, 0.24, 0.2), (205.0, 0.4, 0.05, 0.09, 2600.0), 60),
     40: KitStyle("brush kit", (50.0, 65.0, 0.26, 0.15), None, 80),
 }
 
@@ -449,17 +487,17 @@ def kits(font: Font, rng: np.random.Generator) -> None:
     """The drum kits (bank 128): each its own kick and snare over a shared set of dull metal and shakers."""
     shared = {  # key: (sample, pan, exclusive class)
         37: (font.sample(one_shot("rim", modes(rng, [520.0, 1180.0, 1850.0], [0.03, 0.015, 0.01], 0.2, 0.5,
-                                                        (1000.0, 3500.0)), 37, 0.55)), 0, 0),
-        39: (font.sample(one_shot("clap", clap(rng), 39, 0.5)), 80, 0),
-        42: (font.sample(one_shot("closed hat", hat(rng, 0.25, 0.03), 42, 0.35)), 180, 1),
-        44: (font.sample(one_shot("pedal hat", hat(rng, 0.2, 0.02), 44, 0.25)), 180, 1),
-        46: (font.sample(one_shot("open hat", hat(rng, 1.0, 0.28), 46, 0.3)), 180, 1),
+                                                        (1000.0, 3500.0)), 37)), 0, 0),
+        39: (font.sample(one_shot("clap", clap(rng), 39)), 80, 0),
+        42: (font.sample(one_shot("closed hat", hat(rng, 0.25, 0.03), 42)), 180, 1),
+        44: (font.sample(one_shot("pedal hat", hat(rng, 0.2, 0.02), 44)), 180, 1),
+        46: (font.sample(one_shot("open hat", hat(rng, 1.0, 0.28), 46)), 180, 1),
         51: (font.sample(one_shot("ride", modes(rng, [420.0, 655.0, 1230.0, 2140.0, 3370.0],
-                                                [1.4, 1.1, 0.7, 0.5, 0.3], 2.5, 0.9, (3000.0, 8000.0)), 51, 0.3)), -200, 0),
-        53: (font.sample(one_shot("ride bell", modes(rng, [760.0, 1520.0, 2290.0], [0.9, 0.6, 0.4], 2.0), 53, 0.3)), -200, 0),
+                                                [1.4, 1.1, 0.7, 0.5, 0.3], 2.5, 0.9, (2500.0, 6000.0)), 51)), -200, 0),
+        53: (font.sample(one_shot("ride bell", modes(rng, [760.0, 1520.0, 2290.0], [0.9, 0.6, 0.4], 2.0), 53)), -200, 0),
         49: (font.sample(one_shot("crash", modes(rng, [340.0, 910.0, 1720.0], [1.5, 1.0, 0.6], 2.5, 2.5,
-                                                 (2500.0, 8000.0)), 49, 0.3)), 250, 0),
-        70: (font.sample(one_shot("shaker", shaker(rng, 0.15), 70, 0.3)), 250, 0),
+                                                 (2000.0, 6000.0)), 49)), 250, 0),
+        70: (font.sample(one_shot("shaker", shaker(rng, 0.15), 70)), 250, 0),
     }
     shared[82] = (shared[70][0], -250, 0)
     shared[54] = (shared[70][0], 150, 0)
@@ -468,21 +506,21 @@ def kits(font: Font, rng: np.random.Generator) -> None:
     toms = {41: 80.0, 43: 98.0, 45: 117.0, 47: 139.0, 48: 165.0, 50: 196.0}
     for key, f in toms.items():
         tom = modes(rng, [f, f * 1.5], [0.28, 0.1], 0.6, 0.15, (300.0, 2000.0))
-        shared[key] = (font.sample(one_shot(f"tom {key}", tom, key, 0.6)), round((key - 45) * 40), 0)
+        shared[key] = (font.sample(one_shot(f"tom {key}", tom, key)), round((key - 45) * 40), 0)
     for program, style in KITS.items():
         low, sweep, length, punch = style.kick
         notes = dict(shared)
-        notes[36] = (font.sample(one_shot(f"kick {program}", kick(rng, low, sweep, length, punch), 36, 1.0)), 0, 0)
+        notes[36] = (font.sample(one_shot(f"kick {program}", kick(rng, low, sweep, length, punch), 36)), 0, 0)
         notes[35] = (font.sample(one_shot(f"kick2 {program}", kick(rng, low * 0.92, sweep * 0.8, length * 1.3,
-                                                                    punch * 0.7), 35, 1.0)), 0, 0)
+                                                                    punch * 0.7), 35)), 0, 0)
         if style.snare is None:
             snares = (brush(rng), brush(rng))
         else:
             body, snap, tone_s, noise_s, top = style.snare
             snares = (snare(rng, body, snap, tone_s, noise_s, top),
                       snare(rng, body * 1.08, snap * 1.2, tone_s, noise_s, top * 1.1))
-        notes[38] = (font.sample(one_shot(f"snare {program}", snares[0], 38, 0.7)), 0, 0)
-        notes[40] = (font.sample(one_shot(f"snare2 {program}", snares[1], 40, 0.7)), 0, 0)
+        notes[38] = (font.sample(one_shot(f"snare {program}", snares[0], 38)), 0, 0)
+        notes[40] = (font.sample(one_shot(f"snare2 {program}", snares[1], 40)), 0, 0)
         zones = []
         for key, (index, pan, exclusive) in sorted(notes.items()):
             gens = {sf2.PAN: pan, sf2.OVERRIDING_ROOT_KEY: key}
@@ -492,33 +530,92 @@ def kits(font: Font, rng: np.random.Generator) -> None:
         inst = font.instrument(Instrument(style.name, zones, envelope(release=2.0) | sends(style.room, 0)
                                           | {sf2.SAMPLE_MODES: 0}))
         font.preset(style.name, program, inst, DRUM_BANK)
+        font.probes += [Probe(DRUM_BANK, program, (key,), DRUM_LEVELS[key], inst, i) for i, key in enumerate(sorted(notes))]
 
 
 # ---- the font ------------------------------------------------------------------------------------------------
+
+# Each part's note level (dBFS through FluidSynth at velocity 100, its first second; ``calibrate``):
+# the bass under the kick and over a chord's single key (3-4 of which sound together), the lead
+# between them, the pad, which doubles the harmony, far under.
+LEVELS = {"bass": -21.0, "keys": -33.0, "lead": -32.0, "pad": -36.0}
+BASS_KEYS = (33, 40, 47)  # A1, E2, B2: where lofid's bass lines lie
 
 def build() -> Font:
     """Every instrument, and the General MIDI programs they answer to."""
     rng = np.random.default_rng(SEED)
     font = Font()
     felt = piano(font, rng, "felt piano", corner=1500.0, stretch=0.0003, felt=0.6)
-    upright = piano(font, rng, "upright piano", corner=2400.0, stretch=0.0005, felt=0.3)
-    font.preset("Felt Piano", 0, felt)
-    font.preset("Upright Piano", 1, upright)
-    font.preset("Tine EP", 4, rhodes(font, rng))
-    font.preset("Reed EP", 5, wurli(font, rng))
-    font.preset("Vibes", 11, vibes(font, rng))
-    font.preset("Muted Guitar", 28, muted_guitar(font, rng))
-    font.preset("Upright Bass", 32, bass(font, rng, "upright bass", [1.0, 0.7, 0.45, 0.3, 0.18, 0.1, 0.06],
-                                       [1.0, 0.3, 0.1, 0.04], 0.15, 900.0, 7.0, 0.25))
-    font.preset("Finger Bass", 33, bass(font, rng, "finger bass", [1.0, 0.65, 0.45, 0.3, 0.2, 0.12],
-                                        [1.0, 0.42, 0.18, 0.07, 0.03], 0.25, 1300.0, 12.0, 0.18))
+    upright = piano(font, rng, "upright piano", corner=1900.0, stretch=0.0005, felt=0.3)
+    font.preset("Felt Piano", 0, felt, level=LEVELS["keys"])
+    font.preset("Upright Piano", 1, upright, level=LEVELS["keys"])
+    font.preset("Tine EP", 4, rhodes(font, rng), level=LEVELS["keys"])
+    font.preset("Reed EP", 5, wurli(font, rng), level=LEVELS["keys"])
+    font.preset("Vibes", 11, vibes(font, rng), level=LEVELS["lead"], keys=(60, 72, 84))
+    font.preset("Muted Guitar", 28, muted_guitar(font, rng), level=LEVELS["lead"] - 5, keys=(55, 67, 79))
+    font.preset("Upright Bass", 32, bass(font, rng, "upright bass", [1.0, 0.55, 0.35, 0.22, 0.12, 0.07],
+                                       [1.0, 0.45, 0.25, 0.1, 0.04], 0.15, 800.0, 7.0, 0.2, 0.55),
+                level=LEVELS["bass"] - 1.5, keys=BASS_KEYS)
+    font.preset("Finger Bass", 33, bass(font, rng, "finger bass", [1.0, 0.6, 0.4, 0.25, 0.15, 0.1],
+                                        [1.0, 0.5, 0.3, 0.12, 0.05], 0.25, 1100.0, 12.0, 0.15, 0.45),
+                level=LEVELS["bass"], keys=BASS_KEYS)
     sub_bass = sub(font, rng)
-    font.preset("Sub Bass", 38, sub_bass)
+    font.preset("Sub Bass", 38, sub_bass, level=LEVELS["bass"], keys=BASS_KEYS)
     font.preset("Sub Bass 2", 39, sub_bass)
-    font.preset("Soft Flute", 73, flute(font, rng))
-    font.preset("Warm Pad", 89, pad(font, rng))
+    font.preset("Soft Flute", 73, flute(font, rng), level=LEVELS["lead"], keys=(60, 72, 84))
+    font.preset("Warm Pad", 89, pad(font, rng), level=LEVELS["pad"])
     kits(font, rng)
     return font
+
+
+# ---- levels ---------------------------------------------------------------------------------------------------
+
+PROBE_RATE = 44100  # Hz: FluidSynth's output while calibrating, as lofid plays
+PROBE_VELOCITY = 100
+PROBE_SECONDS = {0: 1.0, DRUM_BANK: 0.5}  # how much of a note is measured: a held key's first second, a hit's half
+ATTENUATION_CB_PER_DB = 25  # FluidSynth scales initialAttenuation by 0.4 (EMU8000 compatible): 25 cB make 1 dB
+
+
+def note_level(synth, sfid: int, probe: Probe) -> float:
+    """The level of the probe's notes as FluidSynth plays them: the power mean over its keys, in dBFS."""
+    seconds = PROBE_SECONDS[probe.bank]
+    synth.program_select(0, sfid, probe.bank, probe.program)
+    powers = []
+    for key in probe.keys:
+        synth.noteon(0, key, PROBE_VELOCITY)
+        x = synth.get_samples(round(seconds * PROBE_RATE)).reshape(-1, 2).mean(axis=1) / 32768
+        synth.noteoff(0, key)
+        synth.get_samples(4 * PROBE_RATE)  # let it die away
+        powers.append(np.mean(x ** 2))
+    return 10 * math.log10(np.mean(powers) + 1e-20)
+
+
+def calibrate(font: Font, path: Path) -> None:
+    """Set each instrument's initial attenuation so its notes sound at their level, measured through FluidSynth.
+
+    The samples are normalised to their peaks, so their loudness differs; a first write is played, each
+    probe measured, and the difference to its target becomes attenuation (a probe louder than its samples
+    allow is reported). The targets set the band's balance: the kick and the bass loudest, each key of a
+    chord under them, the hats far down.
+    """
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        import fluidsynth
+    font.write(path)
+    synth = fluidsynth.Synth(samplerate=float(PROBE_RATE), gain=1.0, **{"synth.chorus.active": 0, "synth.reverb.active": 0})
+    try:
+        sfid = synth.sfload(str(path))
+        for probe in font.probes:
+            excess = note_level(synth, sfid, probe) - probe.target_db
+            if excess < -0.5:
+                print(f"bank {probe.bank} program {probe.program} keys {probe.keys}: {-excess:.1f} dB under its level")
+            gens = (font.instruments[probe.instrument].zones[probe.zone].gens if probe.zone is not None
+                    else font.instruments[probe.instrument].gens)
+            gens[sf2.INITIAL_ATTENUATION] = max(0, round(excess * ATTENUATION_CB_PER_DB))
+    finally:
+        synth.delete()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -527,8 +624,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     font = build()
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    size = sf2.write_sf2(args.output, "lofid instruments", font.samples, font.instruments, font.presets,
-                         "lofid's own lo-fi instruments, synthesised by scripts/make_instruments.py")
+    calibrate(font, args.output)
+    size = font.write(args.output)
     print(f"{args.output}: {size / 1e6:.2f} MB, {len(font.presets)} presets, {len(font.samples)} samples")
     return 0
 

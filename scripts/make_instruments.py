@@ -253,10 +253,10 @@ def wurli(font: Font, rng: np.random.Generator) -> int:
     """A reed electric piano: a reedy spectrum of odd and even harmonics, nasal when struck hard."""
     def make(root: int, layer: int) -> Sample:
         bark = layer == 1
-        held = [1.0, 0.5, 0.38, 0.2, 0.14, 0.07, 0.05]
+        held = [1.0, 0.6, 0.5, 0.3, 0.2, 0.1, 0.07] if bark else [1.0, 0.45, 0.3, 0.15, 0.1, 0.05, 0.03]
         strike = [1.0, 0.75, 0.6, 0.5, 0.4, 0.3, 0.22, 0.15, 0.1]
         if bark:
-            strike = [s * (1.0 + 0.6 * k / len(strike)) for k, s in enumerate(strike)]
+            strike = [s * (1.0 + 1.5 * k / len(strike)) for k, s in enumerate(strike)]
         partials = [Partial(k + 1, s, held[k] if k < len(held) else 0.0, 0.2) for k, s in enumerate(strike)]
         return tone(f"wurli {root} {'bark' if bark else 'soft'}", root, partials, rng,
                     strike_s=0.7 * strike_seconds(root), loop_s=KEY_LOOP_S, corner=2400.0 if bark else 1700.0)

@@ -181,3 +181,24 @@ def test_a_damaged_copy_of_the_font_is_one_line_naming_it(tmp_path, cut, capfd):
     assert str(raised.value).startswith(f"{damaged}: a damaged SoundFont")
     assert "\n" not in str(raised.value) and not capfd.readouterr().err
 
+
+
+def test_pad_notes_play_the_pad_program_on_their_own_channel(make_engine, play):
+    """A Note for the pad sounds with ``sound.program_pad`` (the warm pad by default), beside the keys:
+    the same pitch on the keys alone, or with the pad pinned to the piano, sounds different."""
+    from lofid.music.notes import Note
+    from tests.support.engine import DRY, QUIET
+
+    def render(part: str, settings: dict) -> np.ndarray:
+        engine, _ = make_engine([Note(60, 0, 16, 100, part)], {**QUIET, **DRY, **settings})
+        out = play(engine, 2 * RATE)
+        assert engine.synth.programs["pad"] == settings.get("sound.program_pad", 89)
+        return out
+
+    pad = render("pad", {})
+    assert np.sqrt(np.mean(pad[RATE:] ** 2)) > 10 ** (-50 / 20)  # the pad swells in and holds
+    assert np.abs(pad[: RATE // 20]).max() < np.abs(pad[RATE:]).max() / 4  # a slow swell, not a strike
+    keys = render("keys", {"sound.program_keys": 0})
+    pinned = render("pad", {"sound.program_pad": 0})
+    np.testing.assert_allclose(pinned, keys, atol=1e-6)  # the pad's channel plays the program pinned for it
+    assert not np.allclose(pad, keys, atol=1e-3)

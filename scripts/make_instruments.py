@@ -214,6 +214,13 @@ def lowpass(frequency: float, q_cb: int = 0) -> dict[int, int]:
     return {sf2.INITIAL_FILTER_FC: abs_cents(frequency), sf2.INITIAL_FILTER_Q: q_cb}
 
 
+def closing(frequency: float, opening_cents: int, seconds: float) -> dict[int, int]:
+    """A low-pass that opens ``opening_cents`` above ``frequency`` at the strike and closes back to it
+    over ``seconds`` (the modulation envelope): a struck key's tone darkens as it rings, as a real one's does."""
+    return lowpass(frequency) | {sf2.MOD_ENV_TO_FILTER_FC: opening_cents, sf2.DECAY_MOD_ENV: timecents(seconds),
+                                 sf2.SUSTAIN_MOD_ENV: 1000, sf2.RELEASE_MOD_ENV: timecents(seconds)}
+
+
 def sends(reverb: int, chorus: int) -> dict[int, int]:
     return {sf2.REVERB_SEND: reverb, sf2.CHORUS_SEND: chorus}
 
@@ -245,7 +252,7 @@ def rhodes(font: Font, rng: np.random.Generator) -> int:
         return tone(f"rhodes {root} {'bark' if bark else 'soft'}", root, partials, rng, strike_s=strike_seconds(root),
                     loop_s=KEY_LOOP_S, corner=2600.0 if bark else 1900.0)
     gens = envelope(decay=14.0, sustain_cb=1440, release=0.35, key_decay=-25) | tremolo(2.8, 35, 0.25) \
-        | lowpass(5000) | sends(150, 300)
+        | closing(2000, 1800, 1.8) | sends(150, 300)
     return keyboard(font, "tine ep", KEY_ROOTS, make, BARK, spread=120, gens=gens)
 
 
@@ -261,7 +268,7 @@ def wurli(font: Font, rng: np.random.Generator) -> int:
         return tone(f"wurli {root} {'bark' if bark else 'soft'}", root, partials, rng,
                     strike_s=0.7 * strike_seconds(root), loop_s=KEY_LOOP_S, corner=2400.0 if bark else 1700.0)
     gens = envelope(decay=10.0, sustain_cb=1440, release=0.25, key_decay=-30) | tremolo(4.8, 30, 0.15) \
-        | lowpass(4500) | sends(120, 250)
+        | closing(2000, 1800, 1.5) | sends(120, 250)
     return keyboard(font, "reed ep", KEY_ROOTS, make, BARK, spread=120, gens=gens)
 
 
@@ -277,7 +284,8 @@ def piano(font: Font, rng: np.random.Generator, name: str, corner: float, stretc
         knock = thump(rng, 0.03, 500.0 + 600.0 * (1 - felt), 0.08)
         return tone(f"{name} {root}", root, partials, rng, strike_s=1.2 * strike_seconds(root), loop_s=KEY_LOOP_S, corner=corner,
                     transient=knock)
-    gens = envelope(decay=16.0, sustain_cb=1440, release=0.4, key_decay=-40) | lowpass(6000) | sends(200, 150)
+    gens = envelope(decay=16.0, sustain_cb=1440, release=0.4, key_decay=-40) | closing(2200, 1600, 2.5) \
+        | sends(200, 150)
     return keyboard(font, name, list(range(24, 109, 7)), make, spread=150, gens=gens)
 
 

@@ -30,13 +30,11 @@ DELAY_MOD_LFO = 21  # timecents
 FREQ_MOD_LFO = 22  # absolute cents
 DELAY_VIB_LFO = 23  # timecents
 FREQ_VIB_LFO = 24  # absolute cents
-ATTACK_MOD_ENV = 26
-DECAY_MOD_ENV = 28
+DECAY_MOD_ENV = 28  # timecents
 SUSTAIN_MOD_ENV = 29  # tenths of a percent below full
-RELEASE_MOD_ENV = 30
+RELEASE_MOD_ENV = 30  # timecents
 VIB_LFO_TO_PITCH = 6  # cents
 ATTACK_VOL_ENV = 34  # timecents (seconds = 2^(tc/1200))
-HOLD_VOL_ENV = 35
 DECAY_VOL_ENV = 36
 SUSTAIN_VOL_ENV = 37  # centibels of attenuation once decayed (1440 = silent)
 RELEASE_VOL_ENV = 38
@@ -45,8 +43,6 @@ INSTRUMENT = 41
 KEY_RANGE = 43
 VEL_RANGE = 44
 INITIAL_ATTENUATION = 48  # centibels
-COARSE_TUNE = 51  # semitones
-FINE_TUNE = 52  # cents
 SAMPLE_ID = 53
 SAMPLE_MODES = 54  # 0 one-shot, 1 loop for as long as the note sounds
 EXCLUSIVE_CLASS = 57  # a new note of the class stops the others (open hat choked by a closed one)

@@ -414,7 +414,7 @@ def snare(rng: np.random.Generator, body_hz: float, snap: float, tone_s: float, 
     t = np.arange(n) / RATE
     shell = (np.sin(2 * np.pi * body_hz * t) + 0.5 * np.sin(2 * np.pi * body_hz * 1.65 * t)) * np.exp(-t / tone_s)
     wires = _filtered(rng, n, "band", (250.0, bright)) * np.exp(-t / noise_s)
-    return shell + snap * wires / np.abs(wires).max() * 2
+    return 2.0 * shell + snap * wires / np.abs(wires).max() * 2
 
 
 def brush(rng: np.random.Generator) -> np.ndarray:
@@ -437,12 +437,12 @@ def modes(rng: np.random.Generator, freqs: list[float], decays: list[float], len
 
 
 def hat(rng: np.random.Generator, length: float, decay: float) -> np.ndarray:
-    """A dull hi-hat: metallic squares and noise, kept between 2.5 and 7 kHz."""
+    """A dull hi-hat: metallic squares and noise, kept between 2 and 6 kHz."""
     n = round(length * RATE)
     t = np.arange(n) / RATE
     metal = sum(np.sign(np.sin(2 * np.pi * f * t)) for f in (205.3, 304.4, 369.6, 522.7, 540.0, 800.0))
     mix = 0.5 * metal / 6 + _filtered(rng, n, "high", 2000.0) / 3
-    sos = signal.butter(2, (2500.0, 7000.0), "band", fs=RATE, output="sos")
+    sos = signal.butter(2, (2000.0, 6000.0), "band", fs=RATE, output="sos")
     return signal.sosfilt(sos, mix) * np.exp(-t / decay)
 
 
@@ -546,7 +546,7 @@ def kits(font: Font, rng: np.random.Generator) -> None:
 # Each part's note level (dBFS through FluidSynth at velocity 100, its first second; ``calibrate``):
 # the bass under the kick and over a chord's single key (3-4 of which sound together), the lead
 # between them, the pad, which doubles the harmony, far under.
-LEVELS = {"bass": -21.0, "keys": -33.0, "lead": -32.0, "pad": -36.0}
+LEVELS = {"bass": -21.0, "keys": -31.0, "lead": -32.0, "pad": -35.0}
 BASS_KEYS = (33, 40, 47)  # A1, E2, B2: where lofid's bass lines lie
 
 def build() -> Font:
@@ -562,10 +562,10 @@ def build() -> Font:
     font.preset("Vibes", 11, vibes(font, rng), level=LEVELS["lead"], keys=(60, 72, 84))
     font.preset("Muted Guitar", 28, muted_guitar(font, rng), level=LEVELS["lead"] - 5, keys=(55, 67, 79))
     font.preset("Upright Bass", 32, bass(font, rng, "upright bass", [1.0, 0.55, 0.35, 0.22, 0.12, 0.07],
-                                       [1.0, 0.45, 0.25, 0.1, 0.04], 0.15, 800.0, 7.0, 0.2, 0.55),
+                                       [1.0, 0.7, 0.5, 0.16, 0.06], 0.15, 800.0, 7.0, 0.2, 0.55),
                 level=LEVELS["bass"] - 1.5, keys=BASS_KEYS)
     font.preset("Finger Bass", 33, bass(font, rng, "finger bass", [1.0, 0.6, 0.4, 0.25, 0.15, 0.1],
-                                        [1.0, 0.5, 0.3, 0.12, 0.05], 0.25, 1100.0, 12.0, 0.15, 0.45),
+                                        [1.0, 0.75, 0.55, 0.2, 0.08], 0.25, 1100.0, 12.0, 0.15, 0.45),
                 level=LEVELS["bass"], keys=BASS_KEYS)
     sub_bass = sub(font, rng)
     font.preset("Sub Bass", 38, sub_bass, level=LEVELS["bass"], keys=BASS_KEYS)

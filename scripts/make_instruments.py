@@ -292,6 +292,8 @@ def piano(font: Font, rng: np.random.Generator, name: str, corner: float, stretc
 # ---- the bass and the pad ------------------------------------------------------------------------------------
 
 BASS_ROOTS = list(range(26, 63, 6))  # D1 .. D4
+SUB_FLOOR_HZ = 25.0  # the basses' sub-octave is left out below this...
+SUB_FADE_HZ = 15.0  # ...and fades in over this many Hz above it
 
 
 def bass(font: Font, rng: np.random.Generator, name: str, strike: list[float], held: list[float], tau: float,
@@ -301,7 +303,9 @@ def bass(font: Font, rng: np.random.Generator, name: str, strike: list[float], h
     def make(root: int, layer: int) -> Sample:
         partials = [Partial(k + 1, s, held[k] if k < len(held) else 0.0, tau / (k + 1) ** 0.5)
                     for k, s in enumerate(strike)]
-        partials.append(Partial(0.5, sub_octave, sub_octave, 1.0))
+        sub_hz = hz(root) / 2  # felt down to about 40 Hz, mere rumble under 25 Hz: faded out there
+        sub_level = sub_octave * min(1.0, max(0.0, (sub_hz - SUB_FLOOR_HZ) / SUB_FADE_HZ))
+        partials.append(Partial(0.5, sub_level, sub_level, 1.0))
         return tone(f"{name} {root}", root, partials, rng, strike_s=0.5, loop_s=1.0, rate=LOW_RATE, corner=corner,
                     transient=thump(rng, 0.04, 250.0, knock, LOW_RATE), drive=1.4, halves=True)
     gens = envelope(decay=decay, sustain_cb=1440, release=0.12, key_decay=-20) | sends(0, 0)

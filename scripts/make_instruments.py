@@ -345,7 +345,7 @@ def vibes(font: Font, rng: np.random.Generator) -> int:
         partials = [Partial(1, 1.0, 0.55, 1.2), Partial(4, 0.2, 0.0, 0.2), Partial(10, 0.05, 0.0, 0.04)]
         return tone(f"vibes {root}", root, partials, rng, strike_s=0.8, loop_s=0.5, corner=4000.0,
                     transient=thump(rng, 0.01, 2500.0, 0.05))
-    gens = envelope(decay=9.0, sustain_cb=1440, release=0.6, key_decay=-20) | tremolo(4.2, 45, 0.1) \
+    gens = envelope(decay=9.0, sustain_cb=1440, release=0.6, key_decay=-20) | tremolo(3.5, 30, 0.1) \
         | sends(250, 200)
     return keyboard(font, "vibes", list(range(53, 96, 6)), make, spread=150, gens=gens)
 

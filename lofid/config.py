@@ -22,6 +22,7 @@ from lofid.addresses import icecast_target, listen_address
 from lofid.errors import ConfigError
 from lofid.music.keys import KEY_NAMES, MINOR_KEY_NAMES
 from lofid.music.notes import PARTS
+from lofid.music.tracks import PALETTES
 from lofid.paths import user_config_path
 
 DEFAULT_PROGRAMS = {"keys": 4, "bass": 33, "melody": 4}  # GM programs where nothing else chose one
@@ -169,6 +170,8 @@ SCHEMA: tuple[Setting, ...] = (
     *_layer("beat", True, 0.55, "drum beat"),
     Setting("sound.soundfont", "auto", str,
             "SoundFont (.sf2/.sf3) path, or auto: soundfonts/, then the system GM font, then pretty_midi's TimGM6mb"),
+    Setting("sound.palette", "auto", str, "the instruments every track plays, from the next track on; "
+            "auto: each track draws its own", choices=("auto", *(p.name for p in PALETTES))),
     Setting("sound.program_keys", "auto", int,
             "General MIDI program (0-127) of the keys part, e.g. 4 = Electric Piano 1; auto: the track's palette",
             0, 127, auto=True),

@@ -191,6 +191,18 @@ SCHEMA: tuple[Setting, ...] = (
     Setting("fx.sidechain", 0.35, float, "how far keys, bass, rain and crackle dip under each kick (0.5 is -6 dB); 0 is off",
             0.0, 0.9),
     Setting("fx.lowpass_hz", 5500.0, float, "cutoff of the warm master low-pass, in Hz", 200.0, 20000.0),
+    Setting("fx.width", 1.0, float, "stereo width of the keys, melody and pad: 0 is mono, 1 as designed, 2 twice as wide",
+            0.0, 2.0),
+    Setting("fx.mono_bass_hz", 150.0, float,
+            "below this everything plays in the middle, as on a record; off leaves the low end's stereo as it is",
+            40.0, 400.0, off=True),
+    Setting("fx.glue", 0.5, float, "bus compression pressing the music and beat together: the share of the level over "
+            "its threshold taken away (0.5 is 2:1); 0 is off", 0.0, 0.9),
+    Setting("fx.sampler_hz", 26040.0, float, "the sampler stage's rate: the music and beat played back as an old "
+            "sampler would (an SP-1200's 26040 Hz); off keeps the full rate", 8000.0, 48000.0, off=True),
+    Setting("fx.sampler_bits", 12, int, "the sampler stage's bits: a fine grain on quiet tails; off keeps every bit",
+            6, 16, off=True),
+    Setting("fx.hiss", 0.3, float, "tape hiss level; 0 is none", 0.0, 1.0),
     Setting("fx.crackle", 0.2, float, "vinyl crackle level", 0.0, 1.0),
     Setting("fx.loudness", -16.0, float, "the finished loudness in LUFS, reached over seconds; off leaves the level as mixed",
             -30.0, -8.0, off=True),

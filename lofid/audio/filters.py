@@ -1,4 +1,5 @@
-"""The warm low-pass, in numpy alone: what darkens the ambience's loops (lofid.audio.layers.darken).
+"""One-pole filters in numpy alone: the warm low-pass that darkens the ambience's loops
+(lofid.audio.layers.darken), and the low- and high-passes the parts' tone and the stereo stages are built from.
 
 Built from one-pole sections, y[n] = a*y[n-1] + (1-a)*x[n], which numpy runs as a closed form over
 chunks (no per-sample Python loop, and no scipy at run time: importing scipy.signal alone costs
@@ -68,8 +69,8 @@ class LowPass:
 
     _SPREAD = 1 / math.sqrt(math.sqrt(2) - 1)  # two equal poles this far above the cutoff meet at -3 dB
 
-    def __init__(self, cutoff_hz: float, sample_rate: int) -> None:
-        self._poles = [OnePole(OPEN_HZ, sample_rate) for _ in range(2)]
+    def __init__(self, cutoff_hz: float, sample_rate: int, channels: int = 2) -> None:
+        self._poles = [OnePole(OPEN_HZ, sample_rate, channels) for _ in range(2)]
         self.set_cutoff(cutoff_hz)
 
     def set_cutoff(self, cutoff_hz: float) -> None:
@@ -82,4 +83,21 @@ class LowPass:
             return x
         for pole in self._poles:
             x = pole.process(x)
+        return x
+
+
+class HighPass:
+    """``order`` one-pole high-passes in series (x minus its one-pole low-pass, 6 dB/octave each), all
+    with the same pole; ``cutoff_hz`` is where the first-order sections are each -3 dB."""
+
+    def __init__(self, cutoff_hz: float, sample_rate: int, channels: int = 2, order: int = 2) -> None:
+        self._poles = [OnePole(cutoff_hz, sample_rate, channels) for _ in range(order)]
+
+    def set_cutoff(self, cutoff_hz: float) -> None:
+        for pole in self._poles:
+            pole.set_cutoff(cutoff_hz)
+
+    def process(self, x: np.ndarray) -> np.ndarray:
+        for pole in self._poles:
+            x = x - pole.process(x)
         return x

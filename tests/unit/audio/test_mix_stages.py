@@ -1,0 +1,158 @@
+"""The mix's stages one by one, on signals made here: the parts' tone, width and mono bass, the
+sampler, glue compression, tape hiss; and each the same sound whatever the block size."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lofid.audio.glue import THRESHOLD_DBFS, Glue
+from lofid.audio.hiss import FULL_DBFS, Hiss
+from lofid.audio.sampler import FULL_SCALE, LATENCY, Sampler
+from lofid.audio.stereo import DECORRELATE, MonoBass, Width
+from lofid.audio.tone import KeysTone, KickWeight, centre
+
+RATE = 44100
+
+
+def tone(hz: float, seconds: float = 1.0, level: float = 0.1) -> np.ndarray:
+    t = np.arange(int(seconds * RATE)) / RATE
+    return np.stack([np.sin(2 * np.pi * hz * t)] * 2, axis=1) * level
+
+
+def rms(x: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(x))))
+
+
+def db(ratio: float) -> float:
+    return 20 * np.log10(ratio)
+
+
+def blocks(process, x: np.ndarray, sizes=(2048,)) -> np.ndarray:
+    out, done, i = [], 0, 0
+    while done < len(x):
+        n = sizes[i % len(sizes)]
+        out.append(process(x[done:done + n]))
+        done, i = done + n, i + 1
+    return np.concatenate(out)
+
+
+def gain_db(process, hz: float) -> float:
+    """The stage's steady gain at ``hz`` (the last half second of a 1-s tone)."""
+    x = tone(hz)
+    return db(rms(blocks(process, x)[RATE // 2:]) / rms(x[RATE // 2:]))
+
+
+def test_the_keys_tone_leaves_the_bass_octaves_and_turns_the_mud_down():
+    at = {hz: gain_db(KeysTone(RATE).process, hz) for hz in (50, 300, 3000)}
+    assert at[3000] > -1.0  # the tine and presence pass
+    assert at[300] < at[3000] - 3.0  # the low-mid mud is down
+    assert at[50] < at[300] - 6.0  # the bass octaves are the bass's and the kick's
+
+
+def test_the_kick_weight_makes_the_low_end_heavier_and_centred():
+    assert gain_db(KickWeight(RATE).process, 50) > 4.0
+    assert abs(gain_db(KickWeight(RATE).process, 2000)) < 0.5
+    wide = tone(50) * [1.0, -0.2]  # a kick off to one side
+    out = KickWeight(RATE).process(wide)[RATE // 2:]
+    assert rms(out[:, 0] - out[:, 1]) == pytest.approx(rms(wide[RATE // 2:, 0] - wide[RATE // 2:, 1]), rel=1e-9)
+    # the added low end is the same in both channels: the side did not grow
+    np.testing.assert_array_equal(centre(wide)[:, 0], centre(wide)[:, 1])
+
+
+def test_width_leaves_the_mono_sum_alone_and_widens_a_mono_keyboard():
+    x = tone(440) + tone(660)
+    out = blocks(Width(1.0, RATE).process, x)
+    np.testing.assert_allclose(out.mean(axis=1), x.mean(axis=1), atol=1e-12)  # the mono sum, untouched
+    side = (out[:, 0] - out[:, 1]) / 2
+    assert rms(side[RATE // 2:]) / rms(x[RATE // 2:, 0]) == pytest.approx(DECORRELATE, rel=0.05)
+    narrow = Width(0.0, RATE).process(x * [1.0, 0.5])
+    np.testing.assert_allclose(narrow[:, 0], narrow[:, 1], atol=1e-12)  # width 0: mono
+
+
+def test_mono_bass_takes_the_side_out_below_150_hz_and_keeps_it_above():
+    def side_db(hz: float) -> float:
+        x = tone(hz) * [1.0, -1.0]  # all side
+        out = blocks(MonoBass(150.0, RATE).process, x)[RATE // 2:]
+        return db(rms(out[:, 0] - out[:, 1]) / rms(x[RATE // 2:, 0] - x[RATE // 2:, 1]))
+
+    assert side_db(50) < -25 and side_db(100) < -10
+    assert side_db(1000) > -0.5
+    mid = tone(50)
+    np.testing.assert_allclose(MonoBass(150.0, RATE).process(mid), mid, atol=1e-12)  # the mid is left alone
+    np.testing.assert_array_equal(MonoBass(None, RATE).process(mid * [1, -1]), mid * [1, -1])  # off
+
+
+def test_the_bit_reducer_leaves_a_noise_floor_as_deep_as_its_bits():
+    """12 bits under FULL_SCALE: rounding error of one step / sqrt(12) RMS; 8 bits: 16 times more."""
+    x = tone(997, level=0.2 * FULL_SCALE)
+    for bits in (12, 8):
+        out = blocks(Sampler(None, bits, RATE).process, x)
+        error = out[LATENCY:] - x[:-LATENCY]
+        step = FULL_SCALE / 2 ** (bits - 1)
+        assert rms(error) == pytest.approx(step / np.sqrt(12), rel=0.1)
+        assert np.abs(error).max() <= step / 2 + 1e-12
+
+
+def test_the_sampler_rate_keeps_the_music_and_softens_the_top_gently():
+    for hz, low, high in ((1000, -0.1, 0.05), (5000, -1.8, -1.0), (10000, -6.5, -4.0)):
+        assert low < gain_db(Sampler(26040.0, None, RATE).process, hz) < high
+    out = blocks(Sampler(26040.0, None, RATE).process, tone(1000))[RATE // 2:, 0]
+    spectrum = np.abs(np.fft.rfft(out * np.hanning(len(out))))
+    peak = spectrum.argmax()
+    assert abs(np.fft.rfftfreq(len(out), 1 / RATE)[peak] - 1000) < 2.5  # the same pitch
+    spectrum[peak - 20:peak + 21] = 0
+    assert db(spectrum.max() / np.abs(np.fft.rfft(tone(1000)[RATE // 2:, 0] * np.hanning(len(out)))).max()) < -40
+
+
+def test_off_the_sampler_is_a_plain_delay():
+    x = np.random.default_rng(5).standard_normal((RATE, 2)) * 0.1
+    out = blocks(Sampler(None, None, RATE).process, x, (1000, 37))
+    np.testing.assert_array_equal(out[LATENCY:], x[:-LATENCY])
+
+
+def test_glue_takes_away_its_share_of_the_level_over_the_threshold():
+    """A tone 12 dB over the threshold (mean square of the mid) comes down by 6 dB at 0.5 (2:1);
+    one under it is untouched; 0 is off."""
+    over = 10 ** ((THRESHOLD_DBFS + 12) / 20) * np.sqrt(2)  # a sine's peak for that mean square
+    loud = tone(200, 2.0, over)
+    settled = slice(RATE, None)
+    assert db(rms(blocks(Glue(0.5, RATE).process, loud)[settled]) / rms(loud[settled])) == pytest.approx(-6.0, abs=0.3)
+    quiet = tone(200, 2.0, over / 10)
+    np.testing.assert_allclose(blocks(Glue(0.5, RATE).process, quiet)[settled], quiet[settled], rtol=1e-9)
+    np.testing.assert_array_equal(Glue(0.0, RATE).process(loud), loud)
+    glue = Glue(0.5, RATE)
+    blocks(glue.process, loud)
+    assert glue.reduction_db == pytest.approx(6.0, abs=0.3)
+
+
+def test_hiss_is_quiet_dark_uncorrelated_and_scaled_by_the_layers():
+    hiss = Hiss(1.0, RATE)
+    x = np.zeros((4 * RATE, 2))
+    blocks(lambda b: (hiss.add_to(b), b)[1], x)
+    assert db(rms(x[RATE:])) == pytest.approx(FULL_DBFS, abs=0.5)
+    assert abs(np.corrcoef(x[RATE:, 0], x[RATE:, 1])[0, 1]) < 0.05
+    spectrum = np.abs(np.fft.rfft(x[:, 0])) ** 2
+    f = np.fft.rfftfreq(len(x), 1 / RATE)
+    assert spectrum[(f > 700) & (f < 1400)].mean() > 100 * spectrum[(f > 11000) & (f < 22000)].mean()  # dark
+    off = np.zeros((RATE, 2))
+    Hiss(1.0, RATE).add_to(off, 0.0)  # music and beat layers off: no hiss
+    assert not off.any()
+
+
+STAGES = {
+    "keys tone": lambda: KeysTone(RATE).process,
+    "kick weight": lambda: KickWeight(RATE).process,
+    "width": lambda: Width(1.3, RATE).process,
+    "mono bass": lambda: MonoBass(150.0, RATE).process,
+    "sampler": lambda: Sampler(26040.0, 12, RATE).process,
+    "glue": lambda: Glue(0.5, RATE).process,
+    "hiss": lambda: (lambda h: lambda b: (h.add_to(b), b)[1])(Hiss(0.5, RATE)),
+}
+
+
+@pytest.mark.parametrize("name", STAGES)
+def test_every_stage_is_the_same_sound_whatever_the_block_size(name):
+    x = np.random.default_rng(6).standard_normal((RATE, 2)) * 0.2
+    whole = STAGES[name]()(x.copy())
+    np.testing.assert_allclose(blocks(STAGES[name](), x.copy(), (64, 3001, 1, 517)), whole, atol=1e-9)

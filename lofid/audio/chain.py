@@ -6,7 +6,8 @@
     bass              -- its low-pass and level, centred
     keys ... + bass   -- the music layer's volume, then the sidechain dip under each kick (fx.sidechain)
     drums             -- their low-pass and level, the kick's low end made heavier and centred; the beat layer's volume
-    music + drums     -> the sampler (fx.sampler_hz, fx.sampler_bits) -> glue compression (fx.glue)
+    music + drums     -> the sampler's bits (fx.sampler_bits; its rate, fx.sampler_hz, caps the parts' low-passes)
+                      -> glue compression (fx.glue)
                       -> wow and flutter -> saturation                      (the tape: fx.wow, fx.saturation)
     + the ambience: rain, the other layers and the crackle, dipping under the kick as well, and the
       tape hiss (fx.hiss) while the music or the beat plays
@@ -32,8 +33,8 @@ from lofid.audio.glue import Glue
 from lofid.audio.hiss import Hiss
 from lofid.audio.limiter import TruePeakLimiter
 from lofid.audio.loudness import LoudnessStage
-from lofid.audio.sampler import Sampler
-from lofid.audio.stereo import MonoBass, Width
+from lofid.audio.sampler import Sampler, band_limit
+from lofid.audio.stereo import MonoBass, Width, mid_side
 from lofid.audio.synth import STEMS
 from lofid.audio.tape import Saturation, Wow
 from lofid.audio.tone import KeysTone, KickWeight, centre
@@ -44,9 +45,10 @@ PARTS = STEMS  # every stem is a part: the drums are the beat layer, the others 
 
 def voice_cutoffs(cfg: Config) -> dict[str, float]:
     """Each part's low-pass for the synth: its own (parts.<part>.lowpass_hz), or the warm master
-    low-pass (fx.lowpass_hz) where that is lower."""
-    return {part: min(cfg[f"parts.{part}.lowpass_hz"], cfg["fx.lowpass_hz"]) for part in PARTS
-            if f"parts.{part}.lowpass_hz" in cfg}
+    low-pass (fx.lowpass_hz) or the sampler's band (fx.sampler_hz) where they are lower."""
+    band = band_limit(_on(cfg["fx.sampler_hz"]))
+    ceiling = min(cfg["fx.lowpass_hz"], band or cfg["fx.lowpass_hz"])
+    return {part: min(cfg[f"parts.{part}.lowpass_hz"], ceiling) for part in PARTS if f"parts.{part}.lowpass_hz" in cfg}
 
 
 class Chain:
@@ -59,7 +61,7 @@ class Chain:
         self.width = Width(cfg["fx.width"], sr)
         self.kick_weight = KickWeight(sr)
         self.ducker = Ducker(cfg["fx.sidechain"], sr)
-        self.sampler = Sampler(_on(cfg["fx.sampler_hz"]), _on(cfg["fx.sampler_bits"]), sr)
+        self.sampler = Sampler(_on(cfg["fx.sampler_bits"]))
         self.glue = Glue(cfg["fx.glue"], sr)
         self.wow = Wow(cfg["fx.wow"], sr)
         self.saturation = Saturation(cfg["fx.saturation"], sr)
@@ -67,14 +69,14 @@ class Chain:
         self.mono_bass = MonoBass(_on(cfg["fx.mono_bass_hz"]), sr)
         self.loudness = LoudnessStage(_target(cfg), sr)
         self.limiter = TruePeakLimiter(sr)
-        self.latency = self.sampler.latency + self.wow.latency + self.limiter.latency
+        self.latency = self.wow.latency + self.limiter.latency
 
     def update(self, cfg: Config) -> None:
         for part, level in self.levels.items():
             level.set(_level(cfg, part))
         self.width.set(cfg["fx.width"])
         self.ducker.set(cfg["fx.sidechain"])
-        self.sampler.set(_on(cfg["fx.sampler_hz"]), _on(cfg["fx.sampler_bits"]))
+        self.sampler.set(_on(cfg["fx.sampler_bits"]))
         self.glue.set(cfg["fx.glue"])
         self.wow.set(cfg["fx.wow"])
         self.saturation.set(cfg["fx.saturation"])
@@ -91,7 +93,8 @@ class Chain:
         music_gain, beat_gain = music.curve(frames), beat.curve(frames)
         stems = self._stems(planes, music_gain, beat_gain)
         drums, bass = stems.pop("drums"), stems.pop("bass")
-        music_bus = self.width.process(self.keys_tone.process(sum(stems.values()))) + centre(bass)
+        mid, side = mid_side(sum(stems.values()))
+        music_bus = self.width.process(self.keys_tone.process(mid), side) + centre(bass)
         if duck is not None:
             music_bus *= duck
         bus = self.sampler.process(music_bus + self.kick_weight.process(drums))

@@ -38,23 +38,28 @@ class OnePole:
     def process(self, x: np.ndarray) -> np.ndarray:
         """Filter ``x`` (frames, channels); float64 out.
 
-        Within each chunk, y[k] = a**k * sum_{j<=k} (1-a) a**-j x[j], for all chunks in one pass;
-        then each chunk gets the output before it decaying in (a**(k+1) * carry), and the carries
-        are themselves a one-pole over the chunk ends: a loop over a handful of chunks, not samples.
-        The block is cut into equal chunks no longer than the closed form allows, so little is padded.
+        Within each chunk, y[k] = a**k * (sum_{j<=k} (1-a) a**-j x[j] + a * y_before), for all chunks
+        in one pass: the output before the chunk enters as one more term of the running sum. With
+        one chunk (the usual block) that is one product, one running sum and one product, in place;
+        with several, the carries are a one-pole over the chunk ends: a loop over a handful of
+        chunks, not samples. The block is cut into equal chunks no longer than the closed form
+        allows, so little is padded.
         """
         frames = len(x)
         count = -(-frames // self._chunk)
         size = -(-frames // count)
         if count * size != frames:
             x = np.concatenate([x, np.zeros((count * size - frames, x.shape[1]))])
-        y = np.cumsum(x.reshape(count, size, -1) * self._inv[:size], axis=1)
-        y *= self._pow[:size]
-        state, decay = self.state, self.a ** size
+        terms = x.reshape(count, size, -1) * self._inv[:size]
         if count == 1:
-            y[0] += self._next[:size] * state
+            terms[0, 0] += self.a * self.state
+            y = np.cumsum(terms, axis=1, out=terms)
+            y *= self._pow[:size]
         else:
-            carry = np.empty((count, len(state)))
+            y = np.cumsum(terms, axis=1, out=terms)
+            y *= self._pow[:size]
+            carry = np.empty((count, len(self.state)))
+            state, decay = self.state, self.a ** size
             for c in range(count):
                 carry[c] = state
                 state = y[c, -1] + decay * state

@@ -3,8 +3,9 @@
 ``Width`` works on the keys, melody and pad together (and their room): in mid/side terms, the side is
 scaled by ``fx.width`` and a copy of the mid, delayed by DELAY_S, is added into the side (the
 classic pseudo-stereo of a mono keyboard): the mono sum is untouched, so nothing combs or thins
-out on a phone speaker, while each ear hears a different blend. The parts reaching it are high-passed
-already (lofid.audio.tone), so the width never reaches the bass octaves.
+out on a phone speaker, while each ear hears a different blend. The mid reaching it has its bass
+octaves turned down already (lofid.audio.tone), and what the side keeps of them the mono-bass
+stage takes out.
 
 ``MonoBass`` makes the whole mix mono below ``fx.mono_bass_hz``: the side goes through a steep
 high-pass (ORDER one-pole sections), the mid is left alone; bass and kick are centred where they
@@ -22,9 +23,9 @@ from lofid.audio.fx import SETTING_GLIDE_SECONDS, Carry, Gain
 
 DELAY_S = 0.013  # the mid's copy in the side comes this much later: well apart from the direct sound, not an echo
 DECORRELATE = 0.45  # ...at this share of the mid, at fx.width 1
-ORDER = 4  # one-pole sections of the side's high-pass in MonoBass: 24 dB/octave
-SECTION_RATIO = 1.5  # each section's pole at mono_bass_hz / this: the side is -6 dB at mono_bass_hz, -12 dB an
-# octave under and -28 dB two under, and within 1 dB of itself an octave above
+ORDER = 2  # one-pole sections of the side's high-pass in MonoBass: 12 dB/octave
+SECTION_RATIO = 1.3  # each section's pole at mono_bass_hz / this: the side is -4 dB at mono_bass_hz, -7 dB at
+# two thirds of it, -16 dB at a third, and within 0.6 dB of itself an octave above
 
 
 def mid_side(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -49,11 +50,11 @@ class Width:
     def set(self, width: float) -> None:
         self._width.set(width)
 
-    def process(self, x: np.ndarray) -> np.ndarray:
-        mid, side = mid_side(x)
-        late = self._history.join(mid)[:len(x)]  # the mid DELAY_S ago
+    def process(self, mid: np.ndarray, side: np.ndarray) -> np.ndarray:
+        """The (frames, 2) block made from its ``mid`` and ``side`` (each (frames, 1)), widened."""
+        late = self._history.join(mid)[:len(mid)]  # the mid DELAY_S ago
         side = side + DECORRELATE * late
-        width = self._width.curve(len(x))
+        width = self._width.curve(len(mid))
         side *= width[:, None] if isinstance(width, np.ndarray) else width
         return left_right(mid, side)
 

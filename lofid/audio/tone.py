@@ -3,42 +3,39 @@
 Lo-fi records put half their power in the 63 Hz octave, the kick and the bass, and fall away above
 250 Hz; a General MIDI band (or any bright keyboard) piles up in the low mids and boxes. So:
 
-- ``KeysTone``, on the keys, melody and pad together: a one-pole high-pass at HIGHPASS_HZ leaves
-  the bass octaves to the bass and kick (and keeps them mono), and a low shelf takes SHELF_CUT of
-  the level away below SHELF_HZ, the 250-500 Hz mud a felt piano or a Rhodes piles up, so what is
-  left is the warm body above it and the tine.
-- ``KickWeight``, on the kit: the kit's low end (below KICK_HZ, the kick's boom), taken from its
-  mid and added back at ``KICK_BOOST`` to both sides: a boom-bap kick's long low end, in the middle.
+- ``KeysTone``, on the mid of the keys, melody and pad together: a low shelf takes SHELF_CUT of the
+  level away below SHELF_HZ, the 250-500 Hz mud a felt piano or a Rhodes piles up, and the bass
+  octaves with it (they are the bass's and the kick's), so what is left is the warm body above it
+  and the tine. Their side keeps its lows only until the mono-bass stage (lofid.audio.stereo).
+- ``KickWeight``, on the kit: the kit's low end (a one-pole below KICK_HZ, the kick's boom), taken
+  from its mid and added back at KICK_BOOST to both sides: a boom-bap kick's long low end, centred.
 - ``centre``: the bass, mono (a bass is one speaker cone's job).
 
-Cheap: one-pole sections in numpy (lofid.audio.filters), state carried across blocks.
+Cheap: one one-pole each, on one channel (lofid.audio.filters), state carried across blocks.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from lofid.audio.filters import HighPass, LowPass, OnePole
+from lofid.audio.filters import OnePole
 
-HIGHPASS_HZ = 150.0  # the keys' (and melody's and pad's) first-order high-pass
-SHELF_HZ = 700.0  # below this the keys lose SHELF_CUT of their level (a first-order shelf)...
-SHELF_CUT = 0.5  # ...-6 dB at the bottom of it, half of that at SHELF_HZ
-KICK_HZ = 90.0  # the kit's low end, below this (two poles)...
-KICK_BOOST = 1.0  # ...added again at this share: +6 dB at the kick's fundamental
+SHELF_HZ = 600.0  # below this the keys lose SHELF_CUT of their level (a first-order shelf)...
+SHELF_CUT = 0.7  # ...-10 dB at the bottom of it, -3 dB at SHELF_HZ
+KICK_HZ = 80.0  # the kit's low end, below this (one pole)...
+KICK_BOOST = 1.0  # ...added again at this share: +6 dB under the kick's fundamental
 
 
 class KeysTone:
-    """The keys' tone: the bass octaves out, the low-mid mud down."""
+    """The keys' tone, on their mid (frames, 1): the bass octaves and the low-mid mud down."""
 
     def __init__(self, sample_rate: int) -> None:
-        self._highpass = HighPass(HIGHPASS_HZ, sample_rate, order=1)
-        self._shelf = OnePole(SHELF_HZ, sample_rate)
+        self._shelf = OnePole(SHELF_HZ, sample_rate, channels=1)
 
-    def process(self, x: np.ndarray) -> np.ndarray:
-        x = self._highpass.process(x)
-        low = self._shelf.process(x)
+    def process(self, mid: np.ndarray) -> np.ndarray:
+        low = self._shelf.process(mid)
         low *= -SHELF_CUT
-        low += x
+        low += mid
         return low
 
 
@@ -46,7 +43,7 @@ class KickWeight:
     """The kit with its kick's low end made heavier, and centred."""
 
     def __init__(self, sample_rate: int) -> None:
-        self._lowpass = LowPass(KICK_HZ, sample_rate, channels=1)
+        self._lowpass = OnePole(KICK_HZ, sample_rate, channels=1)
 
     def process(self, x: np.ndarray) -> np.ndarray:
         low = self._lowpass.process(x[:, :1] + x[:, 1:])  # the mid, twice: 0.5 * KICK_BOOST folds in below

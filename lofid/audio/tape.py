@@ -10,7 +10,7 @@ Saturation mixes in a soft tanh-like curve, symmetric as tape's is (its colour i
 harmonics, the third above all, and no offset to remove); ``fx.saturation`` is the share of the
 saturated signal, 0 passes the input through untouched. The curve is the rational u(27+u^2)/(27+9u^2),
 tanh to within 2.5 % up to u = 3, where it reaches 1 with zero slope and holds: a handful of
-multiplications where tanh costs a transcendental per sample (a fifth of the time).
+multiplications where tanh costs a transcendental per sample (a third of the time).
 """
 
 from __future__ import annotations
@@ -51,11 +51,12 @@ class Wow:
             return buffer[keep - self.latency:keep - self.latency + frames]
         points = np.arange(start - start % LFO_STEP, start + frames + LFO_STEP, LFO_STEP)  # on the absolute clock
         swing = np.interp(start + np.arange(frames), points, self._swing(points))
-        where = keep + np.arange(frames) - (self.latency + bend * swing)  # never past the buffer's ends
-        i = where.astype(np.intp)  # positive: floor
-        frac = (where - i)[:, None]
-        below = buffer[i]
-        return below + frac * (buffer[i + 1] - below)
+        where = keep + np.arange(frames) - (self.latency + bend * swing)
+        index = np.arange(len(buffer))
+        out = np.empty((frames, buffer.shape[1]))
+        for c in range(buffer.shape[1]):
+            out[:, c] = np.interp(where, index, buffer[:, c])
+        return out
 
     def _swing(self, t: np.ndarray) -> np.ndarray:
         """The delay's swing, in frames, at frames ``t``: wow's sine, flutter's on top."""

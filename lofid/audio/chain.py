@@ -1,11 +1,11 @@
 """The lo-fi production chain, from the synth's stems to the finished block.
 
     keys, melody, pad -- each its own low-pass (FluidSynth's, per voice) and level (parts.<part>.*),
-                         then together: their tone (the bass octaves out, the low-mid mud down;
-                         lofid.audio.tone) and their stereo width (fx.width; lofid.audio.stereo)
+                         then together: their tone (warm: the upper mids laid back; lofid.audio.tone)
+                         and their stereo width (fx.width; lofid.audio.stereo)
     bass              -- its low-pass and level, centred
     keys ... + bass   -- the music layer's volume, then the sidechain dip under each kick (fx.sidechain)
-    drums             -- their low-pass and level, the kick's low end made heavier and centred; the beat layer's volume
+    drums             -- their low-pass and level, the beat layer's volume
     music + drums     -> the sampler's bits (fx.sampler_bits; its rate, fx.sampler_hz, caps the parts' low-passes)
                       -> glue compression (fx.glue)
                       -> wow and flutter -> saturation                      (the tape: fx.wow, fx.saturation)
@@ -37,7 +37,7 @@ from lofid.audio.sampler import Sampler, band_limit
 from lofid.audio.stereo import MonoBass, Width, mid_side
 from lofid.audio.synth import STEMS
 from lofid.audio.tape import Saturation, Wow
-from lofid.audio.tone import KeysTone, KickWeight, centre
+from lofid.audio.tone import KeysTone, centre
 from lofid.config import Config
 
 PARTS = STEMS  # every stem is a part: the drums are the beat layer, the others the music layer
@@ -59,7 +59,6 @@ class Chain:
         self.levels = {part: Gain(_level(cfg, part), RAMP_SECONDS * sr) for part in PARTS}
         self.keys_tone = KeysTone(sr)
         self.width = Width(cfg["fx.width"], sr)
-        self.kick_weight = KickWeight(sr)
         self.ducker = Ducker(cfg["fx.sidechain"], sr)
         self.sampler = Sampler(_on(cfg["fx.sampler_bits"]))
         self.glue = Glue(cfg["fx.glue"], sr)
@@ -97,7 +96,7 @@ class Chain:
         music_bus = self.width.process(self.keys_tone.process(mid), side) + centre(bass)
         if duck is not None:
             music_bus *= duck
-        bus = self.sampler.process(music_bus + self.kick_weight.process(drums))
+        bus = self.sampler.process(music_bus + drums)
         bus = self.saturation.process(self.wow.process(self.glue.process(bus)))
         if duck is not None:
             ambience *= duck

@@ -1,17 +1,17 @@
-"""Each part's tone, shaped where it sits in a lo-fi mix (their low-passes are FluidSynth's, per voice).
+"""The keys' tone, shaped where they sit in a lo-fi mix (every part's low-pass is FluidSynth's, per voice).
 
-Lo-fi records put half their power in the 63 Hz octave, the kick and the bass, and fall away above
-250 Hz; a General MIDI band (or any bright keyboard) piles up in the low mids and boxes. So:
+Lo-fi records put half their power in the 63 Hz octave, the kick and the bass, and fall away
+steadily above 250 Hz: -15 dB of the total at 1 kHz, -26 at 4 kHz. lofid's own kick and basses are
+made to own the bottom octaves (scripts/make_instruments.py), so what the mix still needs is keys
+that sit warm, under the beat: ``KeysTone``, on the mid of the keys, melody and pad together, a
+first-order tilt that keeps their body (-1 dB at 250 Hz) and lays their upper mids back (-3 dB at
+500 Hz, -5.6 dB at 1 kHz, -7 dB from 2 kHz up: a felt piano's or a Rhodes' tine through a dark
+tape), so they stop boxing the beat in. Their side is left alone: that is the width
+(lofid.audio.stereo).
 
-- ``KeysTone``, on the mid of the keys, melody and pad together: a low shelf takes SHELF_CUT of the
-  level away below SHELF_HZ, the 250-500 Hz mud a felt piano or a Rhodes piles up, and the bass
-  octaves with it (they are the bass's and the kick's), so what is left is the warm body above it
-  and the tine. Their side keeps its lows only until the mono-bass stage (lofid.audio.stereo).
-- ``KickWeight``, on the kit: the kit's low end (a one-pole below KICK_HZ, the kick's boom), taken
-  from its mid and added back at KICK_BOOST to both sides: a boom-bap kick's long low end, centred.
-- ``centre``: the bass, mono (a bass is one speaker cone's job).
+``centre``: the bass, mono (a bass is one speaker cone's job).
 
-Cheap: one one-pole each, on one channel (lofid.audio.filters), state carried across blocks.
+Cheap: one one-pole on one channel (lofid.audio.filters), its state carried across blocks.
 """
 
 from __future__ import annotations
@@ -20,35 +20,21 @@ import numpy as np
 
 from lofid.audio.filters import OnePole
 
-SHELF_HZ = 600.0  # below this the keys lose SHELF_CUT of their level (a first-order shelf)...
-SHELF_CUT = 0.7  # ...-10 dB at the bottom of it, -3 dB at SHELF_HZ
-KICK_HZ = 80.0  # the kit's low end, below this (one pole)...
-KICK_BOOST = 1.0  # ...added again at this share: +6 dB under the kick's fundamental
+TILT_HZ = 400.0  # the tilt's corner: above it the keys fall toward (1 - TILT) of their level...
+TILT = 0.6  # ...-8 dB at the top, -1 dB at 250 Hz
 
 
 class KeysTone:
-    """The keys' tone, on their mid (frames, 1): the bass octaves and the low-mid mud down."""
+    """The keys' tone, on their mid (frames, 1): the body kept, the upper mids laid back."""
 
     def __init__(self, sample_rate: int) -> None:
-        self._shelf = OnePole(SHELF_HZ, sample_rate, channels=1)
+        self._lowpass = OnePole(TILT_HZ, sample_rate, channels=1)
 
     def process(self, mid: np.ndarray) -> np.ndarray:
-        low = self._shelf.process(mid)
-        low *= -SHELF_CUT
-        low += mid
-        return low
-
-
-class KickWeight:
-    """The kit with its kick's low end made heavier, and centred."""
-
-    def __init__(self, sample_rate: int) -> None:
-        self._lowpass = OnePole(KICK_HZ, sample_rate, channels=1)
-
-    def process(self, x: np.ndarray) -> np.ndarray:
-        low = self._lowpass.process(x[:, :1] + x[:, 1:])  # the mid, twice: 0.5 * KICK_BOOST folds in below
-        low *= 0.5 * KICK_BOOST
-        return x + low
+        warm = self._lowpass.process(mid)
+        warm *= TILT
+        warm += (1 - TILT) * mid
+        return warm
 
 
 def centre(x: np.ndarray) -> np.ndarray:

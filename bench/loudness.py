@@ -95,11 +95,11 @@ def render(output: Path, seconds: float, seed: int, settings: Sequence[str]) -> 
         raise RuntimeError(f"lofid render {' '.join(settings)} failed: {done.stderr.strip()[-300:]}")
 
 
-def render_all(folder: Path, seconds: float, seed: int) -> dict[str, Path]:
-    """Every render of RENDERS into ``folder``, PARALLEL at a time: name -> WAV."""
+def render_all(folder: Path, seconds: float, seed: int, extra: Sequence[str] = ()) -> dict[str, Path]:
+    """Every render of RENDERS into ``folder``, PARALLEL at a time, each with the ``extra`` settings too: name -> WAV."""
     paths = {name: folder / f"{name}.wav" for name in RENDERS}
     with ThreadPoolExecutor(PARALLEL) as pool:
-        jobs = [pool.submit(render, paths[name], seconds, seed, settings) for name, settings in RENDERS.items()]
+        jobs = [pool.submit(render, paths[name], seconds, seed, (*extra, *settings)) for name, settings in RENDERS.items()]
         for job in jobs:
             job.result()
     return paths

@@ -24,7 +24,7 @@ LIBRARIES = ("tensorflow-cpu", "tensorflow", "keras", "ai-edge-litert", "numpy",
 Row = tuple[str, str, str, str, str, str]
 SECTIONS = {"1 per note": "per_note", "2 footprint": "footprint", "3 first sound": "first_sound",
             "4 control": "control", "5 steadiness": "steadiness", "6 render": "render", "7 loudness": "loudness",
-            "8 chain cost": "chain_cost", "9 streams": "streams"}
+            "8 chain cost": "chain_cost", "9 streams": "streams", "10 balance": "balance", "11 chain stages": "chain_stages"}
 RENDER_NAMES = {"engine": "engine alone (fixed notes)", "render": "lofid render (models/lofid)"}
 
 
@@ -160,6 +160,11 @@ def rows(results: dict) -> list[Row]:
     out += _loudness_rows(results.get("loudness", {}))
     out += _chain_cost_rows(results.get("chain_cost", {}))
     out += _streams_rows(results.get("streams", {}))
+    out += _balance_rows(results.get("balance", {}))
+    stages = results.get("chain_stages", {})
+    for name, pct in sorted(stages.get("pct_of_core", {}).items(), key=lambda kv: -kv[1]):
+        out.append(_single("11 chain stages", f"{name}, % of one core", pct, 3,
+                           f"{stages['block_frames']}-frame blocks, median of {stages['repeats']}"))
     return [r for r in out if SECTIONS[r[0]] in results]  # benchmarks left out with --only have no rows
 
 
@@ -259,6 +264,16 @@ def _streams_rows(f: dict) -> list[Row]:
     return out
 
 
+def _balance_rows(f: dict) -> list[Row]:
+    """bench.balance: the targets of issue 24 (the full octave table is its own section)."""
+    if "default" not in f:
+        return [("10 balance", "octave shares beside the records", "not measured", "", "—", "NO")]
+    from bench.balance import verdicts
+
+    seeds = f"median of seeds {', '.join(map(str, f['seeds']))}, {f['minutes']:g} min each"
+    return [("10 balance", figure, value, seeds, target, "yes" if met else "NO") for figure, value, target, met in verdicts(f)]
+
+
 HEADER = ("benchmark", "figure", "median", "spread", "target", "met?")
 
 
@@ -311,8 +326,9 @@ def _why(results: dict, row: Row) -> str:
     return "" if busy is None else f"the whole machine was {busy} % busy (all cores, this benchmark included) meanwhile"
 
 
-def markdown(results: dict, table: list[Row], command: str, methods: list[tuple[str, str]]) -> str:
-    """BENCHMARKS.md: the machine, the table, the misses with their measured conditions, the methods."""
+def markdown(results: dict, table: list[Row], command: str, methods: list[tuple[str, str]],
+             extra: list[str] = ()) -> str:
+    """BENCHMARKS.md: the machine, the table, the misses with their measured conditions, ``extra`` lines, the methods."""
     m, model = results["machine"], results["model"]
     busy = results.get("footprint", {}).get("litert", {}).get("machine_busy_pct_of_all_cores", {}).get("median")
     misses = [r for r in table if r[5] == "NO"]
@@ -337,6 +353,7 @@ def markdown(results: dict, table: list[Row], command: str, methods: list[tuple[
         *([f"- {r[0]}, {r[1]}: {r[2]} against {r[4]}" + (f" — {_why(results, r)}" if _why(results, r) else "")
            for r in misses] or ["None."]), "",
         *(["## Failed", "", *(f"- {e}" for e in errors(results)), ""] if errors(results) else []),
+        *extra,
         "## How each figure is measured", "",
     ]
     for name, doc in methods:

@@ -24,9 +24,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench import (
+    balance,
     bench_inference,
     bench_render,
     chain_cost,
+    chain_stages,
     control_latency,
     first_sound,
     footprint,
@@ -43,7 +45,7 @@ from tests.support.pulse import PulseServer, pulse_available
 ROOT = Path(__file__).resolve().parent.parent
 SOUND = ("first_sound", "control", "footprint", "chain_cost", "steadiness")
 NULL_SINK = ("streams",)  # real time into output.device=none: no sound server
-OFFLINE = ("per_note", "render", "loudness")
+OFFLINE = ("per_note", "render", "loudness", "balance", "chain_stages")
 RENDER_REPEAT = 3
 
 
@@ -70,7 +72,8 @@ def measure(args: argparse.Namespace) -> dict:
                      "settings": {"steady_seconds": args.steady_seconds, "footprint_seconds": args.footprint_seconds,
                                   "first_sound_runs": args.first_sound_runs, "calls": args.calls,
                                   "loudness_minutes": args.loudness_minutes, "chain_rounds": args.chain_rounds,
-                                  "stream_seconds": args.stream_seconds}}
+                                  "stream_seconds": args.stream_seconds, "balance_minutes": args.balance_minutes,
+                                  "balance_seeds": args.balance_seeds}}
     wanted = [name for name in (*SOUND, *NULL_SINK, *OFFLINE) if name in args.only]
     if any(name in SOUND for name in wanted):
         if not pulse_available():
@@ -93,6 +96,10 @@ def measure(args: argparse.Namespace) -> dict:
         _timed("render", lambda: bench_render.run(60.0, RENDER_REPEAT), results)
     if "loudness" in wanted:
         _timed("loudness", lambda: loudness.run(args.loudness_minutes), results)
+    if "balance" in wanted:
+        _timed("balance", lambda: balance.run(args.balance_minutes, args.balance_seeds), results)
+    if "chain_stages" in wanted:
+        _timed("chain_stages", chain_stages.run, results)
     return results
 
 
@@ -119,6 +126,10 @@ def main() -> int:
                         help=f"turns of lofid run and fluidsynth in the chain cost (default {chain_cost.ROUNDS})")
     parser.add_argument("--stream-seconds", type=float, default=streams.WINDOW_S,
                         help=f"encoding CPU window per round of the streams benchmark (default {streams.WINDOW_S:g})")
+    parser.add_argument("--balance-minutes", type=float, default=balance.MINUTES,
+                        help=f"length of each tonal-balance render (default {balance.MINUTES:g})")
+    parser.add_argument("--balance-seeds", type=lambda text: [int(s) for s in text.split(",")],
+                        default=list(balance.SEEDS), help="the tonal balance's compositions (default 1,2,3)")
     parser.add_argument("--only", default=",".join((*SOUND, *NULL_SINK, *OFFLINE)),
                         help=f"comma-separated benchmarks to run (default all: {','.join((*SOUND, *NULL_SINK, *OFFLINE))})")
     parser.add_argument("--results", default=str(ROOT / "bench" / "results.json"), help="JSON output")
@@ -148,8 +159,11 @@ def main() -> int:
     methods = [(name, (mod.__doc__ or "").strip()) for name, mod in
                (("Per note", bench_inference), ("Footprint", footprint), ("First sound", first_sound),
                 ("Control", control_latency), ("Steadiness", steadiness), ("Render", bench_render),
-                ("Loudness", loudness), ("Chain cost", chain_cost), ("Streams", streams))]
-    Path(args.markdown).write_text(report.markdown(results, table, command.strip(), methods))
+                ("Loudness", loudness), ("Chain cost", chain_cost), ("Streams", streams), ("Tonal balance", balance),
+                ("Chain stages", chain_stages))]
+    measured = "default" in results.get("balance", {})
+    extra = ["## Tonal balance", "", balance.report(results["balance"]), ""] if measured else []
+    Path(args.markdown).write_text(report.markdown(results, table, command.strip(), methods, extra))
     print(f"\nwrote {args.results} and {args.markdown} ({results['total_s'] / 60:.1f} minutes)", file=sys.stderr)
     return 0
 

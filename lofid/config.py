@@ -24,6 +24,7 @@ from lofid.addresses import icecast_target, listen_address
 from lofid.errors import ConfigError
 from lofid.music.keys import KEY_NAMES, MINOR_KEY_NAMES
 from lofid.music.notes import PARTS
+from lofid.music.tracks import PALETTES
 from lofid.paths import user_config_path
 from lofid.setting import APPLIES, REGENERATE, RESTART, Setting, show
 
@@ -90,6 +91,8 @@ SCHEMA: tuple[Setting, ...] = (
             "SoundFont (.sf2/.sf3) path; auto: a font in soundfonts/, else lofid's own instruments (instruments/lofid.sf2); "
             "gm: the system's General MIDI font, else pretty_midi's TimGM6mb",
             applies=RESTART),
+    Setting("sound.palette", "auto", str, "the instruments every track plays, from the next track on; "
+            "auto: each track draws its own", choices=("auto", *(p.name for p in PALETTES))),
     Setting("sound.program_keys", "auto", int,
             "General MIDI program (0-127) of the keys part, e.g. 4 = Electric Piano 1; auto: the track's palette",
             0, 127, auto=True),
@@ -100,10 +103,10 @@ SCHEMA: tuple[Setting, ...] = (
             0, 127, auto=True),
     Setting("sound.program_pad", "auto", int,
             "General MIDI program of the pad, e.g. 89 = Pad 2 (warm); auto: the track's palette", 0, 127, auto=True),
-    *_part("keys", 2400.0, 0.0, "keys (chords)"),
+    *_part("keys", 2400.0, 3.0, "keys (chords)"),
     *_part("melody", 3200.0, 0.0, "melody"),
-    *_part("bass", 20000.0, 0.0, "bass"),
-    *_part("drums", 6000.0, 0.0, "drum kit"),
+    *_part("bass", 20000.0, 1.5, "bass"),
+    *_part("drums", 4500.0, 0.0, "drum kit"),
     Setting("fx.wow", 0.25, float, "tape wow: the slow pitch drift's depth in percent (0.7 Hz, with flutter on top); 0 is off",
             0.0, 1.0, short="wow"),
     Setting("fx.saturation", 0.3, float, "soft tape saturation: the share of the saturated sound; 0 is off", 0.0, 1.0,
@@ -112,8 +115,20 @@ SCHEMA: tuple[Setting, ...] = (
             short="reverb"),
     Setting("fx.sidechain", 0.35, float, "how far keys, bass, rain and crackle dip under each kick (0.5 is -6 dB); 0 is off",
             0.0, 0.9, short="sidechain"),
-    Setting("fx.lowpass_hz", 5500.0, float, "cutoff of the warm master low-pass, in Hz", 200.0, 20000.0,
+    Setting("fx.lowpass_hz", 4500.0, float, "cutoff of the warm master low-pass, in Hz", 200.0, 20000.0,
             short="lowpass"),
+    Setting("fx.width", 1.0, float, "stereo width of the keys, melody and pad: 0 is mono, 1 as designed, 2 twice as wide",
+            0.0, 2.0),
+    Setting("fx.mono_bass_hz", 150.0, float,
+            "below this everything plays in the middle, as on a record; off leaves the low end's stereo as it is",
+            40.0, 400.0, off=True),
+    Setting("fx.glue", 0.5, float, "bus compression pressing the music and beat together: the share of the level over "
+            "its threshold taken away (0.5 is 2:1); 0 is off", 0.0, 0.9),
+    Setting("fx.sampler_hz", 26040.0, float, "the sampler stage's rate: the music and beat played back as an old "
+            "sampler would (an SP-1200's 26040 Hz); off keeps the full rate", 8000.0, 48000.0, off=True),
+    Setting("fx.sampler_bits", 12, int, "the sampler stage's bits: a fine grain on quiet tails; off keeps every bit",
+            6, 16, off=True),
+    Setting("fx.hiss", 0.3, float, "tape hiss level; 0 is none", 0.0, 1.0),
     Setting("fx.crackle", 0.2, float, "vinyl crackle level", 0.0, 1.0, short="crackle"),
     Setting("fx.loudness", -16.0, float, "the finished loudness in LUFS, reached over seconds; off leaves the level as mixed",
             -30.0, -8.0, off=True, short="loudness"),

@@ -1,10 +1,17 @@
-"""The lo-fi production chain, from the synth's four stems to the finished block.
+"""The lo-fi production chain, from the synth's stems to the finished block.
 
-    keys, melody, bass, drums  -- each its own low-pass (FluidSynth's, per voice) and level (parts.<part>.*)
-    keys + melody + bass       -- the music layer's volume, then the sidechain dip under each kick
-    + drums                    -- the beat layer's volume
-    -> wow and flutter -> saturation                              (the tape: fx.wow, fx.saturation)
-    + the ambience: rain, the other layers and the crackle, dipping under the kick as well
+    keys, melody, pad -- each its own low-pass (FluidSynth's, per voice) and level (parts.<part>.*),
+                         then together: their tone (warm: the upper mids laid back; lofid.audio.tone)
+                         and their stereo width (fx.width; lofid.audio.stereo)
+    bass              -- its low-pass and level, centred
+    keys ... + bass   -- the music layer's volume, then the sidechain dip under each kick (fx.sidechain)
+    drums             -- their low-pass and level, the beat layer's volume
+    music + drums     -> the sampler's bits (fx.sampler_bits; its rate, fx.sampler_hz, caps the parts' low-passes)
+                      -> glue compression (fx.glue)
+                      -> wow and flutter -> saturation                      (the tape: fx.wow, fx.saturation)
+    + the ambience: rain, the other layers and the crackle, dipping under the kick as well, and the
+      tape hiss (fx.hiss) while the music or the beat plays
+    -> everything below fx.mono_bass_hz in the middle
     -> loudness stage (fx.loudness) -> true-peak limiter
        (the loudness stage counts only what plays while the music does: see lofid.audio.loudness)
 
@@ -22,20 +29,26 @@ import numpy as np
 
 from lofid.audio.ducking import Ducker
 from lofid.audio.fx import RAMP_SECONDS, Gain
+from lofid.audio.glue import Glue
+from lofid.audio.hiss import Hiss
 from lofid.audio.limiter import TruePeakLimiter
 from lofid.audio.loudness import LoudnessStage
+from lofid.audio.sampler import Sampler, band_limit
+from lofid.audio.stereo import MonoBass, Width, mid_side
 from lofid.audio.synth import STEMS
 from lofid.audio.tape import Saturation, Wow
+from lofid.audio.tone import KeysTone, centre
 from lofid.config import Config
 
-MUSIC_PARTS = ("keys", "melody", "bass")  # the parts on the music layer; the drums are the beat layer
-PARTS = (*MUSIC_PARTS, "drums")
+PARTS = STEMS  # every stem is a part: the drums are the beat layer, the others the music layer
 
 
 def voice_cutoffs(cfg: Config) -> dict[str, float]:
     """Each part's low-pass for the synth: its own (parts.<part>.lowpass_hz), or the warm master
-    low-pass (fx.lowpass_hz) where that is lower."""
-    return {part: min(cfg[f"parts.{part}.lowpass_hz"], cfg["fx.lowpass_hz"]) for part in PARTS}
+    low-pass (fx.lowpass_hz) or the sampler's band (fx.sampler_hz) where they are lower."""
+    band = band_limit(_on(cfg["fx.sampler_hz"]))
+    ceiling = min(cfg["fx.lowpass_hz"], band or cfg["fx.lowpass_hz"])
+    return {part: min(cfg[f"parts.{part}.lowpass_hz"], ceiling) for part in PARTS if f"parts.{part}.lowpass_hz" in cfg}
 
 
 class Chain:
@@ -43,20 +56,31 @@ class Chain:
 
     def __init__(self, cfg: Config, sample_rate: int) -> None:
         sr = self.sample_rate = sample_rate
-        self.levels = {part: Gain(_linear(cfg[f"parts.{part}.level_db"]), RAMP_SECONDS * sr) for part in PARTS}
+        self.levels = {part: Gain(_level(cfg, part), RAMP_SECONDS * sr) for part in PARTS}
+        self.keys_tone = KeysTone(sr)
+        self.width = Width(cfg["fx.width"], sr)
         self.ducker = Ducker(cfg["fx.sidechain"], sr)
+        self.sampler = Sampler(_on(cfg["fx.sampler_bits"]))
+        self.glue = Glue(cfg["fx.glue"], sr)
         self.wow = Wow(cfg["fx.wow"], sr)
         self.saturation = Saturation(cfg["fx.saturation"], sr)
+        self.hiss = Hiss(cfg["fx.hiss"], sr)
+        self.mono_bass = MonoBass(_on(cfg["fx.mono_bass_hz"]), sr)
         self.loudness = LoudnessStage(_target(cfg), sr)
         self.limiter = TruePeakLimiter(sr)
         self.latency = self.wow.latency + self.limiter.latency
 
     def update(self, cfg: Config) -> None:
         for part, level in self.levels.items():
-            level.set(_linear(cfg[f"parts.{part}.level_db"]))
+            level.set(_level(cfg, part))
+        self.width.set(cfg["fx.width"])
         self.ducker.set(cfg["fx.sidechain"])
+        self.sampler.set(_on(cfg["fx.sampler_bits"]))
+        self.glue.set(cfg["fx.glue"])
         self.wow.set(cfg["fx.wow"])
         self.saturation.set(cfg["fx.saturation"])
+        self.hiss.set(cfg["fx.hiss"])
+        self.mono_bass.set(_on(cfg["fx.mono_bass_hz"]))
         self.loudness.target = _target(cfg)
 
     def process(self, planes: np.ndarray, music: Gain, beat: Gain, ambience: np.ndarray, start: int) -> np.ndarray:
@@ -65,31 +89,41 @@ class Chain:
         (frames, 2); ``start``: the block's first sample on the music clock (the kicks')."""
         frames = len(ambience)
         duck = self.ducker.gains(start, frames)
-        bus, drums = self._mix_stems(planes, music.curve(frames), beat.curve(frames))
+        music_gain, beat_gain = music.curve(frames), beat.curve(frames)
+        stems = self._stems(planes, music_gain, beat_gain)
+        drums, bass = stems.pop("drums"), stems.pop("bass")
+        mid, side = mid_side(sum(stems.values()))
+        music_bus = self.width.process(self.keys_tone.process(mid), side) + centre(bass)
         if duck is not None:
-            bus *= duck
-        bus = self.saturation.process(self.wow.process(bus + drums))
-        mix = bus + (ambience if duck is None else ambience * duck)
+            music_bus *= duck
+        bus = self.sampler.process(music_bus + drums)
+        bus = self.saturation.process(self.wow.process(self.glue.process(bus)))
+        if duck is not None:
+            ambience *= duck
+        self.hiss.add_to(ambience, np.maximum(music_gain, beat_gain))  # the tape's: it runs while the music or beat does
+        mix = self.mono_bass.process(bus + ambience)
         return self.limiter.process(self.loudness.process(mix, lead=bus)).astype(np.float32)
 
-    def _mix_stems(self, planes: np.ndarray, music: float | np.ndarray, beat: float | np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray]:
-        """The music bus (keys, melody, bass) and the drums as (frames, 2), each part at its level and
-        layer's volume; a gain is a number, or one per frame while it glides."""
+    def _stems(self, planes: np.ndarray, music: float | np.ndarray, beat: float | np.ndarray) -> dict[str, np.ndarray]:
+        """Each part as (frames, 2) at its level and its layer's volume; a gain is a number, or one per
+        frame while it glides."""
         frames = planes.shape[1]
-        bus = drums = None
+        stems = {}
         for i, part in enumerate(STEMS):
             gain = self.levels[part].curve(frames) * (beat if part == "drums" else music)
-            sound = planes[2 * i:2 * i + 2] * gain
-            if part == "drums":
-                drums = sound
-            else:
-                bus = sound if bus is None else bus + sound
-        return bus.T, drums.T
+            stems[part] = (planes[2 * i:2 * i + 2] * gain).T
+        return stems
 
 
-def _linear(db: float) -> float:
-    return 10 ** (db / 20)
+def _level(cfg: Config, part: str) -> float:
+    """``parts.<part>.level_db`` as a gain; a part without the setting plays at 0 dB."""
+    key = f"parts.{part}.level_db"
+    return 10 ** (cfg[key] / 20) if key in cfg else 1.0
+
+
+def _on(value: float | str) -> float | None:
+    """A setting that may be off: None when it is."""
+    return None if value == "off" else value
 
 
 def _target(cfg: Config) -> float | None:

@@ -1,4 +1,5 @@
-"""The warm low-pass, in numpy alone: what darkens the ambience's loops (lofid.audio.layers.darken).
+"""One-pole filters in numpy alone: the warm low-pass that darkens the ambience's loops
+(lofid.audio.layers.darken), and the low- and high-passes the parts' tone and the stereo stages are built from.
 
 Built from one-pole sections, y[n] = a*y[n-1] + (1-a)*x[n], which numpy runs as a closed form over
 chunks (no per-sample Python loop, and no scipy at run time: importing scipy.signal alone costs
@@ -37,23 +38,28 @@ class OnePole:
     def process(self, x: np.ndarray) -> np.ndarray:
         """Filter ``x`` (frames, channels); float64 out.
 
-        Within each chunk, y[k] = a**k * sum_{j<=k} (1-a) a**-j x[j], for all chunks in one pass;
-        then each chunk gets the output before it decaying in (a**(k+1) * carry), and the carries
-        are themselves a one-pole over the chunk ends: a loop over a handful of chunks, not samples.
-        The block is cut into equal chunks no longer than the closed form allows, so little is padded.
+        Within each chunk, y[k] = a**k * (sum_{j<=k} (1-a) a**-j x[j] + a * y_before), for all chunks
+        in one pass: the output before the chunk enters as one more term of the running sum. With
+        one chunk (the usual block) that is one product, one running sum and one product, in place;
+        with several, the carries are a one-pole over the chunk ends: a loop over a handful of
+        chunks, not samples. The block is cut into equal chunks no longer than the closed form
+        allows, so little is padded.
         """
         frames = len(x)
         count = -(-frames // self._chunk)
         size = -(-frames // count)
         if count * size != frames:
             x = np.concatenate([x, np.zeros((count * size - frames, x.shape[1]))])
-        y = np.cumsum(x.reshape(count, size, -1) * self._inv[:size], axis=1)
-        y *= self._pow[:size]
-        state, decay = self.state, self.a ** size
+        terms = x.reshape(count, size, -1) * self._inv[:size]
         if count == 1:
-            y[0] += self._next[:size] * state
+            terms[0, 0] += self.a * self.state
+            y = np.cumsum(terms, axis=1, out=terms)
+            y *= self._pow[:size]
         else:
-            carry = np.empty((count, len(state)))
+            y = np.cumsum(terms, axis=1, out=terms)
+            y *= self._pow[:size]
+            carry = np.empty((count, len(self.state)))
+            state, decay = self.state, self.a ** size
             for c in range(count):
                 carry[c] = state
                 state = y[c, -1] + decay * state
@@ -68,8 +74,8 @@ class LowPass:
 
     _SPREAD = 1 / math.sqrt(math.sqrt(2) - 1)  # two equal poles this far above the cutoff meet at -3 dB
 
-    def __init__(self, cutoff_hz: float, sample_rate: int) -> None:
-        self._poles = [OnePole(OPEN_HZ, sample_rate) for _ in range(2)]
+    def __init__(self, cutoff_hz: float, sample_rate: int, channels: int = 2) -> None:
+        self._poles = [OnePole(OPEN_HZ, sample_rate, channels) for _ in range(2)]
         self.set_cutoff(cutoff_hz)
 
     def set_cutoff(self, cutoff_hz: float) -> None:
@@ -82,4 +88,21 @@ class LowPass:
             return x
         for pole in self._poles:
             x = pole.process(x)
+        return x
+
+
+class HighPass:
+    """``order`` one-pole high-passes in series (x minus its one-pole low-pass, 6 dB/octave each), all
+    with the same pole; ``cutoff_hz`` is where the first-order sections are each -3 dB."""
+
+    def __init__(self, cutoff_hz: float, sample_rate: int, channels: int = 2, order: int = 2) -> None:
+        self._poles = [OnePole(cutoff_hz, sample_rate, channels) for _ in range(order)]
+
+    def set_cutoff(self, cutoff_hz: float) -> None:
+        for pole in self._poles:
+            pole.set_cutoff(cutoff_hz)
+
+    def process(self, x: np.ndarray) -> np.ndarray:
+        for pole in self._poles:
+            x = x - pole.process(x)
         return x

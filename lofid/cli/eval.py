@@ -2,6 +2,8 @@
 generated notes, next to the targets of issue 6, as aligned text or JSON. A file that marks a radio
 run of tracks (``lofid.evaluation.tracks``) is judged track by track, each in its own key and tempo,
 one line each with the figures that miss, then as a whole run (JSON: "tracks" and "whole").
+``--balance FILE.wav`` measures a mix instead (``lofid.evaluation.balance``): its octave shares
+beside the lo-fi records' middle half, its stereo width and how mono its bass is.
 
 Exit status: 0 when measured (a MISS is a finding, not a failure), 2 for bad input.
 """
@@ -26,6 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("file", nargs="?", metavar="FILE.mid", help="the MIDI file to measure")
     source.add_argument("--generate", type=int, metavar="N",
                         help="measure N notes freshly generated with the current settings instead")
+    source.add_argument("--balance", metavar="FILE.wav",
+                        help="measure a mix's tonal balance (octave shares, stereo width, mono bass) beside lo-fi records'")
     parser.add_argument("--corpus", metavar="DIR",
                         help="folder of MIDI (e.g. POP909) to measure the copy rate against; indexed once, then cached")
     parser.add_argument("--key", help="the key to judge 'in key' by, e.g. C, F#, Bb:maj, A:min or Am "
@@ -103,6 +107,8 @@ def _copy_rate(corpus: str | None):
 
 def main(args: argparse.Namespace) -> int:
     cfg: Config = args.cfg
+    if args.balance is not None:
+        return _main_balance(args.balance, args.json)
     if args.generate is None:
         (midi, marks), name, made = _load(args.file), str(args.file), {}
     else:
@@ -199,3 +205,37 @@ def _main_tracks(args: argparse.Namespace, midi, marks, name: str, made: dict) -
     if args.plot:
         print(f"  piano roll: {args.plot}")
     return 0
+
+
+def _main_balance(file: str, as_json: bool) -> int:
+    """--balance FILE.wav: the mix's octave shares, one line per octave beside the records', then its stereo."""
+    from lofid.evaluation.balance import BASS_HZ, BASS_SIDE_MID_MAX, OCTAVES_HZ, RECORDS, SIDE_MID_RANGE, measure_file
+
+    b = measure_file(Path(file))
+    outside = b.outside()
+    if as_json:
+        print(json.dumps({
+            "file": file, "seconds": b.seconds, "records": RECORDS.source,
+            "octaves": [{"centre_hz": hz, "share_db": v, "records": [lo, mid, hi], "outside_db": round(d, 2)}
+                        for hz, v, lo, mid, hi, d in zip(OCTAVES_HZ, b.octaves_db, RECORDS.low, RECORDS.median,
+                                                         RECORDS.high, outside)],
+            "side_mid": b.side_mid, "side_mid_target": list(SIDE_MID_RANGE), "records_side_mid": RECORDS.side_mid,
+            "bass_side_mid": b.bass_side_mid, "bass_side_mid_max": BASS_SIDE_MID_MAX, "bass_hz": BASS_HZ,
+        }, indent=2))
+        return 0
+    print(f"{file}: tonal balance over {b.seconds:g} s (share of the mono sum's power per octave, dB of the total)")
+    print(f"  records: {RECORDS.source}")
+    print(f"  {'octave':>8}  {'this':>7}   {'records 25%':>11} {'median':>7} {'75%':>7}")
+    for hz, v, lo, mid, hi, d in zip(OCTAVES_HZ, b.octaves_db, RECORDS.low, RECORDS.median, RECORDS.high, outside):
+        where = "" if d == 0 else f"{d:.1f} dB {'under' if v < lo else 'over'}"
+        print(f"  {_hz(hz):>8}  {v:7.1f}   {lo:11.1f} {mid:7.1f} {hi:7.1f}   {where}".rstrip())
+    low, high = SIDE_MID_RANGE
+    width = "ok" if low <= b.side_mid <= high else "MISS"
+    print(f"  stereo side/mid RMS {b.side_mid:.3f}   target {low:g}-{high:g} (records' median {RECORDS.side_mid:g})   {width}")
+    mono = "ok" if b.bass_side_mid <= BASS_SIDE_MID_MAX else "MISS"
+    print(f"  side/mid below {BASS_HZ:g} Hz {b.bass_side_mid:.3f}   target <= {BASS_SIDE_MID_MAX:g} (mono bass)   {mono}")
+    return 0
+
+
+def _hz(hz: float) -> str:
+    return f"{hz / 1000:g}k" if hz >= 1000 else f"{hz:g}"

@@ -3,7 +3,7 @@ title) and given a form, a few minutes of sections, before its first note is wri
 
 What a track draws, and the settings that pin it instead: key and mode (``music.key``), tempo
 within the range lo-fi uses (``music.bpm``), swing (``music.swing``), length (``music.track_minutes``),
-the palette's programs (``sound.program_<part>``). Each draw avoids the track before, so the radio
+the palette (``sound.palette``) and its programs (``sound.program_<part>``). Each draw avoids the track before, so the radio
 moves. The form: an intro, the loop (A) and its variation (B) taking turns, a
 break of 2-4 bars with the drums out, an ending, then a short transition with rain alone. The
 intro plays only the groove's cymbals, softly: the full beat comes in with the loop.
@@ -125,7 +125,9 @@ class TrackPlanner:
         loop = draw_loop(self.table, self.rng, minor, loop_bars)
         loops = {"A": loop, "B": vary_loop(loop, self.rng, minor)}
         bars = max(INTRO_BARS + ENDING_BARS + loop_bars, round(minutes * bpm / 4))
-        palette = self._pick(PALETTES, self._last.palette if self._last else None)
+        pinned = self.settings["sound.palette"]
+        palette = next((p for p in PALETTES if p.name == pinned), None) or self._pick(
+            PALETTES, self._last.palette if self._last else None)
         palette = Palette(palette.name, part_programs(self.settings, palette.programs), palette.kit)  # pinned parts
         track = Track(number=number, title=self.titles.next(), tonic=tonic, minor=minor, bpm=bpm, swing=swing,
                       palette=palette,

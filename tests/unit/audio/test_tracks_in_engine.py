@@ -64,7 +64,7 @@ def test_a_track_plays_its_palette_unless_a_program_is_pinned(make_engine, play)
 
 
 def test_the_beat_drops_out_in_a_section_without_drums_and_is_light_in_an_intro(make_engine, play):
-    beat_only = {"layers.music.enabled": False, "layers.rain.enabled": False, "fx.crackle": 0.0}
+    beat_only = {"layers.music.enabled": False, "layers.rain.enabled": False, "fx.crackle": 0.0, "fx.hiss": 0.0}
     loud = {}
     for beat in ("full", "light", "off"):
         t = track(1, 0, 120.0, {"keys": 0, "bass": 33, "melody": 0}, beat=beat)

@@ -44,6 +44,14 @@ def test_pinned_settings_hold_for_every_track():
     assert all(abs(t.seconds - 180) <= 4 * 60 / 70 for t in tracks)
 
 
+def test_a_pinned_palette_plays_every_track_and_auto_draws_again():
+    last = PALETTES[-1]
+    tracks = planned(6, **{"sound.palette": last.name})
+    assert {(t.palette.name, t.palette.kit) for t in tracks} == {(last.name, last.kit)}
+    assert {t.palette.programs["bass"] for t in tracks} == {last.programs["bass"]}
+    assert len({t.palette.name for t in planned(6, **{"sound.palette": "auto"})}) > 1
+
+
 def test_a_form_is_intro_loops_one_break_and_an_ending_tiling_the_track():
     for seed in range(10):
         sections = form(64, 60, 4, np.random.default_rng(seed))

@@ -1,0 +1,100 @@
+"""Chain stages: what each stage of the lo-fi chain costs, beside the synth, on the render thread's real blocks.
+
+    .venv/bin/python -m bench.chain_stages [--seconds 120] [--seed 7] [--set KEY=VALUE ...]
+
+The engine renders ``--seconds`` of the default composition (the note model, every layer on) in
+blocks of ``output.block_size``, as the daemon's render thread does, but as fast as it can. Each
+stage's method that does the work (``process``, or the sidechain's ``gains``) is timed with a
+wrapper around it, so what a stage costs is read where it is spent; the synth's rendering and the
+whole block are timed the same way. The figures are per second of audio, as a share of one core
+(1 % is 10 ms of compute for each second heard), the median of REPEATS runs. bench.chain_cost
+measures the whole daemon against the bare fluidsynth player; this says where lofid's share goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from lofid.audio.engine import Engine
+from lofid.compose.generator import NoteGenerator
+from lofid.config import Config, defaults, parse_set
+
+SEED = 7
+SECONDS = 120.0
+REPEATS = 3
+
+
+def _timed(spent: dict[str, float], name: str, method: Callable) -> Callable:
+    def wrapper(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            spent[name] += time.perf_counter() - start
+    return wrapper
+
+
+def _stages(chain) -> dict[str, object]:
+    """Every stage object of the chain that does work on a block: name -> object."""
+    found = {}
+    for name, value in vars(chain).items():
+        items = value.items() if isinstance(value, dict) else [(None, value)]
+        for key, stage in items:
+            if hasattr(stage, "process") or hasattr(stage, "gains"):
+                found[name if key is None else f"{name}.{key}"] = stage
+    return found
+
+
+def once(cfg: Config, seconds: float, seed: int) -> dict[str, float]:
+    """One render of ``seconds``: compute seconds spent in each stage, the synth and the whole."""
+    engine = Engine(cfg, NoteGenerator(cfg, seed=seed).next_note)
+    spent: dict[str, float] = defaultdict(float)
+    try:
+        for name, stage in _stages(engine.chain).items():
+            method = "process" if hasattr(stage, "process") else "gains"
+            setattr(stage, method, _timed(spent, name, getattr(stage, method)))
+        engine.synth.render = _timed(spent, "synth (FluidSynth)", engine.synth.render)
+        engine.chain.process = _timed(spent, "chain, all of it", engine.chain.process)
+        block, frames = cfg["output.block_size"], int(seconds * cfg["output.sample_rate"])
+        start = time.perf_counter()
+        for _ in range(0, frames, block):
+            engine.render(block)
+        spent["engine.render, the whole block"] = time.perf_counter() - start
+    finally:
+        engine.close()
+    return dict(spent)
+
+
+def run(seconds: float = SECONDS, seed: int = SEED, settings: Sequence[str] = (), repeats: int = REPEATS) -> dict:
+    """Each stage's cost, % of one core: median over ``repeats`` renders (the figures for `make bench`)."""
+    cfg = defaults().replace(dict(parse_set(item) for item in settings))
+    runs = [once(cfg, seconds, seed) for _ in range(repeats)]
+    names = list(runs[0])
+    return {"seconds": seconds, "seed": seed, "block_frames": cfg["output.block_size"], "repeats": repeats,
+            "settings": list(settings),
+            "pct_of_core": {n: round(float(np.median([100 * r.get(n, 0.0) / seconds for r in runs])), 3) for n in names}}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=SECONDS, help=f"audio rendered per run (default {SECONDS:g})")
+    parser.add_argument("--seed", type=int, default=SEED, help=f"the composition (default {SEED})")
+    parser.add_argument("--repeats", type=int, default=REPEATS, help=f"runs, the median is shown (default {REPEATS})")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a setting for the render")
+    args = parser.parse_args()
+    results = run(args.seconds, args.seed, args.set, args.repeats)
+    print(f"chain stages: % of one core per second of audio, {results['block_frames']}-frame blocks, "
+          f"median of {results['repeats']} x {results['seconds']:g} s")
+    for name, pct in sorted(results["pct_of_core"].items(), key=lambda kv: -kv[1]):
+        print(f"  {name:<34} {pct:7.3f} %")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

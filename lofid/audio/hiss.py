@@ -1,0 +1,58 @@
+"""Tape hiss: a quiet, dark bed of noise under everything, as a cassette deck leaves it.
+
+Made once at start, not per block: LOOP_S of noise shaped in the frequency domain (random phases,
+a magnitude flat from LOW_HZ up and falling 12 dB/octave above TOP_HZ, the hiss of a tape heard
+through a dark chain), so the loop is periodic by construction and joins itself without a seam.
+The right channel reads it half a loop later than the left: two uncorrelated hisses from one
+table. ``fx.hiss`` is its level, 1 being FULL_DBFS RMS before the loudness stage (which lifts the
+whole mix by some 10 dB); it is ambience, like the rain and the crackle, so it dips under the
+kick with them and is not counted as music by the loudness stage; but it is the tape's, so it
+plays only while the music or the beat does (the chain scales it by their layers' volumes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lofid.audio.fx import RAMP_SECONDS, Gain
+
+LOOP_S = 9.7  # long enough that noise never sounds frozen; not a whole number of beats at any tempo lofid plays
+LOW_HZ = 150.0  # below this the hiss thins out (first order)
+TOP_HZ = 4500.0  # above this it falls 12 dB per octave
+FULL_DBFS = -48.0  # RMS at fx.hiss 1
+SEED = 24  # the same hiss every run: a render is reproducible
+
+
+def hiss_loop(sample_rate: int, seconds: float = LOOP_S) -> np.ndarray:
+    """The shaped noise loop, float32 mono, RMS 1."""
+    n = int(seconds * sample_rate)
+    rng = np.random.default_rng(SEED)
+    f = np.fft.rfftfreq(n, 1 / sample_rate)
+    shape = f / np.hypot(f, LOW_HZ) / (1 + (f / TOP_HZ) ** 2)
+    spectrum = shape * (rng.standard_normal(len(f)) + 1j * rng.standard_normal(len(f)))
+    loop = np.fft.irfft(spectrum, n)
+    return (loop / np.sqrt(np.mean(loop ** 2))).astype(np.float32)
+
+
+class Hiss:
+    """The hiss loop read on the absolute clock; ``level`` 0-1 (fx.hiss)."""
+
+    def __init__(self, level: float, sample_rate: int) -> None:
+        self._loop = hiss_loop(sample_rate)
+        self._level = Gain(level * 10 ** (FULL_DBFS / 20), RAMP_SECONDS * sample_rate)
+        self._time = 0
+
+    def set(self, level: float) -> None:
+        self._level.set(level * 10 ** (FULL_DBFS / 20))
+
+    def add_to(self, x: np.ndarray, scale: float | np.ndarray = 1.0) -> None:
+        """Add the hiss to ``x`` (frames, 2) in place, times ``scale`` (a number or one per frame); the
+        loop runs on even while silent."""
+        frames, n = len(x), len(self._loop)
+        at = np.arange(self._time, self._time + frames) % n
+        self._time = (self._time + frames) % n
+        level = self._level.curve(frames) * scale
+        if np.isscalar(level) and level == 0.0:
+            return
+        x[:, 0] += self._loop[at] * level
+        x[:, 1] += self._loop[(at + n // 2) % n] * level

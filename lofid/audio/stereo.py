@@ -1,0 +1,86 @@
+"""The stereo image as lo-fi records have it: width from the keys and pad, everything low in the middle.
+
+``Width`` works on the keys, melody and pad together (and their room): in mid/side terms, the side is
+scaled by ``fx.width`` and a copy of the mid, delayed by DELAY_S, is added into the side (the
+classic pseudo-stereo of a mono keyboard): the mono sum is untouched, so nothing combs or thins
+out on a phone speaker, while each ear hears a different blend. The mid reaching it has its bass
+octaves turned down already (lofid.audio.tone), and what the side keeps of them the mono-bass
+stage takes out.
+
+``MonoBass`` makes the whole mix mono below ``fx.mono_bass_hz``: the side goes through a steep
+high-pass (ORDER one-pole sections), the mid is left alone; bass and kick are centred where they
+are made (lofid.audio.tone), this catches the room, the rain and whatever else strays.
+
+Both carry their state from block to block, and each setting glides.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lofid.audio.filters import HighPass
+from lofid.audio.fx import SETTING_GLIDE_SECONDS, Carry, Gain
+
+DELAY_S = 0.013  # the mid's copy in the side comes this much later: well apart from the direct sound, not an echo
+DECORRELATE = 0.45  # ...at this share of the mid, at fx.width 1
+ORDER = 2  # one-pole sections of the side's high-pass in MonoBass: 12 dB/octave
+SECTION_RATIO = 1.3  # each section's pole at mono_bass_hz / this: the side is -4 dB at mono_bass_hz, -7 dB at
+# two thirds of it, -16 dB at a third, and within 0.6 dB of itself an octave above
+
+
+def mid_side(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mid, side) of a (frames, 2) block, each (frames, 1)."""
+    left, right = x[:, :1], x[:, 1:]
+    return (left + right) * 0.5, (left - right) * 0.5
+
+
+def left_right(mid: np.ndarray, side: np.ndarray) -> np.ndarray:
+    """A (frames, 2) block from its (frames, 1) mid and side."""
+    return np.concatenate([mid + side, mid - side], axis=1)
+
+
+class Width:
+    """The keys' and pad's stereo width: ``width`` 0 is mono, 1 the design, 2 twice as wide."""
+
+    def __init__(self, width: float, sample_rate: int) -> None:
+        self._delay = round(DELAY_S * sample_rate)
+        self._history = Carry(self._delay, channels=1)
+        self._width = Gain(width, SETTING_GLIDE_SECONDS * sample_rate)
+
+    def set(self, width: float) -> None:
+        self._width.set(width)
+
+    def process(self, mid: np.ndarray, side: np.ndarray) -> np.ndarray:
+        """The (frames, 2) block made from its ``mid`` and ``side`` (each (frames, 1)), widened."""
+        late = self._history.join(mid)[:len(mid)]  # the mid DELAY_S ago
+        side = side + DECORRELATE * late
+        width = self._width.curve(len(mid))
+        side *= width[:, None] if isinstance(width, np.ndarray) else width
+        return left_right(mid, side)
+
+
+class MonoBass:
+    """Everything below ``hz`` in the middle; ``None`` passes the block through."""
+
+    def __init__(self, hz: float | None, sample_rate: int) -> None:
+        self.sample_rate = sample_rate
+        self.hz = None
+        self._highpass: HighPass | None = None
+        self.set(hz)
+
+    def set(self, hz: float | None) -> None:
+        if hz == self.hz:
+            return
+        self.hz = hz
+        if hz is None:
+            self._highpass = None
+        elif self._highpass is None:
+            self._highpass = HighPass(hz / SECTION_RATIO, self.sample_rate, channels=1, order=ORDER)
+        else:  # moved while playing: the filter's state goes on
+            self._highpass.set_cutoff(hz / SECTION_RATIO)
+
+    def process(self, x: np.ndarray) -> np.ndarray:
+        if self._highpass is None:
+            return x
+        mid, side = mid_side(x)
+        return left_right(mid, self._highpass.process(side))

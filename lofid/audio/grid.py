@@ -31,6 +31,11 @@ class Grid:
         base = self.anchor_sample + (index - self.anchor_index) * self.step_frames
         return base + swing_offset(index, self.swing) * self.step_frames
 
+    def played(self, index: int, offset: float) -> float:
+        """Music-time sample of a hit ``offset`` 16ths from straight 16th ``index``: a drummer's feel
+        stands in for the swing."""
+        return self.anchor_sample + (index + offset - self.anchor_index) * self.step_frames
+
     def phase(self, sample: float) -> float:
         """How many (straight) 16ths have passed at music-time ``sample``."""
         return self.anchor_index + (sample - self.anchor_sample) / self.step_frames

@@ -27,7 +27,7 @@ from lofid.compose.loops import LoopChord
 from lofid.compose.tracks import PlannedTrack, TrackPlanner, ended, held
 from lofid.model.encoding import chord_token
 from lofid.music.chords import QUALITIES
-from lofid.music.drums import DrumPattern
+from lofid.music.drums import Groove
 from lofid.music.keys import pitch_name
 from lofid.music.notes import BAR, STEPS_PER_BEAT
 from lofid.music.tracks import Section, Track
@@ -40,7 +40,6 @@ SWELL = 6  # MIDI velocity: how far the swell moves loudness up and down
 SWELL_BARS = 8  # bars the swell takes to rise and fall
 SHELL_SHARE = 0.35  # of chords voiced as three-note shells instead of four voices
 SECTION_DENSITY = {"intro": 0.6, "break": 0.8, "ending": 0.6}  # comping density, else 1.0
-KICKS = (35, 36)  # General MIDI bass drums: the bass answers them
 ROLL_S = 0.004  # seconds between the notes of a keys chord, low to high (POP909's piano rolls its chords)
 LATE_S = 0.012  # seconds a keys strike lands after its 16th at most: laid back, never off the groove
 MINOR_BASE = 9  # a minor track's tonic in model space (A)
@@ -92,9 +91,9 @@ class Harmony:
     planned tracks, in order.
     """
 
-    def __init__(self, planner: TrackPlanner, comping: dict | None, patterns: Mapping[str, DrumPattern],
+    def __init__(self, planner: TrackPlanner, comping: dict | None, grooves: Mapping[str, Groove],
                  rng: np.random.Generator) -> None:
-        self.planner, self.comping, self.patterns, self.rng = planner, comping, patterns, rng
+        self.planner, self.comping, self.grooves, self.rng = planner, comping, grooves, rng
         self.chords: list[ChordSpan] = []
         self.events: list[tuple[int, int, int, int, str, float]] = []
         self.cues: list[tuple[int, Section, Track, bool]] = []
@@ -230,11 +229,9 @@ class Harmony:
             self._starts.append(start)
 
     def _kicks(self, track: Track) -> tuple[int, ...]:
-        """16ths of a bar where the groove's bass drum plays (its first bar)."""
-        pattern = self.patterns.get(track.groove)
-        if pattern is None:
-            return ()
-        return tuple(sorted({h.step for h in pattern.hits if h.pitch in KICKS and h.step < BAR}))
+        """16ths of a bar where the groove's bass drum plays (in every bar: lofid.music.drums)."""
+        groove = self.grooves.get(track.groove)
+        return groove.kicks if groove is not None else ()
 
 
 def humanised(keys: list[tuple[int, int, int, int]], rng: np.random.Generator

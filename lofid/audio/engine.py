@@ -83,8 +83,8 @@ class Engine:
         self.source = source
         self.layers: dict[str, WavLayer] = {layer.name: layer for layer in load_layers(effects, sr)}
         self.grooves = load_vocabulary(paths.GROOVES)
-        first = self.grooves.grooves[:1]
-        self.drums = Drummer(first[0], self.grooves.fills, 0, 0) if first else None  # until a track brings its own
+        first = self.grooves.default
+        self.drums = Drummer(first, self.grooves.fills, 0, 0) if first else None  # until a track brings its own
         self._track_origin = 0  # 16th where the track playing began
         self._beat = "full"  # how much of the groove the section plays (lofid.music.tracks.BEATS)
         self._drum_changes: deque[tuple[int, str, Drummer | None]] = deque()  # (16th, beat, new drummer) to come

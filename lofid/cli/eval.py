@@ -16,8 +16,8 @@ from pathlib import Path
 
 from lofid.config import Config, resolve_seed
 from lofid.errors import LofidError
-from lofid.evaluation.metrics import METRICS, measure, piece_from_midi
 from lofid.evaluation.drums import TRACK_DRUMS
+from lofid.evaluation.metrics import METRICS, measure, piece_from_midi
 from lofid.evaluation.tracks import GAP, WHOLE, has_tracks, misses, read_marks, tracks_of, whole
 from lofid.music.keys import key_shift, parse_key
 

@@ -41,6 +41,7 @@ PHRASE_BARS = 4  # a drummer's phrase: an open hat may close it
 OPEN_HAT_SHARE = 0.5  # of phrase ends with an open hat (where the groove plays closed hats late in the bar)
 DROP_SHARE = 0.35  # of bars that drop one ghost note
 MOVE_SHARE = 0.35  # of bars that move one ghost note a 16th
+DEFAULT_FAMILY = "hiphop"  # the style played before any track picks a groove: lo-fi's own
 SECTION_FILL_SHARE = 0.5  # of changes between two full sections with a fill before them (breaks: always)
 
 
@@ -85,6 +86,11 @@ class Vocabulary:
 
     def groove(self, name: str) -> Groove | None:
         return next((g for g in self.grooves if g.name == name), None)
+
+    @property
+    def default(self) -> Groove | None:
+        """The groove played before any track picks one: the first of DEFAULT_FAMILY, else the first."""
+        return next((g for g in self.grooves if g.family == DEFAULT_FAMILY), self.grooves[0] if self.grooves else None)
 
 
 class PlacedHit(NamedTuple):

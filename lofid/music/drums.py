@@ -16,6 +16,7 @@ engine and the MIDI writer, playing the same track, play the same hits.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import zlib
@@ -45,8 +46,9 @@ DEFAULT_FAMILY = "hiphop"  # the style played before any track picks a groove: l
 SECTION_FILL_SHARE = 0.5  # of changes between two full sections with a fill before them (breaks: always)
 
 
-@dataclass(frozen=True, slots=True)
-class DrumHit:
+class DrumHit(NamedTuple):
+    """One hit of a bar (a NamedTuple: a vocabulary holds some 30,000, read at start-up)."""
+
     step: int  # 16th within the bar
     pitch: int  # General MIDI percussion key
     velocity: int
@@ -112,8 +114,10 @@ def hit_rows(hits: Sequence[DrumHit]) -> list[list[int]]:
     return [[h.step, h.pitch, h.velocity, round(h.offset * OFFSET_UNIT)] for h in hits]
 
 
+@functools.lru_cache(maxsize=4)
 def load_vocabulary(path: Path) -> Vocabulary:
-    """The grooves and fills of ``path``; a missing or broken file is said in one line and no beat plays."""
+    """The grooves and fills of ``path``; a missing or broken file is said in one line and no beat plays.
+    Read once a process (the engine and the generator share it; it never changes)."""
     try:
         table = json.loads(Path(path).read_text())
         grooves = tuple(Groove(g["name"], g["style"], float(g["bpm"]), float(g["swing"]), tuple(g["kicks"]),

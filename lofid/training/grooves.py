@@ -11,8 +11,9 @@ click's). A hit keeps its 16th, its velocity and how far from that 16th it was p
 of a 16th, so the feel scales to any tempo. The kit is mapped to lofid's kit (KIT) as Magenta
 maps the TD-11 for its drum models (music_vae's ROLAND_DRUM_PITCH_CLASSES: kick, snare, closed
 hat, open hat, three toms, crash, ride), with the cross-stick kept apart as the rim and the
-crashes left out (lo-fi does not crash). Where two hits of one drum fall on one 16th of a bar (a
-flam, a buzz) the louder is kept.
+crashes left out (lo-fi does not crash); the kicks' velocities are lifted by a curve (KICK_CURVE)
+so they lead the mix as a lo-fi kick does, still in the order the drummer played them. Where two
+hits of one drum fall on one 16th of a bar (a flam, a buzz) the louder is kept.
 
 A groove is GROOVE_BARS bars of one beat (its first bars with MIN_HITS hits or more), as played;
 its kicks are the kick pattern most of those bars play, and a bar that plays other kicks takes
@@ -45,6 +46,8 @@ MAX_FILL_BPM = 120  # fills a little faster still: their feel scales to the trac
 GROOVE_BARS = 8  # bars kept of each beat
 MIN_HITS = 4  # a bar with fewer hits is a rest or a landing, not a groove's bar
 MAX_SWING = 0.45  # 16ths: a groove's swing is kept below a triplet feel's
+KICK_CURVE = 0.5  # exponent of the kicks' velocity curve, 127 * (v / 127) ** KICK_CURVE: the TD-11's kick
+# pad reads soft (median velocity 50 in these takes) for a General MIDI kit's kick, which leads a lo-fi mix
 # Roland TD-11 notes -> lofid's kit (General MIDI keys), after Magenta's ROLAND_DRUM_PITCH_CLASSES
 # (magenta/models/music_vae/data.py), with the cross-stick (37) kept as the rim; crashes dropped.
 KIT = {35: 36, 36: 36,  # kick
@@ -95,7 +98,8 @@ def played_bars(path: Path, bpm: float) -> list[list[DrumHit]]:
                 continue
             position = note.start / sixteenth
             step = int(round(position))
-            hit = DrumHit(step, pitch, int(note.velocity), round(position - step, 2))
+            velocity = round(127 * (note.velocity / 127) ** KICK_CURVE) if pitch in KICKS else int(note.velocity)
+            hit = DrumHit(step, pitch, velocity, round(position - step, 2))
             if (step, pitch) not in kept or kept[step, pitch].velocity < hit.velocity:
                 kept[step, pitch] = hit
     bars: list[list[DrumHit]] = [[] for _ in range(max((s // BAR for s, _ in kept), default=-1) + 1)]

@@ -1,3 +1,3 @@
 """What lofid eval measures: metrics (the music targets), copyindex (copy rate against a corpus),
-pianoroll (the plot).
+drums (the beat as played), pianoroll (the plot).
 """

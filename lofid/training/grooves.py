@@ -46,7 +46,7 @@ MAX_FILL_BPM = 120  # fills a little faster still: their feel scales to the trac
 GROOVE_BARS = 8  # bars kept of each beat
 MIN_HITS = 4  # a bar with fewer hits is a rest or a landing, not a groove's bar
 MAX_SWING = 0.45  # 16ths: a groove's swing is kept below a triplet feel's
-KICK_CURVE = 0.5  # exponent of the kicks' velocity curve, 127 * (v / 127) ** KICK_CURVE: the TD-11's kick
+KICK_CURVE = 0.6  # exponent of the kicks' velocity curve, 127 * (v / 127) ** KICK_CURVE: the TD-11's kick
 # pad reads soft (median velocity 50 in these takes) for a General MIDI kit's kick, which leads a lo-fi mix
 # Roland TD-11 notes -> lofid's kit (General MIDI keys), after Magenta's ROLAND_DRUM_PITCH_CLASSES
 # (magenta/models/music_vae/data.py), with the cross-stick (37) kept as the rim; crashes dropped.

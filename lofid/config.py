@@ -80,7 +80,7 @@ SCHEMA: tuple[Setting, ...] = (
     Setting("music.key", "auto", str, "key of every track (Eb, or Cm for C minor); auto: each track draws its own",
             choices=("auto", *KEY_NAMES, *MINOR_KEY_NAMES), applies=REGENERATE, short="key"),
     Setting("music.swing", "auto", float,
-            "delay of off-beat 16ths as a share of a 16th (0 = straight); auto: each track draws its own",
+            "delay of off-beat 16ths as a share of a 16th (0 = straight); auto: the swing of each track's drummer",
             0.0, 0.5, auto=True, applies=REGENERATE, short="swing"),
     Setting("music.track_minutes", "2-4", str, "how long a track plays, drawn per track; minutes, as 3 or a range 2-4",
             text=lambda v: minutes_range(v), applies=REGENERATE),

@@ -42,8 +42,8 @@ CHECKOUT = ROOT == PACKAGE.parent  # running from a checkout, not from an instal
 # $XDG_DATA_HOME/lofid/soundfonts (usually ~/.local/share/lofid/soundfonts) instead.
 SOUNDFONTS = ROOT / "soundfonts" if CHECKOUT else _xdg("XDG_DATA_HOME", ".local/share") / "lofid" / "soundfonts"
 EFFECTS = ROOT / "effects"
-BEATS = EFFECTS / "beats"
 MODELS = ROOT / "models"
+GROOVES = MODELS / "grooves.json"  # the beat's vocabulary (lofid.training.grooves)
 TEMPLATES = ROOT / "systemd"  # the systemd unit and the launchd plist
 # lofid's own instruments (scripts/make_instruments.py makes them): what `sound.soundfont: auto` plays
 SHIPPED_SOUNDFONT = ROOT / "instruments" / "lofid.sf2"

@@ -1,4 +1,4 @@
-"""Make lofid's effects: the rain loop, the vinyl crackle loop and the boom-bap drum patterns.
+"""Make lofid's effects: the rain loop and the vinyl crackle loop.
 
 Everything is procedural and seeded, so rerunning this script rewrites the same files:
 
@@ -8,8 +8,9 @@ Everything is procedural and seeded, so rerunning this script rewrites the same 
   breathing) with droplets (short damped plinks), about 12 s; the engine crossfades its seam.
 - ``vinyl/crackle.wav``: mono crackle and pops over faint hiss, used by the master chain
   (``fx.crackle``). It lives in a subfolder so it is not a layer of its own.
-- ``beats/*.mid``: boom-bap patterns, four bars each with the fourth bar a variation; the engine
-  plays them through FluidSynth's drum kit at whatever bpm is set.
+
+The beat is not made here: its grooves are learnt from real drummers (``lofid train --grooves``,
+models/grooves.json).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from pathlib import Path
 import numpy as np
 
 RATE = 22050
-KICK, SIDE, SNARE, CLAP, HAT, PEDAL, OPEN = 36, 37, 38, 39, 42, 44, 46
 
 
 def write_wav(path: Path, data: np.ndarray, rate: int = RATE) -> None:
@@ -85,61 +85,12 @@ def crackle(seconds: float = 6.0, seed: int = 11) -> np.ndarray:
     return out / np.abs(out).max() * 0.6
 
 
-# Four bars of 16ths per pattern: (step, drum, velocity). Bars 1-3 repeat the groove, bar 4 varies it.
-GROOVES = {
-    "boombap_classic": (
-        [(0, KICK, 110), (7, KICK, 80), (10, KICK, 100), (4, SNARE, 105), (12, SNARE, 110)],
-        [(0, KICK, 110), (7, KICK, 80), (10, KICK, 100), (11, KICK, 70), (4, SNARE, 105), (12, SNARE, 110),
-         (14, SNARE, 55), (15, SNARE, 70)],
-        "eighths"),
-    "boombap_lazy": (
-        [(0, KICK, 105), (3, KICK, 70), (10, KICK, 95), (4, SNARE, 100), (12, SNARE, 104), (15, SNARE, 40)],
-        [(0, KICK, 105), (3, KICK, 70), (8, KICK, 85), (10, KICK, 95), (4, SNARE, 100), (12, CLAP, 100),
-         (13, SNARE, 45), (14, OPEN, 60)],
-        "sixteenths"),
-    "boombap_dusty": (
-        [(0, KICK, 100), (9, KICK, 90), (4, SIDE, 95), (12, SIDE, 100), (14, OPEN, 55)],
-        [(0, KICK, 100), (6, KICK, 70), (9, KICK, 90), (4, SIDE, 95), (12, SNARE, 100), (15, KICK, 65)],
-        "eighths"),
-}
-
-
-def hats(kind: str) -> list[tuple[int, int, int]]:
-    """Hi-hats: 8ths with the off-beats softer, or 16ths with a softer inner pulse."""
-    if kind == "eighths":
-        return [(s, HAT, 80 if s % 4 == 0 else 60) for s in range(0, 16, 2)]
-    return [(s, HAT, (80, 40, 60, 40)[s % 4]) for s in range(16)]
-
-
-def pattern_midi(path: Path, groove: tuple, seed: int) -> None:
-    import pretty_midi
-
-    rng = np.random.default_rng(seed)
-    main, fill, hat_kind = groove
-    bpm = 90.0
-    sixteenth = 60 / bpm / 4
-    pm = pretty_midi.PrettyMIDI(initial_tempo=bpm)
-    kit = pretty_midi.Instrument(program=0, is_drum=True, name="boom-bap kit")
-    for bar in range(4):
-        hits = (fill if bar == 3 else main) + hats(hat_kind)
-        for step, drum, vel in hits:
-            start = (bar * 16 + step) * sixteenth
-            v = int(np.clip(vel + rng.integers(-8, 9), 1, 127))  # a human hand is never even
-            kit.notes.append(pretty_midi.Note(velocity=v, pitch=drum, start=start, end=start + sixteenth / 2))
-    kit.notes.sort(key=lambda n: (n.start, n.pitch))
-    pm.instruments.append(kit)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pm.write(str(path))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "effects")
     out = parser.parse_args().out
     write_wav(out / "rain.wav", rain())
     write_wav(out / "vinyl" / "crackle.wav", crackle())
-    for i, (name, groove) in enumerate(GROOVES.items()):
-        pattern_midi(out / "beats" / f"{name}.mid", groove, seed=100 + i)
     total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     print(f"effects written to {out} ({total / 1e6:.2f} MB)")
 

@@ -3,7 +3,8 @@
 Time is counted in samples. ``music_time`` is the synth's clock: it stops while paused.
 ``sample_time`` counts every frame handed out. Notes sit on the 16th grid (lofid.music.notes); the
 ``Grid`` turns a 16th index into a music-time sample at the current bpm and swing, and the drum
-patterns use the same grid, so beat and notes can never drift apart.
+hits use the same grid (each at its own offset from its straight 16th), so beat and notes can
+never drift apart.
 
 FluidSynth applies events only between its 64-frame control blocks, so every event is placed on
 that lattice (1.5 ms at 44.1 kHz, far below what an ear can tell) and rendering is split there:
@@ -35,7 +36,7 @@ from lofid.audio.layers import RESERVED, WavLayer, darken, load_layers, read_wav
 from lofid.audio.synth import DRUM_CHANNEL, PART_CHANNELS, STEMS, Synth
 from lofid.config import Config, part_programs, setting_for, untracked_tempo
 from lofid.errors import LofidError
-from lofid.music.drums import KICKS, DrumPlan, hits_for, load_patterns
+from lofid.music.drums import KICKS, Drummer, load_vocabulary
 from lofid.music.notes import Note
 from lofid.music.tracks import Cue, Section, Track, palette_presets
 
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 
 FADE_SECONDS = 0.08  # pause/resume fade
 DRUM_HIT_STEPS = 1  # drums are one-shots; their note-off follows a 16th later
+EARLIEST = 0.5  # 16ths: a drum hit lies at most this far from its 16th, so a 16th's hits are scheduled this early
 
 
 class PlayedNote(NamedTuple):
@@ -80,11 +82,12 @@ class Engine:
         self.synth = Synth(choice.path, sr, programs, park=palette_presets(extra=tuple(programs.values())))
         self.source = source
         self.layers: dict[str, WavLayer] = {layer.name: layer for layer in load_layers(effects, sr)}
-        self.patterns = {p.name: p for p in load_patterns(effects / paths.BEATS.name)}
-        self.drums = DrumPlan(list(self.patterns.values()))  # every pattern in turn, until a track picks one
-        self._drum_origin = 0  # 16th where the drum plan began
+        self.grooves = load_vocabulary(paths.GROOVES)
+        first = self.grooves.default
+        self.drums = Drummer(first, self.grooves.fills, 0, 0) if first else None  # until a track brings its own
+        self._track_origin = 0  # 16th where the track playing began
         self._beat = "full"  # how much of the groove the section plays (lofid.music.tracks.BEATS)
-        self._drum_changes: deque[tuple[int, str, DrumPlan | None]] = deque()  # (16th, beat, new plan) to come
+        self._drum_changes: deque[tuple[int, str, Drummer | None]] = deque()  # (16th, beat, new drummer) to come
         self.crackle = _crackle(effects / "vinyl" / "crackle.wav", sr)
         self.chain = Chain(cfg, sr)
         ramp = RAMP_SECONDS * sr
@@ -169,11 +172,11 @@ class Engine:
             self.grid.retime_at(index, self._tempo(self.cfg), self._swing(self.cfg), delay)
             self.synth.set_programs(part_programs(self.cfg, cue.track.palette.programs))
             self.synth.set_kit(cue.track.palette.kit)
-            pattern = self.patterns.get(cue.track.groove)
-            self._drum_changes.append((index, cue.section.beat, DrumPlan([pattern]) if pattern else None))
+            self._track_origin = index
         else:
             self.track = cue.track  # the same track, planned anew (held, or ending early)
-            self._drum_changes.append((index, cue.section.beat, None))
+        drummer = Drummer.for_track(cue.track, self.grooves, self._track_origin)  # its fills follow the new plan
+        self._drum_changes.append((index, cue.section.beat, drummer))
 
     @property
     def bpm(self) -> float:
@@ -298,19 +301,25 @@ class Engine:
             self.track_log.append((index, note))
 
     def _schedule_drums(self, end: int) -> None:
+        """The drummer's hits 16th by 16th, each on its own sample (its straight 16th and its offset,
+        the drummer's feel); a 16th is taken EARLIEST before its grid point, so an early hit lands
+        on time, but not before a cue due by then is taken (its groove and beat apply from there)."""
         while True:
-            at = self.grid.position(self._drum_index)
-            if lattice(at) >= end:
+            if lattice(self.grid.played(self._drum_index, -EARLIEST)) >= end:
+                return
+            if isinstance(self._pending, Cue) and self._note_index + self._pending.step <= self._drum_index:
                 return
             while self._drum_changes and self._drum_changes[0][0] <= self._drum_index:
-                _, self._beat, plan = self._drum_changes.popleft()
-                if plan is not None:
-                    self.drums, self._drum_origin = plan, self._drum_index
-            playing = self._beat != "off" and not self.gains["beat"].silent
-            if playing and at >= self.music_time - CONTROL_FRAMES:
-                onset = self._not_before_now(at)
-                release = max(lattice(self.grid.position(self._drum_index + DRUM_HIT_STEPS)), onset + CONTROL_FRAMES)
-                for hit in hits_for(self.drums, self._drum_index - self._drum_origin, self._beat):
+                _, self._beat, drummer = self._drum_changes.popleft()
+                self.drums = drummer or self.drums
+            if self.drums is not None and self._beat != "off" and not self.gains["beat"].silent:
+                for hit in self.drums.hits_at(self._drum_index, self._beat)[0]:
+                    at = self.grid.played(self._drum_index, hit.offset)
+                    if at < self.music_time - CONTROL_FRAMES:
+                        continue  # long past: the source ran dry
+                    onset = self._not_before_now(at)
+                    release = max(lattice(self.grid.played(self._drum_index + DRUM_HIT_STEPS, hit.offset)),
+                                  onset + CONTROL_FRAMES)
                     self._add_note(DRUM_CHANNEL, hit.pitch, hit.velocity, onset, release)
                     if hit.pitch in KICKS:
                         self.chain.ducker.kick(onset)

@@ -41,6 +41,11 @@ class Grid:
         """Music-time sample of 16th ``index``; off-beat 16ths are late by ``swing`` of a 16th."""
         return self.stretch.position(index)
 
+    def played(self, index: int, offset: float) -> float:
+        """Music-time sample of a hit ``offset`` 16ths from straight 16th ``index``: a drummer's feel
+        stands in for the swing."""
+        return self.stretch.position(index, offset)
+
     def phase(self, sample: float) -> float:
         """How many (straight) 16ths have passed at music-time ``sample``."""
         return self.stretch.phase(sample)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from lofid.config import Config, resolve_seed
 from lofid.errors import LofidError
+from lofid.evaluation.drums import TRACK_DRUMS
 from lofid.evaluation.metrics import METRICS, measure, piece_from_midi
 from lofid.evaluation.tracks import GAP, WHOLE, has_tracks, misses, read_marks, tracks_of, whole
 from lofid.music.keys import key_shift, parse_key
@@ -160,6 +161,15 @@ def _clock(seconds: float) -> str:
     return f"{minutes}:{rest:02d}"
 
 
+def _drums(track) -> str:
+    """A track's drum figures for its line: distance from the grid, soft hits, fills before breaks."""
+    offset, soft = (track.values[m.name] for m in TRACK_DRUMS)
+    if offset is None:
+        return "no drums"
+    fills = f", {track.beat.filled}/{track.beat.breaks} breaks filled" if track.beat.breaks else ""
+    return f"drums {offset:4.1f} ms off the grid, {soft * 100:2.0f}% soft{fills}"
+
+
 def _main_tracks(args: argparse.Namespace, midi, marks, name: str, made: dict) -> int:
     """A file of marked tracks: one line per track, each judged in its own key and tempo, then the run."""
     shift = read_key(args.key) if args.key else None
@@ -179,7 +189,8 @@ def _main_tracks(args: argparse.Namespace, midi, marks, name: str, made: dict) -
                         "start": round(t.start, 3), "seconds": round(t.end - t.start, 3), "notes": len(t.piece.notes),
                         "sources": t.piece.sources,
                         "progression": None if t.progression is None else [f"{r}:{q}" for r, q in t.progression],
-                        "metrics": _verdicts((*METRICS, GAP), t.values)} for t in tracks],
+                        "groove": t.groove, "metrics": _verdicts((*METRICS, *TRACK_DRUMS, GAP), t.values)}
+                       for t in tracks],
             "whole": _verdicts(WHOLE, values),
         }, indent=2))
         return 0
@@ -193,7 +204,7 @@ def _main_tracks(args: argparse.Namespace, midi, marks, name: str, made: dict) -
         missed = misses(t)
         verdict = "MISS " + ", ".join(f"{m.label.split(' (')[0]} {_show(m, v)}" for m, v in missed) if missed else "ok"
         print(f"  {t.number:>3}  {t.title:<{titles}}  {t.key:<{keys}}  {round(t.bpm, 1):>4g} bpm  {_clock(t.end - t.start):>5}  "
-              f"{verdict}")
+              f"{_drums(t)}  {verdict}")
     print("  the whole run:")
     for m in WHOLE:
         value = values[m.name]

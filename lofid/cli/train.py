@@ -34,9 +34,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--harmony-only", action="store_true",
                         help="only relearn the accompaniment's tables (chord loops, comping) from --data into "
                              "the existing model --out")
+    parser.add_argument("--grooves", action="store_true",
+                        help="only learn the drum grooves and fills from the Groove MIDI Dataset at --data "
+                             "into the JSON file --out (e.g. models/grooves.json)")
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.grooves:
+        from lofid.training.grooves import write_vocabulary
+
+        figures = write_vocabulary(args.data, args.out)
+        log.info("%s: learnt %s", args.out, figures["all"])
+        return 0
     if args.harmony_only:
         from lofid.training.accompaniment import relearn
 

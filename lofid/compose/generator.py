@@ -36,11 +36,11 @@ from lofid.config import MAX_QUEUE_NOTES, Config
 from lofid.errors import LofidError
 from lofid.model.encoding import primer_rows
 from lofid.model.runtime import NoteModel, load_model
-from lofid.music.drums import load_patterns
+from lofid.music.drums import load_vocabulary
 from lofid.music.keys import MAJOR_SCALE, key_setting, pitch_name
 from lofid.music.notes import BAR, MAX_STEP, Note, bin_velocity, fold_pitch
 from lofid.music.tracks import Cue, Event, Track
-from lofid.paths import BEATS
+from lofid.paths import GROOVES
 
 log = logging.getLogger("lofid")
 
@@ -97,9 +97,9 @@ class NoteGenerator:
         self._sampler = Sampler(cfg["generation.temperature"], cfg["generation.top_p"], seed)
         self._mode = cfg["generation.harmony"]
         meta = self._model.info.meta
-        patterns = {p.name: p for p in load_patterns(BEATS)}
-        self._planner = TrackPlanner(cfg, meta.get("loops"), sorted(patterns), self._sampler.rng)
-        self._harmony = Harmony(self._planner, meta.get("comping"), patterns, self._sampler.rng)
+        grooves = load_vocabulary(GROOVES).grooves
+        self._planner = TrackPlanner(cfg, meta.get("loops"), grooves, self._sampler.rng)
+        self._harmony = Harmony(self._planner, meta.get("comping"), {g.name: g for g in grooves}, self._sampler.rng)
         self._keep_chords = keep_chords  # lofid generate writes every chord; the daemon forgets old ones
         self._undo: collections.deque[_State] = collections.deque(maxlen=MAX_REWIND)
         # Every event counted from 0: the control thread copies this while the producer counts.

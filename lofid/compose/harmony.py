@@ -28,7 +28,7 @@ from lofid.compose.loops import LoopChord
 from lofid.compose.tracks import PlannedTrack, TrackPlanner, ended, held
 from lofid.model.encoding import chord_token
 from lofid.music.chords import QUALITIES
-from lofid.music.drums import KICKS, DrumPattern
+from lofid.music.drums import Groove
 from lofid.music.keys import model_tonic, pitch_name
 from lofid.music.notes import BAR, STEPS_PER_BEAT
 from lofid.music.tracks import Section, Track
@@ -112,9 +112,9 @@ class Harmony:
     ``chords`` holds the chord spans, ``tracks`` the planned tracks, in order.
     """
 
-    def __init__(self, planner: TrackPlanner, comping: dict | None, patterns: Mapping[str, DrumPattern],
+    def __init__(self, planner: TrackPlanner, comping: dict | None, grooves: Mapping[str, Groove],
                  rng: np.random.Generator) -> None:
-        self.planner, self.comping, self.patterns, self.rng = planner, comping, patterns, rng
+        self.planner, self.comping, self.grooves, self.rng = planner, comping, grooves, rng
         self.chords: list[ChordSpan] = []
         self.events: list[Accompaniment] = []  # from number _events_gone on
         self.cues: list[SectionCue] = []  # from number _cues_gone on
@@ -265,11 +265,9 @@ class Harmony:
             self._starts.append(start)
 
     def _kicks(self, track: Track) -> tuple[int, ...]:
-        """16ths of a bar where the groove's bass drum plays (its first bar)."""
-        pattern = self.patterns.get(track.groove)
-        if pattern is None:
-            return ()
-        return tuple(sorted({h.step for h in pattern.hits if h.pitch in KICKS and h.step < BAR}))
+        """16ths of a bar where the groove's bass drum plays (in every bar: lofid.music.drums)."""
+        groove = self.grooves.get(track.groove)
+        return groove.kicks if groove is not None else ()
 
 
 def _nth(items: list, index: int):

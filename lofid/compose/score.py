@@ -16,11 +16,11 @@ from lofid.compose.generator import NoteGenerator
 from lofid.config import Config, part_programs, untracked_tempo
 from lofid.errors import LofidError
 from lofid.model.songs import song_rows
-from lofid.music.drums import DrumPattern, DrumPlan, hits_for, load_patterns
+from lofid.music.drums import Drummer, PlacedHit, Vocabulary, load_vocabulary
 from lofid.music.midi import midi_bytes
 from lofid.music.notes import step_seconds
 from lofid.music.tracks import Cue, Event
-from lofid.paths import BEATS, write_file
+from lofid.paths import GROOVES, write_file
 
 MAX_MINUTES = 24 * 60  # the longest piece compose writes: a day
 
@@ -75,11 +75,11 @@ def write_score(cfg: Config, score: Score, path: str | Path) -> None:
     write_file(path, midi_bytes(score.events, bpm, part_programs(cfg), score.chords, drums, swing), "the MIDI file")
 
 
-def drum_hits(events: Sequence[Event], patterns: Sequence[DrumPattern] | None = None) -> list[tuple[int, int, int]]:
-    """The beat's hits under ``events`` as (16th, GM drum key, velocity): each track's groove from
-    its first 16th, as much of it as each section's beat plays, as the engine plays them."""
-    available = {p.name: p for p in (load_patterns(BEATS) if patterns is None else patterns)}
-    plan, origin, beat = DrumPlan(list(available.values())), 0, "full"
+def drum_hits(events: Sequence[Event], vocabulary: Vocabulary | None = None) -> list[PlacedHit]:
+    """The beat's hits under ``events``: each track's drummer from its first 16th, as much of it as
+    each section's beat plays, as the engine plays them."""
+    vocabulary = load_vocabulary(GROOVES) if vocabulary is None else vocabulary
+    drummer, origin, beat = None, 0, "full"
     hits, onset, spans = [], 0, []
     for event in events:
         onset += event.step
@@ -91,9 +91,10 @@ def drum_hits(events: Sequence[Event], patterns: Sequence[DrumPattern] | None = 
     for (start, cue), (stop, _) in zip([(0, None), *spans], marks):
         if cue is not None:
             beat = cue.section.beat
-            if cue.new and cue.track.groove in available:
-                plan, origin = DrumPlan([available[cue.track.groove]]), start
-        hits += [(i, hit.pitch, hit.velocity) for i in range(max(at, start), stop)
-                 for hit in hits_for(plan, i - origin, beat)]
+            origin = start if cue.new else origin
+            drummer = Drummer.for_track(cue.track, vocabulary, origin) or drummer
+        for i in range(max(at, start), stop):
+            played, fill = drummer.hits_at(i, beat) if drummer else ([], False)
+            hits += [PlacedHit(i, h.pitch, h.velocity, h.offset, fill) for h in played]
         at = stop
     return hits

@@ -6,7 +6,9 @@ within the range lo-fi uses (``music.bpm``), swing (``music.swing``), length (``
 the palette (``sound.palette``) and its programs (``sound.program_<part>``). Each draw avoids the track before, so the radio
 moves. The form: an intro, the loop (A) and its variation (B) taking turns, a
 break of 2-4 bars with the drums out, an ending, then a short transition with rain alone. The
-intro plays only the groove's cymbals, softly: the full beat comes in with the loop.
+intro plays only the groove's cymbals, softly: the full beat comes in with the loop. The groove
+is one a drummer played near the track's tempo (lofid.music.drums), in a style that suits the
+palette's kit more often than not; its own feel is the track's swing.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 from lofid.compose.loops import LoopChord, draw_loop, vary_loop
 from lofid.compose.titles import TitleMaker
 from lofid.config import minutes_range, part_programs
+from lofid.music.drums import Groove
 from lofid.music.keys import key_setting
 from lofid.music.notes import BAR
 from lofid.music.tracks import PALETTES, Palette, Section, Track
@@ -27,7 +30,12 @@ from lofid.music.tracks import PALETTES, Palette, Section, Track
 LOFI_BPM = (65, 95)  # beats per minute a drawn tempo lies in
 MIN_TEMPO_STEP = 3  # bpm: a drawn tempo differs at least this much from the track before
 MINOR_SHARE = 0.4  # of drawn keys
-SWING = (0.06, 0.24)  # share of a 16th a drawn swing delays the off-beats by
+SWING = (0.06, 0.24)  # share of a 16th a drawn swing delays the off-beats by (without grooves to draw)
+GROOVE_BPM = 10  # a groove is drawn from those played within this many bpm of the track's tempo, if any
+KIT_STYLES = {40: ("jazz", "soul", "neworleans", "latin"), 32: ("jazz", "soul", "funk", "neworleans"),
+              8: ("hiphop", "funk", "soul", "pop"), 0: ("hiphop", "funk", "reggae", "pop")}  # drum kit -> styles it suits
+KIT_WEIGHT = 3.0  # how much likelier a groove whose style suits the palette's kit is drawn
+RECENT_GROOVES = 8  # a drawn groove is none of the last this many
 DENSITY = (0.75, 1.3)  # melody density drawn per track
 INTRO_BARS = 4
 ENDING_BARS = 4
@@ -78,12 +86,13 @@ def form(start: int, bars: int, loop_bars: int, rng: np.random.Generator) -> tup
 class TrackPlanner:
     """Draws the next track from the settings, the learnt loops and ``rng``."""
 
-    def __init__(self, settings: Mapping[str, Any], loops: dict | None, grooves: Sequence[str],
+    def __init__(self, settings: Mapping[str, Any], loops: dict | None, grooves: Sequence[Groove],
                  rng: np.random.Generator) -> None:
         self.settings, self.table, self.rng = settings, loops, rng
-        self.grooves = tuple(grooves) or ("",)
+        self.grooves = tuple(grooves)
         self.titles = TitleMaker(rng)
         self._last: Track | None = None
+        self._recent: list[str] = []  # the grooves drawn last
 
     def update(self, settings: Mapping[str, Any]) -> None:
         self.settings = settings
@@ -112,14 +121,30 @@ class TrackPlanner:
             if self._last is None or abs(bpm - self._last.bpm) >= MIN_TEMPO_STEP:
                 return bpm
 
-    def _swing(self) -> float:
+    def _swing(self, groove: Groove | None) -> float:
+        """The pinned swing, else the groove's own (its feel), else a drawn one."""
         pinned = self.settings["music.swing"]
-        return float(pinned) if pinned != "auto" else round(float(self.rng.uniform(*SWING)), 2)
+        if pinned != "auto":
+            return float(pinned)
+        return groove.swing if groove is not None else round(float(self.rng.uniform(*SWING)), 2)
+
+    def _groove(self, bpm: float, kit: int) -> Groove | None:
+        """A groove played near ``bpm`` (the nearest ones if none is), likelier in a style that suits
+        the ``kit``, and none of the last RECENT_GROOVES."""
+        options = [g for g in self.grooves if g.name not in self._recent] or list(self.grooves)
+        if not options:
+            return None
+        reach = max(GROOVE_BPM, min(abs(g.bpm - bpm) for g in options))
+        near = [g for g in options if abs(g.bpm - bpm) <= reach]
+        weights = np.array([KIT_WEIGHT if g.family in KIT_STYLES.get(kit, ()) else 1.0 for g in near])
+        groove = near[int(self.rng.choice(len(near), p=weights / weights.sum()))]
+        self._recent = [*self._recent, groove.name][-RECENT_GROOVES:]
+        return groove
 
     def plan(self, number: int, start: int) -> PlannedTrack:
         """Track ``number``, starting at 16th ``start``."""
         tonic, minor = self._key()
-        bpm, swing = self._bpm(), self._swing()
+        bpm = self._bpm()
         minutes = float(self.rng.uniform(*minutes_range(self.settings["music.track_minutes"])))
         loop_bars = 4 if self.rng.random() < 0.7 else 8
         loop = draw_loop(self.table, self.rng, minor, loop_bars)
@@ -129,9 +154,9 @@ class TrackPlanner:
         palette = next((p for p in PALETTES if p.name == pinned), None) or self._pick(
             PALETTES, self._last.palette if self._last else None)
         palette = Palette(palette.name, part_programs(self.settings, palette.programs), palette.kit)  # pinned parts
-        track = Track(number=number, title=self.titles.next(), tonic=tonic, minor=minor, bpm=bpm, swing=swing,
-                      palette=palette,
-                      groove=self._pick(self.grooves, self._last.groove if self._last else None),
+        groove = self._groove(bpm, palette.kit)
+        track = Track(number=number, title=self.titles.next(), tonic=tonic, minor=minor, bpm=bpm,
+                      swing=self._swing(groove), palette=palette, groove=groove.name if groove else "",
                       density=round(float(self.rng.uniform(*DENSITY)), 2), start=start,
                       sections=form(start, bars, loop_bars, self.rng),
                       transition=TRANSITION_S if self._last is not None else 0.0)

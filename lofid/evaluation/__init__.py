@@ -1,4 +1,4 @@
 """What lofid eval measures: metrics (the music targets), copyindex (copy rate against a corpus),
-pianoroll (the plot),
+drums (the beat as played), pianoroll (the plot),
 balance (a mix's tonal balance beside lo-fi records').
 """

@@ -24,6 +24,8 @@ Definitions (exact, because targets are judged on them):
 - the run lasts from the first onset to the last release of all tracks; a "per hour" figure is a
   count of distinct things (tracks; keys as tonic and mode; tempos as whole bpm; progressions) per
   hour of it;
+- its drums are measured as lofid.evaluation.drums says (distance from the straight grid, soft
+  hits, its groove, fills before its breaks);
 - chord onsets off the beat and rich chords pool every track's chord strikes (each on its own grid);
   in key, longest silence, most voices and the silence between tracks are the worst track's; theme
   return is the mean over the tracks that have one.
@@ -41,10 +43,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from lofid.errors import LofidError
+from lofid.evaluation.drums import WHOLE_DRUMS, Beat, measure_beat, track_values, whole_values
 from lofid.evaluation.metrics import METRICS, Metric, Piece, measure, piece_from_midi
 from lofid.music.chords import parse_label
 from lofid.music.keys import TONICS, estimate_shift, key_shift, scale_name
-from lofid.music.midi import CHORD_MARK
+from lofid.music.midi import CHORD_MARK, FILL_MARK, GROOVE_MARK
 
 TRACK_MARK = "track "  # marker "track N: TITLE"
 SECTION_MARK = "section "  # marker "section NAME"
@@ -73,6 +76,7 @@ WHOLE = (
     _over_tracks("chord_onsets_off_beat", "chord onsets off the beat"),
     _over_tracks("rich_chords", "chords of 4+ pitch classes"),
     _over_tracks("theme_return", "theme return, mean of tracks"),
+    *WHOLE_DRUMS,
 )
 
 Step = tuple[int, str]  # (root in semitones above the tonic, quality)
@@ -97,6 +101,8 @@ class Track:
     values: dict  # every metric of METRICS, and GAP's
     start: float = 0.0  # seconds: first onset
     end: float = 0.0  # seconds: last release
+    groove: str = ""  # its drum groove's name, from its marker
+    beat: Beat | None = None  # what its drums measure (lofid.evaluation.drums)
 
 
 def read_marks(path: str | os.PathLike, midi) -> list[Mark]:
@@ -223,6 +229,12 @@ def tracks_of(midi, marks: Sequence[Mark], shift: int | None = None, key_name: s
                       progression(chords, sections, lo, hi, tonic), measure(piece, copy_rate),
                       min(n.start for n in piece.notes), max(n.end for n in piece.notes))
         track.values[GAP.name] = max(0.0, track.start - tracks[-1].end) if tracks else None
+        inside = [m for m in marks if m.kind == "marker" and lo - EPSILON <= m.time < hi - EPSILON]
+        track.groove = next((m.text[len(GROOVE_MARK):] for m in inside if m.text.startswith(GROOVE_MARK)), "")
+        track.beat = measure_beat([n for inst in span.instruments if inst.is_drum for n in inst.notes], span.get_beats(),
+                                  track.bpm, [m.time for m in inside if m.text == f"{SECTION_MARK}break"],
+                                  [m.time for m in inside if m.text == FILL_MARK])
+        track.values.update(track_values(track.beat))
         tracks.append(track)
     return tracks
 
@@ -263,6 +275,7 @@ def whole(tracks: Sequence[Track]) -> dict:
         "chord_onsets_off_beat": _pooled(tracks, "chord_onsets_off_beat"),
         "rich_chords": _pooled(tracks, "rich_chords"),
         "theme_return": sum(themes) / len(themes) if themes else None,
+        **whole_values([t.beat for t in tracks if t.beat is not None], [t.groove for t in tracks], hours),
     }
 
 

@@ -18,8 +18,9 @@ from pathlib import Path
 from lofid.errors import LofidError
 from lofid.music.annotations import read_beat_file, song_beats
 from lofid.music.beats import BeatGrid
+from lofid.music.drums import PlacedHit
 from lofid.music.keys import pitch_name
-from lofid.music.notes import STEPS_PER_BEAT, Note, Stretch, bin_velocity, notes_from_onsets, step_seconds, velocity_bin
+from lofid.music.notes import BAR, STEPS_PER_BEAT, Note, Stretch, bin_velocity, notes_from_onsets, step_seconds, velocity_bin
 from lofid.music.tracks import Cue, Event, Track
 
 MIDI_SUFFIXES = (".mid", ".midi")
@@ -27,6 +28,8 @@ PART_TRACKS = {"melody": "melody", "bass": "bass"}  # track name -> Note part; o
 CHORD_MARK = "chord "  # the text event that names a chord change in the MIDI files lofid writes
 PART_CHANNELS_IN_FILES = {"keys": 0, "bass": 1, "melody": 2, "pad": 3}  # MIDI channels of the parts in written files
 DRUM_CHANNEL_IN_FILES = 9  # General MIDI channel 10
+GROOVE_MARK = "groove "  # the marker naming a track's drum groove, at its first tick
+FILL_MARK = "fill"  # the marker at the first tick of a bar whose drums play a fill
 
 
 def quiet_pretty_midi():
@@ -95,6 +98,7 @@ def read_notes(path: str | os.PathLike, tracks: Sequence[str] | None = None) -> 
 
 TICKS_PER_BEAT = 480  # MIDI resolution of the files lofid writes
 _TICKS_PER_STEP = TICKS_PER_BEAT // STEPS_PER_BEAT
+DRUM_TICKS = _TICKS_PER_STEP // 4  # a drum hit's length in the files: a one-shot, ended well before the next
 _MINOR_KEYS = {1: "C#m", 3: "Ebm", 6: "F#m", 8: "G#m", 10: "Bbm"}  # spellings MIDI key signatures have
 
 
@@ -106,7 +110,7 @@ def key_signature(track: Track) -> str:
 
 
 def score_file(events: Iterable[Event], bpm: float, programs: Mapping[str, int] | None = None,
-               chords: Sequence[tuple[int, str]] = (), drums: Sequence[tuple[int, int, int]] = (),
+               chords: Sequence[tuple[int, str]] = (), drums: Sequence[PlacedHit] = (),
                swing: float = 0.0):
     """A mido MidiFile playing ``events`` (Notes and Cues in stream order): one track per part.
 
@@ -114,17 +118,20 @@ def score_file(events: Iterable[Event], bpm: float, programs: Mapping[str, int] 
     signature and its tempo, and switches the parts to its palette; every section's cue writes a
     marker ``section NAME``. ``bpm``, ``programs`` and ``swing`` hold until the first track cue.
     ``chords`` are (16th, Harte label) chord changes, written as "chord LABEL" text events so
-    ``lofid eval`` can read them back; ``drums`` are (16th, GM drum key, velocity) hits. Off-beat
-    16ths are late by the swing in force, as the engine plays them.
+    ``lofid eval`` can read them back; ``drums`` are the beat's hits, each at its own offset from its
+    straight 16th (the drummer's feel), with a marker ``groove NAME`` at each track and ``fill`` at
+    each bar that plays a fill. Off-beat 16ths of the other parts are late by the swing in force, as
+    the engine plays them.
     """
     import mido
 
     stretches = [Stretch(0, 0, _TICKS_PER_STEP, swing)]  # one per track: a 16th is always _TICKS_PER_STEP ticks
 
-    def tick(index: int, within: int | None = None) -> int:
-        """The tick of 16th ``index``, in the track holding 16th ``within`` (default: ``index``'s)."""
+    def tick(index: int, within: int | None = None, offset: float | None = None) -> int:
+        """The tick of 16th ``index``, in the track holding 16th ``within`` (default: ``index``'s), late
+        by the swing in force, or by ``offset`` 16ths from the straight 16th when given."""
         holding = index if within is None else within
-        return round(next(s for s in reversed(stretches) if s.index <= holding).position(index))
+        return max(0, round(next(s for s in reversed(stretches) if s.index <= holding).position(index, offset)))
 
     def ticks(seconds: float) -> int:
         """``seconds`` at the tempo in force, in ticks."""
@@ -150,6 +157,8 @@ def score_file(events: Iterable[Event], bpm: float, programs: Mapping[str, int] 
                 conductor += [(at, mido.MetaMessage("marker", text=f"track {track.number}: {track.title}")),
                               (at, mido.MetaMessage("key_signature", key=key_signature(track))),
                               (at, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(track.bpm)))]
+                if track.groove:
+                    conductor.append((at, mido.MetaMessage("marker", text=f"{GROOVE_MARK}{track.groove}")))
                 changes.append((at, dict(track.palette.programs), track.palette.kit))
             conductor.append((at, mido.MetaMessage("marker", text=f"section {event.section.name}")))
             continue
@@ -167,6 +176,8 @@ def score_file(events: Iterable[Event], bpm: float, programs: Mapping[str, int] 
         held[pitch] = len(notes)
         notes.append((end, mido.Message("note_off", channel=channel, note=pitch, velocity=0)))
     conductor += [(tick(index), mido.MetaMessage("text", text=f"{CHORD_MARK}{label}")) for index, label in chords]
+    fills = sorted({hit.index - hit.index % BAR for hit in drums if hit.fill})
+    conductor += [(tick(bar), mido.MetaMessage("marker", text=FILL_MARK)) for bar in fills]
     midi = mido.MidiFile(ticks_per_beat=TICKS_PER_BEAT)
     midi.tracks.append(_track("conductor", conductor))
     for part, notes in parts.items():
@@ -176,9 +187,10 @@ def score_file(events: Iterable[Event], bpm: float, programs: Mapping[str, int] 
         midi.tracks.append(_track(part, notes))
     if drums:
         hits = []
-        for index, key, velocity in drums:
-            hits += [(tick(index), mido.Message("note_on", channel=DRUM_CHANNEL_IN_FILES, note=key, velocity=velocity)),
-                     (tick(index + 1), mido.Message("note_off", channel=DRUM_CHANNEL_IN_FILES, note=key, velocity=0))]
+        for hit in drums:
+            at = tick(hit.index, offset=hit.offset)
+            hits += [(at, mido.Message("note_on", channel=DRUM_CHANNEL_IN_FILES, note=hit.pitch, velocity=hit.velocity)),
+                     (at + DRUM_TICKS, mido.Message("note_off", channel=DRUM_CHANNEL_IN_FILES, note=hit.pitch, velocity=0))]
         hits += [(at, mido.Message("program_change", channel=DRUM_CHANNEL_IN_FILES, program=kit)) for at, _, kit in changes]
         midi.tracks.append(_track("drums", hits))
     return midi
@@ -199,7 +211,7 @@ def _track(name: str, timed: list) -> object:
 
 
 def notes_to_midi(events: Iterable[Event], bpm: float, programs: Mapping[str, int] | None = None,
-                  chords: Sequence[tuple[int, str]] = (), drums: Sequence[tuple[int, int, int]] = (),
+                  chords: Sequence[tuple[int, str]] = (), drums: Sequence[PlacedHit] = (),
                   swing: float = 0.0):
     """The pretty_midi object of ``score_file``: what ``lofid eval`` measures of generated music."""
     pretty_midi = quiet_pretty_midi()
@@ -211,7 +223,7 @@ def notes_to_midi(events: Iterable[Event], bpm: float, programs: Mapping[str, in
 
 
 def midi_bytes(events: Iterable[Event], bpm: float, programs: Mapping[str, int] | None = None,
-               chords: Sequence[tuple[int, str]] = (), drums: Sequence[tuple[int, int, int]] = (),
+               chords: Sequence[tuple[int, str]] = (), drums: Sequence[PlacedHit] = (),
                swing: float = 0.0) -> bytes:
     """``events`` as the bytes of a MIDI file (see ``score_file``), to be written with ``paths.write_file``."""
     buffer = io.BytesIO()

@@ -82,9 +82,11 @@ class Stretch:
     step: float
     swing: float  # share of a 16th the off-beat 16ths are late
 
-    def position(self, index: int) -> float:
-        """Where 16th ``index`` sounds (off-beat 16ths late by the swing)."""
-        return self.at + (index - self.index) * self.step + swing_offset(index, self.swing) * self.step
+    def position(self, index: int, offset: float | None = None) -> float:
+        """Where 16th ``index`` sounds: off-beat 16ths late by the swing, or, when ``offset`` is given
+        (a drummer's hit), that many 16ths from the straight 16th."""
+        late = swing_offset(index, self.swing) if offset is None else offset
+        return self.at + (index - self.index + late) * self.step
 
     def phase(self, at: float) -> float:
         """How many straight 16ths have passed at ``at``."""

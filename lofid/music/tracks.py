@@ -78,7 +78,7 @@ class Track:
     bpm: float
     swing: float  # delay of off-beat 16ths as a share of a 16th
     palette: Palette
-    groove: str  # the drum pattern's name (effects/beats/NAME.mid)
+    groove: str  # the drum groove's name in the beat's vocabulary (lofid.music.drums); "" for none
     density: float  # melody density: 0.5 sparse .. 1.5 busy
     start: int  # first 16th on the generator's timeline
     sections: tuple[Section, ...] = field(hash=False)

@@ -116,8 +116,9 @@ def test_the_wheel_carries_the_code_the_model_the_effects_the_instruments_the_se
     assert code <= names, f"not in the wheel (a package missing from [tool.setuptools] packages?): {sorted(code - names)}"
     assert "lofid/control/remote.html" in names  # the web remote's page, which GET / serves
     effects = {f"{DATA}{p.relative_to(source).as_posix()}"
-               for p in [*(source / "effects").rglob("*.wav"), *(source / "effects" / "beats").glob("*.mid")]}
-    needed = {f"{DATA}{n}" for n in ("models/lofid.tflite", "models/lofid.json", "config.yaml", "instruments/lofid.sf2",
+               for p in (source / "effects").rglob("*.wav")}
+    needed = {f"{DATA}{n}" for n in ("models/lofid.tflite", "models/lofid.json", "models/grooves.json", "config.yaml",
+                                     "instruments/lofid.sf2",
                                      "systemd/lofid.service", "systemd/io.lofid.daemon.plist")}
     assert {f"{DATA}effects/rain.wav", f"{DATA}effects/vinyl/crackle.wav"} <= effects
     assert needed | effects <= shipped, sorted(needed | effects - shipped)

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import logging
 
-import mido
 import numpy as np
 import pytest
 
 from lofid import paths
 from lofid.audio.synth import DRUM_CHANNEL, PART_CHANNELS, STEMS, Synth
 from lofid.errors import LofidError
-from lofid.music.drums import CYMBALS
+from lofid.music.drums import CYMBALS, load_vocabulary
 from lofid.music.tracks import DRUM_BANK, PALETTES
 
 RATE = 44100
@@ -47,8 +46,10 @@ def hz(key: int) -> float:
 
 
 def beat_notes() -> set[int]:
-    """Every drum the shipped beats (effects/beats/*.mid) play."""
-    return {m.note for path in paths.BEATS.glob("*.mid") for m in mido.MidiFile(path) if m.type == "note_on" and m.velocity}
+    """Every drum the learnt grooves and fills (models/grooves.json) play."""
+    vocabulary = load_vocabulary(paths.GROOVES)
+    bars = [*(bar for groove in vocabulary.grooves for bar in groove.bars), *(fill.hits for fill in vocabulary.fills)]
+    return {hit.pitch for bar in bars for hit in bar}
 
 
 def play(program: int, part: str, key: int, velocity: int = 100, seconds: float = 1.0) -> np.ndarray:

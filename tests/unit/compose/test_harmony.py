@@ -9,16 +9,16 @@ import pytest
 from lofid.compose.harmony import TRIM_BATCH, Accompaniment, Harmony, SectionCue
 from lofid.compose.tracks import TrackPlanner
 from lofid.config import defaults
-from lofid.music.drums import load_patterns
+from lofid.music.drums import load_vocabulary
 from lofid.music.notes import BAR
-from lofid.paths import BEATS
+from lofid.paths import GROOVES
 
 
 def harmony(seed: int) -> Harmony:
     rng = np.random.default_rng(seed)
-    patterns = {p.name: p for p in load_patterns(BEATS)}
-    return Harmony(TrackPlanner(defaults().replace({"music.track_minutes": "1"}), None, sorted(patterns), rng), None,
-                   patterns, rng)
+    grooves = load_vocabulary(GROOVES).grooves
+    return Harmony(TrackPlanner(defaults().replace({"music.track_minutes": "1"}), None, grooves, rng), None,
+                   {g.name: g for g in grooves}, rng)
 
 
 def read(h: Harmony, upto: int) -> tuple[list[Accompaniment], list[SectionCue]]:

@@ -7,15 +7,19 @@ import numpy as np
 
 from lofid.compose.generator import NoteGenerator
 from lofid.compose.titles import MEMORY, TitleMaker
-from lofid.compose.tracks import LOFI_BPM, TrackPlanner, form
+from lofid.compose.tracks import GROOVE_BPM, LOFI_BPM, TrackPlanner, form
 from lofid.config import defaults
 from lofid.evaluation.texture import theme_return
+from lofid.music.drums import load_vocabulary
 from lofid.music.notes import BAR, Note
 from lofid.music.tracks import PALETTES, Cue
+from lofid.paths import GROOVES
+
+VOCABULARY = load_vocabulary(GROOVES)
 
 
 def planned(n: int, **settings) -> list:
-    planner = TrackPlanner(defaults().replace(settings), None, ["a", "b", "c"], np.random.default_rng(4))
+    planner = TrackPlanner(defaults().replace(settings), None, VOCABULARY.grooves, np.random.default_rng(4))
     tracks, start = [], 0
     for number in range(1, n + 1):
         tracks.append(planner.plan(number, start).track)
@@ -32,6 +36,10 @@ def test_every_track_draws_its_own_key_tempo_swing_palette_groove_and_length():
     assert len({t.palette.name for t in tracks}) == len(PALETTES) and len({t.swing for t in tracks}) > 5
     assert all(110 <= t.seconds <= 250 for t in tracks)  # 2-4 minutes, to whole bars
     assert len({t.title for t in tracks}) == 24
+    grooves = [VOCABULARY.groove(t.groove) for t in tracks]
+    assert len({g.name for g in grooves}) >= 16  # none again within a few tracks
+    assert all(abs(g.bpm - t.bpm) <= GROOVE_BPM for g, t in zip(grooves, tracks))  # played near the track's tempo
+    assert all(t.swing == g.swing for g, t in zip(grooves, tracks))  # the groove's own feel is the swing
     assert all(b.start % BAR == 0 and b.start == a.end for a, b in zip(tracks, tracks[1:]))  # on bar lines
     assert tracks[0].transition == 0 and all(0 < t.transition <= 2 for t in tracks[1:])
 

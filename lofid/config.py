@@ -24,7 +24,7 @@ from lofid.music.keys import KEY_NAMES, MINOR_KEY_NAMES
 from lofid.music.notes import PARTS
 from lofid.paths import user_config_path
 
-DEFAULT_PROGRAMS = {"keys": 4, "bass": 33, "melody": 4}  # GM programs where nothing else chose one
+DEFAULT_PROGRAMS = {"keys": 4, "bass": 33, "melody": 4, "pad": 89}  # GM programs where nothing else chose one
 DEFAULT_BPM = 74.0  # bpm before any track has said its own (a stream of plain notes): POP909's median
 DEFAULT_SWING = 0.15  # share of a 16th, likewise
 MAX_QUEUE_NOTES = 4096  # notes: the largest note queue (generation.queue_size) the settings allow
@@ -177,6 +177,8 @@ SCHEMA: tuple[Setting, ...] = (
             auto=True),
     Setting("sound.program_melody", "auto", int, "General MIDI program of the melody; auto: the track's palette",
             0, 127, auto=True),
+    Setting("sound.program_pad", "auto", int,
+            "General MIDI program of the pad, e.g. 89 = Pad 2 (warm); auto: the track's palette", 0, 127, auto=True),
     *_part("keys", 2400.0, 0.0, "keys (chords)"),
     *_part("melody", 3200.0, 0.0, "melody"),
     *_part("bass", 20000.0, 0.0, "bass"),

@@ -46,7 +46,7 @@ from lofid.music.tracks import DRUM_BANK
 log = logging.getLogger(__name__)
 
 DRUM_CHANNEL = 9  # General MIDI channel 10
-PART_CHANNELS = {"keys": 0, "bass": 2, "melody": 3}
+PART_CHANNELS = {"keys": 0, "bass": 2, "melody": 3, "pad": 4}
 STEMS = ("keys", "drums", "bass", "melody")  # audio group g = channel % 4 renders STEMS[g]
 FIRST_PARKING_CHANNEL = 16  # channels from here hold parked presets
 CHANNELS = 64  # FluidSynth's MIDI channels: 16 to play on, the rest to park presets on

@@ -26,7 +26,8 @@ Definitions (exact, because targets are judged on them):
   hour of it;
 - chord onsets off the beat and rich chords pool every track's chord strikes (each on its own grid);
   in key, longest silence, most voices and the silence between tracks are the worst track's; theme
-  return is the mean over the tracks that have one.
+  return is the mean over the tracks that have one; the keys' figures (lofid.evaluation.keys) pool
+  every track's strikes.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from lofid.errors import LofidError
-from lofid.evaluation.metrics import METRICS, Metric, Piece, measure, piece_from_midi
+from lofid.evaluation.keys import keys_count
+from lofid.evaluation.metrics import KEYS_METRICS, METRICS, Metric, Piece, measure, piece_from_midi
 from lofid.music.chords import parse_label
 from lofid.music.keys import TONICS, estimate_shift, key_shift, scale_name
 from lofid.music.midi import CHORD_MARK
@@ -65,6 +67,7 @@ WHOLE = (
     Metric("chord_onsets_off_beat", "chord onsets off the beat", "%", low=0.30, high=0.70),
     Metric("rich_chords", "chords of 4+ pitch classes", "%", low=0.30, high=0.80),
     Metric("theme_return", "theme return, mean of tracks", "%", low=0.30),
+    *KEYS_METRICS,
 )
 
 Step = tuple[int, str]  # (root in semitones above the tonic, quality)
@@ -243,6 +246,7 @@ def whole(tracks: Sequence[Track]) -> dict:
         return pick(values) if values else None
 
     themes = [t.values["theme_return"] for t in tracks if t.values["theme_return"] is not None]
+    keys = sum((keys_count(t.piece.notes) for t in tracks), start=keys_count([]))
     return {
         "tracks_per_hour": per_hour(range(len(tracks))),
         "keys_per_hour": per_hour(t.key_id for t in tracks),
@@ -255,6 +259,7 @@ def whole(tracks: Sequence[Track]) -> dict:
         "chord_onsets_off_beat": _pooled(tracks, "chord_onsets_off_beat"),
         "rich_chords": _pooled(tracks, "rich_chords"),
         "theme_return": sum(themes) / len(themes) if themes else None,
+        **keys.figures(),
     }
 
 

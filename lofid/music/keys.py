@@ -27,6 +27,11 @@ def pitch_name(pc: int) -> str:
     return _NAMES[pc % 12]
 
 
+def note_name(pitch: int) -> str:
+    """A MIDI pitch as a note name with its octave: 60 -> ``"C4"``."""
+    return f"{pitch_name(pitch)}{pitch // 12 - 1}"
+
+
 def key_shift(tonic: int, minor: bool) -> int:
     """Semitones (-5..+6) that move a key to C major, or A minor for a minor key."""
     target = 9 if minor else 0

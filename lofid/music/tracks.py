@@ -51,12 +51,12 @@ DRUM_BANK = 128  # where General MIDI fonts keep their drum kits
 # General MIDI programs that suit lo-fi, and the drum kit that goes with them. No acoustic grand
 # (programs 0, 1, 3): in MuseScore General it is 95 MB of samples; its Electric Grand is 3 MB.
 PALETTES = (
-    Palette("rhodes and vibes", {"keys": 4, "bass": 33, "melody": 11}, kit=40),
-    Palette("electric grand", {"keys": 2, "bass": 32, "melody": 8}, kit=32),
-    Palette("nylon and flute", {"keys": 24, "bass": 32, "melody": 73}, kit=8),
-    Palette("wurli and guitar", {"keys": 5, "bass": 35, "melody": 26}, kit=0),
-    Palette("rhodes", {"keys": 4, "bass": 33, "melody": 4}, kit=8),
-    Palette("vibraphone trio", {"keys": 11, "bass": 32, "melody": 4}, kit=40),
+    Palette("rhodes and vibes", {"keys": 4, "bass": 33, "melody": 11, "pad": 89}, kit=40),
+    Palette("electric grand", {"keys": 2, "bass": 32, "melody": 8, "pad": 89}, kit=32),
+    Palette("nylon and flute", {"keys": 24, "bass": 32, "melody": 73, "pad": 89}, kit=8),
+    Palette("wurli and guitar", {"keys": 5, "bass": 35, "melody": 26, "pad": 89}, kit=0),
+    Palette("rhodes", {"keys": 4, "bass": 33, "melody": 4, "pad": 89}, kit=8),
+    Palette("vibraphone trio", {"keys": 11, "bass": 32, "melody": 4, "pad": 89}, kit=40),
 )
 
 

@@ -284,10 +284,11 @@ def defaults() -> Config:
 
 
 def part_programs(settings: Mapping[str, Any], palette: Mapping[str, int] | None = None) -> dict[str, int]:
-    """Each part's General MIDI program: ``sound.program_<part>``, or the palette's where it is auto."""
+    """Each part's General MIDI program: ``sound.program_<part>``, or the palette's where it is auto
+    (DEFAULT_PROGRAMS' for a part the palette does not name)."""
     chosen = palette or DEFAULT_PROGRAMS
-    return {part: chosen[part] if settings[f"sound.program_{part}"] == "auto" else int(settings[f"sound.program_{part}"])
-            for part in PARTS}
+    return {part: chosen.get(part, DEFAULT_PROGRAMS[part]) if settings[f"sound.program_{part}"] == "auto"
+            else int(settings[f"sound.program_{part}"]) for part in PARTS}
 
 
 def minutes_range(text: str) -> tuple[float, float]:

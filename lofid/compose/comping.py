@@ -34,7 +34,7 @@ MAX_ONSETS = 5  # onsets a bar may play: POP909's ballad piano runs 8ths and 16t
 PUSH_WEIGHT = 4.0  # and of pushed ones again: 2% of bars pushed become 13% (a push is the lo-fi lean ahead)
 RESTRAINT = 0.5  # weight factor per chord a pattern strikes: lo-fi keys strike a bar's chord once or twice
 CHANGE_PUSH = 0.35  # of the chord changes the keys ring into, the share struck an 8th early
-DENSITY_STRIKES = 4  # strikes: ``density`` multiplies a pattern's weight once per this many of its onsets
+DENSITY_STRIKES = 1  # strikes: ``density`` multiplies a pattern's weight once per this many of its onsets
 FEEL = (0.35, 0.65)  # share of chord strikes off the beat a track's comping keeps to (lo-fi: 30-70%)
 FEEL_STEER = 4.0  # how much likelier the patterns that lead back are, once the share strays outside FEEL
 FEEL_STRIKES = 8  # chord strikes counted before the share is judged
@@ -174,7 +174,7 @@ class Comper:
             for start, length, kind, step in self.next_pattern():
                 onset = max(first, bar + start)  # a push into the first bar is struck on its downbeat
                 events.append((onset, length - (onset - bar - start), kind, step, bar))
-        events = rung(events, end)
+        events = rung(events, starts if self.density < 1 else (), end)
         # A chord struck 1-2 16ths before a span starts and held into it plays that span's chord from there.
         window = list(starts) + [end]
         for onset, length, kind, _, _ in events:
@@ -213,10 +213,12 @@ class Comper:
         return _untangle(notes)
 
 
-def rung(events: list[tuple[int, int, str, int, int]], end: int) -> list[tuple[int, int, str, int, int]]:
+def rung(events: list[tuple[int, int, str, int, int]], changes: Sequence[int], end: int
+         ) -> list[tuple[int, int, str, int, int]]:
     """(onset, length, kind, step, bar) events with every chord left to ring until the next chord is
-    struck (or ``end``): lo-fi keys hold their chords, as a pianist's pedal does."""
-    onsets = sorted(e[0] for e in events if e[2] == "chord")
+    struck (or ``end``), as a pianist's pedal holds it: lo-fi keys ring. Not past ``changes`` (the
+    chords' starts; a thin comp passes them): there it rests until the pattern strikes again."""
+    onsets = sorted({e[0] for e in events if e[2] == "chord"} | set(changes))
     out = []
     for onset, length, kind, step, bar in events:
         if kind == "chord":

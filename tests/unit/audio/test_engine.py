@@ -214,7 +214,7 @@ def test_each_part_sounds_in_its_own_stem_and_only_the_keys_and_melody_in_the_ro
     font = paths.find_soundfont("auto").path
     for stem, channel, pitch in (("drums", DRUM_CHANNEL, 38),
                                  *((STEMS[c % len(STEMS)], c, 60) for c in PART_CHANNELS.values())):  # the pad: keys' stem
-        synth = Synth(font, 44100, {"keys": 4, "bass": 33, "melody": 4})
+        synth = Synth(font, 44100, {"keys": 4, "bass": 33, "melody": 4, "pad": 89})
         planes = np.zeros((2 * len(STEMS), 44100), np.float32)
         try:
             synth.set_reverb(1.0)

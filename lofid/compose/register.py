@@ -21,10 +21,10 @@ class Register(NamedTuple):
     centre: int  # MIDI pitch: where the part's chords centre
 
 
-# Heard registers (MIDI pitches). The keys: voiced around E4-F4, G3 to D5, so a strike's mean pitch
-# lies between C4 and C5 (lo-fi keys; lower, thick chords make the mix boxy around 250-500 Hz), and
-# the melody has an octave and more above them.
-KEYS = Register(55, 74, 65)
+# Heard registers (MIDI pitches). The keys: voiced around F4, F3 to E5 (wide enough for every shape of
+# lofid.compose.voicing in every key), so a strike's mean pitch lies between C4 and C5 (lo-fi keys;
+# lower, thick chords make the mix boxy around 250-500 Hz), and the melody has an octave and more above them.
+KEYS = Register(53, 76, 65)
 PAD = Register(50, 72, 61)  # the pad: D3-C5, under the keys' top, a little lower than they centre
 MELODY = Register(60, 91, 76)  # the melody: C4-G6, and always above the keys' top where harmony asks it
 BASS = Register(28, 48, 38)  # the bass: E1-C3, round and low

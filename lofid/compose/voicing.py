@@ -7,7 +7,8 @@ A voicing is drawn in two steps. First its shape:
 - **shell** (three voices): the third and seventh with the ninth on top where the chord has one
   (else the fifth), spread over at least a sixth;
 - **quartal** (four voices, now and then): fourths stacked, on minor chords from the root
-  (root 11 b7 b3) and on major ones from the third (3 6 9 5), only where every tone lies in the key;
+  (root 11 b7 b3) and on major ones from the third (3 6 9 5), only where every tone lies in the key
+  (a dominant keeps its tritone: never quartal);
 - triads and other small chords: **open** (root, third and fifth, or third, fifth and seventh,
   spread over at least a sixth).
 Then where: of the shape's placements inside the register (lofid.compose.register.KEYS, as
@@ -62,7 +63,7 @@ def shape_tones(root: int, quality: str, shape: str) -> tuple[int, ...] | None:
         return pcs(third, fifth, seventh, ninth) if ninth is not None else pcs(0, third, fifth, seventh)
     if shape == "shell" and seventh is not None and third is not None:
         return pcs(third, seventh, ninth if ninth is not None else fifth)
-    if shape == "quartal" and third in (3, 4) and fifth == 7:
+    if shape == "quartal" and third in (3, 4) and fifth == 7 and not (third == 4 and seventh == 10):  # not a dominant
         stack = pcs(0, 5, 10, 15) if third == 3 else pcs(4, 9, 14, 19)
         return stack if set(stack) <= MAJOR_SCALE else None
     if shape == "open":

@@ -33,7 +33,8 @@ MAX_ONSETS = 5  # onsets a bar may play: POP909's ballad piano runs 8ths and 16t
 # which as lo-fi keys doubled the notes per second and pushed a track's repetition over 60% (lofid eval)
 PUSH_WEIGHT = 4.0  # and of pushed ones again: 2% of bars pushed become 13% (a push is the lo-fi lean ahead)
 RESTRAINT = 0.5  # weight factor per chord a pattern strikes: lo-fi keys strike a bar's chord once or twice
-CHANGE_PUSH = 0.35  # of the chord changes the keys ring into, the share struck an 8th early
+CHANGE_PUSH = {-1: 0.7, 0: 0.35, 1: 0.0}  # of the chord changes the keys ring into, the share struck an 8th
+# early, by the comping's drift (Comper._drift): more while too few strikes fall off the beat, none while too many
 DENSITY_STRIKES = 1  # strikes: ``density`` multiplies a pattern's weight once per this many of its onsets
 FEEL = (0.35, 0.65)  # share of chord strikes off the beat a track's comping keeps to (lo-fi: 30-70%)
 FEEL_STEER = 4.0  # how much likelier the patterns that lead back are, once the share strays outside FEEL
@@ -141,8 +142,8 @@ class Comper:
 
     def _push_changes(self, events: list[tuple[int, int, str, int, int]], starts: Sequence[int], window: list[int]) -> None:
         """A chord left ringing into the next chord is struck again at the change; CHANGE_PUSH of
-        those changes (none while the comping is already off the beat more than FEEL allows) are
-        struck an 8th early, the lo-fi lean into the next chord: ``window`` moves there."""
+        those changes (by how the comping keeps to FEEL) are struck an 8th early, the lo-fi lean
+        into the next chord: ``window`` moves there."""
         for s in range(1, len(starts)):
             change = starts[s]
             if window[s] != change or change - PUSH <= starts[s - 1]:
@@ -150,7 +151,7 @@ class Comper:
             ringing = any(kind == "chord" and onset < change - PUSH and onset + length > change
                           for onset, length, kind, _, _ in events)
             struck = any(change - PUSH <= onset <= change for onset, *_ in events)
-            if ringing and not struck and self._drift() <= 0 and self.rng.random() < CHANGE_PUSH:
+            if ringing and not struck and self.rng.random() < CHANGE_PUSH[self._drift()]:
                 window[s] = change - PUSH
 
     def velocity(self, kind: str, position: int, base: int) -> int:

@@ -1,8 +1,11 @@
 """Typed settings: one schema table, loaded in layers (defaults < file < --set).
 
-Every setting is declared once in ``SCHEMA`` with its type, range and help text. The same
-table validates the user's file, ``--set`` flags and, later, live changes from ``lofid ctl``,
-so a value is judged the same way wherever it comes from.
+Every setting is declared once in ``SCHEMA`` with its type, range and help text, how a change to
+it takes effect while playing (``applies``), whether it is a secret, and ctl's short name for it.
+The same table validates the user's file, ``--set`` flags and live changes from ``lofid ctl``, so a
+value is judged the same way wherever it comes from; every other list of settings (what regenerates
+the queue, what waits for a restart, what ``ctl set`` takes, what the HTTP door hides) is derived
+from it, and a test checks that ``lofid.control.vocabulary``'s copy of the short names matches.
 """
 
 from __future__ import annotations
@@ -11,8 +14,7 @@ import math
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,98 +25,14 @@ from lofid.errors import ConfigError
 from lofid.music.keys import KEY_NAMES, MINOR_KEY_NAMES
 from lofid.music.notes import PARTS
 from lofid.paths import user_config_path
+from lofid.setting import APPLIES, REGENERATE, RESTART, Setting, show
 
 DEFAULT_PROGRAMS = {"keys": 4, "bass": 33, "melody": 4, "pad": 89}  # GM programs where nothing else chose one
 DEFAULT_BPM = 74.0  # bpm before any track has said its own (a stream of plain notes): POP909's median
 DEFAULT_SWING = 0.15  # share of a 16th, likewise
 MAX_QUEUE_NOTES = 4096  # notes: the largest note queue (generation.queue_size) the settings allow
 MAX_SEED = 2**31 - 1  # the largest generation.seed (a 31-bit unsigned integer)
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One setting: its dotted key, default, type and what values are allowed."""
-
-    key: str
-    default: Any
-    kind: type  # bool, int, float or str
-    help: str
-    low: float | None = None
-    high: float | None = None
-    choices: tuple[str, ...] | None = None
-    nullable: bool = False  # None (YAML null) is allowed
-    auto: bool = False  # the word "auto" is allowed too: the track (or the system) decides
-    off: bool = False  # the word "off" is allowed too: the stage is bypassed
-    text: Callable[[str], object] | None = None  # for text settings of a form: raises ValueError if not
-
-    def allowed(self) -> str:
-        if self.text is not None:
-            text = self.help.split(";")[-1].strip()
-        elif self.choices:
-            text = "one of " + ", ".join(self.choices)
-        elif self.kind is bool:
-            text = "true or false"
-        elif self.low is not None and self.high is not None:
-            text = f"a {'number' if self.kind is float else 'whole number'} from {_num(self.low)} to {_num(self.high)}"
-        else:
-            text = "text"
-        return text + (" or auto" if self.auto else "") + (" or off" if self.off else "") + (" or null" if self.nullable else "")
-
-    def check(self, value: Any) -> Any:
-        """Return ``value`` converted to this setting's type, or raise ConfigError."""
-        if value is None and self.nullable:
-            return None
-        for word, allowed in (("auto", self.auto), ("off", self.off)):
-            if allowed and isinstance(value, str) and value.strip().lower() == word:
-                return word
-        if self.off and value is False:  # YAML reads a bare off (in a file or a --set) as false
-            return "off"
-        if self.kind is bool:
-            if isinstance(value, bool):
-                return value
-            if isinstance(value, str) and value.lower() in ("on", "off", "true", "false", "yes", "no"):
-                return value.lower() in ("on", "true", "yes")
-            raise self._bad(value)
-        if self.kind in (int, float):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise self._bad(value)
-            if isinstance(value, float) and not (math.isfinite(value) and (self.kind is float or value.is_integer())):
-                raise self._bad(value)
-            number = self.kind(value)
-            if (self.low is not None and number < self.low) or (self.high is not None and number > self.high):
-                raise self._bad(value)
-            return number
-        if self.text is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = _num(value)  # "music.track_minutes: 3" reads as a number
-        if not isinstance(value, str):
-            raise self._bad(value)
-        if self.choices:
-            match = next((c for c in self.choices if c.lower() == value.lower()), None)
-            if match is None:
-                raise self._bad(value)
-            return match
-        if self.text is not None:
-            try:
-                self.text(value)
-            except ValueError:
-                raise self._bad(value) from None
-            return value.strip()
-        return value
-
-    def _bad(self, value: Any) -> ConfigError:
-        return ConfigError(f"{self.key} = {_show(value)} is not allowed: expected {self.allowed()}")
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
-
-
-def _show(value: Any) -> str:
-    import yaml
-
-    text = yaml.safe_dump(value, default_flow_style=True).strip()
-    text = text.removesuffix("\n...").removesuffix(" ...").strip()
-    return text if len(text) <= 60 else text[:57] + "..."
+MODEL_BACKENDS = ("litert", "tensorflow")  # the runtimes lofid.model.runtime runs the note model on, the default first
 
 
 def _icecast_or_empty(text: str) -> None:
@@ -141,34 +59,36 @@ SCHEMA: tuple[Setting, ...] = (
     Setting("model.path", "models/lofid", str,
             "the note model, without extension (.tflite/.json, .keras for the tensorflow backend); "
             "relative paths are taken from the lofid folder"),
-    Setting("model.backend", "litert", str, "inference runtime; litert never imports TensorFlow",
-            choices=("litert", "tensorflow")),
+    Setting("model.backend", MODEL_BACKENDS[0], str, "inference runtime; litert never imports TensorFlow",
+            choices=MODEL_BACKENDS),
     Setting("generation.temperature", 1.0, float, "sampling temperature: low is calm and safe, high is adventurous",
-            0.1, 2.0),
+            0.1, 2.0, applies=REGENERATE, short="temperature"),
     Setting("generation.top_p", 0.95, float, "nucleus sampling: keep the most likely notes up to this probability",
-            0.05, 1.0),
+            0.05, 1.0, applies=REGENERATE),
     Setting("generation.harmony", "strict", str,
             "how closely the melody follows the chords: strict (key notes only, chord tones on beats 1 and 3), "
-            "loose (a nudge) or free", choices=("strict", "loose", "free")),
-    Setting("generation.window", 30, int, "notes of context fed to the model (must match the model)", 2, 256),
+            "loose (a nudge) or free", choices=("strict", "loose", "free"), applies=REGENERATE, short="harmony"),
+    Setting("generation.window", 30, int, "notes of context fed to the model (must match the model)", 2, 256,
+            applies=RESTART),
     Setting("generation.queue_size", 256, int, "notes generated ahead of playback (several seconds of music)",
             16, MAX_QUEUE_NOTES),
     Setting("generation.seed", None, int, "random seed; null picks a new one each start", 0, MAX_SEED,
-            nullable=True),
+            nullable=True, applies=RESTART),
     Setting("music.bpm", "auto", float, "tempo in beats per minute; auto: each track draws its own (65-95)",
-            40.0, 200.0, auto=True),
+            40.0, 200.0, auto=True, applies=REGENERATE, short="bpm"),
     Setting("music.key", "auto", str, "key of every track (Eb, or Cm for C minor); auto: each track draws its own",
-            choices=("auto", *KEY_NAMES, *MINOR_KEY_NAMES)),
+            choices=("auto", *KEY_NAMES, *MINOR_KEY_NAMES), applies=REGENERATE, short="key"),
     Setting("music.swing", "auto", float,
             "delay of off-beat 16ths as a share of a 16th (0 = straight); auto: each track draws its own",
-            0.0, 0.5, auto=True),
+            0.0, 0.5, auto=True, applies=REGENERATE, short="swing"),
     Setting("music.track_minutes", "2-4", str, "how long a track plays, drawn per track; minutes, as 3 or a range 2-4",
-            text=lambda v: minutes_range(v)),
+            text=lambda v: minutes_range(v), applies=REGENERATE),
     *_layer("music", True, 0.8, "generated keys, bass and melody"),
     *_layer("rain", True, 0.12, "rain loop"),
     *_layer("beat", True, 0.55, "drum beat"),
     Setting("sound.soundfont", "auto", str,
-            "SoundFont (.sf2/.sf3) path, or auto: soundfonts/, then the system GM font, then pretty_midi's TimGM6mb"),
+            "SoundFont (.sf2/.sf3) path, or auto: soundfonts/, then the system GM font, then pretty_midi's TimGM6mb",
+            applies=RESTART),
     Setting("sound.program_keys", "auto", int,
             "General MIDI program (0-127) of the keys part, e.g. 4 = Electric Piano 1; auto: the track's palette",
             0, 127, auto=True),
@@ -184,43 +104,66 @@ SCHEMA: tuple[Setting, ...] = (
     *_part("bass", 20000.0, 0.0, "bass"),
     *_part("drums", 6000.0, 0.0, "drum kit"),
     Setting("fx.wow", 0.25, float, "tape wow: the slow pitch drift's depth in percent (0.7 Hz, with flutter on top); 0 is off",
-            0.0, 1.0),
-    Setting("fx.saturation", 0.3, float, "soft tape saturation: the share of the saturated sound; 0 is off", 0.0, 1.0),
-    Setting("fx.reverb", 0.4, float, "the room around the keys and melody: their reverb send; 0 is dry", 0.0, 1.0),
+            0.0, 1.0, short="wow"),
+    Setting("fx.saturation", 0.3, float, "soft tape saturation: the share of the saturated sound; 0 is off", 0.0, 1.0,
+            short="saturation"),
+    Setting("fx.reverb", 0.4, float, "the room around the keys and melody: their reverb send; 0 is dry", 0.0, 1.0,
+            short="reverb"),
     Setting("fx.sidechain", 0.35, float, "how far keys, bass, rain and crackle dip under each kick (0.5 is -6 dB); 0 is off",
-            0.0, 0.9),
-    Setting("fx.lowpass_hz", 5500.0, float, "cutoff of the warm master low-pass, in Hz", 200.0, 20000.0),
-    Setting("fx.crackle", 0.2, float, "vinyl crackle level", 0.0, 1.0),
+            0.0, 0.9, short="sidechain"),
+    Setting("fx.lowpass_hz", 5500.0, float, "cutoff of the warm master low-pass, in Hz", 200.0, 20000.0,
+            short="lowpass"),
+    Setting("fx.crackle", 0.2, float, "vinyl crackle level", 0.0, 1.0, short="crackle"),
     Setting("fx.loudness", -16.0, float, "the finished loudness in LUFS, reached over seconds; off leaves the level as mixed",
-            -30.0, -8.0, off=True),
+            -30.0, -8.0, off=True, short="loudness"),
     Setting("timers.focus_break", "rain", str,
             "what a focus timer's break plays: rain (the music and beat rest) or silence (all rests; only the cues sound)",
             choices=("rain", "silence")),
     Setting("timers.cue_volume", 0.5, float, "loudness of the soft chime at each focus change; 0 is none", 0.0, 1.0),
     Setting("output.device", "auto", str,
-            "sound device name or number, auto for the default device, or none for no sound (null sink)"),
+            "sound device name or number, auto for the default device, or none for no sound (null sink)",
+            applies=RESTART),
     Setting("output.volume", 100, int, "master volume in percent, as on a mixer (lofid ctl volume N); 100 is full level",
-            0, 100),
-    Setting("output.sample_rate", 44100, int, "samples per second", 8000, 192000),
-    Setting("output.block_size", 2048, int, "frames per audio block; bigger costs less CPU, smaller reacts sooner", 64, 8192),
-    Setting("output.http.enabled", False, bool, "serve the MP3 stream, the web remote and the JSON API over HTTP"),
+            0, 100, short="volume"),
+    Setting("output.sample_rate", 44100, int, "samples per second", 8000, 192000, applies=RESTART),
+    Setting("output.block_size", 2048, int, "frames per audio block; bigger costs less CPU, smaller reacts sooner", 64, 8192,
+            applies=RESTART),
+    Setting("output.http.enabled", False, bool, "serve the MP3 stream, the web remote and the JSON API over HTTP",
+            applies=RESTART),
     Setting("output.http.listen", "127.0.0.1:8765", str,
             "where the HTTP server listens; any address but loopback needs output.http.token; HOST:PORT",
-            text=listen_address),
-    Setting("output.http.bitrate", 128, int, "MP3 bit rate in kbps, for the HTTP stream and Icecast", 32, 320),
+            text=listen_address, applies=RESTART),
+    Setting("output.http.bitrate", 128, int, "MP3 bit rate in kbps, for the HTTP stream and Icecast", 32, 320,
+            applies=RESTART),
     Setting("output.http.token", "", str, "bearer token the web remote, the API and the stream ask for; "
-            "empty: none (loopback only)"),
+            "empty: none (loopback only)", applies=RESTART, secret=True),
     Setting("output.icecast.url", "", str, "an Icecast server to feed the MP3 stream to, with the track titles; "
-            "empty: off; icecast://USER:PASSWORD@HOST:PORT/MOUNT", text=_icecast_or_empty),
-    Setting("control.socket", "auto", str, "control socket path; auto is $XDG_RUNTIME_DIR/lofid.sock"),
+            "empty: off; icecast://USER:PASSWORD@HOST:PORT/MOUNT", text=_icecast_or_empty,
+            applies=RESTART, secret=True),
+    Setting("control.socket", "auto", str, "control socket path; auto is $XDG_RUNTIME_DIR/lofid.sock", applies=RESTART),
     Setting("control.state_file", "auto", str,
-            "where run-time changes are kept; auto is $XDG_STATE_HOME/lofid/state.yaml"),
-    Setting("desktop.mpris", True, bool, "media keys, panel widgets and playerctl (MPRIS on the session D-Bus, if any); "
-            "read at start"),
+            "where run-time changes are kept; auto is $XDG_STATE_HOME/lofid/state.yaml", applies=RESTART),
+    Setting("desktop.mpris", True, bool, "media keys, panel widgets and playerctl (MPRIS on the session D-Bus, if any)",
+            applies=RESTART),
     Setting("desktop.notify", False, bool, "a desktop notification for each new track (title, key and bpm)"),
 )
 
 _BY_KEY: dict[str, Setting] = {s.key: s for s in SCHEMA}
+SECRET_KEYS = tuple(s.key for s in SCHEMA if s.secret)
+SHORT_NAMES = {s.short: s.key for s in SCHEMA if s.short}  # ctl's verb -> its setting (vocabulary.SHORT_KEYS copies it)
+
+
+def applying(how: str) -> tuple[str, ...]:
+    """The keys of the settings whose change takes effect ``how`` (one of APPLIES)."""
+    if how not in APPLIES:
+        raise ValueError(f"{how!r} is not one of {', '.join(APPLIES)}")
+    return tuple(s.key for s in SCHEMA if s.applies == how)
+
+
+def layer_names(keys: Iterable[str]) -> list[str]:
+    """The layers the dotted ``keys`` name (``layers.NAME.enabled``...), in the order met."""
+    return list(dict.fromkeys(k.split(".")[1] for k in keys if k.startswith("layers.")))
+
 # A WAV a user drops in effects/ becomes a layer named after it, so layer names are open.
 _LAYER_KEY = re.compile(r"^layers\.([a-z0-9][a-z0-9_-]*)\.(enabled|volume)$")
 
@@ -263,10 +206,6 @@ class Config(Mapping[str, Any]):
         for key, value in changes.items():
             values[key] = setting_for(key).check(value)
         return Config(values, self.source)
-
-    def layers(self) -> list[str]:
-        """Layer names, built-in first."""
-        return list(dict.fromkeys(k.split(".")[1] for k in self._values if k.startswith("layers.")))
 
     def as_nested(self) -> dict[str, Any]:
         nested: dict[str, Any] = {}
@@ -317,7 +256,7 @@ def resolve_seed(settings: Mapping[str, Any], given: int | None = None) -> int:
 def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
     """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``. A section given a plain value is reported by its key."""
     if not isinstance(tree, dict):
-        raise ConfigError(f"{prefix or 'the file'} should be a mapping of settings, got {_show(tree)}")
+        raise ConfigError(f"{prefix or 'the file'} should be a mapping of settings, got {show(tree)}")
     flat: dict[str, Any] = {}
     for k, v in tree.items():
         key = f"{prefix}.{k}" if prefix else str(k)
@@ -390,6 +329,8 @@ _HEADER = """\
 # $XDG_CONFIG_HOME/lofid/config.yaml (usually ~/.config/lofid/config.yaml), or pass --config FILE;
 # any command also takes --set key.sub=value. Relative paths are taken from the lofid folder.
 # Extra layers: a WAV in effects/ named NAME.wav is the layer NAME (layers.NAME.enabled/volume).
+# A setting marked "read at start" takes effect at the next start; every other one also changes while
+# playing (lofid ctl set KEY VALUE, or lofid ctl reload after editing your file).
 """
 
 
@@ -409,8 +350,9 @@ def documented_defaults() -> str:
         for depth in range(common, len(parents)):
             lines.append("  " * depth + parents[depth] + ":")
         open_sections = parents
-        value = "null" if s.default is None else _show(s.default)
+        value = "null" if s.default is None else show(s.default)
         documented = s.help if s.text is not None else f"{s.help}; {s.allowed()}"  # a text form ends its help
+        documented += "; read at start" if s.applies == RESTART else ""
         lines.append(f"{'  ' * len(parents)}{leaf}: {value}   # {documented}")
     return "\n".join(lines) + "\n"
 

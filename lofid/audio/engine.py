@@ -31,11 +31,11 @@ from lofid import paths
 from lofid.audio.chain import Chain, voice_cutoffs
 from lofid.audio.fx import RAMP_SECONDS, Gain
 from lofid.audio.grid import CONTROL_FRAMES, Grid, lattice
-from lofid.audio.layers import WavLayer, darken, load_layers, read_wav
+from lofid.audio.layers import RESERVED, WavLayer, darken, load_layers, read_wav
 from lofid.audio.synth import DRUM_CHANNEL, PART_CHANNELS, STEMS, Synth
 from lofid.config import Config, part_programs, setting_for, untracked_tempo
 from lofid.errors import LofidError
-from lofid.music.drums import DrumPlan, hits_for, load_patterns
+from lofid.music.drums import KICKS, DrumPlan, hits_for, load_patterns
 from lofid.music.notes import Note
 from lofid.music.tracks import Cue, Section, Track, palette_presets
 
@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 
 FADE_SECONDS = 0.08  # pause/resume fade
 DRUM_HIT_STEPS = 1  # drums are one-shots; their note-off follows a 16th later
-KICKS = frozenset({35, 36})  # General MIDI bass drums: what the sidechain dips under
 
 
 class PlayedNote(NamedTuple):
@@ -89,7 +88,7 @@ class Engine:
         self.crackle = _crackle(effects / "vinyl" / "crackle.wav", sr)
         self.chain = Chain(cfg, sr)
         ramp = RAMP_SECONDS * sr
-        self.gains = {name: Gain(0.0, ramp) for name in ("music", "beat", *self.layers)}
+        self.gains = {name: Gain(0.0, ramp) for name in (*RESERVED, *self.layers)}
         self._crackle_gain = Gain(0.0, ramp)  # fx.crackle
         self._toned_hz: float | None = None  # the warm low-pass the loops were last darkened for
         self._tone_loops(self._darkened(cfg))

@@ -1,13 +1,14 @@
 """The tempo grid: 16th-note indexes <-> sample positions, at the current bpm and swing.
 
 Notes and drum patterns share this one grid, so beat and notes can never drift apart. Times are
-music-time samples (the synth's clock, which stops while paused). FluidSynth applies events only
+music-time samples (the synth's clock, which stops while paused); where a 16th falls is the
+stream's ``Stretch`` (lofid.music.notes), as in the MIDI files. FluidSynth applies events only
 between its 64-frame control blocks, so every event is placed on that lattice (``lattice``).
 """
 
 from __future__ import annotations
 
-from lofid.music.notes import STEPS_PER_BEAT, swing_offset
+from lofid.music.notes import Stretch, step_seconds
 
 CONTROL_FRAMES = 64  # FluidSynth's control block: events take effect only on its boundaries
 
@@ -21,32 +22,38 @@ class Grid:
 
     def __init__(self, bpm: float, swing: float, sample_rate: int) -> None:
         self.sample_rate = sample_rate
-        self.anchor_index = 0.0
-        self.anchor_sample = 0.0
-        self.bpm, self.swing = bpm, swing
-        self.step_frames = sample_rate * 60 / bpm / STEPS_PER_BEAT
+        self.bpm = bpm
+        self.stretch = Stretch(0.0, 0.0, self._frames(bpm), swing)
+
+    def _frames(self, bpm: float) -> float:
+        return self.sample_rate * step_seconds(bpm)
+
+    @property
+    def swing(self) -> float:
+        return self.stretch.swing
+
+    @property
+    def step_frames(self) -> float:
+        """Samples of a straight 16th."""
+        return self.stretch.step
 
     def position(self, index: int) -> float:
         """Music-time sample of 16th ``index``; off-beat 16ths are late by ``swing`` of a 16th."""
-        base = self.anchor_sample + (index - self.anchor_index) * self.step_frames
-        return base + swing_offset(index, self.swing) * self.step_frames
+        return self.stretch.position(index)
 
     def phase(self, sample: float) -> float:
         """How many (straight) 16ths have passed at music-time ``sample``."""
-        return self.anchor_index + (sample - self.anchor_sample) / self.step_frames
+        return self.stretch.phase(sample)
 
     def retime(self, bpm: float, swing: float, now: int) -> None:
-        self.anchor_index, self.anchor_sample = self.phase(now), float(now)
-        self.bpm, self.swing = bpm, swing
-        self.step_frames = self.sample_rate * 60 / bpm / STEPS_PER_BEAT
+        self.bpm = bpm
+        self.stretch = self.stretch.retimed(float(now), self._frames(bpm), swing)
 
     def retime_at(self, index: int, bpm: float, swing: float, delay: float = 0.0) -> None:
         """A new tempo from 16th ``index`` on (a track's first 16th), ``delay`` samples later than
         the old tempo would have it (a transition): earlier positions stay put."""
-        self.anchor_sample += (index - self.anchor_index) * self.step_frames + delay
-        self.anchor_index = float(index)
-        self.bpm, self.swing = bpm, swing
-        self.step_frames = self.sample_rate * 60 / bpm / STEPS_PER_BEAT
+        self.bpm = bpm
+        self.stretch = self.stretch.next_track(index, self._frames(bpm), swing, delay)
 
 
 def lattice(sample: float) -> int:

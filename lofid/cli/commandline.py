@@ -81,9 +81,10 @@ def _shown(action: argparse.Action) -> str:
 
 def _setting_words(key: str) -> tuple[str, ...]:
     from lofid.config import setting_for
+    from lofid.setting import OFF_WORDS, ON_WORDS
 
     s = setting_for(key)
-    listed = s.choices or (("on", "off") if s.kind is bool else ())
+    listed = s.choices or ((ON_WORDS[0], OFF_WORDS[0]) if s.kind is bool else ())
     extra = [w for w, allowed in (("auto", s.auto), ("off", s.off), ("null", s.nullable)) if allowed and w not in listed]
     return (*listed, *extra)
 
@@ -92,10 +93,11 @@ def layer_names() -> list[str]:
     """The built-in layers and one per WAV in effects/ (as the engine names them), known when the script is made."""
     from lofid.audio.layers import layer_name
     from lofid.config import defaults
+    from lofid.config import layer_names as configured
     from lofid.paths import EFFECTS
 
     found = [layer_name(p) for p in sorted(EFFECTS.glob("*.wav")) if p.is_file()]
-    return list(dict.fromkeys([*defaults().layers(), *found]))
+    return list(dict.fromkeys([*configured(defaults()), *found]))
 
 
 def _verb_slots(name: str, args: str, live: list[str], layers: list[str]) -> tuple[str, ...]:
@@ -127,9 +129,9 @@ def vocabulary() -> Vocabulary:
     """Read the parser (every command's module imported for its options), ctl's verbs and the settings schema."""
     from lofid.cli import build_parser
     from lofid.cli.ctl import VERBS
-    from lofid.config import SCHEMA
-    from lofid.control.protocol import LIVE_SECTIONS
+    from lofid.config import SCHEMA, setting_for
     from lofid.control.vocabulary import SHORT_KEYS
+    from lofid.setting import RESTART
 
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
@@ -146,7 +148,7 @@ def vocabulary() -> Vocabulary:
     layers = layer_names()
     known = [s.key for s in SCHEMA]
     settings = known + [key for n in layers for key in (f"layers.{n}.enabled", f"layers.{n}.volume") if key not in known]
-    live = [*SHORT_KEYS, *(k for k in settings if k in SHORT_KEYS.values() or k.split(".")[0] in (*LIVE_SECTIONS, "layers"))]
+    live = [*SHORT_KEYS, *(k for k in settings if setting_for(k).applies != RESTART)]
     values = {k: _setting_words(SHORT_KEYS.get(k, k)) for k in [*SHORT_KEYS, *settings]}
     return Vocabulary(
         common=tuple(_option(a) for a in own if tuple(a.option_strings) in everywhere),

@@ -65,6 +65,22 @@ def _setting_help(key: str) -> str:
     return f"{setting.help}; {setting.allowed()}"
 
 
+def _settable_help() -> str:
+    """What ``set`` takes by dotted key, from the schema: a section whose settings all change while
+    playing as ``fx.*``, the others' such settings one by one."""
+    from lofid.config import SCHEMA
+    from lofid.setting import RESTART
+
+    sections: dict[str, list[bool]] = {}
+    for s in SCHEMA:
+        sections.setdefault(s.key.split(".")[0], []).append(s.applies != RESTART)
+    named = [f"{section}.*" if all(live) else ", ".join(s.key for s in SCHEMA if s.key.split(".")[0] == section
+                                                          and s.applies != RESTART)
+             for section, live in sections.items() if any(live)]
+    return ("change a setting while playing by its dotted key (config.yaml marks those read at start, which it "
+            "refuses): " + ", ".join(named).replace("layers.*", "layers.NAME.*"))
+
+
 def _setter(short: str) -> Verb:
     return Verb("VALUE", f"{short} {EXAMPLES[short]}", lambda: _setting_help(SHORT_KEYS[short]),
                 lambda words: {"cmd": "set", "key": short, "value": value_of(words[0])})
@@ -77,9 +93,7 @@ def _plain(cmd: str) -> Verb:
 VERBS: dict[str, Verb] = {
     "status": _plain("status"),
     **{short: _setter(short) for short in SHORT_KEYS},
-    "set": Verb("KEY VALUE", "set parts.keys.lowpass_hz 1800",
-                "change any live setting by its dotted key (config.yaml lists them): the fx.* and parts.* sound "
-                "settings, layers.NAME.*, timers.*, desktop.*, and those above",
+    "set": Verb("KEY VALUE", "set parts.keys.lowpass_hz 1800", _settable_help,
                 lambda words: {"cmd": "set", "key": words[0], "value": value_of(words[1])}),
     "layer": Verb("NAME on|off|VOLUME", "layer rain 0.3", WORDS["layer"][1] + " (layers: see status)",
                   lambda words: {"cmd": "layer", "name": words[0], "value": value_of(words[1])}),

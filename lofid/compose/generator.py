@@ -23,6 +23,7 @@ import collections
 import dataclasses
 import logging
 import threading
+from typing import NamedTuple
 
 import numpy as np
 
@@ -45,7 +46,24 @@ from lofid.paths import BEATS
 log = logging.getLogger("lofid")
 
 MAX_REWIND = MAX_QUEUE_NOTES  # the largest note queue the settings allow: the daemon never discards more
-MelodyNote = tuple[int, int, int, int]  # (onset 16th, pitch, duration, velocity bin), model space
+
+
+class MelodyNote(NamedTuple):
+    """A melody note in model space."""
+
+    onset: int  # 16th on the timeline (in a Motif: counted from the motif's origin)
+    pitch: int
+    duration: int  # 16ths
+    velocity: int  # its bin (lofid.music.notes.velocity_bin) as sampled; the MIDI velocity once in _State.melody
+
+
+class Motif(NamedTuple):
+    """A figure the melody states again: what it played over the start of a progression's first pass in a track."""
+
+    track: int  # the track's number
+    variant: str  # the progression: the loop ("A") or its variation ("B")
+    origin: int  # 16th where the pass it was written over began
+    notes: tuple[MelodyNote, ...]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,8 +78,8 @@ class _State:
     start: int  # where this phrase began: no melody note before it
     melody_onset: int  # onset of the last sampled melody note
     steer: Steer  # what the guardrails are doing
-    motifs: tuple[tuple[tuple[int, str], int, tuple[MelodyNote, ...]], ...] = ()  # ((track, variant), pass, notes)
-    recording: tuple[tuple[int, str], int, tuple[MelodyNote, ...]] | None = None  # a motif being written
+    motifs: tuple[Motif, ...] = ()  # the latest few written
+    recording: Motif | None = None  # a motif being written
     restating: tuple[MelodyNote, ...] = ()  # motif notes still to state again
 
 
@@ -84,7 +102,6 @@ class NoteGenerator:
         self._planner = TrackPlanner(cfg, meta.get("loops"), sorted(patterns), self._sampler.rng)
         self._harmony = Harmony(self._planner, meta.get("comping"), patterns, self._sampler.rng)
         self._keep_chords = keep_chords  # lofid generate writes every chord; the daemon forgets old ones
-        self._dropped = self._cues_dropped = 0  # events and cues forgotten from the front of the harmony's lists
         self._undo: collections.deque[_State] = collections.deque(maxlen=MAX_REWIND)
         # Every event counted from 0: the control thread copies this while the producer counts.
         self.recoveries: collections.Counter[str] = collections.Counter(dict.fromkeys(EVENTS, 0))
@@ -134,24 +151,21 @@ class NoteGenerator:
             while len(s.melody) < 2:  # one melody note of look-ahead: each note ends by the next
                 s = self._sample_melody(s)
             first = s.melody[0]
-            self._harmony.plan_until(first[0])
-            cue_index = s.cue_cursor - self._cues_dropped
-            cue = self._harmony.cues[cue_index] if cue_index < len(self._harmony.cues) else None
-            index = s.cursor - self._dropped
-            event = self._harmony.events[index] if index < len(self._harmony.events) else None
-            if cue is not None and cue[0] <= first[0] and (event is None or cue[0] <= event[0]):
-                onset, section, track, new = cue
-                s = dataclasses.replace(s, cue_cursor=s.cue_cursor + 1, last_onset=onset)
-                out: Event = Cue(onset - before.last_onset, section, track, new)
+            self._harmony.plan_until(first.onset)
+            cue = self._harmony.cue(s.cue_cursor)
+            event = self._harmony.event(s.cursor)
+            if cue is not None and cue.onset <= first.onset and (event is None or cue.onset <= event.onset):
+                s = dataclasses.replace(s, cue_cursor=s.cue_cursor + 1, last_onset=cue.onset)
+                out: Event = Cue(cue.onset - before.last_onset, cue.section, cue.track, cue.new)
             else:
                 nudge = 0.0
-                if event is not None and (event[0], event[1]) <= (first[0], first[1]):
+                if event is not None and (event.onset, event.pitch) <= (first.onset, first.pitch):
                     onset, pitch, duration, velocity, part, nudge = event
                     s = dataclasses.replace(s, cursor=s.cursor + 1)
                 else:
                     onset, pitch, duration, velocity = first
                     rest, _ = melody.phrase_rest(self._harmony.track_at(onset), onset)
-                    ends = [s.melody[1][0] - onset] + ([rest - onset] if onset < rest else [])
+                    ends = [s.melody[1].onset - onset] + ([rest - onset] if onset < rest else [])
                     duration, part = max(1, min(duration, *ends)), "melody"
                     velocity = gentle(velocity, onset)
                     s = dataclasses.replace(s, melody=s.melody[1:])
@@ -194,7 +208,7 @@ class NoteGenerator:
                                    min_top_p=WARM_TOP_P if s.steer.warming else 0.0)
         duration = self._sampler.draw("duration", heads["duration"], forbidden=(0,))
         vbin = self._sampler.draw("velocity", heads["velocity"])
-        return self._emit(s, (onset, pitch, duration, vbin), ())
+        return self._emit(s, MelodyNote(onset, pitch, duration, vbin), ())
 
     def _placed(self, onset: int) -> int:
         """``onset`` moved to where the melody may sound, in this track or the next one's entry."""
@@ -209,14 +223,13 @@ class NoteGenerator:
         """The motif to state again from the loop pass ``onset`` begins, if the melody just crossed
         into a new pass of a progression whose motif is written."""
         at = melody.motif_pass(planned, onset)
-        if at is None or at[1] <= s.melody_onset:
+        if at is None or at.start <= s.melody_onset:
             return ()
-        key = (planned.track.number, at[0])
         end = planned.track.section_at(onset).end  # a short section (a break) takes what fits
-        for motif_key, origin, notes in s.motifs:
-            if motif_key == key and origin != at[1]:
-                return tuple((at[1] + n[0], self._fitted(at[1] + n[0], n[1]), *n[2:])
-                             for n in notes if at[1] + n[0] < end)
+        for motif in s.motifs:
+            if (motif.track, motif.variant) == (planned.track.number, at.variant) and motif.origin != at.start:
+                return tuple(n._replace(onset=at.start + n.onset, pitch=self._fitted(at.start + n.onset, n.pitch))
+                             for n in motif.notes if at.start + n.onset < end)
         return ()
 
     def _fitted(self, onset: int, pitch: int) -> int:
@@ -242,42 +255,33 @@ class NoteGenerator:
             if advice.event == "reprime":
                 window = tuple(tuple(int(v) for v in r) for r in primer_rows(self.window))
         motifs, recording = self._record(s, onset, note)
-        return dataclasses.replace(s, window=window, melody=s.melody + ((onset, pitch, duration, bin_velocity(vbin)),),
+        return dataclasses.replace(s, window=window, melody=s.melody + (MelodyNote(onset, pitch, duration, bin_velocity(vbin)),),
                                    melody_onset=onset, steer=advice, motifs=motifs, recording=recording,
                                    restating=restating)
 
-    def _record(self, s: _State, onset: int, note: MelodyNote) -> tuple[tuple, tuple | None]:
+    def _record(self, s: _State, onset: int, note: MelodyNote) -> tuple[tuple[Motif, ...], Motif | None]:
         """Motifs: the notes over the start of a progression's first pass in a track (melody.MOTIF_SHARE
         of it), kept once written; returns the motifs and the one being written."""
         motifs, recording = s.motifs, s.recording
         planned = self._harmony.track_at(onset)
         at = melody.motif_pass(planned, onset)
-        if recording is not None and (at is None or at[1] != recording[1] or onset >= recording[1] + at[2]):
-            motifs = tuple(m for m in motifs if m[0][0] >= planned.track.number - 1)[-4:] + (recording,)
+        if recording is not None and (at is None or at.start != recording.origin or onset >= recording.origin + at.length):
+            motifs = tuple(m for m in motifs if m.track >= planned.track.number - 1)[-4:] + (recording,)
             recording = None
-        if at is None or onset >= at[1] + at[2]:
+        if at is None or onset >= at.start + at.length:
             return motifs, recording
-        key = (planned.track.number, at[0])
-        if any(m[0] == key for m in motifs):
+        if any((m.track, m.variant) == (planned.track.number, at.variant) for m in motifs):
             return motifs, recording
-        relative = (onset - at[1], note[1], note[2], note[3])
+        relative = note._replace(onset=onset - at.start)
         if recording is None:
-            return motifs, (key, at[1], (relative,))
-        return motifs, (key, recording[1], recording[2] + (relative,))
+            return motifs, Motif(planned.track.number, at.variant, at.start, (relative,))
+        return motifs, recording._replace(notes=recording.notes + (relative,))
 
     def _forget(self) -> None:
         """Drop accompaniment, cues and chords no rewind can reach any more (the daemon plays for days)."""
-        if self._keep_chords:
-            return
-        oldest = self._undo[0] if self._undo else self._state
-        spare = oldest.cursor - self._dropped
-        if spare > 1024:
-            del self._harmony.events[:spare]
-            self._dropped += spare
-            cues = oldest.cue_cursor - self._cues_dropped
-            del self._harmony.cues[:cues]
-            self._cues_dropped += cues
-            self._harmony.forget_before(min(oldest.last_onset, oldest.melody_onset))
+        if not self._keep_chords:
+            oldest = self._undo[0] if self._undo else self._state
+            self._harmony.forget(oldest.cursor, oldest.cue_cursor, min(oldest.last_onset, oldest.melody_onset))
 
     def events(self, n: int) -> list[Event]:
         """The next ``n`` events, cues included."""
@@ -309,13 +313,16 @@ class NoteGenerator:
 
     def update(self, cfg: Config) -> None:
         """Apply live settings (temperature, top_p, key, harmony, what the next tracks draw; a new
-        model path or backend reloads it)."""
-        reload = any(cfg[k] != self._cfg[k] for k in ("model.path", "model.backend", "generation.window"))
-        model = load_model(cfg["model.path"], cfg["model.backend"], cfg["generation.window"]) if reload else None
+        model path or backend reloads it). ``generation.window`` is read at start: a new model must
+        have the playing window."""
+        reload = any(cfg[k] != self._cfg[k] for k in ("model.path", "model.backend"))
+        model = load_model(cfg["model.path"], cfg["model.backend"]) if reload else None
         with self._lock:
             if model is not None:
                 if model.window != self._model.window:
-                    raise LofidError(f"the new model's window ({model.window}) differs from the playing one")
+                    raise LofidError(f"{model.info.file('.json')}: the model was trained with a {model.window}-note "
+                                     f"window, the playing one with {self._model.window}: set generation.window: "
+                                     f"{model.window} and restart lofid")
                 self._model = model
             self._sampler.configure(cfg["generation.temperature"], cfg["generation.top_p"])
             self._mode = cfg["generation.harmony"]

@@ -19,6 +19,7 @@ import bisect
 import dataclasses
 import math
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -26,13 +27,13 @@ from lofid.compose.bassline import bass_line
 from lofid.compose.comping import Comper
 from lofid.compose.loops import LoopChord
 from lofid.compose.pad import pad_part
-from lofid.compose.register import KEYS, MINOR_BASE, in_model
+from lofid.compose.register import KEYS, in_model
 from lofid.compose.tracks import PlannedTrack, TrackPlanner, ended, held
 from lofid.compose.voicing import voice
 from lofid.model.encoding import chord_token
 from lofid.music.chords import QUALITIES
-from lofid.music.drums import DrumPattern
-from lofid.music.keys import pitch_name
+from lofid.music.drums import KICKS, DrumPattern
+from lofid.music.keys import model_tonic, pitch_name
 from lofid.music.notes import BAR
 from lofid.music.tracks import Section, Track
 
@@ -41,9 +42,9 @@ KEYS_VELOCITY = 54  # MIDI velocity of the keys, before accents and swell
 SWELL = 6  # MIDI velocity: how far the swell moves loudness up and down
 SWELL_BARS = 8  # bars the swell takes to rise and fall
 SECTION_DENSITY = {"intro": 0.6, "break": 0.8, "ending": 0.6}  # comping density, else 1.0
-KICKS = (35, 36)  # General MIDI bass drums: the bass answers them
 ROLL_S = 0.004  # seconds between the notes of a keys chord, low to high (POP909's piano rolls its chords)
 LATE_S = 0.012  # seconds a keys strike lands after its 16th at most: laid back, never off the groove
+TRIM_BATCH = 1024  # events let go of at once: dropping the front of a list moves all the rest
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -68,6 +69,26 @@ class ChordSpan:
         return chord_token(self.label)
 
 
+class Accompaniment(NamedTuple):
+    """A keys, pad or bass note as planned, in model space."""
+
+    onset: int  # 16th on the generator's timeline
+    pitch: int
+    duration: int  # 16ths
+    velocity: int
+    part: str  # "keys", "pad" or "bass"
+    nudge: float  # seconds it lands after its 16th (a hand's lateness)
+
+
+class SectionCue(NamedTuple):
+    """Where a track or a section starts, as planned."""
+
+    onset: int  # 16th on the generator's timeline
+    section: Section
+    track: Track
+    new: bool  # a new track starts here
+
+
 def swell(onset: int) -> int:
     """Gentle dynamics: a velocity offset that rises and falls every SWELL_BARS bars (±SWELL)."""
     return round(SWELL * math.sin(2 * math.pi * onset / (SWELL_BARS * BAR)))
@@ -75,7 +96,7 @@ def swell(onset: int) -> int:
 
 def base_of(track: Track) -> int:
     """The track's tonic in model space: C for major, A for minor."""
-    return MINOR_BASE if track.minor else 0
+    return model_tonic(track.minor)
 
 
 def loop_length(loop: Sequence[LoopChord]) -> int:
@@ -86,18 +107,19 @@ def loop_length(loop: Sequence[LoopChord]) -> int:
 class Harmony:
     """Plans the tracks' accompaniment ahead and keeps it as events, chords and cues.
 
-    ``plan_until(t)`` makes sure everything exists up to 16th ``t``. ``events`` holds the keys and
-    bass notes in time order as (onset, pitch, duration, velocity, part, nudge); ``cues`` the (onset,
-    section, track, new) of every section start; ``chords`` the chord spans; ``tracks`` the
-    planned tracks, in order.
+    ``plan_until(t)`` makes sure everything exists up to 16th ``t``. The keys and bass notes, in
+    time order, and the cue of every section start are read by their number since the start
+    (``event(n)``, ``cue(n)``), so a reader keeps its place while ``forget`` lets the played ones go;
+    ``chords`` holds the chord spans, ``tracks`` the planned tracks, in order.
     """
 
     def __init__(self, planner: TrackPlanner, comping: dict | None, patterns: Mapping[str, DrumPattern],
                  rng: np.random.Generator) -> None:
         self.planner, self.comping, self.patterns, self.rng = planner, comping, patterns, rng
         self.chords: list[ChordSpan] = []
-        self.events: list[tuple[int, int, int, int, str, float]] = []
-        self.cues: list[tuple[int, Section, Track, bool]] = []
+        self.events: list[Accompaniment] = []  # from number _events_gone on
+        self.cues: list[SectionCue] = []  # from number _cues_gone on
+        self._events_gone = self._cues_gone = 0  # events and cues let go of from the front
         self.tracks: list[PlannedTrack] = []
         self._starts: list[int] = []
         self._end = 0
@@ -118,9 +140,23 @@ class Harmony:
         starts = [p.track.start for p in self.tracks]
         return self.tracks[max(0, bisect.bisect_right(starts, t) - 1)]
 
-    def forget_before(self, t: int) -> None:
-        """Let chords and tracks that ended before ``t`` go (endless play must not grow; the
-        generator trims ``events`` and ``cues`` itself, as it knows which it has played)."""
+    def event(self, n: int) -> Accompaniment | None:
+        """The ``n``-th keys or bass note planned since the start (from 0); None if not planned yet."""
+        return _nth(self.events, n - self._events_gone)
+
+    def cue(self, n: int) -> SectionCue | None:
+        """The ``n``-th cue planned since the start (from 0); None if not planned yet."""
+        return _nth(self.cues, n - self._cues_gone)
+
+    def forget(self, events: int, cues: int, t: int) -> None:
+        """Let go of what will not be read again: the notes before the ``events``-th, the cues before
+        the ``cues``-th, chords and tracks that ended before 16th ``t`` (endless play must not grow).
+        Done a batch at a time."""
+        spare = events - self._events_gone
+        if spare <= TRIM_BATCH:
+            return
+        del self.events[:spare], self.cues[:cues - self._cues_gone]
+        self._events_gone, self._cues_gone = events, cues
         keep = max(0, bisect.bisect_right(self._starts, t) - 2)
         del self.chords[:keep], self._starts[:keep]
         while len(self.tracks) > 2 and self.tracks[1].track.end <= t:
@@ -144,9 +180,9 @@ class Harmony:
         del self.chords[keep:], self._starts[keep:]
         if self.chords and self.chords[-1].end > at:
             self.chords[-1] = dataclasses.replace(self.chords[-1], end=at)
-        self.events = [e for e in self.events if e[0] < at]
-        self.cues = [c for c in self.cues if c[0] < at]
-        self.cues.append((at, changed.track.section_at(at), changed.track, False))  # the new plan, heard from here
+        self.events = [e for e in self.events if e.onset < at]
+        self.cues = [c for c in self.cues if c.onset < at]
+        self.cues.append(SectionCue(at, changed.track.section_at(at), changed.track, False))  # the new plan, from here
         self._end = at
 
     # -- writing --
@@ -159,7 +195,7 @@ class Harmony:
         track = current.track
         section, loop = current.loop_at(self._end)
         if section.start == self._end and (section.start != track.start):
-            self.cues.append((self._end, section, track, False))
+            self.cues.append(SectionCue(self._end, section, track, False))
         length = loop_length(loop)
         into = (self._end - section.start) % length
         stop = min(section.end, self._end + length - into)
@@ -171,7 +207,7 @@ class Harmony:
         planned = self.planner.plan(self.tracks[-1].track.number + 1 if self.tracks else 1, at)
         self.tracks.append(planned)
         self._comper = Comper(self.comping, self.rng)
-        self.cues.append((at, planned.track.sections[0], planned.track, True))
+        self.cues.append(SectionCue(at, planned.track.sections[0], planned.track, True))
 
     def _chords(self, track: Track, section: Section, loop: Sequence[LoopChord], start: int, stop: int
                 ) -> list[tuple[int, int, int, str]]:
@@ -203,8 +239,9 @@ class Harmony:
         self._raise_tops(sorted(keys + pad))
         kicks = self._kicks(track) if section.drums else ()
         bass = bass_line(track, spans, kicks, self.rng)
-        new = humanised(keys, self.rng) + [(*n, "pad", 0.0) for n in pad] + [(*b, "bass", 0.0) for b in bass]
-        self.events += sorted(new, key=lambda e: (e[0], e[1]))
+        new = [Accompaniment(*e) for e in humanised(keys, self.rng)] + [Accompaniment(*n, "pad", 0.0) for n in pad] \
+            + [Accompaniment(*b, "bass", 0.0) for b in bass]
+        self.events += sorted(new, key=lambda e: (e.onset, e.pitch))
 
     def _raise_tops(self, keys: list[tuple[int, int, int, int]]) -> None:
         """Each chord's top is the highest keys or pad note sounding under it (``keys``, in time order),
@@ -234,6 +271,13 @@ class Harmony:
         if pattern is None:
             return ()
         return tuple(sorted({h.step for h in pattern.hits if h.pitch in KICKS and h.step < BAR}))
+
+
+def _nth(items: list, index: int):
+    """``items[index]``, None past the end; an index before the start was let go of, which is a bug."""
+    if index < 0:
+        raise IndexError(f"read {-index} items before what is kept")
+    return items[index] if index < len(items) else None
 
 
 def humanised(keys: list[tuple[int, int, int, int]], rng: np.random.Generator

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from lofid.music.chords import QUALITIES
-from lofid.music.keys import MAJOR_SCALE
+from lofid.music.keys import MAJOR_SCALE, RELATIVE_MINOR
 from lofid.music.notes import BAR
 
 HALF = BAR // 2  # 16ths: a bar holds one chord or two half-bar ones
@@ -39,7 +39,6 @@ BORROWED_IV = 0.25  # chance a major loop's last whole-bar IV becomes IV | iv
 IN_KEY = 0.95  # share of a loop's chord tones that must lie in the key's scale (in_key_share)
 DRAWS = 8  # loops tried from the table before the classic ones stand in
 MOOD_SHARE = 0.25  # of the draws that go to the loops tagged with moods (free-midi-chords'), shared evenly
-RELATIVE_MINOR = 9  # semitones from a major tonic up to its relative minor's (C -> A)
 
 # A mode's scale as pitch classes above its tonic (major; natural minor).
 SCALES = {False: MAJOR_SCALE, True: frozenset((pc - RELATIVE_MINOR) % 12 for pc in MAJOR_SCALE)}

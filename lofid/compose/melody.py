@@ -10,6 +10,8 @@ That is how a song keeps its theme while the rest of each pass stays new.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from lofid.compose.tracks import PlannedTrack
 from lofid.music.notes import BAR
 from lofid.music.tracks import Section
@@ -21,6 +23,14 @@ REST_STEPS = 4  # 16ths of rest ending each phrase at density 1 (a beat); sparse
 MOTIF_SECTIONS = ("A", "B", "break")  # a break plays the loop without drums: the theme is heard there too
 MOTIF_SHARE = 0.75  # of a pass that the motif fills: three bars of four
 PASS_BARS = 4  # bars of a pass: a four-bar loop, or each half of an eight-bar one
+
+
+class MotifPass(NamedTuple):
+    """A pass of a section's progression, and the motif that goes over its start."""
+
+    variant: str  # the section's progression: the loop ("A") or its variation ("B")
+    start: int  # first 16th of the pass
+    length: int  # 16ths of the motif
 
 
 def window(planned: PlannedTrack) -> tuple[int, int]:
@@ -56,9 +66,8 @@ def place(planned: PlannedTrack, onset: int) -> int | None:
     return onset if onset < last else None
 
 
-def motif_pass(planned: PlannedTrack, onset: int) -> tuple[str, int, int] | None:
-    """(which motif: the section's progression, the first 16th of the pass holding ``onset``, the
-    motif's length in 16ths) in a section that states motifs. A pass is a loop of up to PASS_BARS
+def motif_pass(planned: PlannedTrack, onset: int) -> MotifPass | None:
+    """The pass holding ``onset``, in a section that states motifs. A pass is a loop of up to PASS_BARS
     bars: an eight-bar loop is two passes, and its motif comes back in the second half over the
     other chords (fitted to them), so a theme returns within a few phrases, as a song's does."""
     section: Section = planned.track.section_at(onset)
@@ -67,4 +76,4 @@ def motif_pass(planned: PlannedTrack, onset: int) -> tuple[str, int, int] | None
     loop = max(c.start + c.length for c in planned.loops[section.variant])
     length = min(loop, PASS_BARS * BAR)
     start = section.start + (onset - section.start) // length * length
-    return section.variant, start, round(length * MOTIF_SHARE) // BAR * BAR
+    return MotifPass(section.variant, start, round(length * MOTIF_SHARE) // BAR * BAR)

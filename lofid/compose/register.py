@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from lofid.music.keys import model_tonic
 from lofid.music.tracks import Track
-
-MINOR_BASE = 9  # a minor track's tonic in model space (A)
 
 
 class Register(NamedTuple):
@@ -32,7 +31,7 @@ BASS = Register(28, 48, 38)  # the bass: E1-C3, round and low
 
 def transposition(tonic: int, minor: bool) -> int:
     """Semitones from model space to a key (-5..+6): the nearer way from C major / A minor."""
-    shift = (tonic - (MINOR_BASE if minor else 0)) % 12
+    shift = (tonic - model_tonic(minor)) % 12
     return shift - 12 if shift > 6 else shift
 
 

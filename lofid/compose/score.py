@@ -18,6 +18,7 @@ from lofid.errors import LofidError
 from lofid.model.songs import song_rows
 from lofid.music.drums import DrumPattern, DrumPlan, hits_for, load_patterns
 from lofid.music.midi import midi_bytes
+from lofid.music.notes import step_seconds
 from lofid.music.tracks import Cue, Event
 from lofid.paths import BEATS, write_file
 
@@ -59,7 +60,7 @@ def compose(cfg: Config, seed: int, notes: int | None = None, minutes: float | N
         if isinstance(event, Cue) and event.new:
             bpm = event.track.bpm
             seconds += event.track.transition
-        seconds += event.step * 15.0 / (bpm or untracked_tempo(cfg)[0])
+        seconds += event.step * step_seconds(bpm or untracked_tempo(cfg)[0])
         events.append(event)
         played += not isinstance(event, Cue)
     end = sum(e.step for e in events)

@@ -36,19 +36,18 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from lofid.addresses import icecast_target, is_loopback
-from lofid.control.protocol import Controllable, encode, handle, one_line, parse_request
+from lofid.config import SECRET_KEYS
+from lofid.control.protocol import MAX_REQUEST, Controllable, encode, handle, one_line, parse_request
 from lofid.errors import ConfigError, LofidError
 
 log = logging.getLogger(__name__)
 
 MAX_CONNECTIONS = 256  # open connections at once (listeners, event streams, requests)
-MAX_BODY = 64 * 1024  # bytes of a POST body: the control socket's line limit
 REQUEST_SECONDS = 10.0  # a request must arrive within this; then its connection is closed
 SEND_SECONDS = 10.0  # a listener that takes nothing for this long is dropped
 KEEPALIVE_SECONDS = 15.0  # an idle event stream gets a comment this often, so a gone browser is noticed
 REFUSED_HERE = {"watch": "watch: GET /api/events streams the events over HTTP",
                 "save": "save writes a file on lofid's machine: use `lofid ctl save` there"}
-SECRETS = ("output.http.token", "output.icecast.url")
 PAGE = Path(__file__).with_name("remote.html")
 
 
@@ -208,9 +207,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = self.headers.get("Content-Length", "")
         if not length.isdigit():
             return self._reply(411, {"ok": False, "error": "a control request needs its Content-Length"})
-        if int(length) > MAX_BODY:
+        if int(length) > MAX_REQUEST:
             self.close_connection = True
-            return self._reply(413, {"ok": False, "error": f"a control request is at most {MAX_BODY} bytes"})
+            return self._reply(413, {"ok": False, "error": f"a control request is at most {MAX_REQUEST} bytes"})
         if self.headers.get_content_type() != "application/json":
             return self._reply(415, {"ok": False, "error": "send the request as Content-Type: application/json"})
         body = self.rfile.read(int(length))
@@ -288,14 +287,21 @@ def _busy(message: dict[str, Any]) -> bytes:
 
 
 def hidden(reply: bytes) -> bytes:
-    """``reply`` with the settings' secrets (the token, Icecast's password) masked."""
-    if not any(key.encode() in reply for key in SECRETS):
+    """``reply`` with the settings the schema marks secret (the token, Icecast's password) masked."""
+    if not any(key.encode() in reply for key in SECRET_KEYS):
         return reply
     message = json.loads(reply)
     settings = message.get("status", {}).get("settings", {})
-    if settings.get("output.http.token"):
-        settings["output.http.token"] = "(hidden)"
-    if settings.get("output.icecast.url"):
-        target = icecast_target(settings["output.icecast.url"])
-        settings["output.icecast.url"] = f"icecast://{target.user}:(hidden)@{target.shown}"
+    for key in SECRET_KEYS:
+        if settings.get(key):
+            settings[key] = _masked(str(settings[key]))
     return encode(message)
+
+
+def _masked(value: str) -> str:
+    """A secret as it may be shown: an Icecast URL keeps its user, server and mount; anything else is hidden."""
+    try:
+        target = icecast_target(value)
+    except ValueError:
+        return "(hidden)"
+    return f"icecast://{target.user}:(hidden)@{target.shown}"

@@ -33,20 +33,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from lofid.config import setting_for
+from lofid.config import layer_names, setting_for
 from lofid.control.vocabulary import SHORT_KEYS, WORDS
 from lofid.errors import LofidError, RequestError
+from lofid.setting import RESTART, switch_word
 
 log = logging.getLogger("lofid.control")
 
 _MAX_ERROR = 300  # characters of an error message
-
-LIVE_SECTIONS = ("fx", "parts", "timers", "desktop")  # every setting in these sections may change while playing
+MAX_REQUEST = 64 * 1024  # bytes in one request (a socket line, an HTTP body)
 SLEEP_RANGE_S = (1.0, 24 * 3600.0)  # a sleep timer from a second to a day
 PHASE_RANGE_S = (1.0, 4 * 3600.0)  # a focus phase from a second to four hours
 MAX_CYCLES = 100
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")
-_BOOL_WORDS = ("on", "off", "true", "false", "yes", "no")
 
 class Controllable(Protocol):
     """What the daemon offers the control server. Every method is called from the control thread."""
@@ -87,22 +86,22 @@ class Controllable(Protocol):
         """Start the study/break rhythm now (``study_s`` None: stop it); return the timers' status."""
 
 
-def layer_names(settings: Mapping[str, Any]) -> list[str]:
-    return list(dict.fromkeys(k.split(".")[1] for k in settings if k.startswith("layers.")))
-
-
 def live_key(name: str, settings: Mapping[str, Any]) -> str:
-    """The dotted key a `set` may change: a short name, or a dotted live key (layers included)."""
+    """The dotted key a `set` may change: a short name, or the dotted key of a setting the schema
+    does not mark as read at start (layers included)."""
     if name in SHORT_KEYS:
         return SHORT_KEYS[name]
-    if name in SHORT_KEYS.values() or (name.split(".")[0] in LIVE_SECTIONS and name in settings):
-        return name
     parts = name.split(".")
     if len(parts) == 3 and parts[0] == "layers" and parts[2] in ("enabled", "volume"):
         _known_layer(parts[1], settings)
         return name
+    if name in settings and setting_for(name).applies == RESTART:
+        raise RequestError(f"cannot set {name!r} while playing: it is read at start (change it in the config "
+                           "file and restart lofid)")
+    if name in settings:
+        return name
     raise RequestError(f"cannot set {name!r} while playing: settable are {', '.join(SHORT_KEYS)}, "
-                       "layers.NAME.enabled/volume and the fx.*, parts.*, timers.* and desktop.* settings")
+                       "layers.NAME.enabled/volume and the settings config.yaml does not mark \"read at start\"")
 
 
 def _known_layer(name: str, settings: Mapping[str, Any]) -> None:
@@ -126,7 +125,7 @@ def _set(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
 def _layer(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
     name, value = _text(req, "name"), req["value"]
     _known_layer(name, target.settings())
-    switch = isinstance(value, bool) or (isinstance(value, str) and value.lower() in _BOOL_WORDS)
+    switch = switch_word(value) is not None
     if isinstance(value, str) and not switch:
         raise RequestError(f"layer {name}: {value[:40]!r} is not on, off or a volume from 0 to 1")
     key = f"layers.{name}.{'enabled' if switch else 'volume'}"
@@ -160,11 +159,9 @@ def _next(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
 
 
 def _hold(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
-    value = req["value"]
-    if isinstance(value, str) and value.lower() in _BOOL_WORDS:
-        value = value.lower() in ("on", "true", "yes")
-    if not isinstance(value, bool):
-        raise RequestError(f"hold: {str(value)[:40]!r} is not on or off")
+    value = switch_word(req["value"])
+    if value is None:
+        raise RequestError(f"hold: {str(req['value'])[:40]!r} is not on or off")
     target.hold(value)
     return {"hold": value}
 

@@ -50,11 +50,11 @@ from pathlib import Path
 from typing import Any
 
 from lofid.control.listener import FD_RESERVE, bind, check_folder, raise_open_files, take_lock
-from lofid.control.protocol import Controllable, encode, error_line, handle
+from lofid.control.protocol import MAX_REQUEST, Controllable, encode, error_line, handle
 
 log = logging.getLogger("lofid.control")
 
-MAX_LINE = 64 * 1024  # bytes in one request line
+MAX_LINE = MAX_REQUEST  # bytes in one request line
 MAX_CLIENTS = 4096  # connections served at once
 EVICT_AFTER = 1.0  # seconds of silence after which a connection gives its slot to a newcomer
 MAX_BUFFERED = 16 * 1024 * 1024  # bytes of unanswered requests and unread replies, all connections together

@@ -8,7 +8,9 @@ settings schema; what each command does, and how its values are checked, is
 
 from __future__ import annotations
 
-# ctl's short names for the live settings; `set` also takes the dotted key itself.
+# ctl's short names for the live settings; `set` also takes the dotted key itself. A copy of the
+# schema's (lofid.config.SHORT_NAMES, each setting's ``short``), in the order ctl's help lists them:
+# tests/unit/top/test_lifecycle.py checks that they match.
 SHORT_KEYS: dict[str, str] = {
     "temperature": "generation.temperature",
     "volume": "output.volume",

@@ -27,7 +27,7 @@ from lofid.audio.engine import FADE_SECONDS, Engine, layer_value
 from lofid.audio.sinks import DeviceSink, Playback, open_sink
 from lofid.compose.generator import NoteGenerator
 from lofid.compose.queue import Producer
-from lofid.config import Config, load, part_programs, resolve_seed
+from lofid.config import Config, applying, load, part_programs, resolve_seed
 from lofid.control.server import ControlServer
 from lofid.daemon.mpris import Desktop
 from lofid.daemon.sdnotify import Notifier, start_watchdog
@@ -43,12 +43,9 @@ from lofid.music.tracks import Cue
 log = logging.getLogger("lofid")
 
 # Settings whose change means the queued notes must be written again (heard within a second).
-REGENERATE = ("generation.temperature", "generation.top_p", "generation.harmony", "music.key", "music.bpm",
-              "music.swing", "music.track_minutes")
+REGENERATE = applying("regenerate")
 # Settings only read at start: a reload that changes them says a restart is needed.
-RESTART_ONLY = ("output.device", "output.sample_rate", "output.block_size", "output.http.enabled",
-                "output.http.listen", "output.http.bitrate", "output.http.token", "output.icecast.url",
-                "control.socket", "control.state_file", "sound.soundfont", "generation.window", "desktop.mpris")
+RESTART_ONLY = applying("restart")
 FIRST_NOTES = 4  # notes queued before the sound starts
 FADE_OUT_S = 0.3  # SIGTERM: fade, then let the sink drain
 

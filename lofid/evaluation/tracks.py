@@ -37,7 +37,7 @@ import math
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -55,18 +55,26 @@ EPSILON = 1e-6  # seconds: events on one tick read as one time
 HOUR = 3600.0  # seconds
 
 GAP = Metric("silence_before", "silence before the track", "s", high=2.5)  # "about 2 s"
+_PER_TRACK = {m.name: m for m in (*METRICS, GAP)}
+
+
+def _over_tracks(name: str, label: str, per_track: str | None = None) -> Metric:
+    """A run's figure judged by the target of the per-track one it gathers (``per_track``, else ``name``)."""
+    return replace(_PER_TRACK[per_track or name], name=name, label=label)
+
+
 WHOLE = (
     Metric("tracks_per_hour", "tracks per hour", "/h", low=12),
     Metric("keys_per_hour", "keys per hour", "/h", low=6),
     Metric("tempos_per_hour", "tempos per hour (whole bpm)", "/h", low=5),
     Metric("progressions_per_hour", "progressions per hour", "/h", low=10),
-    Metric("in_key", "in key, worst track", "%", low=0.95),
-    Metric("longest_silence", "longest silence in a track", "s", high=4.0),
-    Metric("longest_gap", "longest silence between tracks", "s", high=GAP.high),
-    Metric("most_voices", "most voices at once", "", high=10),
-    Metric("chord_onsets_off_beat", "chord onsets off the beat", "%", low=0.30, high=0.70),
-    Metric("rich_chords", "chords of 4+ pitch classes", "%", low=0.30, high=0.80),
-    Metric("theme_return", "theme return, mean of tracks", "%", low=0.30),
+    _over_tracks("in_key", "in key, worst track"),
+    _over_tracks("longest_silence", "longest silence in a track"),
+    _over_tracks("longest_gap", "longest silence between tracks", GAP.name),
+    _over_tracks("most_voices", "most voices at once"),
+    _over_tracks("chord_onsets_off_beat", "chord onsets off the beat"),
+    _over_tracks("rich_chords", "chords of 4+ pitch classes"),
+    _over_tracks("theme_return", "theme return, mean of tracks"),
     *KEYS_METRICS,
 )
 

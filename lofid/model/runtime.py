@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lofid.config import MODEL_BACKENDS
 from lofid.errors import LofidError
 from lofid.model.encoding import COLUMNS, HEADS, INPUT_VOCAB, VOCAB
 from lofid.paths import resolve
@@ -69,7 +70,7 @@ class NoteModel:
         return {h: flat[s] for h, s in self._slices.items()}
 
 
-def load_model(base: str | Path, backend: str = "litert", window: int | None = None) -> NoteModel:
+def load_model(base: str | Path, backend: str = MODEL_BACKENDS[0], window: int | None = None) -> NoteModel:
     """The model at ``base`` (no extension) on ``backend``; ``window`` must match the trained one."""
     loader = BACKENDS.get(backend)
     if loader is None:
@@ -119,6 +120,6 @@ def _tensorflow(info: ModelInfo) -> Callable[[np.ndarray], np.ndarray]:
     return run
 
 
-# backend name -> loader (the model's files -> the function that runs one window)
-BACKENDS: dict[str, Callable[[ModelInfo], Callable[[np.ndarray], np.ndarray]]] = {
-    "litert": _litert, "tensorflow": _tensorflow}
+# backend name -> loader (the model's files -> the function that runs one window), in MODEL_BACKENDS' order
+BACKENDS: dict[str, Callable[[ModelInfo], Callable[[np.ndarray], np.ndarray]]] = dict(
+    zip(MODEL_BACKENDS, (_litert, _tensorflow), strict=True))

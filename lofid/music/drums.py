@@ -18,6 +18,7 @@ from lofid.music.notes import BAR, STEPS_PER_BEAT
 log = logging.getLogger(__name__)
 
 MIDI_DEFAULT_BPM = 120.0  # a MIDI file without a tempo event plays at this tempo
+KICKS = frozenset({35, 36})  # General MIDI bass drums: the sidechain dips under them, the bass answers them
 CYMBALS = frozenset({42, 44, 46, 51, 53, 59})  # General MIDI hats and rides: what a light beat keeps
 LIGHT_VELOCITY = 0.7  # of the groove's velocity, for a light beat
 

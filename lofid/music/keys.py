@@ -16,6 +16,7 @@ TONICS = {"C": 0, "C#": 1, "Db": 1, "D": 2, "D#": 3, "Eb": 3, "E": 4, "Fb": 4, "
 KEY_NAMES = ("C", "C#", "Db", "D", "D#", "Eb", "E", "F", "F#", "Gb", "G", "G#", "Ab", "A", "A#", "Bb", "B")
 MINOR_KEY_NAMES = tuple(f"{name}m" for name in KEY_NAMES)  # "Cm": C minor
 MAJOR_SCALE = frozenset({0, 2, 4, 5, 7, 9, 11})  # pitch classes of C major (= A minor): the model's key
+RELATIVE_MINOR = 9  # semitones from a major tonic up to its relative minor's (C -> A)
 _NAMES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 # Krumhansl-Kessler key profiles, for music that does not say its key.
 _MAJOR_PROFILE = (6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88)
@@ -32,10 +33,14 @@ def note_name(pitch: int) -> str:
     return f"{pitch_name(pitch)}{pitch // 12 - 1}"
 
 
+def model_tonic(minor: bool) -> int:
+    """A key's tonic in the model's key: C for major, its relative minor A for minor."""
+    return RELATIVE_MINOR if minor else 0
+
+
 def key_shift(tonic: int, minor: bool) -> int:
     """Semitones (-5..+6) that move a key to C major, or A minor for a minor key."""
-    target = 9 if minor else 0
-    return (target - tonic + 5) % 12 - 5
+    return (model_tonic(minor) - tonic + 5) % 12 - 5
 
 
 def offset_from_c(key: str) -> int:

@@ -19,7 +19,7 @@ from lofid.errors import LofidError
 from lofid.music.annotations import read_beat_file, song_beats
 from lofid.music.beats import BeatGrid
 from lofid.music.keys import pitch_name
-from lofid.music.notes import STEPS_PER_BEAT, Note, bin_velocity, notes_from_onsets, swing_offset, velocity_bin
+from lofid.music.notes import STEPS_PER_BEAT, Note, Stretch, bin_velocity, notes_from_onsets, step_seconds, velocity_bin
 from lofid.music.tracks import Cue, Event, Track
 
 MIDI_SUFFIXES = (".mid", ".midi")
@@ -119,12 +119,16 @@ def score_file(events: Iterable[Event], bpm: float, programs: Mapping[str, int] 
     """
     import mido
 
-    segments: list[tuple[int, float, int]] = [(0, swing, 0)]  # (first 16th, swing, ticks of transitions before)
+    stretches = [Stretch(0, 0, _TICKS_PER_STEP, swing)]  # one per track: a 16th is always _TICKS_PER_STEP ticks
 
     def tick(index: int, within: int | None = None) -> int:
         """The tick of 16th ``index``, in the track holding 16th ``within`` (default: ``index``'s)."""
-        _, current, pause = next(seg for seg in reversed(segments) if seg[0] <= (index if within is None else within))
-        return round((index + swing_offset(index, current)) * _TICKS_PER_STEP) + pause
+        holding = index if within is None else within
+        return round(next(s for s in reversed(stretches) if s.index <= holding).position(index))
+
+    def ticks(seconds: float) -> int:
+        """``seconds`` at the tempo in force, in ticks."""
+        return round(seconds / step_seconds(tempo) * _TICKS_PER_STEP)
 
     tempo = bpm
 
@@ -140,8 +144,7 @@ def score_file(events: Iterable[Event], bpm: float, programs: Mapping[str, int] 
             at = tick(onset)
             if event.new:
                 track = event.track
-                pause = segments[-1][2] + round(track.transition * tempo / 60 * TICKS_PER_BEAT)
-                segments.append((onset, track.swing, pause))
+                stretches.append(stretches[-1].next_track(onset, _TICKS_PER_STEP, track.swing, ticks(track.transition)))
                 tempo = track.bpm
                 at = tick(onset)
                 conductor += [(at, mido.MetaMessage("marker", text=f"track {track.number}: {track.title}")),
@@ -150,7 +153,7 @@ def score_file(events: Iterable[Event], bpm: float, programs: Mapping[str, int] 
                 changes.append((at, dict(track.palette.programs), track.palette.kit))
             conductor.append((at, mido.MetaMessage("marker", text=f"section {event.section.name}")))
             continue
-        nudge = round(event.nudge * tempo / 60 * TICKS_PER_BEAT)  # a hand's lateness, in ticks
+        nudge = ticks(event.nudge)  # a hand's lateness
         start, end = tick(onset) + nudge, tick(onset + max(1, event.duration), within=onset)  # released as the engine does
         end = max(end, start + 1)
         channel = PART_CHANNELS_IN_FILES.get(event.part, 0)

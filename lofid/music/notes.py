@@ -3,7 +3,9 @@
 A Note is one event of the stream the model writes and the engine plays. Time is counted on a
 16th-note grid: ``step`` is how many 16ths after the previous note's onset this note starts
 (0 = together with it, so a chord is a run of notes with step 0), ``duration`` how many 16ths
-it sounds. Seconds only appear where a tempo is applied (the engine, MIDI files).
+it sounds. Seconds only appear where a tempo is applied (the engine, MIDI files), and both place
+a 16th through one ``Stretch`` of the stream (its tempo, its swing, the transition before a track),
+so a saved file and what was heard agree.
 """
 
 from __future__ import annotations
@@ -63,3 +65,36 @@ def fold_pitch(pitch: int) -> int:
 def swing_offset(index: int, swing: float) -> float:
     """How late 16th ``index`` sounds, in 16ths: off-beat 16ths by ``swing``, on-beat ones not at all."""
     return swing if index % 2 else 0.0
+
+
+def step_seconds(bpm: float) -> float:
+    """Seconds of one straight 16th at ``bpm``."""
+    return 60.0 / bpm / STEPS_PER_BEAT
+
+
+@dataclass(frozen=True, slots=True)
+class Stretch:
+    """A stretch of the stream at one tempo and swing: the straight 16th ``index`` sounds at ``at``,
+    and each 16th lasts ``step``, in the caller's unit (samples for the engine, ticks for a MIDI file)."""
+
+    index: float
+    at: float
+    step: float
+    swing: float  # share of a 16th the off-beat 16ths are late
+
+    def position(self, index: int) -> float:
+        """Where 16th ``index`` sounds (off-beat 16ths late by the swing)."""
+        return self.at + (index - self.index) * self.step + swing_offset(index, self.swing) * self.step
+
+    def phase(self, at: float) -> float:
+        """How many straight 16ths have passed at ``at``."""
+        return self.index + (at - self.at) / self.step
+
+    def retimed(self, at: float, step: float, swing: float) -> Stretch:
+        """A new tempo and swing from ``at`` on (a live change): what has passed stays where it was."""
+        return Stretch(self.phase(at), at, step, swing)
+
+    def next_track(self, index: int, step: float, swing: float, delay: float = 0.0) -> Stretch:
+        """A track's tempo and swing from its first 16th ``index`` on, ``delay`` later than this
+        stretch would place that 16th (the transition before the track)."""
+        return Stretch(index, self.at + (index - self.index) * self.step + delay, step, swing)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lofid.music.keys import pitch_name
-from lofid.music.notes import Note
+from lofid.music.notes import Note, step_seconds
 
 SECTIONS = ("intro", "A", "B", "break", "ending")
 BEATS = ("full", "light", "off")  # how much of the groove a section plays: all, its cymbals alone, none
@@ -94,7 +94,7 @@ class Track:
     @property
     def seconds(self) -> float:
         """How long it plays at its tempo (the transition before it not counted)."""
-        return (self.end - self.start) * 60.0 / self.bpm / 4
+        return (self.end - self.start) * step_seconds(self.bpm)
 
     def section_at(self, t: int) -> Section:
         for section in reversed(self.sections):

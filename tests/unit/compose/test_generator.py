@@ -101,6 +101,15 @@ def test_update_takes_effect_on_the_next_note():
     assert moved.pitch == reference.next_note().pitch - 5
 
 
+def test_a_new_window_waits_for_the_next_start_and_the_music_plays_on():
+    cfg = defaults()
+    generator = NoteGenerator(cfg, seed=2)
+    reference = NoteGenerator(cfg, seed=2)
+    assert generator.notes(5) == reference.notes(5)
+    generator.update(cfg.replace({"generation.window": 12}))  # read at start: the playing model keeps its 30
+    assert generator.window == 30 and generator.notes(20) == reference.notes(20)
+
+
 def test_rewind_regenerates_the_discarded_notes_from_the_same_context():
     cfg = defaults()
     generator = NoteGenerator(cfg, seed=11)

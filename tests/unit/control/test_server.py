@@ -231,7 +231,7 @@ def test_a_folder_of_another_user_is_refused(rundir, player):
     (b'{"cmd": "set", "key": "bpm", "value": true}', "bpm = true is not allowed"),
     (b'{"cmd": "set", "key": "temperature", "value": [1]}', "temperature = [1] is not allowed"),
     (b'{"cmd": "set", "key": 5, "value": 1}', "set: key should be a non-empty string"),
-    (b'{"cmd": "set", "key": "model.path", "value": "x"}', "cannot set 'model.path' while playing"),
+    (b'{"cmd": "set", "key": "output.device", "value": "x"}', "cannot set 'output.device' while playing: it is read at start"),
     (b'{"cmd": "set", "key": "bpm"}', "set needs value"),
     (b'{"cmd": "pause", "force": true}', "pause does not take 'force'"),
     (b'{"cmd": "fly"}', "unknown command 'fly'"),

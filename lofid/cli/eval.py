@@ -21,7 +21,7 @@ from lofid.errors import LofidError
 from lofid.evaluation.drums import TRACK_DRUMS
 from lofid.evaluation.metrics import METRICS, measure, piece_from_midi
 from lofid.evaluation.tracks import GAP, WHOLE, has_tracks, misses, read_marks, tracks_of, whole
-from lofid.music.keys import key_shift, parse_key
+from lofid.music.keys import key_shift, note_name, parse_key
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -95,7 +95,9 @@ def _why_missing(name: str, corpus: str | None) -> str:
             "repetition": "needs more than 10 notes",
             "strong_beat_chord_tones": "no melody note on beat 1 or 3 under a chord",
             "theme_return": "needs a melody of 70 notes or more",
-            "chord_onsets_off_beat": "no chord struck on the keys", "rich_chords": "no chord struck on the keys"}.get(name, "")
+            "chord_onsets_off_beat": "no chord struck on the keys", "rich_chords": "no chord struck on the keys",
+            **dict.fromkeys(("keys_pitch", "keys_pitch_classes", "keys_three_or_four", "keys_strikes_per_bar",
+                             "keys_hold_beats"), "no chord struck on the keys")}.get(name, "")
 
 
 def _copy_rate(corpus: str | None):
@@ -156,6 +158,18 @@ def _verdicts(metrics, values: dict) -> dict:
             for m in metrics}
 
 
+def _keys(values: dict) -> str:
+    """A track's keys figures in a few columns: mean strike pitch (and its note), pitch classes per
+    strike, strikes per bar, hold in beats, the share of chord onsets off the beat."""
+    pitch = values["keys_pitch"]
+    if pitch is None:
+        return f"{'keys: no chords':<45}"
+    off = values["chord_onsets_off_beat"]
+    return (f"keys {pitch:4.1f} {note_name(round(pitch)):<3} {values['keys_pitch_classes']:.1f} pc "
+            f"{values['keys_strikes_per_bar'] or 0:.2f}/bar {values['keys_hold_beats']:.1f} beats "
+            f"{'-' if off is None else f'{off * 100:.0f}%'} off")
+
+
 def _clock(seconds: float) -> str:
     minutes, rest = divmod(round(seconds), 60)
     return f"{minutes}:{rest:02d}"
@@ -204,7 +218,7 @@ def _main_tracks(args: argparse.Namespace, midi, marks, name: str, made: dict) -
         missed = misses(t)
         verdict = "MISS " + ", ".join(f"{m.label.split(' (')[0]} {_show(m, v)}" for m, v in missed) if missed else "ok"
         print(f"  {t.number:>3}  {t.title:<{titles}}  {t.key:<{keys}}  {round(t.bpm, 1):>4g} bpm  {_clock(t.end - t.start):>5}  "
-              f"{_drums(t)}  {verdict}")
+              f"{_keys(t.values)}  {_drums(t)}  {verdict}")
     print("  the whole run:")
     for m in WHOLE:
         value = values[m.name]

@@ -31,6 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-xla", dest="xla", action="store_false",
                         help="do not compile training steps with XLA (it pays off only for real model sizes)")
     parser.add_argument("--quiet", action="store_true", help="one line per epoch instead of the progress bar")
+    parser.add_argument("--progressions", metavar="CSV",
+                        help="mood-tagged chord progressions (free-midi-chords' progressions.csv: mode,progression,moods) "
+                             "to add to the learnt loop table")
     parser.add_argument("--harmony-only", action="store_true",
                         help="only relearn the accompaniment's tables (chord loops, comping) from --data into "
                              "the existing model --out")
@@ -49,7 +52,7 @@ def main(args: argparse.Namespace) -> int:
     if args.harmony_only:
         from lofid.training.accompaniment import relearn
 
-        tables = relearn(args.data, args.out)
+        tables = relearn(args.data, args.out, args.progressions)
         log.info("%s.json: learnt %s from %s", args.out, " and ".join(tables) or "nothing", args.data)
         return 0
     from lofid.training.quiet import load_tensorflow
@@ -62,7 +65,8 @@ def main(args: argparse.Namespace) -> int:
         data=args.data, epochs=args.epochs, units=args.units, layers=args.layers, dropout=args.dropout,
         batch_size=args.batch_size, learning_rate=args.learning_rate, patience=args.patience, tracks=tracks,
         val_fraction=args.val_fraction, limit=args.limit, seed=args.seed, xla=args.xla,
-        verbose=2 if args.quiet else 1, command=_command(args), callbacks=tuple(getattr(args, "callbacks", None) or ()))
+        verbose=2 if args.quiet else 1, command=_command(args), callbacks=tuple(getattr(args, "callbacks", None) or ()),
+        progressions=args.progressions)
     files, figures = train_model(options, Path(args.out), args.cfg["generation.window"], args.restart)
     for path in files:
         log.info("wrote %s", path)
@@ -74,7 +78,7 @@ def _command(args: argparse.Namespace) -> str:
     """The command line that reproduces this run, with every training option spelt out."""
     words = ["lofid", "train", "--data", args.data, "--out", args.out]
     for name in ("epochs", "units", "layers", "dropout", "batch_size", "learning_rate", "patience", "tracks",
-                 "val_fraction", "limit", "seed"):
+                 "val_fraction", "limit", "seed", "progressions"):
         value = getattr(args, name)
         if value is not None:
             words += ["--" + name.replace("_", "-"), str(value)]

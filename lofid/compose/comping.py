@@ -7,8 +7,12 @@ pushed ahead of the bar line. lofid.training.comping learns the patterns, how of
 another and the velocity accents of each 16th; the table is stored in the model's .json.
 
 Played as learnt, about 20% of the chords are struck off the beat and 0.6% of the bars pushed (POP909's
-piano: 28% and 1.3%; it arpeggiates a ballad's bars): the draw weights below make the lo-fi feel, 42%
-off the beat and 13% of bars pushed (lofid's target: 30-70% off the beat, lofid.evaluation.texture).
+piano: 28% and 1.3%; it arpeggiates a ballad's bars): the draw weights below make the lo-fi feel. Lo-fi
+keys strike less and let their chords ring: a pattern's weight halves for each chord it strikes
+(RESTRAINT), each chord rings until the next is struck (``rung``), and some of the changes a chord
+rings into are struck an 8th early (CHANGE_PUSH). Three hours of default output strike 48.5% of
+their chords off the beat, 1.21 times a bar, each note held 2.55 beats (lofid's target: 30-70% off
+the beat, lofid.evaluation.texture; lofid.evaluation.keys).
 """
 
 from __future__ import annotations
@@ -32,7 +36,10 @@ SYNCOPATION = 20.0  # weight of patterns with a chord off the beat or pushed: wi
 MAX_ONSETS = 5  # onsets a bar may play: POP909's ballad piano runs 8ths and 16ths (70% of its bars have more),
 # which as lo-fi keys doubled the notes per second and pushed a track's repetition over 60% (lofid eval)
 PUSH_WEIGHT = 4.0  # and of pushed ones again: 2% of bars pushed become 13% (a push is the lo-fi lean ahead)
-DENSITY_STRIKES = 4  # strikes: ``density`` multiplies a pattern's weight once per this many of its onsets
+RESTRAINT = 0.5  # weight factor per chord a pattern strikes: lo-fi keys strike a bar's chord once or twice
+CHANGE_PUSH = {-1: 0.7, 0: 0.35, 1: 0.0}  # of the chord changes the keys ring into, the share struck an 8th
+# early, by the comping's drift (Comper._drift): more while too few strikes fall off the beat, none while too many
+DENSITY_STRIKES = 1  # strikes: ``density`` multiplies a pattern's weight once per this many of its onsets
 FEEL = (0.35, 0.65)  # share of chord strikes off the beat a track's comping keeps to (lo-fi: 30-70%)
 FEEL_STEER = 4.0  # how much likelier the patterns that lead back are, once the share strays outside FEEL
 FEEL_STRIKES = 8  # chord strikes counted before the share is judged
@@ -88,7 +95,7 @@ class Comper:
             self.rows[i] = (total * learnt + SMOOTHING_BARS * self.unigram) / (total + SMOOTHING_BARS)
         self.weights = np.array([(BROKEN_WEIGHT if any(e[2] == "broken" for e in p) else 1.0)
                                  * (SYNCOPATION if off_beat(p) else 1.0) * (PUSH_WEIGHT if lead(p) else 1.0)
-                                 for p in self.patterns])
+                                 * RESTRAINT ** sum(e[2] == "chord" for e in p) for p in self.patterns])
         self.strikes = np.array([strikes(p) for p in self.patterns], dtype=float)
         sparse = self.strikes <= MAX_ONSETS
         if sparse.any():
@@ -137,6 +144,20 @@ class Comper:
         share = off / (on + off)
         return 1 if share > FEEL[1] else -1 if share < FEEL[0] else 0
 
+    def _push_changes(self, events: list[tuple[int, int, str, int, int]], starts: Sequence[int], window: list[int]) -> None:
+        """A chord left ringing into the next chord is struck again at the change; CHANGE_PUSH of
+        those changes (by how the comping keeps to FEEL) are struck an 8th early, the lo-fi lean
+        into the next chord: ``window`` moves there."""
+        for s in range(1, len(starts)):
+            change = starts[s]
+            if window[s] != change or change - PUSH <= starts[s - 1]:
+                continue
+            ringing = any(kind == "chord" and onset < change - PUSH and onset + length > change
+                          for onset, length, kind, _, _ in events)
+            struck = any(change - PUSH <= onset <= change for onset, *_ in events)
+            if ringing and not struck and self.rng.random() < CHANGE_PUSH[self._drift()]:
+                window[s] = change - PUSH
+
     def velocity(self, kind: str, position: int, base: int) -> int:
         """``base`` times the learnt accent of ``kind`` at 16th ``position`` of the bar, a little humanised."""
         ratio = self.accents[kind][position % BAR] * (1.0 + self.rng.normal(0.0, self.spread))
@@ -158,6 +179,7 @@ class Comper:
             for start, length, kind, step in self.next_pattern():
                 onset = max(first, bar + start)  # a push into the first bar is struck on its downbeat
                 events.append((onset, length - (onset - bar - start), kind, step, bar))
+        events = rung(events, starts if self.density < 1 else (), end)
         # A chord struck 1-2 16ths before a span starts and held into it plays that span's chord from there.
         window = list(starts) + [end]
         for onset, length, kind, _, _ in events:
@@ -165,6 +187,7 @@ class Comper:
             if kind == "chord" and s < len(spans) and 0 < starts[s] - onset <= PUSH and onset + length > starts[s] \
                     and onset > starts[s - 1]:
                 window[s] = min(window[s], onset)
+        self._push_changes(events, starts, window)
         notes: list[tuple[int, int, int, int]] = []
         for onset, length, kind, step, bar in events:
             owner = int(np.searchsorted(window, onset, side="right")) - 1  # the span sounding then
@@ -176,6 +199,8 @@ class Comper:
                     stop = min(onset + length, window[owner + 1])
                     v = self.velocity(kind, t - bar, velocity)
                     notes += [(t, p, stop - t, v) for p in spans[owner][2]]
+                    if t != onset:  # struck again at a chord change: it counts toward the feel too
+                        self._strikes[t % STEPS_PER_BEAT != 0] += 1
                     t, owner = stop, owner + 1
                 continue
             voices = spans[owner][2]
@@ -191,6 +216,21 @@ class Comper:
                     pitch, ring = voices[0] if (t - bar) % STEPS_PER_BEAT == 0 else voices[-1], length
                 notes.append((t, pitch, min(ring, window[owner + 1] - t), self.velocity(kind, t - bar, velocity)))
         return _untangle(notes)
+
+
+def rung(events: list[tuple[int, int, str, int, int]], changes: Sequence[int], end: int
+         ) -> list[tuple[int, int, str, int, int]]:
+    """(onset, length, kind, step, bar) events with every chord left to ring until the next chord is
+    struck (or ``end``), as a pianist's pedal holds it: lo-fi keys ring. Not past ``changes`` (the
+    chords' starts; a thin comp passes them): there it rests until the pattern strikes again."""
+    onsets = sorted({e[0] for e in events if e[2] == "chord"} | set(changes))
+    out = []
+    for onset, length, kind, step, bar in events:
+        if kind == "chord":
+            later = [t for t in onsets if t > onset]
+            length = max(length, (later[0] if later else end) - onset)
+        out.append((onset, length, kind, step, bar))
+    return out
 
 
 def _untangle(notes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:

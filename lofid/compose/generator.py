@@ -29,7 +29,8 @@ import numpy as np
 
 from lofid.compose import melody
 from lofid.compose.guardrails import EVENTS, WARM_TOP_P, Steer, penalty, steer
-from lofid.compose.harmony import ChordSpan, Harmony, base_of, swell
+from lofid.compose.harmony import ChordSpan, Harmony, swell
+from lofid.compose.register import MELODY, in_model, transposition
 from lofid.compose.sampling import Sampler, harmony_bias
 from lofid.compose.tracks import PlannedTrack, TrackPlanner
 from lofid.config import MAX_QUEUE_NOTES, Config
@@ -183,9 +184,7 @@ class NoteGenerator:
     def _offset(self, track: Track) -> int:
         """Semitones from model space to where the track sounds: its key, or a pinned music.key's tonic."""
         pinned = self._cfg["music.key"]
-        tonic = key_setting(pinned)[0] if pinned != "auto" else track.tonic
-        shift = (tonic - base_of(track)) % 12
-        return shift - 12 if shift > 6 else shift
+        return transposition(key_setting(pinned)[0] if pinned != "auto" else track.tonic, track.minor)
 
     def _sample_melody(self, s: _State) -> _State:
         """One melody note: the motif stated again, or the model's next note, biased toward the
@@ -203,7 +202,9 @@ class NoteGenerator:
             return self._emit(s, theme[0], theme[1:])
         chord = self._harmony.chord_at(onset)
         position = onset % BAR
-        bias = harmony_bias(self._mode, chord.pitch_classes, strong=position % (BAR // 2) == 0, floor=chord.top + 1)
+        heard = in_model(MELODY, planned.track)  # the melody's register, above the keys' top
+        bias = harmony_bias(self._mode, chord.pitch_classes, strong=position % (BAR // 2) == 0,
+                            floor=max(heard.low, chord.top + 1), ceiling=heard.high)
         if s.steer.warming:  # stuck: other pitches than the last few, from a wider choice
             bias = penalty(s.window, len(heads["pitch"])) + (0.0 if bias is None else bias)
         pitch = self._sampler.draw("pitch", heads["pitch"], bias=bias, heat=s.steer.heat,

@@ -2,11 +2,12 @@
 
 ``Harmony`` plans ahead on the generator's 16th timeline, one loop at a time: it asks the
 planner (lofid.compose.tracks) for the next track when one ends, plays each section's progression
-(the loop, or its variation in B sections), voices every chord so the voices move as little as
-possible (rootless 7ths and 9ths, now and then a three-note shell, so triads, sevenths and ninths
-mix), lets the comper (lofid.compose.comping) strike them in rhythms learnt from POP909's piano
-parts, and writes a bass that follows the drum groove's kicks. It also writes the cues: where
-each track and section starts, for the engine and the MIDI files.
+(the loop, or its variation in B sections), voices every chord in the middle of the keyboard
+(lofid.compose.voicing: drop-2, shells with a ninth, now and then quartal, moving little), lets
+the comper (lofid.compose.comping) strike them in rhythms learnt from POP909's piano parts and
+leave them to ring, lays the pad under intros, breaks and thin bars (lofid.compose.pad), and
+writes a bass that answers the drum groove's kicks (lofid.compose.bassline). It also writes the
+cues: where each track and section starts, for the engine and the MIDI files.
 
 Everything here is in model space: C major for a major track, A minor for a minor one (the
 relative minor, as the note model learnt it); the generator transposes on the way out.
@@ -16,30 +17,30 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import itertools
 import math
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
 
+from lofid.compose.bassline import bass_line
 from lofid.compose.comping import Comper
 from lofid.compose.loops import LoopChord
+from lofid.compose.pad import pad_part
+from lofid.compose.register import KEYS, in_model
 from lofid.compose.tracks import PlannedTrack, TrackPlanner, ended, held
+from lofid.compose.voicing import voice
 from lofid.model.encoding import chord_token
 from lofid.music.chords import QUALITIES
 from lofid.music.drums import Groove
 from lofid.music.keys import model_tonic, pitch_name
-from lofid.music.notes import BAR, STEPS_PER_BEAT
+from lofid.music.notes import BAR
 from lofid.music.tracks import Section, Track
 
-OPENING_VOICING = (57, 60, 64, 65)  # A3 C4 E4 F4: where the keys start from
-KEYS_RANGE = (52, 77)  # MIDI pitches: lowest and highest keys voice (E3-F5)
-BASS_LOW = 36  # MIDI pitch: the bass's roots lie in C2-B2
-VELOCITY = {"keys": 54, "bass": 70}  # MIDI velocities
+OPENING_VOICING = (59, 64, 67, 74)  # B3 E4 G4 D5: where the keys start from (model space)
+KEYS_VELOCITY = 54  # MIDI velocity of the keys, before accents and swell
 SWELL = 6  # MIDI velocity: how far the swell moves loudness up and down
 SWELL_BARS = 8  # bars the swell takes to rise and fall
-SHELL_SHARE = 0.35  # of chords voiced as three-note shells instead of four voices
 SECTION_DENSITY = {"intro": 0.6, "break": 0.8, "ending": 0.6}  # comping density, else 1.0
 ROLL_S = 0.004  # seconds between the notes of a keys chord, low to high (POP909's piano rolls its chords)
 LATE_S = 0.012  # seconds a keys strike lands after its 16th at most: laid back, never off the groove
@@ -69,13 +70,13 @@ class ChordSpan:
 
 
 class Accompaniment(NamedTuple):
-    """A keys or bass note as planned, in model space."""
+    """A keys, pad or bass note as planned, in model space."""
 
     onset: int  # 16th on the generator's timeline
     pitch: int
     duration: int  # 16ths
     velocity: int
-    part: str  # "keys" or "bass"
+    part: str  # "keys", "pad" or "bass"
     nudge: float  # seconds it lands after its 16th (a hand's lateness)
 
 
@@ -225,26 +226,26 @@ class Harmony:
     def _play(self, track: Track, section: Section, spans: list[tuple[int, int, int, str]]) -> None:
         voiced = []
         for start, length, root, quality in spans:
-            shell = self.rng.random() < SHELL_SHARE
-            self._voicing = lead_voices(self._voicing, root, quality, 3 if shell else 4)
+            self._voicing = voice(self._voicing, root, quality, in_model(KEYS, track), self.rng).pitches
             self._add_chord(start, length, root, quality)
             voiced.append((start, length, self._voicing))
         assert self._comper is not None
         self._comper.density = SECTION_DENSITY.get(section.name, 1.0)
-        keys = self._comper.comp(voiced, VELOCITY["keys"] + swell(spans[0][0]))
+        keys = self._comper.comp(voiced, KEYS_VELOCITY + swell(spans[0][0]))
         if section.name == "ending" and len(spans) == 1 and spans[0][2] == base_of(track):
             start, length, _ = voiced[0]
-            keys = [(start, p, length, VELOCITY["keys"]) for p in voiced[0][2]]  # the last chord rings
-        self._raise_tops(keys)
-        bass = []
+            keys = [(start, p, length, KEYS_VELOCITY) for p in voiced[0][2]]  # the last chord rings
+        pad = pad_part(track, section, spans, keys, self.rng)
+        self._raise_tops(sorted(keys + pad))
         kicks = self._kicks(track) if section.drums else ()
-        for start, length, root, _ in spans:
-            bass += bass_line(root, start, length, kicks)
-        new = [Accompaniment(*e) for e in humanised(keys, self.rng)] + [Accompaniment(*b, 0.0) for b in bass]
+        bass = bass_line(track, spans, kicks, self.rng)
+        new = [Accompaniment(*e) for e in humanised(keys, self.rng)] + [Accompaniment(*n, "pad", 0.0) for n in pad] \
+            + [Accompaniment(*b, "bass", 0.0) for b in bass]
         self.events += sorted(new, key=lambda e: (e.onset, e.pitch))
 
     def _raise_tops(self, keys: list[tuple[int, int, int, int]]) -> None:
-        """Each chord's top is the highest keys note sounding under it, an anticipated chord's included."""
+        """Each chord's top is the highest keys or pad note sounding under it (``keys``, in time order),
+        an anticipated chord's included: the melody stays above them."""
         if not keys:
             return
         first = bisect.bisect_right(self._starts, keys[0][0]) - 1
@@ -288,54 +289,3 @@ def humanised(keys: list[tuple[int, int, int, int]], rng: np.random.Generator
         out.append((at, pitch, duration, velocity, "keys", round(late + rank * ROLL_S, 4)))
         rank += 1
     return out
-
-
-def lead_voices(previous: Sequence[int], root: int, quality: str, voices: int = 4) -> tuple[int, ...]:
-    """``voices`` keys voices for the chord: rootless where it has four tones or more (the bass has
-    the root), in KEYS_RANGE, the inversion closest to ``previous`` (smallest total move)."""
-    intervals = [i % 12 for i in QUALITIES[quality]]
-    tones = list(dict.fromkeys((root + i) % 12 for i in intervals[1:]))  # without the root
-    if len(tones) < voices:
-        tones.insert(0, root)
-    if voices == 3 and len(tones) > 3:  # a shell: third, seventh and the colour on top
-        tones = [tones[0], *tones[2:4]] if len(tones) >= 4 else tones[:3]
-    tones = tones[:voices]
-    low, high = KEYS_RANGE
-    best, best_cost = None, None
-    for bottom in range(low, low + 12):
-        if bottom % 12 not in tones:
-            continue
-        for order in itertools.permutations(tones):
-            if order[0] != bottom % 12:
-                continue
-            chord, p = [bottom], bottom
-            for pc in order[1:]:
-                p = p + 1 + (pc - p - 1) % 12  # the next tone up
-                chord.append(p)
-            if chord[-1] > high or chord[-1] - chord[0] > 16:
-                continue
-            cost = sum(abs(a - b) for a, b in zip(chord, sorted(previous))) + 6 * abs(len(chord) - len(previous))
-            if best_cost is None or cost < best_cost:
-                best, best_cost = tuple(chord), cost
-    return best if best is not None else tuple(sorted(previous))
-
-
-def bass_line(root: int, start: int, length: int, kicks: Sequence[int] = ()) -> list[tuple[int, int, int, int, str]]:
-    """The root on the chord's first 16th, then a note on each kick of the groove inside the chord
-    (the fifth on the first, the root after), each held to the next; without a groove, a whole-bar
-    chord gets its fifth on beat 3."""
-    pitch = BASS_LOW + root
-    fifth = pitch + 7 if pitch + 7 <= BASS_LOW + 19 else pitch - 5
-    hits = [t for bar in range(start - start % BAR, start + length, BAR) for t in (bar + k for k in kicks)
-            if start < t < start + length]
-    if not kicks and length >= BAR:
-        hits = [start + length // 2]
-    if length <= STEPS_PER_BEAT:
-        hits = []
-    onsets = [start, *hits]
-    notes = []
-    for i, onset in enumerate(onsets):
-        end = onsets[i + 1] if i + 1 < len(onsets) else start + length
-        note = pitch if i == 0 or i % 2 == 0 else fifth
-        notes.append((onset, note, end - onset, VELOCITY["bass"] - (8 if i else 0), "bass"))
-    return notes

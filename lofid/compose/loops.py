@@ -6,8 +6,10 @@ coloured the lo-fi way, and its variation for the track's B part.
   ``degree:class`` (``"0:maj|9:min|2:min|7:maj"`` is I vi ii V), the degree in semitones above the
   tonic (a minor key counts from its minor tonic), the class one of ``CHORD_CLASS``'s values.
   Without a table (a tiny test model), a few classic loops stand in.
-- **Drawing.** A loop's weight is its songs ** (1 / TEMPERATURE). Eight bars are two different
-  loops, or one loop and its variation.
+- **Drawing.** A loop's weight is its songs ** (1 / TEMPERATURE). The table may also hold
+  progressions tagged with moods (lofid.training.progressions, from free-midi-chords: ``"moods"``,
+  and ``"songs": 0`` where POP909 has none); MOOD_SHARE of the draws go to those, evenly. Eight
+  bars are two different loops, or one loop and its variation.
 - **Colour.** Each chord of the loop takes one lo-fi voicing wherever it recurs (``_COLOURS``:
   I and IV maj7/maj9, ii and vi min7/min9, V 7/9/13, secondary dominants 7...); sometimes a
   whole-bar V becomes ii | V, and a major loop's IV becomes IV | iv (the borrowed minor iv).
@@ -36,6 +38,7 @@ II_V = 0.35  # chance a loop's first whole-bar V becomes ii | V
 BORROWED_IV = 0.25  # chance a major loop's last whole-bar IV becomes IV | iv
 IN_KEY = 0.95  # share of a loop's chord tones that must lie in the key's scale (in_key_share)
 DRAWS = 8  # loops tried from the table before the classic ones stand in
+MOOD_SHARE = 0.25  # of the draws that go to the loops tagged with moods (free-midi-chords'), shared evenly
 
 # A mode's scale as pitch classes above its tonic (major; natural minor).
 SCALES = {False: MAJOR_SCALE, True: frozenset((pc - RELATIVE_MINOR) % 12 for pc in MAJOR_SCALE)}
@@ -127,12 +130,17 @@ def in_key_share(loop: Loop, minor: bool) -> float:
 
 
 def _choices(table: dict | None, minor: bool) -> tuple[list[str], np.ndarray]:
-    """The loops a draw picks from (the table's for the mode, else the classic ones) and their probabilities."""
+    """The loops a draw picks from (the table's for the mode, else the classic ones) and their
+    probabilities: by POP909's songs, and MOOD_SHARE shared evenly by the mood-tagged loops."""
     entries = ((table or {}).get("loops") or {}).get("minor" if minor else "major")
     texts = [e["loop"] for e in entries] if entries else list(_CLASSIC[minor])
     songs = np.array([e["songs"] for e in entries] if entries else [1] * len(texts), dtype=np.float64)
     weights = songs ** (1.0 / TEMPERATURE)
-    return texts, weights / weights.sum()
+    tagged = np.array([bool(e.get("moods")) for e in entries] if entries else [False] * len(texts))
+    p = weights / weights.sum() if weights.any() else np.full(len(texts), 1.0 / len(texts))
+    if tagged.any():
+        p = (1.0 - MOOD_SHARE) * p + MOOD_SHARE * tagged / tagged.sum()
+    return texts, p / p.sum()
 
 
 def _voicings(minor: bool, degree: int, cls: str) -> tuple[str, ...]:

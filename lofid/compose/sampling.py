@@ -8,8 +8,8 @@ from one numpy Generator, so a seed gives the same music.
 The ``generation.harmony`` setting biases pitch before sampling (added to the logits, so it
 works with any temperature): ``strict`` allows only notes of the key, and on beats 1 and 3 only
 tones of the chord; ``loose`` makes those ten and four times likelier than the rest; both keep
-the melody in its register (MELODY_RANGE) and above the keys' top voice, so the comping, played
-on the same instrument, never buries the tune. ``free`` leaves the model alone.
+the melody in its register (MELODY_RANGE, or the track's as heard: lofid.compose.register) and above
+the keys' top voice, so the comping, played on the same instrument, never buries the tune. ``free`` leaves the model alone.
 """
 
 from __future__ import annotations
@@ -50,13 +50,14 @@ def sample_class(logits: np.ndarray, temperature: float, top_p: float, rng: np.r
 
 
 @functools.lru_cache(maxsize=1024)  # a handful of chords, floors and modes: each bias is built once
-def harmony_bias(mode: str, chord: frozenset[int], strong: bool, floor: int = MELODY_RANGE[0]) -> np.ndarray | None:
+def harmony_bias(mode: str, chord: frozenset[int], strong: bool, floor: int = MELODY_RANGE[0],
+                 ceiling: int = MELODY_RANGE[1]) -> np.ndarray | None:
     """The pitch logits' bias under ``mode`` for a note over ``chord`` (pitch classes); ``strong``
-    if it falls on beat 1 or 3; ``floor`` the lowest pitch allowed (the note above the keys).
-    None when nothing is biased. The array is shared: read only."""
+    if it falls on beat 1 or 3; ``floor`` and ``ceiling`` the lowest and highest pitch allowed (the
+    melody's register, its floor above the keys). None when nothing is biased. The array is shared: read only."""
     if mode == "free":
         return None
-    in_range = (_PITCH >= max(floor, MELODY_RANGE[0])) & (_PITCH <= MELODY_RANGE[1])
+    in_range = (_PITCH >= floor) & (_PITCH <= ceiling)
     in_key = np.isin(_PITCH_CLASS, list(MAJOR_SCALE))
     in_chord = np.isin(_PITCH_CLASS, list(chord)) if strong and chord else np.ones(len(_PITCH_CLASS), bool)
     if mode == "strict":

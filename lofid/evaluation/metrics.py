@@ -29,7 +29,8 @@ Definitions (exact, because targets are judged on them):
 - notes per second: notes / (last release - first onset);
 - copy rate: the share of the tune's 15-note runs (the melody part if marked, else every note)
   found in the corpus; see ``lofid.evaluation.copyindex``;
-- theme return, chord onsets off the beat, rich chords: see ``lofid.evaluation.texture``.
+- theme return, chord onsets off the beat, rich chords: see ``lofid.evaluation.texture``;
+- the keys' strike pitch, pitch classes, strikes per bar and hold: see ``lofid.evaluation.keys``.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from pathlib import Path
 import numpy as np
 
 from lofid.errors import LofidError
+from lofid.evaluation.keys import keys_figures
 from lofid.evaluation.texture import chord_strikes, off_beat_share, rich_share, theme_return
 from lofid.model.songs import normalise_key
 from lofid.music.annotations import downbeat_index, read_beat_file, read_chord_file, read_key_file, song_beats
@@ -301,6 +303,15 @@ METRICS = (
     Metric("chord_onsets_off_beat", "chord onsets off the beat", "%", low=0.30, high=0.70),
     Metric("rich_chords", "chords of 4+ pitch classes", "%", low=0.30, high=0.80),
 )
+# How the keys are played (lofid.evaluation.keys): lo-fi keys between C4 and C5, three or four voices.
+KEYS_METRICS = (
+    Metric("keys_pitch", "keys: mean strike pitch (60 = C4)", "", low=60, high=72),
+    Metric("keys_pitch_classes", "keys: pitch classes per strike", ""),
+    Metric("keys_three_or_four", "keys: strikes of 3-4 pitch classes", "%", low=0.5),
+    Metric("keys_strikes_per_bar", "keys: strikes per bar", ""),
+    Metric("keys_hold_beats", "keys: hold of a struck note", "beats"),
+)
+METRICS += KEYS_METRICS
 
 
 def normalised_pitches(piece: Piece) -> list[int]:
@@ -329,4 +340,5 @@ def measure(piece: Piece, copy_rate: Callable[[Sequence[int]], float | None] | N
         "theme_return": theme_return([n.pitch for n in melody(piece.notes)]),
         "chord_onsets_off_beat": off_beat_share(strikes, piece.downbeat),
         "rich_chords": rich_share(strikes),
+        **keys_figures(piece.notes),
     }

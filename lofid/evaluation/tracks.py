@@ -28,7 +28,8 @@ Definitions (exact, because targets are judged on them):
   hits, its groove, fills before its breaks);
 - chord onsets off the beat and rich chords pool every track's chord strikes (each on its own grid);
   in key, longest silence, most voices and the silence between tracks are the worst track's; theme
-  return is the mean over the tracks that have one.
+  return is the mean over the tracks that have one; the keys' figures (lofid.evaluation.keys) pool
+  every track's strikes.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ import numpy as np
 
 from lofid.errors import LofidError
 from lofid.evaluation.drums import WHOLE_DRUMS, Beat, measure_beat, track_values, whole_values
-from lofid.evaluation.metrics import METRICS, Metric, Piece, measure, piece_from_midi
+from lofid.evaluation.keys import keys_count
+from lofid.evaluation.metrics import KEYS_METRICS, METRICS, Metric, Piece, measure, piece_from_midi
 from lofid.music.chords import parse_label
 from lofid.music.keys import TONICS, estimate_shift, key_shift, scale_name
 from lofid.music.midi import CHORD_MARK, FILL_MARK, GROOVE_MARK
@@ -77,6 +79,7 @@ WHOLE = (
     _over_tracks("rich_chords", "chords of 4+ pitch classes"),
     _over_tracks("theme_return", "theme return, mean of tracks"),
     *WHOLE_DRUMS,
+    *KEYS_METRICS,
 )
 
 Step = tuple[int, str]  # (root in semitones above the tonic, quality)
@@ -263,6 +266,7 @@ def whole(tracks: Sequence[Track]) -> dict:
         return pick(values) if values else None
 
     themes = [t.values["theme_return"] for t in tracks if t.values["theme_return"] is not None]
+    keys = sum((keys_count(t.piece.notes) for t in tracks), start=keys_count([]))
     return {
         "tracks_per_hour": per_hour(range(len(tracks))),
         "keys_per_hour": per_hour(t.key_id for t in tracks),
@@ -276,6 +280,7 @@ def whole(tracks: Sequence[Track]) -> dict:
         "rich_chords": _pooled(tracks, "rich_chords"),
         "theme_return": sum(themes) / len(themes) if themes else None,
         **whole_values([t.beat for t in tracks if t.beat is not None], [t.groove for t in tracks], hours),
+        **keys.figures(),
     }
 
 

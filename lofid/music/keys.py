@@ -28,6 +28,11 @@ def pitch_name(pc: int) -> str:
     return _NAMES[pc % 12]
 
 
+def note_name(pitch: int) -> str:
+    """A MIDI pitch as a note name with its octave: 60 -> ``"C4"``."""
+    return f"{pitch_name(pitch)}{pitch // 12 - 1}"
+
+
 def model_tonic(minor: bool) -> int:
     """A key's tonic in the model's key: C for major, its relative minor A for minor."""
     return RELATIVE_MINOR if minor else 0

@@ -18,7 +18,7 @@ BAR = 4 * STEPS_PER_BEAT  # 16ths in a 4/4 bar
 MAX_STEP = 32  # 16ths (two 4/4 bars); longer rests are clamped to this
 MAX_DURATION = 32  # 16ths
 VELOCITY_BINS = 8  # bin b covers velocities 16b..16b+15; it plays back as its centre
-PARTS = ("keys", "bass", "melody", "pad")
+PARTS = ("keys", "bass", "melody", "pad")  # the instruments a Note can be for; each has a sound.program_<part>
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ log = logging.getLogger("lofid")
 
 @dataclasses.dataclass(frozen=True)
 class TrainOptions:
-    """How to train; every field is part of the checkpoint's identity except the last four."""
+    """How to train; every field is part of the checkpoint's identity except the last five."""
 
     data: str
     epochs: int = 20
@@ -47,6 +47,7 @@ class TrainOptions:
     verbose: int = 1  # Keras: 1 = progress bar, 2 = one line per epoch
     command: str = ""  # the command line that reproduces the run, for the model card
     callbacks: tuple = ()  # extra Keras callbacks (how the tests interrupt a run like Ctrl-C does)
+    progressions: str | None = None  # a CSV of mood-tagged progressions to add to the loop table
 
     def check(self) -> None:
         """Refuse impossible values with one line naming the option."""
@@ -89,7 +90,7 @@ def train_model(options: TrainOptions, out: Path, window: int, restart: bool = F
     model, state = network.train(fresh_model, train_ds, val_ds, options.epochs, folder, settings, options.patience,
                                  verbose=options.verbose, callbacks=list(options.callbacks))
     figures = _figures(model, state, val_ds)
-    tables = learn(options.data)
+    tables = learn(options.data, options.progressions)
     metadata = {
         "model": {"units": options.units, "layers": options.layers, "dropout": options.dropout,
                   "parameters": int(model.count_params())},

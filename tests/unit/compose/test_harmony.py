@@ -35,7 +35,7 @@ def read(h: Harmony, upto: int) -> tuple[list[Accompaniment], list[SectionCue]]:
 def test_notes_and_cues_are_read_by_number_in_time_order():
     notes, cues = read(harmony(4), 64 * BAR)
     assert [(n.onset, n.pitch) for n in notes] == sorted((n.onset, n.pitch) for n in notes)
-    assert {n.part for n in notes} == {"keys", "bass"}
+    assert {n.part for n in notes} == {"keys", "bass", "pad"}
     assert cues[0] == SectionCue(0, cues[0].track.sections[0], cues[0].track, True)
     assert sum(c.new for c in cues) >= 2  # a minute a track: several tracks in 64 bars
     assert [c.onset for c in cues] == sorted(c.onset for c in cues)

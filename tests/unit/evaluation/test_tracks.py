@@ -133,6 +133,11 @@ def test_the_whole_run_counts_distinct_things_per_hour_and_keeps_the_worst_track
     assert figures["in_key"] == 1.0 and figures["most_voices"] == 6
     assert figures["chord_onsets_off_beat"] == 0.5 and figures["rich_chords"] == 0.5
     assert figures["theme_return"] is None  # 36 melody notes at most: too short a line
+    # every bar strikes a four-note chord held 14 16ths and a dyad held 2: two strikes a bar, 3 pitch
+    # classes a strike, half of them of three or four, held 60 / 6 16ths = 2.5 beats on average
+    assert figures["keys_strikes_per_bar"] == 2.0 and figures["keys_pitch_classes"] == 3.0
+    assert figures["keys_three_or_four"] == 0.5 and figures["keys_hold_beats"] == 2.5
+    assert 48 < figures["keys_pitch"] < 72
 
 
 def test_cli_prints_a_line_per_track_then_the_run_against_its_targets(run_file, capsys):
@@ -150,6 +155,10 @@ def test_cli_prints_a_line_per_track_then_the_run_against_its_targets(run_file, 
     assert run["tempos per hour (whole bpm)"].split()[5:8] == ["100.00", "/h", "target"]
     assert run["longest silence between tracks"].endswith("MISS") and "3.25 s" in run["longest silence between tracks"]
     assert run["chord onsets off the beat"].endswith("50.0%   target 30%-70%    ok")
+    assert run["keys: strikes per bar"].split()[-1] == "2.00" and run["keys: hold of a struck note"].endswith("2.50 beats")
+    assert run["keys: strikes of 3-4 pitch classes"].endswith("50.0%   target >= 50%     ok")
+    for line in (one, two, three):  # each track's keys: strike pitch and its note, pitch classes, strikes, hold, off-beat
+        assert " 3.0 pc 2.00/bar 2.5 beats 50% off" in line
     assert len({line.index("target") for line in lines[5:] if "target" in line}) == 1, "targets align"
 
 

@@ -11,7 +11,7 @@ from lofid.music.tracks import Cue, Palette, Section, Track
 
 RATE = 44100
 BEAT_ONLY = {"layers.music.enabled": False, "layers.rain.enabled": False, "fx.crackle": 0.0,
-             "fx.wow": 0.0, "fx.saturation": 0.0, "fx.loudness": "off"}
+             "fx.wow": 0.0, "fx.saturation": 0.0, "fx.hiss": 0.0, "fx.loudness": "off"}
 
 
 def first_sound(out: np.ndarray, floor: float = 1e-3) -> int:

@@ -14,4 +14,4 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     from lofid.daemon.player import Daemon
 
-    return Daemon(args.cfg, args.config, tuple(args.overrides), args.seed).run()
+    return Daemon(args.cfg, args.config, tuple(args.overrides), args.seed).start().run()

@@ -118,9 +118,10 @@ def test_pause_fades_to_silence_and_stops_the_note_clock(make_engine, play):
 
 
 def test_parts_play_their_own_programs(make_engine, play):
-    # The keys and the melody share the room; their own low-passes made alike, only the program differs.
+    # The keys and the melody share the room; their own low-passes and levels made alike, only the program differs.
     settings = {**QUIET, **DRY, "sound.program_keys": 4, "sound.program_melody": 33,
-                "parts.keys.lowpass_hz": 20000.0, "parts.melody.lowpass_hz": 20000.0}
+                "parts.keys.lowpass_hz": 20000.0, "parts.melody.lowpass_hz": 20000.0,
+                "parts.keys.level_db": 0.0, "parts.melody.level_db": 0.0}
     renders = {}
     for part in ("keys", "melody"):
         engine, _ = make_engine([Note(48, 0, 4, 100, part)], settings)

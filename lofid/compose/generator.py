@@ -197,7 +197,7 @@ class NoteGenerator:
         step = self._sampler.draw("step", heads["step"], forbidden=forbidden)
         onset = self._placed(max(s.start, s.melody_onset + step))
         planned = self._harmony.track_at(onset)
-        theme = self._restatement(s, planned, onset)
+        theme = () if s.steer.warming else self._restatement(s, planned, onset)  # a stuck melody is not restated
         if theme:
             return self._emit(s, theme[0], theme[1:])
         chord = self._harmony.chord_at(onset)

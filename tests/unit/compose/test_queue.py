@@ -95,7 +95,9 @@ def test_skip_starts_a_fresh_phrase_at_the_next_bar(producer):
     bar_line = (now // BAR + 1) * BAR
 
     def accompaniment() -> list:
-        return [(at, e) for at, e in onsets(p.queued(), now) if isinstance(e, Note) and e.part != "melody" and at < bar_line]
+        # what sounds: a note's step counts from the event before it, which may be a melody note that was replaced
+        return [(at, e.pitch, e.duration, e.velocity, e.part) for at, e in onsets(p.queued(), now)
+                if isinstance(e, Note) and e.part != "melody" and at < bar_line]
 
     before = accompaniment()
     p.regenerate(fresh_phrase=True)

@@ -85,6 +85,7 @@ class Chain:
                 drums = sound
             else:
                 bus = sound if bus is None else bus + sound
+        assert bus is not None and drums is not None  # STEMS holds the drums and the music's parts
         return bus.T, drums.T
 
 

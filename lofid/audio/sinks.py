@@ -18,7 +18,7 @@ import time
 import wave
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -183,7 +183,7 @@ class DeviceSink:
         self.lost = False
         self._pacer = Pacer(sample_rate)
         self._draining = False
-        self._stream = None
+        self._stream: Any = None  # a sounddevice.OutputStream while open
         self._open()  # raises PortAudioError/ValueError when there is no such device
 
     def _callback(self, outdata, frames, time_info, status) -> None:

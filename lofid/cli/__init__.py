@@ -12,6 +12,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from lofid import __version__
 from lofid.errors import LofidError
@@ -35,7 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 def _common(top: bool) -> argparse.ArgumentParser:
     """Options every command takes, before or after its name. After the name they default to
     SUPPRESS, so ``lofid --set a=1 ctl --set b=2`` keeps both instead of the second list replacing the first."""
-    keep = {} if top else {"default": argparse.SUPPRESS}
+    keep: dict[str, Any] = {} if top else {"default": argparse.SUPPRESS}
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", metavar="FILE",
                         help="settings file (default: $XDG_CONFIG_HOME/lofid/config.yaml if it exists)", **keep)

@@ -32,7 +32,7 @@ import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from lofid.addresses import icecast_target, is_loopback
@@ -59,12 +59,15 @@ class Reader(Protocol):
         """Bytes published since the last read; None when none came within ``timeout``; b"" once cut off."""
 
 
-class Source(Protocol):
-    """A fan-out of bytes to readers (``lofid.audio.broadcast.Broadcast``)."""
+R = TypeVar("R", bound=Reader)
 
-    def subscribe(self) -> Reader: ...
 
-    def unsubscribe(self, reader: Reader) -> None: ...
+class Source(Protocol[R]):
+    """A fan-out of bytes to readers (``lofid.audio.broadcast.Broadcast``); a reader goes back to its source."""
+
+    def subscribe(self) -> R: ...
+
+    def unsubscribe(self, reader: R, /) -> None: ...
 
 
 def check_listen(host: str, token: str) -> None:
@@ -103,6 +106,7 @@ class WebServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
+        assert isinstance(host, str)  # an IP address (bytes only name AF_UNIX addresses)
         return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
 
     def start(self) -> WebServer:

@@ -204,7 +204,7 @@ class ControlServer:
 
     def _accept(self) -> None:
         """Take waiting connections; with every slot taken, one per call, if a silent one makes room."""
-        while True:
+        while self._listener is not None:
             full = len(self._clients) >= self.max_clients
             if full and not self._make_room():
                 return
@@ -237,7 +237,7 @@ class ControlServer:
         return True
 
     def _pause_listening(self, until: float) -> None:
-        if self._listen_at is None:
+        if self._listen_at is None and self._listener is not None:
             self._sel.unregister(self._listener)
         self._listen_at = until
 

@@ -260,8 +260,8 @@ class Desktop:
 
     def listen(self, event: dict[str, Any]) -> None:
         """The daemon's listener (control or main thread): hand the event to the bus thread."""
-        if self.bus is not None:
-            self.bus.post(lambda: self._tell(event))
+        if (bus := self.bus) is not None:
+            bus.post(lambda: self._tell(bus, event))
 
     def close(self) -> None:
         if self.bus is not None:
@@ -278,9 +278,9 @@ class Desktop:
             bus.request_name(name)
         log.debug("MPRIS on the session D-Bus as %s", name)
 
-    def _tell(self, event: dict[str, Any]) -> None:
+    def _tell(self, bus: SessionBus, event: dict[str, Any]) -> None:
         changed = changed_properties(event) if self.mpris else {}
         if changed:
-            self.bus.emit(PATH, PROPERTIES, "PropertiesChanged", "sa{sv}as", (PLAYER, changed, []))
+            bus.emit(PATH, PROPERTIES, "PropertiesChanged", "sa{sv}as", (PLAYER, changed, []))
         if event.get("event") == "track" and event.get("track") and self.daemon.settings()["desktop.notify"]:
-            self.notifications.show(self.bus, event["track"])
+            self.notifications.show(bus, event["track"])

@@ -24,7 +24,7 @@ from typing import Any
 from lofid import paths
 from lofid.audio.chime import chime
 from lofid.audio.engine import FADE_SECONDS, Engine, layer_value
-from lofid.audio.sinks import DeviceSink, Playback, open_sink
+from lofid.audio.sinks import DeviceSink, Playback, Sink, open_sink
 from lofid.compose.generator import NoteGenerator
 from lofid.compose.queue import Producer
 from lofid.config import Config, load, part_programs, resolve_seed
@@ -70,7 +70,7 @@ class Daemon:
         self.producer = Producer(self.generator, self.cfg["generation.queue_size"])
         self.engine = Engine(self.cfg, self._take)
         self.cfg = self._with_layers(self.cfg)
-        self.sink = None
+        self.sink: Sink | None = None
         self.playback: Playback | None = None
         self.notifier = Notifier()
         self.notes_played = 0

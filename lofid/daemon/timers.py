@@ -83,7 +83,7 @@ class Timers:
         sleep = None if self.sleep is None else {"left_s": round(max(0.0, self.sleep.ends - now), 1)}
         focus = None
         phase = self.focus.phase(now) if self.focus is not None else None
-        if phase is not None:
+        if phase is not None and self.focus is not None:
             name, cycle, left = phase
             focus = {"phase": name, "cycle": cycle, "cycles": self.focus.cycles, "left_s": round(left, 1),
                      "study_s": self.focus.study_s, "break_s": self.focus.break_s}

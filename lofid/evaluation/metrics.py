@@ -187,7 +187,8 @@ def melody(notes: Sequence[TimedNote]) -> list[TimedNote]:
     marked = [n for n in notes if n.part == "melody"]
     if marked:
         return marked
-    line, held = [], []  # held: (release, pitch) of earlier notes
+    line: list[TimedNote] = []
+    held: list[tuple[int, int]] = []  # (release, pitch) of earlier notes
     i = 0
     while i < len(notes):
         j = i

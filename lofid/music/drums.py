@@ -66,7 +66,7 @@ class DrumPlan:
 
     def __init__(self, patterns: list[DrumPattern]) -> None:
         self.patterns = patterns
-        self._by_step = [{} for _ in patterns]
+        self._by_step: list[dict[int, list[DrumHit]]] = [{} for _ in patterns]
         for table, pattern in zip(self._by_step, patterns):
             for hit in pattern.hits:
                 table.setdefault(hit.step, []).append(hit)

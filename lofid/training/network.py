@@ -14,6 +14,7 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import keras
 
@@ -88,7 +89,7 @@ def train(model_factory: Callable[[], keras.Model], train_ds, val_ds, epochs: in
     """
     folder.mkdir(parents=True, exist_ok=True)
     state_file = folder / "state.json"
-    state = {"settings": settings, "epoch": 0, "history": {}, "best": float("inf"), "best_epoch": 0, "wait": 0}
+    state: dict[str, Any] = {"settings": settings, "epoch": 0, "history": {}, "best": float("inf"), "best_epoch": 0, "wait": 0}
     if state_file.is_file():
         saved = json.loads(state_file.read_text())
         if saved.get("settings") != settings:

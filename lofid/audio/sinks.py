@@ -104,11 +104,11 @@ class WavSink:
         self.path = Path(path)
         self.frames = 0
         try:
-            raw = open(self.path, "wb")
+            raw = self.path.open("wb")
         except OSError as e:
             raise LofidError(f"{self.path}: cannot write the WAV file ({e.strerror or e})") from None
         self._raw = raw
-        self._file = wave.open(raw, "wb")
+        self._file = wave.open(raw, "wb")  # noqa: SIM115 (open for the sink's life: close() closes it)
         self._file.setnchannels(2)
         self._file.setsampwidth(2)
         self._file.setframerate(sample_rate)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -91,7 +90,7 @@ VERBS: dict[str, Verb] = {
     "hold": Verb("on|off", "hold on", WORDS["hold"][1],
                  lambda words: {"cmd": "hold", "value": words[0]}),
     "save": Verb("FILE.mid", "save ~/lofi-take.mid", WORDS["save"][1],
-                 lambda words: {"cmd": "save", "path": os.path.abspath(os.path.expanduser(words[0]))}),
+                 lambda words: {"cmd": "save", "path": str(Path(words[0]).expanduser().resolve())}),
     "reload": _plain("reload"),
     "sleep": Verb("DURATION|off", "sleep 45m", WORDS["sleep"][1], lambda words: {"cmd": "sleep", "value": words[0]}),
     "focus": Verb("STUDY BREAK [CYCLES]|off", "focus 25m 5m 4", WORDS["focus"][1],

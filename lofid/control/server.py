@@ -119,7 +119,7 @@ class ControlServer:
         except BaseException:
             self.close()
             raise
-        self._inode = os.stat(self.path).st_ino
+        self._inode = self.path.stat().st_ino
         fits = raise_open_files(self.max_clients + FD_RESERVE) - FD_RESERVE
         if fits < self.max_clients:
             log.info("control: serving %d connections at once (the open-files limit allows no more)", max(1, fits))
@@ -144,8 +144,8 @@ class ControlServer:
             self._listener.close()
             self._listener = None
             try:
-                if os.stat(self.path).st_ino == self._inode:
-                    os.unlink(self.path)
+                if self.path.stat().st_ino == self._inode:
+                    self.path.unlink()
             except FileNotFoundError:
                 pass
         if self._lock_fd is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -74,7 +73,7 @@ class Checkpointer(keras.callbacks.Callback):
             state["wait"] += 1
         state["epoch"] = epoch + 1
         self.model.save(self.folder / "last.keras.tmp.keras")
-        os.replace(self.folder / "last.keras.tmp.keras", self.folder / "last.keras")
+        (self.folder / "last.keras.tmp.keras").replace(self.folder / "last.keras")
         write_atomically(self.folder / "state.json", json.dumps(state))
         if self.patience and state["wait"] >= self.patience:
             log.info("validation loss has not improved for %d epochs: stopping early", self.patience)

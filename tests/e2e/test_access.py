@@ -56,7 +56,7 @@ def knock_as_nobody(socket_path: Path) -> str:
 def test_the_socket_is_0600_in_a_folder_only_the_user_can_enter(player):
     player.start()
     player.wait_ready()
-    info, folder = os.stat(player.socket), os.stat(player.socket.parent)
+    info, folder = player.socket.stat(), player.socket.parent.stat()
     assert stat.S_ISSOCK(info.st_mode) and stat.S_IMODE(info.st_mode) == 0o600
     assert info.st_uid == os.getuid() and folder.st_uid == os.getuid()
     assert stat.S_IMODE(folder.st_mode) & 0o077 == 0
@@ -75,8 +75,8 @@ def test_without_xdg_runtime_dir_the_socket_goes_in_a_private_temp_folder(tmp_pa
         deadline = time.monotonic() + 30
         while not sock.exists() and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.1)
-        assert stat.S_IMODE(os.stat(sock).st_mode) == 0o600
-        assert stat.S_IMODE(os.stat(sock.parent).st_mode) == 0o700
+        assert stat.S_IMODE(sock.stat().st_mode) == 0o600
+        assert stat.S_IMODE(sock.parent.stat().st_mode) == 0o700
         if os.getuid() == 0:
             assert knock_as_nobody(sock) == "PermissionError"
     finally:

@@ -184,9 +184,8 @@ def test_second_server_in_another_process_is_refused(rundir, player):
 
 
 def test_second_server_in_the_same_process_is_refused(rundir, player):
-    with ControlServer(rundir / "lofid.sock", player):
-        with pytest.raises(LofidError, match="already running"):
-            ControlServer(rundir / "lofid.sock", player).start()
+    with ControlServer(rundir / "lofid.sock", player), pytest.raises(LofidError, match="already running"):
+        ControlServer(rundir / "lofid.sock", player).start()
 
 
 def test_a_live_socket_of_another_program_is_not_stolen(rundir, player):

@@ -17,6 +17,12 @@ from typing import Any
 from lofid import __version__
 from lofid.errors import LofidError
 
+# what the entry point uses, then each command's module and the helpers beside them
+__all__ = [
+    "COMMANDS", "build_parser", "main", "commandline", "completion", "ctl", "doctor", "eval", "generate",
+    "logs", "manpage", "render", "run", "service", "train",
+]
+
 # name -> (module, one-line help). Only commands that work are listed.
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("lofid.cli.run", "play music until stopped, steerable with lofid ctl (what the service runs)"),

@@ -10,14 +10,16 @@ run: sysdeps-run $(VENV)/.run-installed
 
 # The linter and the type checker first (their settings are in pyproject.toml), so a lint or type error
 # fails CI like a test does. The suite runs on every core (pytest-xdist; TEST_JOBS=1 for one process):
-# each test starts its own servers in its own folders, so workers never meet.
+# each test starts its own servers in its own folders, so workers never meet. A worker takes one test
+# at a time (--maxschedchunk 1), the slow ones first (tests/conftest.py), so the workers end together.
 TEST_JOBS ?= auto
 test: sysdeps-test $(VENV)/.test-installed lint
-	$(BIN)/python -m pytest -q -n $(TEST_JOBS)
+	$(BIN)/python -m pytest -q -n $(TEST_JOBS) --maxschedchunk 1
 
-# The edit loop (about a minute): lint, types, and the unit tests, without the end-to-end runs.
+# The edit loop (about a minute): lint, types, and the unit tests but the slow ones (training, minutes of
+# sound), without the end-to-end runs.
 check: $(VENV)/.test-installed lint
-	$(BIN)/python -m pytest -q -n $(TEST_JOBS) tests/unit
+	$(BIN)/python -m pytest -q -n $(TEST_JOBS) --maxschedchunk 1 -m "not slow and not soak" tests/unit
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check lofid tests bench scripts

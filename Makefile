@@ -3,17 +3,27 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint soak bench sysdeps-run sysdeps-test
+.PHONY: run test check lint soak bench sysdeps-run sysdeps-test
 
 run: sysdeps-run $(VENV)/.run-installed
 	$(BIN)/lofid run
 
-# The linter first (its rules are in pyproject.toml), so a lint error fails CI like a test does.
+# The linter and the type checker first (their settings are in pyproject.toml), so a lint or type error
+# fails CI like a test does. The suite runs on every core (pytest-xdist; TEST_JOBS=1 for one process):
+# each test starts its own servers in its own folders, so workers never meet. A worker takes one test
+# at a time (--maxschedchunk 1), the slow ones first (tests/conftest.py), so the workers end together.
+TEST_JOBS ?= auto
 test: sysdeps-test $(VENV)/.test-installed lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_JOBS) --maxschedchunk 1
+
+# The edit loop (about a minute): lint, types, and the unit tests but the slow ones (training, minutes of
+# sound), without the end-to-end runs.
+check: $(VENV)/.test-installed lint
+	$(BIN)/python -m pytest -q -n $(TEST_JOBS) --maxschedchunk 1 -m "not slow and not soak" tests/unit
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check lofid tests bench scripts
+	$(BIN)/mypy
 
 # The same set-up as `make test`, then the long runs (tests marked soak): 8 hours of music rendered
 # faster than real time (~15-60 min). Shorter: `make soak SOAK_HOURS=2`.

@@ -6,3 +6,9 @@ evaluation offline, and cli on top; errors, config and paths are shared by all.
 """
 
 __version__ = "0.1.0"
+
+# the version, then the shared modules and the packages, by name
+__all__ = [
+    "__version__", "addresses", "audio", "cli", "compose", "config", "control", "daemon", "errors",
+    "evaluation", "model", "music", "paths", "training",
+]

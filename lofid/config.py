@@ -355,7 +355,8 @@ def documented_defaults() -> str:
 
     Regenerate with ``python -m lofid.config > config.yaml``; a test checks they match.
     """
-    lines, open_sections = [_HEADER], []
+    lines = [_HEADER]
+    open_sections: list[str] = []
     for s in SCHEMA:
         *parents, leaf = s.key.split(".")
         common = 0

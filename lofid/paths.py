@@ -187,7 +187,7 @@ def write_atomically(path: Path, data: str | bytes, mode: int | None = None) -> 
             f.write(data.encode("utf-8") if isinstance(data, str) else data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -1,3 +1,9 @@
 """The consumer side: engine (scheduler and mix), synth (FluidSynth stems) with its adapter fluid,
 layers (WAV loops), chime (the timers' cue), fx (the master chain), sinks (sound card, WAV, null) with its adapter portaudio.
 """
+
+# its modules (each is imported where it is used)
+__all__ = [
+    "broadcast", "chain", "chime", "ducking", "engine", "filters", "fluid", "fx", "grid", "icecast", "layers",
+    "limiter", "loudness", "mp3", "portaudio", "sinks", "synth", "tape",
+]

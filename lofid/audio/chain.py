@@ -25,6 +25,8 @@ only. Each setting is live: ``update`` glides to the new value.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 
 from lofid.audio.ducking import Ducker
@@ -91,8 +93,8 @@ class Chain:
         duck = self.ducker.gains(start, frames)
         music_gain, beat_gain = music.curve(frames), beat.curve(frames)
         stems = self._stems(planes, music_gain, beat_gain)
-        drums, bass = stems.pop("drums"), stems.pop("bass")
-        mid, side = mid_side(sum(stems.values()))
+        drums, bass = stems["drums"], stems["bass"]
+        mid, side = mid_side(stems["keys"] + stems["melody"])  # the keys' stem holds the pad too
         music_bus = self.width.process(self.keys_tone.process(mid), side) + centre(bass)
         if duck is not None:
             music_bus *= duck
@@ -121,9 +123,12 @@ def _level(cfg: Config, part: str) -> float:
     return 10 ** (cfg[key] / 20) if key in cfg else 1.0
 
 
-def _on(value: float | str) -> float | None:
+T = TypeVar("T")
+
+
+def _on(value: T | str) -> T | None:
     """A setting that may be off: None when it is."""
-    return None if value == "off" else value
+    return None if isinstance(value, str) else value
 
 
 def _target(cfg: Config) -> float | None:

@@ -66,7 +66,7 @@ class Engine:
     ``played`` may be copied from anywhere with ``list(engine.played)``.
     """
 
-    def __init__(self, cfg: Config, source: Callable[[], Note | None], effects_dir: Path | None = None,
+    def __init__(self, cfg: Config, source: Callable[[], Note | Cue | None], effects_dir: Path | None = None,
                  history: int = 50_000) -> None:
         self.sample_rate = sr = cfg["output.sample_rate"]
         effects = paths.EFFECTS if effects_dir is None else Path(effects_dir)
@@ -106,7 +106,7 @@ class Engine:
         self._events: list[tuple[int, int, int, tuple]] = []  # (sample, 0=off/1=on, seq, (chan, pitch, vel, token))
         self._seq = 0
         self._held: dict[tuple[int, int], int] = {}  # (chan, pitch) -> token of the note holding it
-        self._pending: Note | None = None
+        self._pending: Note | Cue | None = None
         self._note_index = 0
         self._drum_index = 0
         self.cfg = cfg

@@ -21,7 +21,7 @@ _HEADROOM = 600.0  # the closed form scales by a**-k up to e**600, far from floa
 class OnePole:
     """A one-pole low-pass per channel, y[n] = a*y[n-1] + (1-a)*x[n], with state across blocks."""
 
-    def __init__(self, cutoff_hz: float, sample_rate: int, channels: int = 2) -> None:
+    def __init__(self, cutoff_hz: float, sample_rate: float, channels: int = 2) -> None:
         self.sample_rate = sample_rate
         self.state = np.zeros(channels)
         self.set_cutoff(cutoff_hz)

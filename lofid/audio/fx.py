@@ -15,7 +15,7 @@ SETTING_GLIDE_SECONDS = 0.05  # a changed effect depth (wow, saturation, sidecha
 class Gain:
     """A gain that moves to a new value along a short linear ramp instead of jumping."""
 
-    def __init__(self, value: float, ramp_frames: int) -> None:
+    def __init__(self, value: float, ramp_frames: float) -> None:
         self.value = float(value)
         self.target = float(value)
         self._step = 0.0

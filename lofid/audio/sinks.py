@@ -18,7 +18,7 @@ import time
 import wave
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -104,11 +104,11 @@ class WavSink:
         self.path = Path(path)
         self.frames = 0
         try:
-            raw = open(self.path, "wb")
+            raw = self.path.open("wb")
         except OSError as e:
             raise LofidError(f"{self.path}: cannot write the WAV file ({e.strerror or e})") from None
         self._raw = raw
-        self._file = wave.open(raw, "wb")
+        self._file = wave.open(raw, "wb")  # noqa: SIM115 (open for the sink's life: close() closes it)
         self._file.setnchannels(2)
         self._file.setsampwidth(2)
         self._file.setframerate(sample_rate)
@@ -183,7 +183,7 @@ class DeviceSink:
         self.lost = False
         self._pacer = Pacer(sample_rate)
         self._draining = False
-        self._stream = None
+        self._stream: Any = None  # a sounddevice.OutputStream while open
         self._open()  # raises PortAudioError/ValueError when there is no such device
 
     def _callback(self, outdata, frames, time_info, status) -> None:

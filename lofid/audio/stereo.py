@@ -64,7 +64,7 @@ class MonoBass:
 
     def __init__(self, hz: float | None, sample_rate: int) -> None:
         self.sample_rate = sample_rate
-        self.hz = None
+        self.hz: float | None = None
         self._highpass: HighPass | None = None
         self.set(hz)
 

@@ -111,8 +111,9 @@ class Synth:
         self._dry(DRUM_CHANNEL)
         self._dry(PART_CHANNELS["bass"])
         self.set_reverb(0.0)
-        self._bufs = None  # float32 planes, L and R of each stem
-        self._ptrs = self._fx = None
+        self._bufs = np.zeros((2 * len(STEMS), 0), np.float32)  # float32 planes, L and R of each stem (allocate sizes them)
+        self._ptrs: ctypes.Array[ctypes.c_void_p] | None = None
+        self._fx: ctypes.Array[ctypes.c_void_p] | None = None
 
     def _park(self, presets: tuple[tuple[int, int], ...]) -> None:
         """Select each preset on a parking channel of its own; presets the font lacks are skipped."""
@@ -189,7 +190,7 @@ class Synth:
 
     def render(self, frames: int, out: np.ndarray) -> None:
         """Render ``frames`` into ``out``, a (2 * len(STEMS), frames) view: L and R of each stem in turn."""
-        if self._bufs is None or frames > self._bufs.shape[1]:
+        if frames > self._bufs.shape[1]:
             self.allocate(max(frames, 4096))
         bufs = self._bufs
         bufs[:, :frames] = 0.0  # fluid_synth_process mixes into its buffers

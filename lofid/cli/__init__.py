@@ -12,9 +12,16 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from lofid import __version__
 from lofid.errors import LofidError
+
+# what the entry point uses, then each command's module and the helpers beside them
+__all__ = [
+    "COMMANDS", "build_parser", "main", "commandline", "completion", "ctl", "doctor", "eval", "generate",
+    "logs", "manpage", "render", "run", "service", "train",
+]
 
 # name -> (module, one-line help). Only commands that work are listed.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -35,7 +42,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 def _common(top: bool) -> argparse.ArgumentParser:
     """Options every command takes, before or after its name. After the name they default to
     SUPPRESS, so ``lofid --set a=1 ctl --set b=2`` keeps both instead of the second list replacing the first."""
-    keep = {} if top else {"default": argparse.SUPPRESS}
+    keep: dict[str, Any] = {} if top else {"default": argparse.SUPPRESS}
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", metavar="FILE",
                         help="settings file (default: $XDG_CONFIG_HOME/lofid/config.yaml if it exists)", **keep)

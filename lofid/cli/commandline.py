@@ -59,7 +59,12 @@ def _value_spec(action: argparse.Action) -> str:
         return ""
     if action.choices:
         return words(action.choices)
-    return SETTINGS if action.dest == "overrides" else _path_spec(action.metavar) or NONE
+    return SETTINGS if action.dest == "overrides" else _path_spec(_metavar(action)) or NONE
+
+
+def _metavar(action: argparse.Action) -> str | None:
+    """The action's metavar; one given as a tuple (a name per value) joined, as argparse's usage joins it."""
+    return " ".join(action.metavar) if isinstance(action.metavar, tuple) else action.metavar
 
 
 def _path_spec(metavar: str | None) -> str:
@@ -70,12 +75,12 @@ def _path_spec(metavar: str | None) -> str:
 
 
 def _option(action: argparse.Action) -> Option:
-    metavar = "" if action.nargs == 0 else action.metavar or "|".join(action.choices or ()) or action.dest.upper()
+    metavar = "" if action.nargs == 0 else _metavar(action) or "|".join(action.choices or ()) or action.dest.upper()
     return Option(tuple(action.option_strings), metavar, action.help or "", _value_spec(action))
 
 
 def _shown(action: argparse.Action) -> str:
-    name = "|".join(action.choices) if action.choices else action.metavar or action.dest.upper()
+    name = "|".join(action.choices) if action.choices else _metavar(action) or action.dest.upper()
     return {"?": f"[{name}]", "*": f"[{name} ...]", "+": f"{name} [{name} ...]"}.get(str(action.nargs), name)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from lofid import __version__
 from lofid.cli.commandline import CTL, DIRS, FILES, NONE, SETTINGS, VALUE, Option, Vocabulary, vocabulary, words
@@ -242,7 +242,8 @@ def fish_script(v: Vocabulary) -> str:
 
 
 # shell -> its script, made from a Vocabulary
-SCRIPTS = {"bash": functools.partial(sh_script, "bash"), "zsh": functools.partial(sh_script, "zsh"), "fish": fish_script}
+SCRIPTS: dict[str, Callable[[Vocabulary], str]] = {
+    "bash": functools.partial(sh_script, "bash"), "zsh": functools.partial(sh_script, "zsh"), "fish": fish_script}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from lofid.control.client import CLIENT_TIMEOUT, request, watch
 from lofid.control.vocabulary import SHORT_KEYS, STATUS_FIELDS, WORDS
@@ -104,7 +104,7 @@ VERBS: dict[str, Verb] = {
     "hold": Verb("on|off", "hold on", WORDS["hold"][1],
                  lambda words: {"cmd": "hold", "value": words[0]}),
     "save": Verb("FILE.mid", "save ~/lofi-take.mid", WORDS["save"][1],
-                 lambda words: {"cmd": "save", "path": os.path.abspath(os.path.expanduser(words[0]))}),
+                 lambda words: {"cmd": "save", "path": str(Path(words[0]).expanduser().resolve())}),
     "reload": _plain("reload"),
     "sleep": Verb("DURATION|off", "sleep 45m", WORDS["sleep"][1], lambda words: {"cmd": "sleep", "value": words[0]}),
     "focus": Verb("STUDY BREAK [CYCLES]|off", "focus 25m 5m 4", WORDS["focus"][1],
@@ -219,7 +219,7 @@ def streams_line(streams: object) -> str:
     return " · ".join(parts)
 
 
-def event_line(event: dict[str, object]) -> str:
+def event_line(event: dict[str, Any]) -> str:
     """One watched event as a line: ``state: paused``, ``track: ...``, ``volume: 40``, ``timer: break · ...``."""
     kind = event.get("event")
     if kind == "state":
@@ -234,7 +234,7 @@ def event_line(event: dict[str, object]) -> str:
     return f"{show(kind)}: {show({k: v for k, v in event.items() if k != 'event'})}"
 
 
-def format_status(status: dict[str, object]) -> str:
+def format_status(status: dict[str, Any]) -> str:
     """The status reply as aligned ``label: value`` lines, then every setting."""
     known = {key for key, _, _ in STATUS_FIELDS}
     shown = {"uptime_s": _duration, "track": track_line, "timers": timers_line, "streams": streams_line}
@@ -301,7 +301,7 @@ def main(args: argparse.Namespace) -> int:
     path = daemon_socket(args.config, args.overrides)
     if args.verb == "watch":
         return _watch(path, args.json, args.timeout)
-    message = {"cmd": "status"} if query else verb.build(args.words)
+    message: dict[str, object] = {"cmd": "status"} if query else verb.build(args.words)
     reply, raw = request(path, message, args.timeout)
     if not reply["ok"]:
         print(raw if args.json else f"lofid: {reply.get('error', 'refused')}", file=sys.stdout if args.json else sys.stderr)

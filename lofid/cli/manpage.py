@@ -95,7 +95,7 @@ def page(v: Vocabulary) -> str:
         lines += _tagged(_option_tag(option), option.help)
     lines.append(".SH COMMANDS")
     for c in v.commands:
-        usage = " ".join(filter(None, ["lofid", c.name, c.options and "[options]", c.args]))
+        usage = " ".join(filter(None, ["lofid", c.name, "[options]" if c.options else "", c.args]))
         lines += [".SS", f"\\fB{roff(usage)}\\fR", roff(c.help)]
         for option in c.options:
             lines += _tagged(_option_tag(option), option.help)

@@ -2,3 +2,6 @@
 voicing, bass, cues), melody (where it sounds, motifs), sampling, guardrails, generator
 (NoteGenerator), score (a whole piece as played), queue (the bounded note queue and its Producer).
 """
+
+# its modules (each is imported where it is used)
+__all__ = ["comping", "generator", "guardrails", "harmony", "loops", "melody", "queue", "sampling", "score", "titles", "tracks"]

@@ -112,7 +112,7 @@ class Comper:
         last = self.previous
         drift = self._drift()
         keeps = last is not None and drift * (1 if self.syncopated[last] else -1) <= 0  # keeping it leads back
-        if keeps and self.rng.random() < max(KEEP, self.rows[last, last]):
+        if keeps and last is not None and self.rng.random() < max(KEEP, self.rows[last, last]):
             return self._played(last)
         q = (self.unigram if last is None else self.rows[last]) * self.weights
         q = q * self.density ** (self.strikes / DENSITY_STRIKES)
@@ -122,8 +122,8 @@ class Comper:
             q[last] = 0.0
         if q.sum() <= 0:  # every learnt successor is one the weights rule out: any allowed pattern
             q = self.unigram * self.weights * (np.arange(len(q)) != last)
-        if q.sum() <= 0:
-            return self._played(last)
+        if q.sum() <= 0:  # no pattern allowed at all: the last again, or the commonest
+            return self._played(int(np.argmax(self.unigram)) if last is None else last)
         return self._played(int(self.rng.choice(len(q), p=q / q.sum())))
 
     def _played(self, index: int) -> Pattern:

@@ -59,7 +59,7 @@ def form(start: int, bars: int, loop_bars: int, rng: np.random.Generator) -> tup
     """Sections filling ``bars`` from ``start``: intro, A and B taking turns with one break, ending."""
     body = max(loop_bars, bars - INTRO_BARS - ENDING_BARS)
     turns = ("A", "A", "B", "A") if loop_bars == 4 else ("A", "B", "A")
-    plan = [["intro", INTRO_BARS, "light", "A"]]  # name, bars, beat, variant
+    plan: list[list[Any]] = [["intro", INTRO_BARS, "light", "A"]]  # name, bars, beat, variant
     break_at = int(body * rng.uniform(0.5, 0.7))
     done, turn, broke = 0, 0, False
     while done < body:

@@ -4,3 +4,6 @@ does and how its values are checked, and the daemon's interface with its threadi
 and watch events), listener (the socket's folder, lock and binding), client (a request and its
 reply, or a watch), http (the HTTP door: the stream, the web remote, the JSON API).
 """
+
+# its modules (each is imported where it is used)
+__all__ = ["client", "http", "listener", "protocol", "server", "vocabulary"]

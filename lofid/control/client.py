@@ -11,6 +11,7 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from lofid.errors import LofidError
 
@@ -86,7 +87,7 @@ def _send(sock: socket.socket, message: dict[str, object]) -> None:
         pass  # a full server says why and closes at once: its error line is still there to read
 
 
-def _reply(lines: Iterator[str], path: Path) -> tuple[dict[str, object], str]:
+def _reply(lines: Iterator[str], path: Path) -> tuple[dict[str, Any], str]:
     line = next(lines, "")
     try:
         reply = json.loads(line)
@@ -97,7 +98,7 @@ def _reply(lines: Iterator[str], path: Path) -> tuple[dict[str, object], str]:
     return reply, line
 
 
-def request(path: Path, message: dict[str, object], timeout: float = CLIENT_TIMEOUT) -> tuple[dict[str, object], str]:
+def request(path: Path, message: dict[str, object], timeout: float = CLIENT_TIMEOUT) -> tuple[dict[str, Any], str]:
     """Send one request to the daemon at ``path``; return its reply and the raw reply line.
 
     Not reaching the daemon is a LofidError with a one-line reason (not running, stale, no answer).
@@ -107,7 +108,7 @@ def request(path: Path, message: dict[str, object], timeout: float = CLIENT_TIME
         return _reply(_lines(sock, path, timeout), path)
 
 
-def watch(path: Path, timeout: float = CLIENT_TIMEOUT) -> Iterator[tuple[dict[str, object], str]]:
+def watch(path: Path, timeout: float = CLIENT_TIMEOUT) -> Iterator[tuple[dict[str, Any], str]]:
     """Subscribe to the daemon's events: yields (event, raw line) as each change happens, forever.
 
     The subscription's own reply must come within ``timeout``; then it waits as long as it takes.

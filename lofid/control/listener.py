@@ -86,9 +86,9 @@ def bind(path: Path) -> socket.socket:
     try:
         tmp.unlink(missing_ok=True)
         sock.bind(str(tmp))
-        os.chmod(tmp, 0o600)
+        tmp.chmod(0o600)
         sock.listen(BACKLOG)
-        os.replace(tmp, path)
+        tmp.replace(path)
     except OSError as e:
         sock.close()
         tmp.unlink(missing_ok=True)

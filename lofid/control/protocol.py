@@ -305,7 +305,7 @@ def parse_request(line: bytes) -> dict[str, Any]:
     return req
 
 
-def one_line(text: str) -> str:
+def one_line(text: object) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= _MAX_ERROR else text[:_MAX_ERROR - 3] + "..."
 

@@ -121,7 +121,7 @@ class ControlServer:
         except BaseException:
             self.close()
             raise
-        self._inode = os.stat(self.path).st_ino
+        self._inode = self.path.stat().st_ino
         fits = raise_open_files(self.max_clients + FD_RESERVE) - FD_RESERVE
         if fits < self.max_clients:
             log.info("control: serving %d connections at once (the open-files limit allows no more)", max(1, fits))
@@ -146,8 +146,8 @@ class ControlServer:
             self._listener.close()
             self._listener = None
             try:
-                if os.stat(self.path).st_ino == self._inode:
-                    os.unlink(self.path)
+                if self.path.stat().st_ino == self._inode:
+                    self.path.unlink()
             except FileNotFoundError:
                 pass
         if self._lock_fd is not None:
@@ -206,7 +206,7 @@ class ControlServer:
 
     def _accept(self) -> None:
         """Take waiting connections; with every slot taken, one per call, if a silent one makes room."""
-        while True:
+        while self._listener is not None:
             full = len(self._clients) >= self.max_clients
             if full and not self._make_room():
                 return
@@ -239,7 +239,7 @@ class ControlServer:
         return True
 
     def _pause_listening(self, until: float) -> None:
-        if self._listen_at is None:
+        if self._listen_at is None and self._listener is not None:
             self._sel.unregister(self._listener)
         self._listen_at = until
 

@@ -3,3 +3,6 @@ and focus, and what a break silences), saving (a played track as MIDI), streams 
 outputs), state, signals, sdnotify, service (unit and agent files), offline (render to WAV),
 mpris (MPRIS2 and desktop notifications) on dbus_bus (the session D-Bus and its thread).
 """
+
+# its modules (each is imported where it is used)
+__all__ = ["dbus_bus", "mpris", "offline", "player", "sdnotify", "service", "signals", "state", "streams", "timers"]

@@ -101,20 +101,27 @@ class SessionBus:
 
     def request_name(self, name: str) -> bool:
         """Claim ``name`` (not queued behind another owner); True if this connection owns it now."""
-        reply = self.conn.send_and_get_reply(message_bus.RequestName(name, 4), timeout=NAME_TIMEOUT_S)
+        reply = self._conn.send_and_get_reply(message_bus.RequestName(name, 4), timeout=NAME_TIMEOUT_S)
         return reply.header.message_type is MessageType.method_return and reply.body[0] in (1, 4)
 
     def emit(self, path: str, interface: str, name: str, signature: str, body: tuple[Any, ...]) -> None:
         """Send the signal ``interface.name`` from the object at ``path``."""
-        self.conn.send(new_signal(DBusAddress(path, interface=interface), name, signature, body))
+        self._conn.send(new_signal(DBusAddress(path, interface=interface), name, signature, body))
 
     def call(self, msg: Message, on_reply: Callable[[Message], None]) -> None:
         """Send a method call; ``on_reply`` gets its reply (or error) later, on this thread."""
-        serial = next(self.conn.outgoing_serial)
+        serial = next(self._conn.outgoing_serial)
         if len(self._pending) >= MAX_PENDING:
             self._pending.pop(next(iter(self._pending)))
         self._pending[serial] = on_reply
-        self.conn.send(msg, serial=serial)
+        self._conn.send(msg, serial=serial)
+
+    @property
+    def _conn(self) -> DBusConnection:
+        """The open connection: the bus thread's work runs only once ``_run`` has opened it."""
+        if self.conn is None:
+            raise ConnectionError("not connected to the session D-Bus")
+        return self.conn
 
     def _run(self) -> None:
         try:
@@ -143,7 +150,7 @@ class SessionBus:
 
     def _serve(self) -> None:
         selector = selectors.DefaultSelector()
-        selector.register(self.conn.sock, selectors.EVENT_READ, "bus")
+        selector.register(self._conn.sock, selectors.EVENT_READ, "bus")
         selector.register(self._wake_r, selectors.EVENT_READ, "wake")
         try:
             self._dispatch_waiting()  # what arrived while connecting
@@ -175,7 +182,7 @@ class SessionBus:
         """Handle every message the socket has for us now, without waiting for more."""
         while True:
             try:
-                msg = self.conn.receive(timeout=0)
+                msg = self._conn.receive(timeout=0)
             except TimeoutError:
                 return
             self._dispatch(msg)
@@ -189,7 +196,7 @@ class SessionBus:
         elif kind is MessageType.method_call:
             reply = self._answer(msg)
             if not msg.header.flags & MessageFlag.no_reply_expected:
-                self.conn.send(reply)
+                self._conn.send(reply)
 
     def _answer(self, msg: Message) -> Message:
         path = msg.header.fields.get(HeaderFields.path, "")

@@ -27,7 +27,7 @@ class Notifier:
 
     def __init__(self, address: str | None = None) -> None:
         address = os.environ.get("NOTIFY_SOCKET") if address is None else address
-        self._address = None
+        self._address = ""
         self._sock = None
         self._warned = False
         if not address:

@@ -2,3 +2,6 @@
 drums (the beat as played), pianoroll (the plot),
 balance (a mix's tonal balance beside lo-fi records').
 """
+
+# its modules (each is imported where it is used)
+__all__ = ["copyindex", "metrics", "pianoroll", "texture", "tracks"]

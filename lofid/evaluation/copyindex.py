@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from lofid.errors import LofidError
 from lofid.model.songs import song_rows
@@ -39,7 +40,7 @@ STREAMS = (None, MELODY_TRACKS, MELODY_TRACKS[:1])
 _BASE = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit multiplier (golden ratio)
 
 
-def ngram_hashes(pitches: Sequence[int], n: int = NGRAM) -> np.ndarray:
+def ngram_hashes(pitches: ArrayLike, n: int = NGRAM) -> np.ndarray:
     """Hash of every run of ``n`` pitches, moved by octaves to one canonical place."""
     p = np.asarray(pitches, dtype=np.int64)
     if len(p) < n:

@@ -66,7 +66,8 @@ def keys_count(notes: Sequence[Timed]) -> KeysCount:
     keys = sorted((n for n in notes if n.part == "keys"), key=lambda n: n.onset)
     if not keys:
         return KeysCount()
-    strikes = pitch = pitch_classes = three_or_four = struck = hold = 0
+    strikes = pitch_classes = three_or_four = struck = hold = 0
+    pitch = 0.0  # summed mean pitch of each strike
     for _, group in groupby(keys, key=lambda n: n.onset):
         chord = list(group)
         if len(chord) < 2:

@@ -189,7 +189,8 @@ def melody(notes: Sequence[TimedNote]) -> list[TimedNote]:
     marked = [n for n in notes if n.part == "melody"]
     if marked:
         return marked
-    line, held = [], []  # held: (release, pitch) of earlier notes
+    line: list[TimedNote] = []
+    held: list[tuple[int, int]] = []  # (release, pitch) of earlier notes
     i = 0
     while i < len(notes):
         j = i
@@ -289,7 +290,7 @@ class Metric:
         return f"<= {show(self.high)}" if self.high is not None else ""
 
 
-METRICS = (
+METRICS: tuple[Metric, ...] = (
     Metric("in_key", "in key", "%", low=0.95),
     Metric("strong_beat_chord_tones", "chord tones on strong beats", "%", low=0.70),
     Metric("pitch_class_entropy", "pitch-class entropy", "bits"),

@@ -26,10 +26,14 @@ RICH_PITCH_CLASSES = 4  # a chord with this many pitch classes or more is colour
 class Timed(Protocol):
     """What these measures read of a note (lofid.evaluation.metrics.TimedNote)."""
 
-    pitch: int
-    onset: int  # 16th
-    release: int  # 16th
-    part: str
+    @property
+    def pitch(self) -> int: ...
+    @property
+    def onset(self) -> int: ...  # 16th
+    @property
+    def release(self) -> int: ...  # 16th
+    @property
+    def part(self) -> str: ...
 
 
 def theme_return(pitches: Sequence[int], window: int = THEME_WINDOW, figure: int = FIGURE_INTERVALS) -> float | None:

@@ -218,6 +218,7 @@ def tracks_of(midi, marks: Sequence[Mark], shift: int | None = None, key_name: s
         span = _Span(midi, lo, hi, at)
         in_force = [m.text for m in keys if m.time <= at + EPSILON]
         signature = _signature(in_force[-1] if in_force else None)
+        key_id: tuple
         if signature is not None:
             key, tonic, minor = signature
             key_id, own_shift, source = (tonic, minor), key_shift(tonic, minor), f"key signature {in_force[-1]}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from lofid.music.chords import parse_label
 from lofid.music.notes import BAR, MAX_DURATION, MAX_STEP, VELOCITY_BINS, Note, notes_from_onsets, velocity_bin
@@ -38,7 +39,7 @@ def to_rows(notes: Iterable[Note]) -> np.ndarray:
     return np.asarray(rows, dtype=np.int32).reshape(-1, len(HEADS))
 
 
-def with_context(rows: np.ndarray, chords: Sequence[int], positions: Sequence[int]) -> np.ndarray:
+def with_context(rows: np.ndarray, chords: Sequence[int], positions: ArrayLike) -> np.ndarray:
     """(n, 4) note rows + each note's chord token and 16th in the bar -> (n, 6) model input rows."""
     context = np.stack([np.asarray(chords, np.int32), np.asarray(positions, np.int32) % BAR], axis=-1)
     return np.concatenate([np.asarray(rows, np.int32).reshape(-1, len(HEADS)), context.reshape(-1, 2)], axis=-1)

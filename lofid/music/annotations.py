@@ -37,7 +37,7 @@ def read_downbeats(path: Path) -> list[int]:
     return [i for i, flag in enumerate(flags) if flag == 1.0]
 
 
-def downbeat_index(beat_file: Path | None, midi, beats: Sequence[float]) -> int:
+def downbeat_index(beat_file: Path | None, midi, beats: Sequence[float] | np.ndarray) -> int:
     """Index in ``beats`` of the first beat that starts a 4/4 bar: POP909's beat_midi.txt third
     column, else the MIDI file's own downbeats."""
     if beat_file is not None and (annotated := read_downbeats(beat_file)):

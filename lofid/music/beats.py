@@ -6,9 +6,8 @@ POP909's beat annotations) uses it; the Note and its grid constants stay cheap t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
+from numpy.typing import ArrayLike
 
 from lofid.music.notes import STEPS_PER_BEAT
 
@@ -20,13 +19,13 @@ class BeatGrid:
     beat interval is extended, so every note gets a position.
     """
 
-    def __init__(self, beat_times: Sequence[float]) -> None:
+    def __init__(self, beat_times: ArrayLike) -> None:
         beats = np.unique(np.asarray(beat_times, dtype=np.float64))
         if len(beats) < 2:
             raise ValueError("a beat grid needs at least two beats")
         self.beats = beats
 
-    def position(self, seconds: float | np.ndarray) -> np.ndarray:
+    def position(self, seconds: ArrayLike) -> np.ndarray:
         """16th index (rounded) of each time."""
         t = np.asarray(seconds, dtype=np.float64)
         b = self.beats

@@ -101,7 +101,7 @@ def _templates() -> tuple[list[str], np.ndarray]:
 _TEMPLATE_LABELS, _TEMPLATE_VECTORS = _templates()
 
 
-def best_chord(histogram: Sequence[float]) -> str:
+def best_chord(histogram: Sequence[float] | np.ndarray) -> str:
     """The chord whose pitch classes best match a duration-weighted pitch-class histogram (cosine
     similarity, so a 4-note chord does not win merely by covering more), "N" for an empty one.
     Ties go to the simpler chord (triads are listed first)."""

@@ -98,7 +98,7 @@ class Vocabulary:
 class PlacedHit(NamedTuple):
     """A hit on the stream's timeline: what the MIDI writer writes."""
 
-    index: int  # 16th on the stream's timeline
+    sixteenth: int  # on the stream's timeline (not `index`, which a tuple has)
     pitch: int
     velocity: int
     offset: float  # 16ths from the straight 16th
@@ -205,8 +205,8 @@ class Drummer:
                 by_step.setdefault(h.step, []).append(h)
             self._bar = (number, by_step, fill)
         _, by_step, fill = self._bar
-        hits = by_step.get(step, [])
+        at_step = by_step.get(step, [])
         if beat == "light":
             return [DrumHit(h.step, h.pitch, max(1, round(h.velocity * LIGHT_VELOCITY)), h.offset)
-                    for h in hits if h.pitch in CYMBALS], fill
-        return hits, fill
+                    for h in at_step if h.pitch in CYMBALS], fill
+        return at_step, fill

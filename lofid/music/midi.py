@@ -176,7 +176,7 @@ def score_file(events: Iterable[Event], bpm: float, programs: Mapping[str, int] 
         held[pitch] = len(notes)
         notes.append((end, mido.Message("note_off", channel=channel, note=pitch, velocity=0)))
     conductor += [(tick(index), mido.MetaMessage("text", text=f"{CHORD_MARK}{label}")) for index, label in chords]
-    fills = sorted({hit.index - hit.index % BAR for hit in drums if hit.fill})
+    fills = sorted({hit.sixteenth - hit.sixteenth % BAR for hit in drums if hit.fill})
     conductor += [(tick(bar), mido.MetaMessage("marker", text=FILL_MARK)) for bar in fills]
     midi = mido.MidiFile(ticks_per_beat=TICKS_PER_BEAT)
     midi.tracks.append(_track("conductor", conductor))
@@ -188,7 +188,7 @@ def score_file(events: Iterable[Event], bpm: float, programs: Mapping[str, int] 
     if drums:
         hits = []
         for hit in drums:
-            at = tick(hit.index, offset=hit.offset)
+            at = tick(hit.sixteenth, offset=hit.offset)
             hits += [(at, mido.Message("note_on", channel=DRUM_CHANNEL_IN_FILES, note=hit.pitch, velocity=hit.velocity)),
                      (at + DRUM_TICKS, mido.Message("note_off", channel=DRUM_CHANNEL_IN_FILES, note=hit.pitch, velocity=0))]
         hits += [(at, mido.Message("program_change", channel=DRUM_CHANNEL_IN_FILES, program=kit)) for at, _, kit in changes]

@@ -3,3 +3,6 @@ loops and comping (the accompaniment's tables, learnt together by accompaniment)
 beat's vocabulary, from the Groove MIDI Dataset), trainer (one run),
 quiet (loads TensorFlow with its own log lines hidden unless -v).
 """
+
+# its modules (each is imported where it is used)
+__all__ = ["accompaniment", "comping", "dataset", "export", "loops", "network", "quiet", "trainer"]

@@ -13,9 +13,7 @@ random windows, and writes each file atomically.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import keras
 import numpy as np
@@ -89,7 +87,7 @@ def _lstm_ops(xz, lstms):
     return h
 
 
-def _playing_function(model: keras.Model, window: int) -> Callable[[Any], Any]:
+def _playing_function(model: keras.Model, window: int) -> tf.types.experimental.GenericFunction:
     """The network rebuilt from frozen weights for conversion: [1, window] rows -> last logits.
 
     The embeddings are folded into the first layer's input kernel (one table of projected rows
@@ -98,7 +96,8 @@ def _playing_function(model: keras.Model, window: int) -> Callable[[Any], Any]:
     lstms = [tuple(_gates_ifog(w.numpy()) for w in (layer.cell.kernel, layer.cell.recurrent_kernel, layer.cell.bias))
              for layer in model.layers if isinstance(layer, keras.layers.LSTM)]
     kernel, _, bias = lstms[0]
-    tables, start = [], 0
+    tables: list[np.ndarray] = []
+    start = 0
     for c in COLUMNS:
         embeddings = model.get_layer(f"embed_{c}").embeddings.numpy().astype(np.float64)
         table = embeddings @ kernel[start:start + embeddings.shape[1]] + (bias if not tables else 0)

@@ -110,7 +110,7 @@ def song_bars(folder: Path) -> list[SongBar]:
         if None in halves:
             bars.append(SongBar(None, minor, segment))
             continue
-        degrees = tuple(((root - tonic) % 12, cls) for root, cls in halves)
+        degrees = tuple(((root - tonic) % 12, cls) for root, cls in filter(None, halves))
         bars.append(SongBar(degrees[:1] if degrees[0] == degrees[1] else degrees, minor, segment))
     return _drop_misfit_keys(bars)
 
@@ -140,7 +140,8 @@ def _windows(bars: list[SongBar]) -> list[tuple[bool, Window, bool]]:
     for start in range(len(bars) - LOOP_BARS + 1):
         run = bars[start:start + LOOP_BARS]
         if all(bar.chords is not None and bar.segment == run[0].segment for bar in run):
-            found.append((run[0].minor, tuple(bar.chords for bar in run), (start - first) % LOOP_BARS == 0))
+            found.append((run[0].minor, tuple(bar.chords for bar in run if bar.chords is not None),
+                          (start - first) % LOOP_BARS == 0))
     return found
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import keras
 
@@ -73,7 +73,7 @@ class Checkpointer(keras.callbacks.Callback):
             state["wait"] += 1
         state["epoch"] = epoch + 1
         self.model.save(self.folder / "last.keras.tmp.keras")
-        os.replace(self.folder / "last.keras.tmp.keras", self.folder / "last.keras")
+        (self.folder / "last.keras.tmp.keras").replace(self.folder / "last.keras")
         write_atomically(self.folder / "state.json", json.dumps(state))
         if self.patience and state["wait"] >= self.patience:
             log.info("validation loss has not improved for %d epochs: stopping early", self.patience)
@@ -88,7 +88,7 @@ def train(model_factory: Callable[[], keras.Model], train_ds, val_ds, epochs: in
     """
     folder.mkdir(parents=True, exist_ok=True)
     state_file = folder / "state.json"
-    state = {"settings": settings, "epoch": 0, "history": {}, "best": float("inf"), "best_epoch": 0, "wait": 0}
+    state: dict[str, Any] = {"settings": settings, "epoch": 0, "history": {}, "best": float("inf"), "best_epoch": 0, "wait": 0}
     if state_file.is_file():
         saved = json.loads(state_file.read_text())
         if saved.get("settings") != settings:

@@ -46,8 +46,9 @@ SUFFIXES: dict[str, str | None] = {
     "m": "min", "m7": "min", "m9": "min", "m6": "min", "mM7": "min", "madd9": "min",
     "dim": "dim", "dim7": "dim", "sus2": "sus2", "sus4": "sus4", "dom7": "7", "9": "7",
 }
-_TRIADS = {(4, 7): "maj", (3, 7): "min", (3, 6): "dim", (4, 8): "aug"}
-_SEVENTHS = {(4, 7, 10): "7", (4, 7, 11): "maj", (3, 7, 10): "min", (3, 6, 10): "dim", (3, 7, 11): "min"}
+_TRIADS: dict[tuple[int, ...], str] = {(4, 7): "maj", (3, 7): "min", (3, 6): "dim", (4, 8): "aug"}
+_SEVENTHS: dict[tuple[int, ...], str] = {(4, 7, 10): "7", (4, 7, 11): "maj", (3, 7, 10): "min", (3, 6, 10): "dim",
+                                         (3, 7, 11): "min"}
 
 
 class MoodLoop(NamedTuple):
@@ -105,7 +106,7 @@ def bars_of(chords: list[tuple[int, str]]) -> list[list[tuple[int, str]]] | None
 def read_progressions(path: str | Path) -> Progressions:
     """The CSV as loops per mode, in file order, each loop once (the moods of its rows joined)."""
     try:
-        with open(path, newline="") as f:
+        with Path(path).open(newline="") as f:
             rows = list(csv.DictReader(f))
     except OSError as e:
         raise LofidError(f"{path}: cannot read the progressions ({e.strerror or e})") from None
@@ -135,8 +136,8 @@ def read_progressions(path: str | Path) -> Progressions:
             continue
         moods = loops["minor" if minor else "major"].setdefault(text, [])
         moods += [t for t in tags if t not in NOT_MOODS and t not in moods]
-    return Progressions(*([MoodLoop(t, tuple(m)) for t, m in loops[mode].items()] for mode in ("major", "minor")),
-                        left_out)
+    major, minor = ([MoodLoop(t, tuple(m)) for t, m in loops[mode].items()] for mode in ("major", "minor"))
+    return Progressions(major, minor, left_out)
 
 
 def merge(table: dict, progressions: Progressions) -> dict:

@@ -11,12 +11,12 @@ import os
 import socket
 import stat
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.support.player import LOFID, MODEL, ROOT, Player
+from tests.support.waiting import until
 
 NOBODY = 65534
 as_root = pytest.mark.skipif(os.getuid() != 0, reason="only root can act as another user to knock")
@@ -56,7 +56,7 @@ def knock_as_nobody(socket_path: Path) -> str:
 def test_the_socket_is_0600_in_a_folder_only_the_user_can_enter(player):
     player.start()
     player.wait_ready()
-    info, folder = os.stat(player.socket), os.stat(player.socket.parent)
+    info, folder = player.socket.stat(), player.socket.parent.stat()
     assert stat.S_ISSOCK(info.st_mode) and stat.S_IMODE(info.st_mode) == 0o600
     assert info.st_uid == os.getuid() and folder.st_uid == os.getuid()
     assert stat.S_IMODE(folder.st_mode) & 0o077 == 0
@@ -72,11 +72,9 @@ def test_without_xdg_runtime_dir_the_socket_goes_in_a_private_temp_folder(tmp_pa
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         sock = tmp_path / "tmp" / f"lofid-{os.getuid()}" / "lofid.sock"
-        deadline = time.monotonic() + 30
-        while not sock.exists() and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.1)
-        assert stat.S_IMODE(os.stat(sock).st_mode) == 0o600
-        assert stat.S_IMODE(os.stat(sock.parent).st_mode) == 0o700
+        until(lambda: sock.exists() or proc.poll() is not None, "the socket in the private temp folder", 30)
+        assert stat.S_IMODE(sock.stat().st_mode) == 0o600
+        assert stat.S_IMODE(sock.parent.stat().st_mode) == 0o700
         if os.getuid() == 0:
             assert knock_as_nobody(sock) == "PermissionError"
     finally:
@@ -124,7 +122,7 @@ def test_a_second_lofid_run_refuses_and_the_first_keeps_playing(player):
     assert second.stderr.strip().count("\n") == 0, second.stderr
     assert f"lofid is already running (pid {player.proc.pid}, control socket {player.socket})" in second.stderr
     assert "Traceback" not in second.stderr
-    time.sleep(1.0)
-    after = player.status()  # still the first one's socket, and it still plays
-    assert after["uptime_s"] > before["uptime_s"] and after["notes_played"] > before["notes_played"]
+    # still the first one's socket, and it still plays
+    until(lambda: (after := player.status())["uptime_s"] > before["uptime_s"] and after["notes_played"] > before["notes_played"],
+          "the first lofid playing on")
     assert player.proc.poll() is None

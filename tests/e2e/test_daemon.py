@@ -26,6 +26,7 @@ from tests.support.waiting import until
 pytestmark = pytest.mark.skipif(not pulse_available(), reason="PulseAudio is not installed (make test installs it)")
 
 
+@pytest.mark.slow
 def test_play_steer_stop_and_restore(sound_server, tmp_path):
     player = Player(sound_server, tmp_path, "layers.rain.enabled=false", "fx.crackle=0")
 
@@ -105,14 +106,11 @@ def test_sighup_reloads_the_config_file(pulse, tmp_path):
     assert player.status()["settings"]["music.bpm"] == 70
     config.write_text("music:\n  bpm: 90\n")
     player.proc.send_signal(signal.SIGHUP)
-    deadline = time.monotonic() + 10
-    while player.status()["settings"]["music.bpm"] != 90 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert player.status()["settings"]["music.bpm"] == 90
+    until(lambda: player.status()["settings"]["music.bpm"] == 90, "bpm 90 from the reloaded file", 10)
     # a broken file on SIGHUP keeps the music and the old settings
     config.write_text("music:\n  bpm: [\n")
     player.proc.send_signal(signal.SIGHUP)
-    time.sleep(1.0)
+    until(lambda: "reload failed" in player.log.read_text(), "the failed reload in the log", 10)
     assert player.proc.poll() is None
     assert player.status()["settings"]["music.bpm"] == 90
     assert "reload failed" in player.log.read_text()
@@ -165,12 +163,12 @@ def test_no_sound_device_keeps_running_on_the_null_sink(tmp_path):
     proc = subprocess.Popen([*LOFID, "run", "--set", f"model.path={MODEL}"], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        deadline, status = time.monotonic() + 20, None
-        while time.monotonic() < deadline and status is None:
+        def answered() -> dict | None:
             r = subprocess.run([*LOFID, "ctl", "status", "--json"], env=env, cwd=ROOT, capture_output=True, text=True)
-            status = json.loads(r.stdout)["status"] if r.returncode == 0 else None
-            time.sleep(0.1)
-        assert status is not None and status["output"].startswith("null")
+            return json.loads(r.stdout)["status"] if r.returncode == 0 else None
+
+        status = until(answered, "lofid ctl status answered", 20)
+        assert status["output"].startswith("null")
         time.sleep(1.0)
         assert subprocess.run([*LOFID, "ctl", "status", "--json"], env=env, cwd=ROOT, capture_output=True,
                               text=True).returncode == 0
@@ -229,10 +227,7 @@ def test_a_radio_of_tracks_steered_with_next_and_hold_and_saved_whole(pulse, tmp
 
     # next: a new track at the next bar, after a transition of rain alone, and music again
     player.ctl("next")
-    deadline, track = time.monotonic() + 15, first
-    while track["number"] == 1 and time.monotonic() < deadline:
-        time.sleep(0.25)
-        track = player.status()["track"]
+    track = until(lambda: (t := player.status()["track"])["number"] != 1 and t, "the next track", 15)
     assert track["number"] == 2 and track["title"] != first["title"], track
     assert rms(player.listen(1.5, "second-track")) > 10 * SILENT_RMS
 

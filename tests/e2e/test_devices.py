@@ -14,6 +14,8 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
+import pytest
+
 from tests.support.player import Player
 from tests.support.pulse import SINK, PulseServer, Recording
 
@@ -38,6 +40,7 @@ def first_after(recording: Recording, t: float) -> float | None:
     return heard[0] - t if len(heard) else None
 
 
+@pytest.mark.slow
 def test_the_music_follows_the_default_sink_to_headphones_and_back(sound_server, tmp_path):
     player = Player(sound_server, tmp_path, "fx.crackle=0")
     player.start()

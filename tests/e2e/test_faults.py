@@ -20,20 +20,11 @@ import pytest
 
 from tests.support.player import LOFID, MODEL, ROOT, SILENT_RMS, Player, rms
 from tests.support.pulse import PulseServer, pulse_available, read_recording
+from tests.support.waiting import until
 
 needs_pulse = pytest.mark.skipif(not pulse_available(), reason="PulseAudio is not installed (make test installs it)")
 BACK_WITHIN_S = 5.0
 LOUD = 1e-3  # a sample this loud is music, not the null sink's silence
-
-
-def wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def first_sound_after(pulse: PulseServer, path: Path, since: float, seconds: float) -> float | None:
@@ -48,6 +39,7 @@ def first_sound_after(pulse: PulseServer, path: Path, since: float, seconds: flo
 
 # -- the sound server ------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_restarted_sound_server_is_heard_again_within_five_seconds(sound_server, tmp_path):
     player = Player(sound_server, tmp_path, "fx.crackle=0")
     player.start()
@@ -78,13 +70,11 @@ def test_a_sound_server_gone_for_good_leaves_it_playing_on_the_null_sink(pulse, 
     player = Player(pulse, tmp_path)
     player.start()
     player.wait_ready()
-    wait_for(lambda: not player.status()["output"].startswith("null"), 15, "the sound device to open")
+    until(lambda: not player.status()["output"].startswith("null"), "the sound device to open", 15)
     pulse.kill()  # and never started again
-    status = wait_for(lambda: (s := player.status())["output"].startswith("null") and s, 15, "the null sink")
+    status = until(lambda: (s := player.status())["output"].startswith("null") and s, "the null sink", 15)
     assert "lost" in status["output"]
-    time.sleep(2.0)
-    later = player.status()
-    assert later["notes_played"] > status["notes_played"]  # the music goes on, into nothing, in real time
+    until(lambda: player.status()["notes_played"] > status["notes_played"], "notes played on the null sink")  # it goes on
     assert player.ctl("temperature", "0.7").stdout.strip() == "temperature: 0.7"
     assert player.stop() == 0
     log = player.log.read_text()
@@ -124,15 +114,15 @@ def test_a_failing_generation_is_logged_and_restarted_while_the_queue_plays_on(p
                     command=[LOFID[0], str(script), str(switch)])
     player.start()
     player.wait_ready()
-    wait_for(lambda: player.status()["queue_notes"] >= 64, 30, "a queue of notes ahead")
+    until(lambda: player.status()["queue_notes"] >= 64, "a queue of notes ahead", 30)
     switch.touch()
-    wait_for(lambda: player.status()["producer_restarts"] >= 2, 10, "the producer to fail and restart")
+    until(lambda: player.status()["producer_restarts"] >= 2, "the producer to fail and restart", 10)
     during = player.status()
     assert rms(player.listen(2.0, "during")) > 10 * SILENT_RMS  # the queue keeps the music going
     after = player.status()
     assert after["notes_played"] > during["notes_played"] and after["queue_notes"] < during["queue_notes"]
     switch.unlink()
-    wait_for(lambda: player.status()["queue_notes"] >= 64, 30, "the producer to fill the queue again")
+    until(lambda: player.status()["queue_notes"] >= 64, "the producer to fill the queue again", 30)
     assert rms(player.listen(1.5, "recovered")) > 10 * SILENT_RMS
     assert player.stop() == 0
     log = player.log.read_text()
@@ -155,7 +145,7 @@ def run_briefly(tmp_path: Path, *args: str, env: dict | None = None, cwd: Path =
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if seconds:
         ready = tmp_path / "lofid.sock"
-        wait_for(lambda: ready.exists() or proc.poll() is not None, 30, "the daemon to start")
+        until(lambda: ready.exists() or proc.poll() is not None, "the daemon to start", 30)
         time.sleep(seconds)
         assert proc.poll() is None, proc.communicate()[1]
         status = subprocess.run([*LOFID, "ctl", "status", "--json"], env=env, cwd=ROOT, capture_output=True, text=True)

@@ -59,6 +59,7 @@ def notes_over(player: Player, seconds: float) -> int:
 
 
 @pytest.mark.parametrize("device", ["sound card", "no sound card"])
+@pytest.mark.slow
 def test_frozen_for_20_s_and_thawed_it_plays_on_at_its_pace_without_false_alarms(pulse, tmp_path, device):
     manager = Manager(tmp_path / "notify")
     manager.start()

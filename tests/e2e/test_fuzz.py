@@ -140,6 +140,7 @@ def player(tmp_path):
     p.kill()
 
 
+@pytest.mark.slow(2)
 def test_ten_thousand_messages_each_answered_while_it_plays_in_bounded_memory(player):
     rng = random.Random(SEED)
     path = player.socket

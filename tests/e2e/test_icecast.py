@@ -28,6 +28,7 @@ def icecast_state(player: Player) -> dict:
     return player.status()["streams"]["icecast"]
 
 
+@pytest.mark.slow
 def test_lofid_feeds_icecast_and_comes_back_after_icecast_restarts(tmp_path):
     with Icecast(tmp_path / "icecast") as icecast:
         icecast.start()
@@ -63,6 +64,7 @@ def test_lofid_feeds_icecast_and_comes_back_after_icecast_restarts(tmp_path):
     assert log.count("lost (") == 1 and log.count("feeding Icecast at") == 2 and "Traceback" not in log, log
 
 
+@pytest.mark.slow
 def test_a_refused_source_is_one_line_and_the_music_plays_on(tmp_path):
     with Icecast(tmp_path / "icecast") as icecast:
         icecast.start()

@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from jeepney import HeaderFields, MessageType, new_method_return
@@ -24,6 +24,7 @@ from jeepney.io.blocking import open_dbus_connection
 
 from tests.support.player import SILENT_RMS, Player, rms
 from tests.support.pulse import end_process, pulse_available
+from tests.support.waiting import until
 
 NO_BUS_LINE = "no session D-Bus: media keys and playerctl are off"
 BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -81,15 +82,6 @@ def metadata(address: str, field: str) -> str:
     return playerctl(address, "-p", "lofid", "metadata", field).strip("'")
 
 
-def eventually(condition: Callable[[], object], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"{what} within {timeout:g} s")
-
-
 class Lines(threading.Thread):
     """The lines a helper process (playerctl --follow) prints, as they come."""
 
@@ -111,6 +103,7 @@ class Lines(threading.Thread):
 @needs_dbus
 @needs_playerctl
 @needs_pulse
+@pytest.mark.slow
 def test_playerctl_plays_pauses_skips_and_sets_the_volume(pulse, session_bus, tmp_path):
     # desktop.notify on with no notification daemon on the bus: a debug line at most, never an error
     player = on_bus(Player(pulse, tmp_path, "layers.rain.enabled=false", "fx.crackle=0", "desktop.notify=true"),
@@ -125,11 +118,11 @@ def test_playerctl_plays_pauses_skips_and_sets_the_volume(pulse, session_bus, tm
         player.start()
         player.wait_ready()
         player.wait_heard()
-        eventually(lambda: "lofid" in playerctl(session_bus, "-l").split(), 20, "playerctl -l never listed lofid")
+        until(lambda: "lofid" in playerctl(session_bus, "-l").split(), "playerctl -l never listed lofid", 20)
         assert playerctl(session_bus, "-p", "lofid", "status") == "Playing"
 
         # Metadata: the track playing, as `lofid ctl status` shows it.
-        eventually(lambda: player.status()["track"], 20, "no track")
+        until(lambda: player.status()["track"], "no track", 20)
         track = player.status()["track"]
         assert metadata(session_bus, "xesam:title") == track["title"]
         assert metadata(session_bus, "xesam:artist") == "lofid"
@@ -139,41 +132,40 @@ def test_playerctl_plays_pauses_skips_and_sets_the_volume(pulse, session_bus, tm
 
         # Pause is heard as silence; play brings the music back.
         follow = Lines(["playerctl", "-p", "lofid", "--follow", "status"], session_bus)
-        eventually(lambda: "Playing" in follow.lines, 20, "playerctl --follow printed no status")
+        until(lambda: "Playing" in follow.lines, "playerctl --follow printed no status", 20)
         playerctl(session_bus, "-p", "lofid", "pause")
-        eventually(lambda: playerctl(session_bus, "-p", "lofid", "status") == "Paused", 20, "not Paused")
+        until(lambda: playerctl(session_bus, "-p", "lofid", "status") == "Paused", "not Paused", 20)
         time.sleep(1.0)
         assert rms(player.listen(1.0, "paused")) < SILENT_RMS
         assert player.status()["state"] == "paused"
         playerctl(session_bus, "-p", "lofid", "play")
-        eventually(lambda: playerctl(session_bus, "-p", "lofid", "status") == "Playing", 20, "not Playing")
+        until(lambda: playerctl(session_bus, "-p", "lofid", "status") == "Playing", "not Playing", 20)
         time.sleep(1.0)
         assert rms(player.listen(1.5, "played")) > 10 * SILENT_RMS
 
         # A change made elsewhere (lofid ctl) reaches the desktop as a signal: --follow prints it.
         player.ctl("pause")
-        eventually(lambda: follow.lines.count("Paused") >= 2, 20, f"--follow saw no second pause: {follow.lines}")
+        until(lambda: follow.lines.count("Paused") >= 2, f"--follow saw no second pause: {follow.lines}", 20)
         player.ctl("resume")
-        eventually(lambda: follow.lines[-1:] == ["Playing"], 20, f"--follow saw no resume: {follow.lines}")
+        until(lambda: follow.lines[-1:] == ["Playing"], f"--follow saw no resume: {follow.lines}", 20)
 
         # Volume both ways: MPRIS 0.0-1.0 is output.volume 0-100.
         playerctl(session_bus, "-p", "lofid", "volume", "0.5")
-        eventually(lambda: player.ctl("volume").stdout.strip() == "volume: 50", 20, "ctl volume never said 50")
+        until(lambda: player.ctl("volume").stdout.strip() == "volume: 50", "ctl volume never said 50", 20)
         assert player.status()["settings"]["output.volume"] == 50
         player.ctl("volume", "30")
-        eventually(lambda: float(playerctl(session_bus, "-p", "lofid", "volume") or -1) == pytest.approx(0.3), 20,
-                   "playerctl volume never said 0.3")
+        until(lambda: float(playerctl(session_bus, "-p", "lofid", "volume") or -1) == pytest.approx(0.3),
+              "playerctl volume never said 0.3", 20)
 
         # Next: a new track at the next bar, with its own title and id.
         playerctl(session_bus, "-p", "lofid", "next")
-        eventually(lambda: (player.status()["track"] or track)["number"] != track["number"], 60, "no new track")
+        until(lambda: (player.status()["track"] or track)["number"] != track["number"], "no new track", 60)
         new = player.status()["track"]
-        eventually(lambda: metadata(session_bus, "xesam:title") == new["title"], 20,
-                   "the title never changed")
+        until(lambda: metadata(session_bus, "xesam:title") == new["title"], "the title never changed", 20)
         assert metadata(session_bus, "mpris:trackid") == f"/io/lofid/track/{new['number']}"
 
         assert player.stop() == 0
-        eventually(lambda: "lofid" not in playerctl(session_bus, "-l").split(), 20, "lofid stayed on the bus")
+        until(lambda: "lofid" not in playerctl(session_bus, "-l").split(), "lofid stayed on the bus", 20)
     finally:
         player.kill()
         end_process(monitor)
@@ -236,13 +228,13 @@ def test_each_new_track_replaces_the_last_notification(session_bus, tmp_path):
     try:
         player.start()
         player.wait_ready()
-        eventually(lambda: server.notes, 30, "no notification for the first track")
+        until(lambda: server.notes, "no notification for the first track", 30)
         first = player.status()["track"]
         app, replaces, _, summary, body, _, _, _ = server.notes[0]
         assert (app, replaces, summary) == ("lofid", 0, first["title"])
         assert body == f"{first['key']} · {first['bpm']:g} bpm"
         player.ctl("next")
-        eventually(lambda: len(server.notes) >= 2, 60, "no notification for the next track")
+        until(lambda: len(server.notes) >= 2, "no notification for the next track", 60)
         second = player.status()["track"]
         _, replaces, _, summary, body, _, _, _ = server.notes[1]
         assert replaces == 1, "the second notification did not replace the first"
@@ -276,8 +268,8 @@ def test_without_a_session_bus_lofid_plays_and_says_so_once(address, tmp_path):
     try:
         player.start()
         player.wait_ready()
-        eventually(lambda: player.status()["notes_played"] > 0, 30, "no notes were played")
-        eventually(lambda: NO_BUS_LINE in player.log.read_text(), 10, "no line said the bus is missing")
+        until(lambda: player.status()["notes_played"] > 0, "no notes were played", 30)
+        until(lambda: NO_BUS_LINE in player.log.read_text(), "no line said the bus is missing", 10)
         assert player.status()["state"] == "playing"
         assert player.stop() == 0
     finally:

@@ -66,6 +66,7 @@ def player(tmp_path):
     p.kill()
 
 
+@pytest.mark.slow(2)
 def test_sigkill_while_settings_change_never_loses_an_acknowledged_setting(player):
     rng = random.Random(SEED)
     state = player.home / "state" / "lofid" / "state.yaml"

@@ -80,6 +80,7 @@ def png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", head[16:24])
 
 
+@pytest.mark.slow
 def test_the_page_shows_the_status_and_its_pause_silences_the_stream(tmp_path):
     with station(tmp_path) as (player, page), headless_chromium(tmp_path) as driver:
         stream = page + "stream.mp3"

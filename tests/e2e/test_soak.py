@@ -123,6 +123,7 @@ def soak(hours: float, hour_s: float) -> list[dict]:
     return reports
 
 
+@pytest.mark.slow
 def test_five_minutes_of_music_without_a_stall_within_the_guardrails():
     reports = soak(5 / 60, hour_s=60)
     assert len(reports) == 5

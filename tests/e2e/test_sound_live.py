@@ -27,6 +27,7 @@ CHANGES = {
 }
 
 
+@pytest.mark.slow
 def test_every_sound_setting_changes_live_and_bad_values_are_refused(tmp_path):
     assert set(CHANGES) == {s.key for s in SCHEMA if s.key.split(".")[0] in ("fx", "parts")}
     with PulseServer() as pulse:

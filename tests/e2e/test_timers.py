@@ -15,12 +15,14 @@ import threading
 import time
 
 import numpy as np
+import pytest
 
 from lofid.audio.chime import NOTES_HZ
 from lofid.control.client import watch
 from lofid.daemon.timers import SLEEP_FADE_S
 from tests.support.player import LOFID, ROOT, SILENT_RMS, Player, rms
 from tests.support.pulse import Recording
+from tests.support.waiting import until
 
 LOUD_RMS = 10 * SILENT_RMS  # music, or a chime
 
@@ -40,13 +42,10 @@ class Events(threading.Thread):
             pass
 
     def first(self, kind: str, what: str | None = None, timeout: float = 30.0) -> float:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for t, event in self.seen:
-                if event.get("event") == kind and (what is None or event.get("what") == what):
-                    return t
-            time.sleep(0.05)
-        raise AssertionError(f"no {kind} {what or ''} event: {self.seen}")
+        """When the first ``kind`` event (about ``what``) came."""
+        return until(lambda: next((t for t, event in self.seen if event.get("event") == kind
+                                   and (what is None or event.get("what") == what)), None),
+                     f"a {kind} {what or ''} event", timeout)
 
 
 def share_near(audio: np.ndarray, rate: int, hz: float, width_hz: float = 30.0) -> float:
@@ -68,6 +67,7 @@ def started(player: Player) -> Events:
     return events
 
 
+@pytest.mark.slow
 def test_sleep_fades_out_then_the_sink_is_silent_and_lofid_paused(pulse, tmp_path):
     player = Player(pulse, tmp_path, "fx.crackle=0")
     events = started(player)
@@ -86,6 +86,7 @@ def test_sleep_fades_out_then_the_sink_is_silent_and_lofid_paused(pulse, tmp_pat
         player.kill()
 
 
+@pytest.mark.slow
 def test_a_silent_focus_break_chimes_rests_and_gives_the_music_back(pulse, tmp_path):
     player = Player(pulse, tmp_path, "fx.crackle=0", "timers.focus_break=silence")
     events = started(player)

@@ -6,18 +6,21 @@ launcher, so every test drives the daemon exactly the same way.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from lofid import paths
+from lofid.control.client import request
+from lofid.errors import LofidError
 from tests.support.pulse import PulseServer, read_recording
+from tests.support.waiting import until
 
 ROOT = paths.ROOT
 MODEL = ROOT / "models" / "lofid"
@@ -68,26 +71,34 @@ class Player:
         return r
 
     def status(self) -> dict:
-        return json.loads(self.ctl("status", "--json").stdout)["status"]
+        """The daemon's status, asked in this process (``lofid ctl`` is a Python start each time: the
+        tests that are about ctl call ``ctl``)."""
+        return request(self.socket, {"cmd": "status"})[0]["status"]
+
+    def _running(self) -> bool:
+        assert self.proc is not None and self.proc.poll() is None, "lofid run exited: " + self.log.read_text()
+        return True
+
+    def _answers(self) -> bool:
+        try:
+            return self._running() and request(self.socket, {"cmd": "status"}, timeout=1.0)[0]["ok"]
+        except LofidError:
+            return False
 
     def wait_ready(self, timeout: float = 20) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.ctl("status", check=False).returncode == 0:
-                return
-            assert self.proc.poll() is None, self.log.read_text()
-            time.sleep(0.05)
-        raise AssertionError("lofid run never answered: " + self.log.read_text())
+        self._until(self._answers, "lofid run answering on its socket", timeout)
+
+    def _until(self, check: Callable[[], object], what: str, timeout: float) -> None:
+        """``until``, with the daemon's log in the failure."""
+        try:
+            until(check, what, timeout)
+        except AssertionError as e:
+            raise AssertionError(f"{e}; its log:\n{self.log.read_text()}") from None
 
     def wait_heard(self, timeout: float = 10.0) -> None:
         """Wait until music reaches the sink. The socket answers before the sound path is open, and
         the first sound reaches PulseAudio's null sink about a second later."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if rms(self.listen(0.5, "heard")) > 10 * SILENT_RMS:
-                return
-            assert self.proc.poll() is None, self.log.read_text()
-        raise AssertionError(f"no music at the sink within {timeout:g} s: " + self.log.read_text())
+        self._until(lambda: self._running() and rms(self.listen(0.5, "heard")) > 10 * SILENT_RMS, "music at the sink", timeout)
 
     def listen(self, seconds: float, name: str) -> np.ndarray:
         """What the sink played for ``seconds``, less the first 0.3 s (parec may hand over older audio)."""

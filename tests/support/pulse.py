@@ -39,6 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tests.support.waiting import until
+
 SINK = "lofid_test"
 LOUD = 1e-3  # -60 dBFS: above the null sink's digital silence, below the quietest layer
 TOOLS = ("pulseaudio", "pactl", "parec")
@@ -78,13 +80,11 @@ class PulseServer:
 
     def wait_until(self, condition: Callable[[], object], timeout: float, what: str) -> None:
         """Poll ``condition`` until it holds; else stop the server and raise RuntimeError naming ``what``."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if condition():
-                return
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"{what} did not start in {timeout:.0f} s (runtime dir {self.dir})")
+        try:
+            until(condition, what, timeout)
+        except AssertionError:
+            self.stop()
+            raise RuntimeError(f"{what} did not start in {timeout:.0f} s (runtime dir {self.dir})") from None
 
     def pactl(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(["pactl", *args], env=self.env, capture_output=True, text=True, timeout=10)

@@ -17,6 +17,7 @@ from lofid.errors import LofidError
 from lofid.music.notes import Note
 from tests.support.engine import QUIET
 from tests.support.pulse import PulseServer, pulse_available, read_recording
+from tests.support.waiting import until
 
 RATE = 44100
 needs_pulse = pytest.mark.skipif(not pulse_available(), reason="needs pulseaudio, pactl and parec (scripts/sysdeps.sh)")
@@ -144,15 +145,12 @@ def test_a_restarted_sound_server_is_reopened_and_the_music_goes_on(pulse, make_
     pulse.restart()
     lost_at = engine.sample_time
     with pulse.record(tmp_path / "after.wav"):
-        deadline = time.monotonic() + 20
-        while sink.reopens == 0 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        until(lambda: sink.reopens, "the sink reopened on the new server", 20)
         back_at = engine.sample_time
         time.sleep(3.0)  # a fresh stream takes a moment to start pulling
     playback.stop()
     sink.close()
     assert playback.error is None
-    assert sink.reopens >= 1
     assert back_at - lost_at > RATE // 4  # the render thread (so the daemon) kept going meanwhile
     heard, _ = read_recording(tmp_path / "after.wav")
     assert np.sqrt(np.mean(heard ** 2)) > 0.01  # and the new server hears music

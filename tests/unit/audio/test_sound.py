@@ -111,6 +111,7 @@ def render_music(settings: dict, seconds: float, seed: int = 3) -> np.ndarray:
 
 
 @pytest.mark.parametrize("target", [-16.0, -20.0])
+@pytest.mark.slow
 def test_three_minutes_sit_at_the_target_loudness_with_true_peaks_under_minus_one(target):
     x = render_music({"fx.loudness": target}, 180.0)
     assert integrated_lufs(x, RATE) == pytest.approx(target, abs=1.0)

@@ -57,10 +57,10 @@ def block(seconds_in: float) -> np.ndarray:
 
 def test_the_tap_never_waits_a_stalled_encoder_drops_the_oldest_blocks():
     encoder = Mp3Encoder(RATE, BLOCK, 128, Broadcast(limit=1 << 20))  # never started: it takes nothing
-    room = encoder._blocks.maxlen
+    room = encoder._blocks.maxlen  # noqa: SLF001 (the tap's bound, not part of its interface)
     for i in range(room + 10):
         encoder.offer(block(i * BLOCK / RATE))
-    assert encoder.dropped == 10 and len(encoder._blocks) == room
+    assert encoder.dropped == 10 and len(encoder._blocks) == room  # noqa: SLF001
 
 
 def test_the_encoder_makes_mp3_frames_at_the_bit_rate():

@@ -13,6 +13,7 @@ import logging
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pretty_midi
 import pytest
@@ -38,7 +39,7 @@ def corpus(tmp_path):
 
 
 def stream_of(path) -> str:
-    st = os.stat(path)
+    st = Path(path).stat()
     return f"{st.st_dev}:{st.st_ino}"
 
 
@@ -87,7 +88,7 @@ def test_elsewhere_the_lines_stay_plain(corpus, journal_stream):
 def test_only_the_named_stream_counts(tmp_path):
     file = tmp_path / "log"
     file.touch()
-    with file.open("a") as f, open(os.devnull, "w") as other:
+    with file.open("a") as f, Path(os.devnull).open("w") as other:
         assert is_journal(f.fileno(), stream_of(file))
         assert not is_journal(other.fileno(), stream_of(file))
         assert not is_journal(f.fileno(), "")

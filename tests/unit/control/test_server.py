@@ -28,6 +28,7 @@ from lofid.control.vocabulary import STATUS_FIELDS
 from lofid.errors import LofidError
 from tests.support.control import ctl, raw
 from tests.support.sockets import held_open
+from tests.support.waiting import until
 
 # -- every verb through `lofid ctl` --
 
@@ -184,9 +185,8 @@ def test_second_server_in_another_process_is_refused(rundir, player):
 
 
 def test_second_server_in_the_same_process_is_refused(rundir, player):
-    with ControlServer(rundir / "lofid.sock", player):
-        with pytest.raises(LofidError, match="already running"):
-            ControlServer(rundir / "lofid.sock", player).start()
+    with ControlServer(rundir / "lofid.sock", player), pytest.raises(LofidError, match="already running"):
+        ControlServer(rundir / "lofid.sock", player).start()
 
 
 def test_a_live_socket_of_another_program_is_not_stolen(rundir, player):
@@ -297,8 +297,7 @@ def test_a_client_that_does_not_read_is_not_buffered_without_bound(server):
 def test_with_every_slot_taken_by_fresh_connections_newcomers_wait_their_turn(rundir, player):
     with ControlServer(rundir / "lofid.sock", player, max_clients=4, evict_after=60) as srv:
         held = held_open(srv.path, 4)
-        while srv.clients < 4:
-            time.sleep(0.01)
+        until(lambda: srv.clients == 4, "four connections taken")
         with pytest.raises(LofidError, match="did not answer"):  # all four slots held: this one waits...
             request(srv.path, {"cmd": "status"}, timeout=0.5)
         answered: list[dict[str, Any]] = []
@@ -332,8 +331,7 @@ def test_with_every_slot_taken_the_connection_silent_longest_makes_room(rundir, 
 def test_connections_together_hold_a_bounded_number_of_bytes(rundir, player):
     with ControlServer(rundir / "lofid.sock", player, max_buffered=100_000) as srv:
         big, small = held_open(srv.path, 1, b"x" * 60_000)[0], held_open(srv.path, 1, b"x" * 30_000)[0]
-        time.sleep(0.2)
-        assert srv.clients == 2
+        until(lambda: srv.clients == 2, "both connections taken")
         small.sendall(b"x" * 20_000)  # 110,000 bytes held: the connection holding most is closed
         error = json.loads(big.recv(1000))
         assert error == {"ok": False, "error": "the control server holds over 100000 bytes; "

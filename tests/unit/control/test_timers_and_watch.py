@@ -13,6 +13,7 @@ import pytest
 
 from lofid.control.server import ControlServer
 from tests.support.control import ctl
+from tests.support.waiting import until
 
 
 @pytest.mark.parametrize("argv, shown, timers", [
@@ -89,10 +90,7 @@ def test_a_watcher_that_stops_reading_is_dropped_and_nobody_waits(rundir, player
         big = {"event": "set", "changes": {"pad": "x" * 60_000}}
         for _ in range(200):  # 12 MB it never reads: publish queues and returns, it never waits for a reader
             srv.publish(big)
-        deadline = time.monotonic() + 10
-        while srv.clients and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert srv.clients == 0
+        until(lambda: srv.clients == 0, "the watcher that stopped reading dropped", 10)
         slow.close()
 
 
@@ -101,9 +99,7 @@ def test_ctl_watch_prints_a_line_per_event_until_the_daemon_stops(rundir, player
     with ControlServer(rundir / "lofid.sock", player) as srv:
         proc = subprocess.Popen(lofid, env={**os.environ, "XDG_RUNTIME_DIR": str(rundir)}, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 20
-        while not srv.watchers and time.monotonic() < deadline:
-            time.sleep(0.05)
+        until(lambda: srv.watchers, "ctl watch subscribed", 20)
         srv.publish({"event": "state", "state": "paused"})
         srv.publish({"event": "set", "changes": {"output.volume": 40, "fx.wow": 0.5}})
         srv.publish({"event": "track", "track": {"number": 4, "title": "paper lanterns", "key": "F major", "bpm": 80.0,

@@ -136,3 +136,41 @@ def test_no_module_is_over_about_400_lines():
     long = [f"{p.relative_to(paths.ROOT)}: {n}" for p in sources()
             if (n := p.read_text(encoding="utf-8").count("\n")) > 420]
     assert not long, "split these: " + ", ".join(long)
+
+
+def package_door(init: Path) -> tuple[list[str] | None, set[str]]:
+    """A package's ``__all__`` (None if it has none) and the public names its ``__init__.py`` defines."""
+    tree = ast.parse(init.read_text(encoding="utf-8"))
+    names, defined = None, set()
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id == "__all__":
+                names = ast.literal_eval(node.value)
+            elif isinstance(target, ast.Name):
+                defined.add(target.id)
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            defined.add(node.name)
+    return names, {n for n in defined if not n.startswith("_") or n == "__version__"}
+
+
+def test_each_package_names_all_its_modules_and_exports_in_all():
+    """``__all__`` at each package's door: every module and subpackage in it, every public name it
+    defines, and nothing that is not there (a module added without a line here fails)."""
+    wrong = []
+    for init in sorted(PACKAGE.rglob("__init__.py")):
+        folder = init.parent
+        modules = {p.stem for p in folder.glob("*.py") if not p.name.startswith("__")}
+        modules |= {p.name for p in folder.iterdir() if (p / "__init__.py").is_file()}
+        names, defined = package_door(init)
+        where = init.relative_to(paths.ROOT)
+        if names is None:
+            wrong.append(f"{where}: no __all__")
+            continue
+        if len(names) != len(set(names)):
+            wrong.append(f"{where}: __all__ names something twice")
+        if missing := sorted((modules | defined) - set(names)):
+            wrong.append(f"{where}: __all__ lacks {', '.join(missing)}")
+        if stray := sorted(set(names) - modules - defined):
+            wrong.append(f"{where}: __all__ names what is not there: {', '.join(stray)}")
+    assert not wrong, "\n".join(wrong)

@@ -33,6 +33,7 @@ def test_native_stderr_drops_what_c_code_writes_unless_the_block_fails(capfd, mo
 
 
 @pytest.mark.parametrize("verbose", [False, True], ids=["quiet", "verbose"])
+@pytest.mark.slow(2)
 def test_lofid_train_prints_only_its_own_lines_unless_verbose(tmp_path, verbose):
     data = write_folder(tmp_path / "songs", songs=4, bars=16)
     out = tmp_path / "models" / "tiny"

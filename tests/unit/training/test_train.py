@@ -32,6 +32,7 @@ def run(argv: list[str], callbacks: list | None = None) -> int:
     return train.main(args)
 
 
+@pytest.mark.slow(3)
 def test_train_checkpoints_resumes_after_an_interruption_and_exports(tmp_path, caplog, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     data = write_folder(tmp_path / "songs", songs=6, bars=16)

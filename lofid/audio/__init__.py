@@ -4,6 +4,7 @@ layers (WAV loops), chime (the timers' cue), fx (the master chain), sinks (sound
 
 # its modules (each is imported where it is used)
 __all__ = [
-    "broadcast", "chain", "chime", "ducking", "engine", "filters", "fluid", "fx", "grid", "icecast", "layers",
-    "limiter", "loudness", "mp3", "portaudio", "sinks", "synth", "tape",
+    "broadcast", "chain", "chime", "ducking", "engine", "filters", "fluid", "fx", "glue", "grid", "hiss",
+    "icecast", "layers", "limiter", "loudness", "mp3", "portaudio", "sampler", "sinks", "stereo", "synth", "tape",
+    "tone",
 ]

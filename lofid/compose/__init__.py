@@ -4,4 +4,7 @@ voicing, bass, cues), melody (where it sounds, motifs), sampling, guardrails, ge
 """
 
 # its modules (each is imported where it is used)
-__all__ = ["comping", "generator", "guardrails", "harmony", "loops", "melody", "queue", "sampling", "score", "titles", "tracks"]
+__all__ = [
+    "bassline", "comping", "generator", "guardrails", "harmony", "loops", "melody", "pad", "queue", "register",
+    "sampling", "score", "titles", "tracks", "voicing",
+]

@@ -6,4 +6,6 @@ reply, or a watch), http (the HTTP door: the stream, the web remote, the JSON AP
 """
 
 # its modules (each is imported where it is used)
-__all__ = ["client", "http", "listener", "protocol", "server", "vocabulary"]
+__all__ = [
+    "client", "http", "listener", "protocol", "server", "status", "vocabulary",
+]

@@ -5,4 +5,7 @@ mpris (MPRIS2 and desktop notifications) on dbus_bus (the session D-Bus and its 
 """
 
 # its modules (each is imported where it is used)
-__all__ = ["dbus_bus", "mpris", "offline", "player", "sdnotify", "service", "signals", "state", "streams", "timers"]
+__all__ = [
+    "dbus_bus", "mpris", "offline", "player", "saving", "sdnotify", "service", "signals", "state", "streams",
+    "timers",
+]

@@ -4,4 +4,6 @@ balance (a mix's tonal balance beside lo-fi records').
 """
 
 # its modules (each is imported where it is used)
-__all__ = ["copyindex", "metrics", "pianoroll", "texture", "tracks"]
+__all__ = [
+    "balance", "copyindex", "drums", "keys", "metrics", "pianoroll", "texture", "tracks",
+]

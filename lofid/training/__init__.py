@@ -5,4 +5,7 @@ quiet (loads TensorFlow with its own log lines hidden unless -v).
 """
 
 # its modules (each is imported where it is used)
-__all__ = ["accompaniment", "comping", "dataset", "export", "loops", "network", "quiet", "trainer"]
+__all__ = [
+    "accompaniment", "comping", "dataset", "export", "grooves", "loops", "network", "progressions", "quiet",
+    "trainer",
+]

@@ -36,6 +36,7 @@ II_V = 0.35  # chance a loop's first whole-bar V becomes ii | V
 BORROWED_IV = 0.25  # chance a major loop's last whole-bar IV becomes IV | iv
 IN_KEY = 0.95  # share of a loop's chord tones that must lie in the key's scale (in_key_share)
 DRAWS = 8  # loops tried from the table before the classic ones stand in
+TAG_WEIGHT = 4.0  # how much likelier a loop tagged with one of a mood's tags is drawn (an entry's "moods")
 
 # A mode's scale as pitch classes above its tonic (major; natural minor).
 SCALES = {False: MAJOR_SCALE, True: frozenset((pc - RELATIVE_MINOR) % 12 for pc in MAJOR_SCALE)}
@@ -126,12 +127,16 @@ def in_key_share(loop: Loop, minor: bool) -> float:
     return inside / sum(c.length for c in loop)
 
 
-def _choices(table: dict | None, minor: bool) -> tuple[list[str], np.ndarray]:
-    """The loops a draw picks from (the table's for the mode, else the classic ones) and their probabilities."""
+def _choices(table: dict | None, minor: bool, tags: Iterable[str] = ()) -> tuple[list[str], np.ndarray]:
+    """The loops a draw picks from (the table's for the mode, else the classic ones) and their
+    probabilities; an entry tagged (its "moods") with one of ``tags`` weighs TAG_WEIGHT times more."""
     entries = ((table or {}).get("loops") or {}).get("minor" if minor else "major")
     texts = [e["loop"] for e in entries] if entries else list(_CLASSIC[minor])
     songs = np.array([e["songs"] for e in entries] if entries else [1] * len(texts), dtype=np.float64)
     weights = songs ** (1.0 / TEMPERATURE)
+    wanted = set(tags)
+    if entries and wanted:
+        weights *= np.array([TAG_WEIGHT if wanted & set(e.get("moods", ())) else 1.0 for e in entries])
     return texts, weights / weights.sum()
 
 
@@ -207,17 +212,19 @@ def _draw_once(texts: list[str], p: np.ndarray, rng: np.random.Generator, minor:
     return _join(first, vary_loop(first, rng, minor))
 
 
-def draw_loop(table: dict | None, rng: np.random.Generator, minor: bool, bars: int) -> tuple[LoopChord, ...]:
+def draw_loop(table: dict | None, rng: np.random.Generator, minor: bool, bars: int,
+              tags: Iterable[str] = ()) -> tuple[LoopChord, ...]:
     """A track's loop of ``bars`` (4 or 8) bars, coloured, its chords in order covering it exactly.
 
     ``table`` is lofid.training.loops' (None: the classic loops). The same rng state gives the
     same loop. A table's loop under IN_KEY is drawn again; after DRAWS tries a classic loop is
-    used, and every classic loop fits the key however it is dressed or varied.
+    used, and every classic loop fits the key however it is dressed or varied. ``tags`` (a mood's)
+    favour the table's loops tagged so.
     """
     if bars not in (LOOP_BARS, 2 * LOOP_BARS):
         raise ValueError(f"a loop is {LOOP_BARS} or {2 * LOOP_BARS} bars, not {bars}")
     if table:
-        texts, p = _choices(table, minor)
+        texts, p = _choices(table, minor, tags)
         for _ in range(DRAWS):
             loop = _draw_once(texts, p, rng, minor, bars)
             if in_key_share(loop, minor) >= IN_KEY:

@@ -29,6 +29,7 @@ from lofid.compose.generator import NoteGenerator
 from lofid.compose.queue import Producer
 from lofid.config import Config, applying, load, part_programs, resolve_seed
 from lofid.control.server import ControlServer
+from lofid.control.vocabulary import MOOD_KEY
 from lofid.daemon.mpris import Desktop
 from lofid.daemon.sdnotify import Notifier, start_watchdog
 from lofid.daemon.signals import SignalInbox
@@ -37,6 +38,7 @@ from lofid.daemon.streams import Streams
 from lofid.daemon.timers import SLEEP_FADE_S, Timers
 from lofid.errors import LofidError
 from lofid.music.midi import midi_bytes
+from lofid.music.mood import read_mood
 from lofid.music.notes import STEPS_PER_BEAT, Note
 from lofid.music.tracks import Cue
 
@@ -54,11 +56,15 @@ class Daemon:
     """The running player. Implements ``lofid.control.protocol.Controllable``."""
 
     def __init__(self, cfg: Config, config_file: str | None = None, overrides: tuple[str, ...] = (),
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, mood: str | None = None) -> None:
         self._config_file, self._overrides = config_file, overrides
         self.state = StateFile(paths.state_path(cfg["control.state_file"]))
         self.state.load()
         self.cfg = self.state.apply_to(cfg)
+        if mood is not None:  # lofid run --mood: as if said with ctl mood at start, so kept
+            changes = {MOOD_KEY: mood}
+            self.cfg = self.cfg.replace(changes)
+            self.state.record(changes)
         self.started = time.monotonic()
         self._paused = False
         self._held = False
@@ -111,6 +117,7 @@ class Daemon:
         return {
             "state": "paused" if self._paused else "playing",
             "track": self._track(),
+            "mood": self._mood(),
             "uptime_s": round(time.monotonic() - self.started, 1),
             "queue_notes": len(queued),
             "queue_s": round(sum(n.step for n in queued) * sixteenth, 1),
@@ -143,6 +150,28 @@ class Daemon:
                 "section": section.name, "held": self._held,
                 "seconds_in": round((self.engine.sample_time - self.engine.track_started) / self.engine.sample_rate, 1),
                 "length_s": round(track.seconds, 1)}
+
+    def _mood(self) -> dict[str, Any]:
+        """The mood in force: its text, what the tracks draw for it, the words it was read from."""
+        mood = read_mood(self.cfg[MOOD_KEY])
+        return {"text": self.cfg[MOOD_KEY], "read_as": mood.describe(), "words": list(mood.words)}
+
+    def mood(self, text: str | None, keep: bool = False) -> dict[str, Any]:
+        """A new mood (None: the one in force): a track in it from the next bar, or after this one
+        with ``keep``; its levels (brightness, rain, crackle) move at once. One regeneration does both,
+        so no track can be planned in between under the mood before."""
+        warning = None
+        if text is not None:
+            changes = {MOOD_KEY: text}
+            with self._steering:
+                self.cfg = self.cfg.replace(changes)
+                if not keep:
+                    self._held = False
+                self.producer.regenerate(self.cfg, redirect=None if keep else "next")
+                self.engine.update(self._heard(self.cfg))
+            self.announce({"event": "set", "changes": changes})
+            warning = self.state.record(changes)
+        return {"mood": self._mood(), **({"warning": warning} if warning else {})}
 
     def _output(self) -> str:
         """Where the sound goes now: a device that is lost plays into nothing until it is back."""

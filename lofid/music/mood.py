@@ -53,6 +53,13 @@ LEVELS = ("minor", "brightness", "rain", "crackle", "temperature")
 LISTS = ("tags", "instruments", "grooves")
 FIELDS = (*RANGES, *LEVELS, "drums", *LISTS)
 EXAMPLES = ("rainy", "night", "slow", "upbeat", "piano", "study", "cafe", "no drums", "80 bpm", "in D minor")
+# General MIDI programs each instrument word of the table stands for: a palette playing one is preferred.
+INSTRUMENTS: dict[str, frozenset[int]] = {
+    "piano": frozenset(range(8)), "rhodes": frozenset({4}), "wurli": frozenset({5}),
+    "guitar": frozenset(range(24, 32)), "vibes": frozenset({11}), "bells": frozenset({8, 9, 10, 11, 12, 14}),
+    "flute": frozenset({72, 73, 74, 75, 77}), "organ": frozenset(range(16, 24)), "strings": frozenset(range(40, 52)),
+    "sax": frozenset(range(64, 68)), "synth": frozenset(range(80, 96)), "pad": frozenset(range(88, 96)),
+}
 _BPM = re.compile(r"\b(\d{2,3})(?:\s*(?:-|to)\s*(\d{2,3}))?\s*bpm\b")
 _KEY = re.compile(r"\bin\s+([a-g])(#|b|sharp|flat)?(?:\s*(major|minor|maj|min|m))?\b|\b([a-g])(#|b)?\s*(major|minor)\b")
 
@@ -130,6 +137,9 @@ def table() -> dict[str, dict]:
         unknown = set(pulls) - set(FIELDS)
         if unknown or len(str(phrase).split()) > MAX_PHRASE:
             raise ConfigError(f"{TABLE}: {phrase!r}: unknown fields {sorted(unknown)} or a phrase over {MAX_PHRASE} words")
+        strange = set(pulls.get("instruments", ())) - set(INSTRUMENTS)
+        if strange:
+            raise ConfigError(f"{TABLE}: {phrase!r}: instruments are {', '.join(INSTRUMENTS)}, not {sorted(strange)}")
         if "drums" in pulls:  # YAML reads a bare on/off as true/false
             pulls["drums"] = {True: "on", False: "off"}.get(pulls["drums"], pulls["drums"])
             if pulls["drums"] not in DRUMS:

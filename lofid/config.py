@@ -243,18 +243,23 @@ def minutes_range(text: str) -> tuple[float, float]:
 
 # The levels a mood moves (while they hold their defaults: a level you set is pinned and wins).
 MOOD_DARK_OCTAVES = 1.2  # octaves the warm low-pass moves for a brightness of -1 (down) or 1 (up)
-MOOD_SATURATION = 0.15  # how much more saturation (warmth) a brightness of -1 gives, and less 1 gives
+MOOD_SATURATION = 0.15  # how much more saturation (its harmonics brighten) a brightness of 1 gives, and less -1 gives
 
 
 def mood_levels(settings: Mapping[str, Any]) -> dict[str, Any]:
     """The levels ``music.mood`` asks for, over the settings that hold their defaults: the warm
-    low-pass and saturation (its brightness), the rain's volume, the crackle, the temperature."""
+    low-pass, the keys' and melody's low-passes and saturation (its brightness), the rain's volume,
+    the crackle, the temperature."""
     mood = read_mood(settings["music.mood"])
     wanted: dict[str, Any] = {}
     if mood.brightness is not None:
         lowpass, saturation = _BY_KEY["fx.lowpass_hz"].default, _BY_KEY["fx.saturation"].default
-        wanted["fx.lowpass_hz"] = round(lowpass * 2 ** (MOOD_DARK_OCTAVES * mood.brightness))
-        wanted["fx.saturation"] = round(min(1.0, max(0.0, saturation - MOOD_SATURATION * mood.brightness)), 2)
+        shift = 2 ** (MOOD_DARK_OCTAVES * mood.brightness)
+        wanted["fx.lowpass_hz"] = round(lowpass * shift)
+        for part in ("keys", "melody"):  # the parts' own tone, which the master's low-pass alone hardly reaches
+            key = f"parts.{part}.lowpass_hz"
+            wanted[key] = round(min(20000.0, _BY_KEY[key].default * shift))
+        wanted["fx.saturation"] = round(min(1.0, max(0.0, saturation + MOOD_SATURATION * mood.brightness)), 2)
     for key, value in (("layers.rain.volume", mood.rain), ("fx.crackle", mood.crackle),
                        ("generation.temperature", mood.temperature)):
         if value is not None:

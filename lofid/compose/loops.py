@@ -36,7 +36,7 @@ II_V = 0.35  # chance a loop's first whole-bar V becomes ii | V
 BORROWED_IV = 0.25  # chance a major loop's last whole-bar IV becomes IV | iv
 IN_KEY = 0.95  # share of a loop's chord tones that must lie in the key's scale (in_key_share)
 DRAWS = 8  # loops tried from the table before the classic ones stand in
-TAG_WEIGHT = 4.0  # how much likelier a loop tagged with one of a mood's tags is drawn (an entry's "moods")
+TAG_WEIGHT = 4.0  # how much likelier a loop tagged (its "moods") with one of a mood's tags is drawn
 
 # A mode's scale as pitch classes above its tonic (major; natural minor).
 SCALES = {False: MAJOR_SCALE, True: frozenset((pc - RELATIVE_MINOR) % 12 for pc in MAJOR_SCALE)}
@@ -127,17 +127,24 @@ def in_key_share(loop: Loop, minor: bool) -> float:
     return inside / sum(c.length for c in loop)
 
 
-def _choices(table: dict | None, minor: bool, tags: Iterable[str] = ()) -> tuple[list[str], np.ndarray]:
-    """The loops a draw picks from (the table's for the mode, else the classic ones) and their
-    probabilities; an entry tagged (its "moods") with one of ``tags`` weighs TAG_WEIGHT times more."""
+def _choices(table: dict | None, minor: bool) -> tuple[list[str], np.ndarray]:
+    """The loops a draw picks from (the table's for the mode, else the classic ones) and their probabilities."""
     entries = ((table or {}).get("loops") or {}).get("minor" if minor else "major")
     texts = [e["loop"] for e in entries] if entries else list(_CLASSIC[minor])
     songs = np.array([e["songs"] for e in entries] if entries else [1] * len(texts), dtype=np.float64)
     weights = songs ** (1.0 / TEMPERATURE)
-    wanted = set(tags)
-    if entries and wanted:
-        weights *= np.array([TAG_WEIGHT if wanted & set(e.get("moods", ())) else 1.0 for e in entries])
     return texts, weights / weights.sum()
+
+
+def _favoured(table: dict | None, minor: bool, p: np.ndarray, tags: Iterable[str]) -> np.ndarray:
+    """``p`` (the table's loops' probabilities) with the loops tagged with one of ``tags`` (a mood's)
+    TAG_WEIGHT times likelier; unchanged where none is tagged so."""
+    entries = ((table or {}).get("loops") or {}).get("minor" if minor else "major") or []
+    wanted = set(tags)
+    weights = np.array([TAG_WEIGHT if wanted & set(e.get("moods") or ()) else 1.0 for e in entries])
+    if not wanted or len(weights) != len(p) or not (weights > 1.0).any():
+        return p
+    return p * weights / (p * weights).sum()
 
 
 def _voicings(minor: bool, degree: int, cls: str) -> tuple[str, ...]:
@@ -224,7 +231,8 @@ def draw_loop(table: dict | None, rng: np.random.Generator, minor: bool, bars: i
     if bars not in (LOOP_BARS, 2 * LOOP_BARS):
         raise ValueError(f"a loop is {LOOP_BARS} or {2 * LOOP_BARS} bars, not {bars}")
     if table:
-        texts, p = _choices(table, minor, tags)
+        texts, p = _choices(table, minor)
+        p = _favoured(table, minor, p, tags)
         for _ in range(DRAWS):
             loop = _draw_once(texts, p, rng, minor, bars)
             if in_key_share(loop, minor) >= IN_KEY:

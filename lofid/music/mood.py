@@ -257,7 +257,7 @@ def unknown_line(text: str, unknown: list[str]) -> str:
     near = list(dict.fromkeys(w for word in unknown for w in nearest(word)))
     hint = f"known words near them: {', '.join(near)}" if near else f"known words are such as: {', '.join(EXAMPLES)}"
     return (f"did not know {', '.join(repr(w) for w in unknown)} in {text.strip()[:80]!r}; {hint} "
-            f"(all of them: {TABLE.name})")
+            f"(every word: lofid/music/{TABLE.name})")
 
 
 @functools.lru_cache(maxsize=64)

@@ -109,7 +109,7 @@ VERBS: dict[str, Verb] = {
     "sleep": Verb("DURATION|off", "sleep 45m", WORDS["sleep"][1], lambda words: {"cmd": "sleep", "value": words[0]}),
     "focus": Verb("STUDY BREAK [CYCLES]|off", "focus 25m 5m 4", WORDS["focus"][1],
                   lambda words: {"cmd": "focus", "value": " ".join(words)}, counts=(1, 2, 3)),
-    "mood": Verb("[WORDS...]", "mood slow rainy night, no drums", WORDS["mood"][1] + " (--keep: after this track)",
+    "mood": Verb("[WORDS]", "mood slow rainy night, no drums", WORDS["mood"][1] + " (--keep: after this track)",
                  lambda words: {"cmd": "mood", **({"value": " ".join(words)} if words else {})}, counts=tuple(range(64))),
     "watch": Verb("", "watch", WORDS["watch"][1] + "; --json prints each event as it came", lambda words: {"cmd": "watch"}),
 }

@@ -9,7 +9,7 @@ For each mood (and none), with one seed, the default settings and nothing of the
 - ``lofid render`` (lofid.daemon.offline.render_file) for RENDER_S seconds of the mix: its spectral
   centroid (Hz: per frame the magnitude-weighted mean frequency, the median over the frames);
 - a render of the ambience alone (music and beat off, crackle 0, the loudness stage off) for
-  RAIN_S seconds: the rain's loudness in LUFS (BS.1770, tests.support.meter).
+  RAIN_S seconds: the rain's loudness in LUFS (BS.1770, tests.support.meter; None where there is none).
 
 The opposites (slow/upbeat, dark/bright, sparse/busy, drums/no drums) should land on opposite sides
 of the no-mood row for the figure they name.
@@ -92,7 +92,8 @@ def rendered(mood: str, seed: int, seconds: float, rain_seconds: float, folder: 
     render_file(cfg, seconds, mix, seed)
     render_file(cfg.replace(AMBIENCE_ALONE), rain_seconds, rain, seed)
     audio, rate = read_wav(rain)
-    return {"centroid_hz": round(centroid_hz(mix)), "rain_lufs": round(integrated_lufs(audio, rate), 1)}
+    loudness = integrated_lufs(audio, rate)  # None: no rain at all
+    return {"centroid_hz": round(centroid_hz(mix)), "rain_lufs": None if loudness is None else round(loudness, 1)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,8 @@ For each mood (and none), with one seed, the default settings and nothing of the
 - ``lofid generate`` (lofid.compose.score.compose, what the command writes) for at least MINUTES
   minutes: the median of the tracks' tempi (bpm), the share of tracks in minor, melody notes per
   second, all notes per second, and the share of bars where the groove plays its kick (drums on);
+- the planner alone (lofid.compose.tracks.TrackPlanner) drawing PLANNED tracks: their share in minor
+  and their median tempo, which 20-40 minutes (a dozen tracks) can only estimate roughly;
 - ``lofid render`` (lofid.daemon.offline.render_file) for RENDER_S seconds of the mix: its spectral
   centroid (Hz: per frame the magnitude-weighted mean frequency, the median over the frames);
 - a render of the ambience alone (music and beat off, crackle 0, the loudness stage off) for
@@ -30,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lofid.compose.score import compose, drum_hits  # noqa: E402
+from lofid.compose.tracks import TrackPlanner  # noqa: E402
 from lofid.config import defaults  # noqa: E402
 from lofid.daemon.offline import render_file  # noqa: E402
 from lofid.music.drums import KICKS  # noqa: E402
@@ -43,6 +46,7 @@ RENDER_S = 60.0  # seconds of the mix rendered per mood, for the spectral centro
 RAIN_S = 12.0  # seconds of the ambience alone, for the rain's loudness
 MOODS = ("", "slow", "upbeat", "dark", "bright", "sparse", "busy", "drums", "no drums", "slow rainy night",
          "sunny sunday morning, upbeat", "deep focus, no drums", "melancholy piano, late autumn")
+PLANNED = 400  # tracks the planner alone draws per mood
 FRAME = 4096  # samples per frame of the spectral centroid
 QUIET = 0.1  # frames under this share of the median frame's magnitude (the transitions) are left out
 AMBIENCE_ALONE = {"layers.music.enabled": False, "layers.beat.enabled": False, "fx.crackle": 0.0, "fx.loudness": "off"}
@@ -70,6 +74,15 @@ def generated(mood: str, seed: int, minutes: float) -> dict:
             "minor_share": round(sum(t.minor for t in tracks) / len(tracks), 2),
             "melody_notes_per_s": round(melody / seconds, 2), "notes_per_s": round(notes / seconds, 2),
             "drum_bar_share": round(len(kicked) / bars, 2)}
+
+
+def planned(mood: str, seed: int) -> dict:
+    """The share in minor and the median tempo of PLANNED tracks the planner draws under ``mood``."""
+    planner = TrackPlanner(defaults().replace({"music.mood": mood or "auto"}), None, ["groove"],
+                           np.random.default_rng(seed))
+    tracks = [planner.plan(n, 0).track for n in range(1, PLANNED + 1)]
+    return {"planned_minor_share": round(sum(t.minor for t in tracks) / len(tracks), 2),
+            "planned_median_bpm": statistics.median(t.bpm for t in tracks)}
 
 
 def centroid_hz(path: Path) -> float:
@@ -108,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = {}
     with tempfile.TemporaryDirectory() as tmp:
         for mood in moods:
-            row = generated(mood, args.seed, args.minutes)
+            row = generated(mood, args.seed, args.minutes) | planned(mood, args.seed)
             if args.render_seconds > 0:
                 row |= rendered(mood, args.seed, args.render_seconds, RAIN_S, Path(tmp))
             rows[mood or "(none)"] = row

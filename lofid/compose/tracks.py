@@ -138,9 +138,13 @@ class TrackPlanner:
         return [p for p in allowed if plays(p, mood.instruments)] or allowed or PALETTES
 
     def _grooves(self, mood: Mood) -> Sequence[str]:
-        """The grooves a track draws from: those whose name holds one of the mood's groove words, if any."""
-        allowed = [g for g in self.grooves if not any(w in g for w in mood.avoid)] or self.grooves
-        return [g for g in allowed if any(w in g for w in mood.grooves)] or allowed
+        """The grooves a track draws from: those whose name (or style) holds one of the mood's groove
+        words, if any, and none it turned away."""
+        def named(groove: object) -> str:  # a groove's name, and its style where it has one
+            return f"{getattr(groove, 'name', groove)} {getattr(groove, 'family', '')}"
+
+        allowed = [g for g in self.grooves if not any(w in named(g) for w in mood.avoid)] or self.grooves
+        return [g for g in allowed if any(w in named(g) for w in mood.grooves)] or allowed
 
     def plan(self, number: int, start: int) -> PlannedTrack:
         """Track ``number``, starting at 16th ``start``."""

@@ -131,3 +131,12 @@ def test_a_mood_shapes_every_track_it_draws_and_pinned_settings_win():
     assert {(t.tonic, t.minor) for t in planned(4, **{"music.mood": "in D minor, upbeat"})} == {(2, True)}
     pinned = planned(4, **{"music.mood": "slow, in D minor", "music.key": "Eb", "music.bpm": 90})
     assert {(t.tonic, t.minor, t.bpm) for t in pinned} == {(3, False, 90.0)}
+
+
+def test_a_moods_groove_words_pick_the_grooves_named_so():
+    grooves = ["boombap_classic", "boombap_lazy", "jazz_brushes", "funk_tight"]
+    planner = TrackPlanner(defaults().replace({"music.mood": "lazy jazz"}), None, grooves, np.random.default_rng(2))
+    drawn = {planner.plan(n, 0).track.groove for n in range(1, 9)}
+    assert drawn == {"boombap_lazy", "jazz_brushes"}
+    planner.update(defaults().replace({"music.mood": "no jazz"}))
+    assert "jazz_brushes" not in {planner.plan(n, 0).track.groove for n in range(9, 20)}

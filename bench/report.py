@@ -244,9 +244,14 @@ def _streams_rows(f: dict) -> list[Row]:
                 "GET /api/status", "—", "—"))
     gone = stalled.get("all_dropped_s")
     out.append((b, f"{n} stalled listeners: all dropped after, s", "not measured" if gone is None else _fmt(gone, 1),
-                f"first after {_fmt(stalled.get('first_dropped_s'), 1)} s; kernel held up to "
-                f"{stalled.get('kernel_queued_per_listener_kb')} kB each" if stalled else "", f"all {n}",
+                f"first after {_fmt(stalled.get('first_dropped_s'), 1)} s" if stalled else "", f"all {n}",
                 "yes" if gone is not None and gone < float("inf") else "NO"))
+    sending = stalled.get("kernel_sending_peak_kib")
+    out.append((b, f"{n} stalled listeners: kernel send queues at the daemon, peak KiB",
+                "not measured" if sending is None else str(sending),
+                f"{stalled.get('kernel_sending_per_listener_kib')} KiB each, of a send buffer of at most "
+                f"{stalled.get('kernel_send_buffer_max_kib')} KiB (ss -tmn); their unread receive queues "
+                f"{stalled.get('kernel_receiving_peak_kib')} KiB" if stalled else "", "—", "—"))
     out.append(_single(b, "stalled listeners counted in dropped_listeners", stalled.get("dropped_listeners_counted"), 0,
                        "GET /api/status", f"{n}", lambda v: v == n))
     out.append(_single(b, "a listener reading beside the stalled ones, kbps", stalled.get("witness_kbps"), 1,
@@ -299,8 +304,9 @@ def _why(results: dict, row: Row) -> str:
     if row[0] == "9 streams" and "stalled" in row[1]:
         stalled = results.get("streams", {}).get("listeners", {}).get("stalled", {})
         return (f"waited {stalled.get('waited_s')} s; the daemon still counted {stalled.get('listeners_reported_last')} "
-                f"listeners (one reading); the kernel held up to {stalled.get('kernel_queued_per_listener_kb')} kB "
-                "of unsent and unread stream per stalled listener meanwhile")
+                f"listeners (one reading); the kernel held up to {stalled.get('kernel_sending_per_listener_kib')} KiB "
+                f"unsent at the daemon and {stalled.get('kernel_receiving_per_listener_kib')} KiB unread at the "
+                "listener per stalled listener meanwhile")
     busy = results.get("machine_busy_pct", {}).get(SECTIONS[row[0]])
     return "" if busy is None else f"the whole machine was {busy} % busy (all cores, this benchmark included) meanwhile"
 

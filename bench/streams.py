@@ -23,17 +23,25 @@ sound server is involved; the listeners are this process, over loopback.
   "dropped_listeners" count them (one live listener reads meanwhile, so the stalled ones are seen
   to cost the others nothing); and after all have gone. The listener counts are the daemon's
   own, from GET /api/status.
+- Stalled listeners' kernel memory: once a second while they stall, ``ss -tmn``'s skmem of their
+  connections (none of it in the daemon's RSS): the daemon's send queues summed (``w``), the
+  largest send buffer the kernel allows one of them (``tb``), the listeners' unread receive queues
+  (``r``), and the same once the daemon has dropped them. ``python -m bench.streams [--source
+  DIR]`` runs this part alone, on the daemon of another checkout if asked (to compare commits).
 """
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import json
 import math
 import os
+import re
 import selectors
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -65,7 +73,10 @@ GONE_TIMEOUT_S = 15.0  # for the daemon to count closed listeners gone
 AFTER_S = 3.0  # after the last listener went, before the last RSS sample
 POLL_S = 1.0
 READ_BYTES = 65536
+ROOT = Path(__file__).resolve().parent.parent
 FRAME_BYTES = 4 * CHANNELS  # f32le, one sample a channel
+SKMEM = re.compile(r"skmem:\(([^)]*)\)")  # ss -m: a socket's memory, e.g. skmem:(r0,rb131072,t0,tb87040,f0,w0,...)
+SKMEM_FIELD = re.compile(r"([a-z]+)(\d+)")
 
 
 def free_port() -> int:
@@ -353,34 +364,47 @@ def live_listeners(player: Player, port: int, count: int) -> dict:
             "gone_after_close_s": round(wait_listeners(port, 0, GONE_TIMEOUT_S), 2)}
 
 
-def tcp_queues(port: int) -> tuple[int, int]:
-    """Bytes the kernel holds on the open connections to ``port``: (the daemon's unsent, our unread), summed.
+def socket_memory(port: int, peers: set[int]) -> dict[str, int]:
+    """Kernel memory of the TCP connections between the daemon's ``port`` and the listeners' ``peers``
+    (local ports), summed in bytes, from ``ss -tmn``. Every state but listening counts: a
+    connection closed with stream still unsent lingers in FIN-WAIT, holding it.
 
-    From /proc/net/tcp (IPv4): tx_queue of the daemon's sockets, rx_queue of ours. None of it is
-    in the daemon's RSS, but it is memory a stalled listener takes all the same.
+    "sending": the daemon's ends' send queues as the kernel accounts them (skmem ``w``: the
+    unsent stream and its buffers' overhead); "send_buffer_max": the largest send buffer the
+    kernel allows one of them (skmem ``tb``: what one stalled listener may come to hold);
+    "receiving": the listeners' unread receive queues (skmem ``r``). None of it is in the
+    daemon's RSS. In a household the receiving side is on the listener's own machine; over
+    loopback, as here, both are this machine's.
     """
-    unsent = unread = 0
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        if fields[3] != "01":  # ESTABLISHED only
+    out = subprocess.run(["ss", "-tmnH", "state", "connected", f"( sport = :{port} or dport = :{port} )"],
+                         capture_output=True, text=True, timeout=10, check=True).stdout
+    total = {"sending": 0, "send_buffer_max": 0, "receiving": 0}
+    ends: tuple[int, ...] | None = None
+    for line in out.splitlines():
+        memory = SKMEM.search(line)
+        if memory is None:
+            addresses = [field for field in line.split() if ":" in field]  # local, then peer
+            ends = tuple(int(a.rpartition(":")[2]) for a in addresses[-2:]) if len(addresses) >= 2 else None
             continue
-        local, remote = (int(f.split(":")[1], 16) for f in fields[1:3])
-        tx, rx = (int(x, 16) for x in fields[4].split(":"))
-        if local == port:
-            unsent += tx
-        elif remote == port:
-            unread += rx
-    return unsent, unread
+        values = {m.group(1): int(m.group(2)) for m in SKMEM_FIELD.finditer(memory.group(1))}
+        if ends is not None and ends[0] == port and ends[1] in peers:
+            total["sending"] += values.get("w", 0)
+            total["send_buffer_max"] = max(total["send_buffer_max"], values.get("tb", 0))
+        elif ends is not None and ends[0] in peers and ends[1] == port:
+            total["receiving"] += values.get("r", 0)
+    return total
 
 
 def stalled_listeners(player: Player, port: int, count: int) -> dict:
-    """``count`` listeners that ask for the stream and read nothing, beside one that reads: are they dropped?"""
+    """``count`` listeners that ask for the stream and read nothing, beside one that reads: are they
+    dropped, how soon, and what kernel memory do they pin meanwhile?"""
     dropped_before = http_status(port)["dropped_listeners"]
     witness = Drain([listen(port)])
     witness.start()
     stalled = [listen(port) for _ in range(count)]
+    peers = {s.getsockname()[1] for s in stalled}
     start = time.monotonic()
-    rss, counted, queued = [], [], []
+    rss, counted, kernel = [], [], []
     first_gone = all_gone = math.inf
     try:
         time.sleep(SETTLE_S)
@@ -389,25 +413,33 @@ def stalled_listeners(player: Player, port: int, count: int) -> dict:
             time.sleep(POLL_S)
             rss.append(memory_mb(player.pid)["rss"])
             counted.append(http_status(port)["listeners"])
-            queued.append(sum(tcp_queues(port)))
+            kernel.append(socket_memory(port, peers))
             if max(counted) > count and counted[-1] <= count:  # all were there once; one has gone
                 first_gone = min(first_gone, time.monotonic() - start)
             if max(counted) > count and counted[-1] <= 1:  # only the witness is left
                 all_gone = time.monotonic() - start
                 break
         last = witness.snapshot()
+        time.sleep(AFTER_S)
+        after = socket_memory(port, peers)  # still open on the listeners' side: what the daemon's drop let go
     finally:
         for s in stalled:
             s.close()
         witness.stop()
     status = http_status(port)
     seconds = lambda x: round(x, 1) if x < math.inf else x  # noqa: E731
+    peak = max(kernel, key=lambda k: k["sending"] + k["receiving"])
+    kib = lambda x: round(x / 1024)  # noqa: E731
     return {"listeners": count, "rss_peak_mb": round(max(rss), 1), "listeners_reported_max": max(counted),
             "listeners_reported_last": counted[-1], "first_dropped_s": seconds(first_gone),
             "all_dropped_s": seconds(all_gone), "waited_s": round(last[0] - start, 1),
             "dropped_listeners_counted": status["dropped_listeners"] - dropped_before,
-            "kernel_queued_peak_mb": round(max(queued) / 1e6, 1),
-            "kernel_queued_per_listener_kb": round(max(queued) / count / 1e3),
+            "kernel_sending_peak_kib": kib(peak["sending"]),
+            "kernel_sending_per_listener_kib": round(peak["sending"] / count / 1024, 1),
+            "kernel_send_buffer_max_kib": kib(max(k["send_buffer_max"] for k in kernel)),
+            "kernel_receiving_peak_kib": kib(peak["receiving"]),
+            "kernel_receiving_per_listener_kib": round(peak["receiving"] / count / 1024, 1),
+            "kernel_after_drop_kib": {"sending": kib(after["sending"]), "receiving": kib(after["receiving"])},
             "witness_kbps": round(kbps(first, last)[0], 1), "witness_cut_off": witness.ended > 0}
 
 
@@ -439,3 +471,34 @@ def run(model: Path, seconds: float = WINDOW_S, rounds: int = ROUNDS) -> dict:
         status = player.status()
     return {"encoding_cpu": cpu, "listeners": listeners, "pause": pause,
             "dropped_blocks": status["streams"]["dropped_blocks"], "underruns": status["underruns"]}
+
+
+def stalled_only(model: Path, count: int = LISTENERS, source: Path | None = None) -> dict:
+    """The stalled-listener part alone, on one daemon; ``source``: run the daemon from that lofid
+    checkout instead (an earlier commit, to compare)."""
+    port = free_port()
+    with Player(None, model, *streaming(port)) as player:
+        if source is not None:
+            player.env = {**player.env, "PYTHONPATH": str(source)}
+            player.command = [sys.executable, "-P", "-m", "lofid.cli", "run"]  # -P: not this checkout, the cwd
+        player.start()
+        player.wait_ready()
+        time.sleep(WARMUP_S)
+        result = stalled_listeners(player, port, count)
+    return {"daemon_source": str(source or ROOT), **result}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="the stalled-listener part of the streams benchmark alone")
+    parser.add_argument("--model", default=str(ROOT / "models" / "lofid"), help="model path without extension")
+    parser.add_argument("--listeners", type=int, default=LISTENERS, help=f"stalled listeners (default {LISTENERS})")
+    parser.add_argument("--source", help="run the daemon from this lofid checkout (e.g. `git archive` of an "
+                                         "earlier commit unpacked), to compare")
+    args = parser.parse_args()
+    result = stalled_only(Path(args.model).resolve(), args.listeners, Path(args.source).resolve() if args.source else None)
+    print(json.dumps(result, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -28,7 +28,7 @@ from lofid.music.notes import PARTS
 from lofid.paths import user_config_path
 from lofid.setting import APPLIES, REGENERATE, RESTART, Setting, show
 
-DEFAULT_PROGRAMS = {"keys": 4, "bass": 33, "melody": 4}  # GM programs where nothing else chose one
+DEFAULT_PROGRAMS = {"keys": 4, "bass": 33, "melody": 11, "pad": 89}  # GM programs where nothing else chose one
 DEFAULT_BPM = 74.0  # bpm before any track has said its own (a stream of plain notes): POP909's median
 DEFAULT_SWING = 0.15  # share of a 16th, likewise
 MAX_QUEUE_NOTES = 4096  # notes: the largest note queue (generation.queue_size) the settings allow
@@ -92,7 +92,8 @@ SCHEMA: tuple[Setting, ...] = (
     *_layer("rain", True, 0.12, "rain loop"),
     *_layer("beat", True, 0.55, "drum beat"),
     Setting("sound.soundfont", "auto", str,
-            "SoundFont (.sf2/.sf3) path, or auto: soundfonts/, then the system GM font, then pretty_midi's TimGM6mb",
+            "SoundFont (.sf2/.sf3) path; auto: a font in soundfonts/, else lofid's own instruments (instruments/lofid.sf2); "
+            "gm: the system's General MIDI font, else pretty_midi's TimGM6mb",
             applies=RESTART),
     Setting("sound.program_keys", "auto", int,
             "General MIDI program (0-127) of the keys part, e.g. 4 = Electric Piano 1; auto: the track's palette",
@@ -102,6 +103,8 @@ SCHEMA: tuple[Setting, ...] = (
             auto=True),
     Setting("sound.program_melody", "auto", int, "General MIDI program of the melody; auto: the track's palette",
             0, 127, auto=True),
+    Setting("sound.program_pad", "auto", int,
+            "General MIDI program of the pad, e.g. 89 = Pad 2 (warm); auto: the track's palette", 0, 127, auto=True),
     *_part("keys", 2400.0, 0.0, "keys (chords)"),
     *_part("melody", 3200.0, 0.0, "melody"),
     *_part("bass", 20000.0, 0.0, "bass"),
@@ -226,8 +229,9 @@ def defaults() -> Config:
 
 
 def part_programs(settings: Mapping[str, Any], palette: Mapping[str, int] | None = None) -> dict[str, int]:
-    """Each part's General MIDI program: ``sound.program_<part>``, or the palette's where it is auto."""
-    chosen = palette or DEFAULT_PROGRAMS
+    """Each part's General MIDI program: ``sound.program_<part>``, or the palette's where it is auto (the
+    default's where the palette has none for the part)."""
+    chosen = {**DEFAULT_PROGRAMS, **(palette or {})}
     return {part: chosen[part] if settings[f"sound.program_{part}"] == "auto" else int(settings[f"sound.program_{part}"])
             for part in PARTS}
 

@@ -1,6 +1,6 @@
 """Where lofid's files are, and the one way to write one safely.
 
-The shipped files (``models/``, ``effects/``, ``systemd/``, ``config.yaml``) are found in one place,
+The shipped files (``models/``, ``effects/``, ``instruments/``, ``systemd/``, ``config.yaml``) are found in one place,
 ``ROOT``, and relative paths in the config are taken from there. In a checkout (installed editable,
 as ``make run`` does) they sit at its top, beside the package; a wheel (``pipx install .``) carries
 them inside the package as ``lofid/data/``, where pyproject.toml maps them when the wheel is built.
@@ -45,9 +45,12 @@ EFFECTS = ROOT / "effects"
 BEATS = EFFECTS / "beats"
 MODELS = ROOT / "models"
 TEMPLATES = ROOT / "systemd"  # the systemd unit and the launchd plist
+# lofid's own instruments (scripts/make_instruments.py makes them): what `sound.soundfont: auto` plays
+SHIPPED_SOUNDFONT = ROOT / "instruments" / "lofid.sf2"
+GM = "gm"  # the sound.soundfont word for the system's General MIDI font instead of lofid's own
 
-# Good General MIDI fonts the system may have, best first: MuseScore General Lite (Debian's
-# musescore-general-soundfont-small, which scripts/sysdeps.sh installs), then FluidR3.
+# Good General MIDI fonts the system may have, best first (`sound.soundfont: gm` plays the first found):
+# MuseScore General Lite (Debian's musescore-general-soundfont-small, which `make test` installs), then FluidR3.
 SYSTEM_SOUNDFONTS = (
     Path("/usr/share/sounds/sf3/MuseScore_General_Lite.sf3"),
     Path("/usr/share/sounds/sf3/MuseScore_General.sf3"),
@@ -68,7 +71,7 @@ def resolve(path: str | os.PathLike) -> Path:
 
 class SoundfontChoice(namedtuple("SoundfontChoice", ("path", "origin"))):
     """The font that plays (``path``: a Path, or None) and where it was found (``origin``: "configured",
-    "soundfonts/", "system", "pretty_midi" or "none"). A plain namedtuple: a dataclass or typing's
+    "soundfonts/", "shipped", "system", "pretty_midi" or "none"). A plain namedtuple: a dataclass or typing's
     NamedTuple would cost `lofid ctl`, which imports this module, 3 to 15 ms of start-up."""
 
     __slots__ = ()
@@ -80,9 +83,10 @@ class SoundfontChoice(namedtuple("SoundfontChoice", ("path", "origin"))):
         return {
             "configured": "set by sound.soundfont",
             "soundfonts/": f"sound.soundfont is auto and it is the first font in {folder}",
-            "system": f"sound.soundfont is auto, {folder} has none, and it is the best General MIDI font the system has",
-            "pretty_midi": f"sound.soundfont is auto and neither {folder} nor the system has a font: pretty_midi's small "
-                           "TimGM6mb is the last fallback",
+            "shipped": f"sound.soundfont is auto and {folder} has none: lofid's own lo-fi instruments",
+            "system": "the best General MIDI font the system has (sound.soundfont is gm, or lofid's own is missing)",
+            "pretty_midi": "the system has no General MIDI font (sound.soundfont is gm, or lofid's own is missing): "
+                           "pretty_midi's small TimGM6mb is the last fallback",
             "none": "no font anywhere",
         }[self.origin]
 
@@ -97,14 +101,18 @@ def pretty_midi_soundfont() -> Path | None:
 
 
 def find_soundfont(setting: str = "auto", local_dir: Path = SOUNDFONTS,
-                   system: tuple[Path, ...] = SYSTEM_SOUNDFONTS) -> SoundfontChoice:
-    """Resolve ``sound.soundfont``: a path as given, or auto: local folder, system GM font, pretty_midi's."""
-    if setting != "auto":
+                   system: tuple[Path, ...] = SYSTEM_SOUNDFONTS, shipped: Path = SHIPPED_SOUNDFONT) -> SoundfontChoice:
+    """Resolve ``sound.soundfont``: a path as given; auto: the local folder's font, else lofid's own
+    instruments; gm: the system's General MIDI font, else pretty_midi's TimGM6mb (auto's last resorts too)."""
+    if setting not in ("auto", GM):
         return SoundfontChoice(resolve(setting), "configured")
-    if local_dir.is_dir():
-        local = sorted(p for p in local_dir.iterdir() if p.suffix.lower() in (".sf2", ".sf3") and p.is_file())
-        if local:
-            return SoundfontChoice(local[0], "soundfonts/")
+    if setting == "auto":
+        if local_dir.is_dir():
+            local = sorted(p for p in local_dir.iterdir() if p.suffix.lower() in (".sf2", ".sf3") and p.is_file())
+            if local:
+                return SoundfontChoice(local[0], "soundfonts/")
+        if shipped.is_file():
+            return SoundfontChoice(shipped, "shipped")
     for candidate in system:
         if candidate.is_file():
             return SoundfontChoice(candidate, "system")

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Install the system libraries lofid needs, only those missing. Usage: sysdeps.sh run|test
-# run:  FluidSynth, PortAudio and a good General MIDI soundfont (and venv support on Debian).
-# test: also PulseAudio with its ALSA plugin, which the tests use as a real sound server, PipeWire
+# run:  FluidSynth and PortAudio (and venv support on Debian); lofid plays its own instruments
+#       (instruments/lofid.sf2), so no soundfont package is needed.
+# test: also a good General MIDI soundfont (the tests that measure the chain on a General MIDI organ,
+#       and `sound.soundfont: gm`), PulseAudio with its ALSA plugin, which the tests use as a real sound server, PipeWire
 #       with its PulseAudio layer and WirePlumber (the desktops' server, which the tests use too; not
 #       pipewire-alsa: lofid reaches both servers through ALSA's pulse plugin), and the fluidsynth
 #       command-line player that the benchmarks compare lofid's CPU with; for the stream outputs,
 #       a real Icecast server, ffmpeg (which decodes what a listener hears) and Chromium with its
 #       WebDriver (the web remote's test).
-# The soundfont: Debian's MuseScore General Lite (MIT, 40 MB, /usr/share/sounds/sf3/), which
-# `sound.soundfont: auto` prefers; Homebrew offers no General MIDI font, so a Mac plays pretty_midi's
-# TimGM6mb unless a font is put in soundfonts/.
+# The General MIDI font: Debian's MuseScore General Lite (MIT, 40 MB, /usr/share/sounds/sf3/), which
+# `sound.soundfont: gm` prefers; Homebrew offers none, so there gm plays pretty_midi's TimGM6mb. Every
+# system plays lofid's own instruments by default (`sound.soundfont: auto`).
 set -euo pipefail
 want=${1:-run}
 
@@ -28,8 +30,8 @@ missing=()
 has_lib 'libfluidsynth\.so\.3' || missing+=(libfluidsynth3)
 has_lib 'libportaudio\.so\.2' || missing+=(libportaudio2)
 python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
-[ -f /usr/share/sounds/sf3/MuseScore_General_Lite.sf3 ] || missing+=(musescore-general-soundfont-small)
 if [ "$want" = test ]; then
+  [ -f /usr/share/sounds/sf3/MuseScore_General_Lite.sf3 ] || missing+=(musescore-general-soundfont-small)
   command -v fluidsynth >/dev/null || missing+=(fluidsynth)
   command -v pulseaudio >/dev/null || missing+=(pulseaudio)
   command -v parec >/dev/null && command -v pactl >/dev/null || missing+=(pulseaudio-utils)
@@ -46,6 +48,7 @@ if [ "$want" = test ]; then
   command -v ffmpeg >/dev/null || missing+=(ffmpeg)
   command -v chromium >/dev/null || missing+=(chromium)
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
+  command -v ss >/dev/null || missing+=(iproute2)  # bench/streams.py reads the stalled listeners' kernel memory
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 

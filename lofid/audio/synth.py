@@ -1,9 +1,10 @@
-"""One FluidSynth instance that renders four stereo stems: keys, drums, bass and melody.
+"""One FluidSynth instance that renders four stereo stems: keys (with the pad), drums, bass and melody.
 
 Why stems: each part has its own tone and level in the chain, and the beat and the music are
 layers with their own volume, so the synth must hand the parts back separately. FluidSynth's
 audio groups do exactly that: MIDI channel c goes to group c % 4, so keys sit on channel 0,
-bass on 2, melody on 3 and the drum kit on channel 10 (index 9, group 1). One reverb, the room
+bass on 2, melody on 3, the pad on 4 (group 0: it sounds in the keys' stem, the harmony's) and the
+drum kit on channel 10 (index 9, group 1). One reverb, the room
 around the keys and melody (``fx.reverb``), is routed into the keys' stem; the bass and the kit
 are kept dry (their presets' own reverb sends cancelled), so nothing of the beat stays in the
 music when the beat is turned off. One reverb unit, not one per stem: each costs as much as a
@@ -46,8 +47,9 @@ from lofid.music.tracks import DRUM_BANK
 log = logging.getLogger(__name__)
 
 DRUM_CHANNEL = 9  # General MIDI channel 10
-PART_CHANNELS = {"keys": 0, "bass": 2, "melody": 3}
+PART_CHANNELS = {"keys": 0, "bass": 2, "melody": 3, "pad": 4}
 STEMS = ("keys", "drums", "bass", "melody")  # audio group g = channel % 4 renders STEMS[g]
+FOLLOWS = {"pad": "keys"}  # a part whose low-pass follows another's where the cutoffs give it none of its own
 FIRST_PARKING_CHANNEL = 16  # channels from here hold parked presets
 CHANNELS = 64  # FluidSynth's MIDI channels: 16 to play on, the rest to park presets on
 REVERB_SEND = 91  # MIDI CC 91, a channel's reverb send
@@ -126,6 +128,7 @@ class Synth:
         It runs inside FluidSynth's own voice loop, so a part's tone costs no Python at all, and it
         darkens what the part sends to the reverb too.
         """
+        cutoffs = {**{part: cutoffs[leader] for part, leader in FOLLOWS.items() if leader in cutoffs}, **cutoffs}
         for part, hz in cutoffs.items():
             if self.cutoffs.get(part) != hz:
                 self._set_lowpass(DRUM_CHANNEL if part == "drums" else PART_CHANNELS[part], hz, BUTTERWORTH_Q)
@@ -137,8 +140,8 @@ class Synth:
         self._set_gen(channel, GEN_REVERBSEND, -PERMILLE)
 
     def set_reverb(self, send: float) -> None:
-        """The keys' and melody's reverb send, 0-1 (the bass and the kit stay dry)."""
-        for part in ("keys", "melody"):
+        """The keys', pad's and melody's reverb send, 0-1 (the bass and the kit stay dry)."""
+        for part in ("keys", "melody", "pad"):
             self._fs.cc(PART_CHANNELS[part], REVERB_SEND, round(127 * send))
 
     def set_programs(self, programs: dict[str, int]) -> None:

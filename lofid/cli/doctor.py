@@ -54,16 +54,48 @@ def check_fluidsynth() -> Check:
 def check_soundfont(cfg: Config) -> Check:
     choice = find_soundfont(cfg["sound.soundfont"])
     if choice.path is None:
-        return Check("soundfont", False, "none found in soundfonts/, the system or pretty_midi",
-                     "put a General MIDI .sf2 in soundfonts/ or: " + _install_hint("fluid-soundfont-gm", "fluid-synth"))
+        return Check("soundfont", False, "none found: not lofid's own (instruments/lofid.sf2), soundfonts/, the system "
+                     "or pretty_midi", "reinstall lofid, set sound.soundfont to auto, or put a .sf2 in soundfonts/")
     if not choice.path.is_file():
         return Check("soundfont", False, f"{choice.path} does not exist",
                      "fix sound.soundfont or set it to auto")
     if choice.origin == "pretty_midi":
-        return Check("soundfont", False, f"{choice.path}: {choice.why}", "for better instruments: "
-                     + _install_hint("musescore-general-soundfont-small", "fluid-synth") + ", or put a .sf2/.sf3 in soundfonts/",
-                     required=False)
+        return Check("soundfont", False, f"{choice.path}: {choice.why}", "for lofid's own instruments set "
+                     "sound.soundfont to auto (reinstall lofid if instruments/lofid.sf2 is missing); for a better General "
+                     "MIDI font: " + _install_hint("musescore-general-soundfont-small", "fluid-synth"), required=False)
     return Check("soundfont", True, f"{choice.path}: {choice.why}")
+
+
+def check_instruments(cfg: Config) -> Check:
+    """Which of the palettes' instruments the font plays: a preset it lacks falls back to its piano (a
+    kit to its standard kit), so a font from soundfonts/ can leave a part in the wrong voice."""
+    from lofid.audio.fluid import load_library, silence_logs
+    from lofid.music.tracks import DRUM_BANK, PALETTES, palette_presets
+
+    path = find_soundfont(cfg["sound.soundfont"]).path
+    try:
+        fluidsynth = load_library()
+    except LofidError:
+        return Check("instruments", False, "FluidSynth is needed to read the font", required=False)
+    if path is None or not path.is_file():
+        return Check("instruments", False, "no font to play them", required=False)
+    silence_logs()
+    synth = fluidsynth.Synth(**{"synth.dynamic-sample-loading": 1})  # the presets' names, not their samples
+    try:
+        sfid = synth.sfload(str(path))
+        if sfid == -1:
+            return Check("instruments", False, f"{path.name} cannot be read", "replace it or set sound.soundfont: auto")
+        wanted = palette_presets(PALETTES)
+        missing = [f"{'kit' if bank == DRUM_BANK else 'program'} {program}" for bank, program in wanted
+                   if not synth.sfpreset_name(sfid, bank, program)]
+    finally:
+        synth.delete()
+    if missing:
+        return Check("instruments", False, f"{path.name} lacks {', '.join(missing)} of the palettes: those parts play its "
+                     "piano (a kit its standard kit)", "set sound.soundfont: auto for lofid's own instruments, or pin "
+                     "sound.program_keys/bass/melody/pad to programs the font has", required=False)
+    return Check("instruments", True, f"every palette's keys, bass, lead, pad and kit ({len(wanted)} presets) "
+                 f"are in {path.name}")
 
 
 def check_portaudio(cfg: Config) -> Check:
@@ -106,7 +138,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     config_check, cfg = check_config(args)
-    checks = [config_check, check_fluidsynth(), check_soundfont(cfg), check_portaudio(cfg),
+    checks = [config_check, check_fluidsynth(), check_soundfont(cfg), check_instruments(cfg), check_portaudio(cfg),
               check_model(cfg)]
     for c in checks:
         print(c.line())

@@ -18,4 +18,7 @@ def main(args: argparse.Namespace) -> int:
 
     if args.mood is not None:
         args.cfg.replace({"music.mood": args.mood})  # unknown words: one line, before anything starts
-    return Daemon(args.cfg, args.config, tuple(args.overrides), args.seed, args.mood).run()
+    daemon = Daemon(args.cfg, args.config, tuple(args.overrides), args.seed)
+    if args.mood is not None:  # as if said with ctl mood before the first note: kept for the next start
+        daemon.mood(args.mood, keep=True)
+    return daemon.start().run()

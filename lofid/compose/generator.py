@@ -124,8 +124,11 @@ class NoteGenerator:
                                    restating=())
 
     def _next_bar(self) -> int:
+        """The bar line after the last event out, or 0 before the first: where a reset or redirect
+        begins. (Not "0 when nothing can be undone": right after a redirect nothing can, and a
+        second redirect at once must still land ahead of what was heard.)"""
         s = self._state
-        return 0 if not self._undo else (s.last_onset // BAR + 1) * BAR
+        return 0 if s.cursor == s.cue_cursor == 0 else (s.last_onset // BAR + 1) * BAR
 
     def reset(self, primer: np.ndarray | None = None) -> None:
         """Start a fresh melody phrase at the next bar: ``primer`` rows (model space) or the built-in opening."""

@@ -18,26 +18,32 @@ Threads: one accepting thread (``lofid-http``) and one thread per connection, at
 ``MAX_CONNECTIONS``; beyond them a newcomer is answered 503 at once. A request must arrive within
 ``REQUEST_SECONDS``. Streams are read from the daemon's ``Broadcast``s, each listener through a
 bounded buffer: a listener that falls behind (``send`` stuck for ``SEND_SECONDS``, or its buffer
-full) is dropped and counted, never waited for. Failure: a malformed request gets a one-line JSON
-error and closes only its connection.
+full) is dropped and counted, never waited for. The kernel's send buffer of each stream connection
+is bounded too (``SEND_BUFFER``): left to itself, Linux grows it to 4 MB for a listener that
+stopped reading, memory outside lofid's own that a stalled listener would pin for minutes before
+``send`` ever blocked. Failure: a malformed request gets a one-line JSON error and closes only its
+connection.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import logging
 import socket
+import struct
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from lofid.addresses import icecast_target, is_loopback
 from lofid.config import SECRET_KEYS
 from lofid.control.protocol import MAX_REQUEST, Controllable, encode, handle, one_line, parse_request
+from lofid.control.status import HttpStatus
 from lofid.errors import ConfigError, LofidError
 
 log = logging.getLogger(__name__)
@@ -45,9 +51,11 @@ log = logging.getLogger(__name__)
 MAX_CONNECTIONS = 256  # open connections at once (listeners, event streams, requests)
 REQUEST_SECONDS = 10.0  # a request must arrive within this; then its connection is closed
 SEND_SECONDS = 10.0  # a listener that takes nothing for this long is dropped
+SEND_BUFFER = 64 * 1024  # bytes of kernel send buffer per stream connection (Linux doubles it): ~8 s at 128 kbps
 KEEPALIVE_SECONDS = 15.0  # an idle event stream gets a comment this often, so a gone browser is noticed
 REFUSED_HERE = {"watch": "watch: GET /api/events streams the events over HTTP",
                 "save": "save writes a file on lofid's machine: use `lofid ctl save` there"}
+ABORT = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close resets the connection, dropping what is unsent
 PAGE = Path(__file__).with_name("remote.html")
 
 
@@ -58,12 +66,15 @@ class Reader(Protocol):
         """Bytes published since the last read; None when none came within ``timeout``; b"" once cut off."""
 
 
-class Source(Protocol):
-    """A fan-out of bytes to readers (``lofid.audio.broadcast.Broadcast``)."""
+R = TypeVar("R", bound=Reader)
 
-    def subscribe(self) -> Reader: ...
 
-    def unsubscribe(self, reader: Reader) -> None: ...
+class Source(Protocol[R]):
+    """A fan-out of bytes to readers (``lofid.audio.broadcast.Broadcast``); a reader goes back to its source."""
+
+    def subscribe(self) -> R: ...
+
+    def unsubscribe(self, reader: R, /) -> None: ...
 
 
 def check_listen(host: str, token: str) -> None:
@@ -79,8 +90,9 @@ class WebServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # closing does not wait for listeners: their streams end as the sources close
 
-    def __init__(self, address: tuple[str, int], token: str, target: Controllable, stream: Source,
-                 events: Source, *, max_connections: int = MAX_CONNECTIONS, send_seconds: float = SEND_SECONDS) -> None:
+    def __init__(self, address: tuple[str, int], token: str, target: Controllable, stream: Source[Any],
+                 events: Source[Any], *, max_connections: int = MAX_CONNECTIONS, send_seconds: float = SEND_SECONDS,
+                 send_buffer: int = SEND_BUFFER) -> None:
         check_listen(address[0], token)
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         try:
@@ -89,7 +101,7 @@ class WebServer(ThreadingHTTPServer):
             raise ConfigError(f"output.http.listen {address[0]}:{address[1]}: cannot listen there "
                               f"({e.strerror or e})") from None
         self.token, self.target, self.stream, self.events = token, target, stream, events
-        self.max_connections, self.send_seconds = max_connections, send_seconds
+        self.max_connections, self.send_seconds, self.send_buffer = max_connections, send_seconds, send_buffer
         self.page = PAGE.read_bytes()
         self.listeners = 0  # MP3 listeners now
         self.dropped_listeners = 0  # listeners cut off for falling behind, since start
@@ -102,6 +114,7 @@ class WebServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
+        assert isinstance(host, str)  # an IP address (bytes only name AF_UNIX addresses)
         return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
 
     def start(self) -> WebServer:
@@ -119,7 +132,7 @@ class WebServer(ThreadingHTTPServer):
             self.listeners += change
             self.dropped_listeners += dropped
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> HttpStatus:
         return {"url": self.url, "listeners": self.listeners, "dropped_listeners": self.dropped_listeners}
 
     # Each connection is counted from accept to close; past the limit it is refused at once.
@@ -232,10 +245,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _events(self) -> None:
         self._stream(self.server.events, "text/event-stream", _sse, b": still here\n\n", {})
 
-    def _stream(self, source: Source, content_type: str, frame: Callable[[bytes], bytes], keepalive: bytes,
+    def _stream(self, source: Source[Any], content_type: str, frame: Callable[[bytes], bytes], keepalive: bytes,
                 extra: dict[str, str]) -> None:
         """Send what ``source`` publishes until the listener leaves, falls behind or lofid stops."""
         self.close_connection = True
+        # Fixed before the first byte: a fixed size also stops the kernel's growing it.
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.server.send_buffer)
         self.send_response(200)
         for name, value in {"Content-Type": content_type, "Cache-Control": "no-store", **extra}.items():
             self.send_header(name, value)
@@ -255,6 +270,10 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             source.unsubscribe(reader)
         if stuck or reader.dropped:
+            # Closed at once, its unsent stream thrown away: a plain close would keep it queued
+            # (FIN-WAIT) for as long as the listener's window stays shut.
+            with contextlib.suppress(OSError):  # already reset by the listener: nothing is queued
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, ABORT)
             self.server.count_listener(0, dropped=True)
             log.info("http: dropped %s, who fell behind %s", self.client_address[0], self._path())
 

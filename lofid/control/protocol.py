@@ -21,7 +21,8 @@ Values are judged by the config schema (``setting_for(key).check``), so a value 
 refuses is refused here in the same words. Bad input of any kind (not UTF-8, not JSON, NaN,
 infinities, numbers too large, wrong types, unknown commands or fields) is an error reply, and
 so is an exception inside the daemon: ``handle`` never raises. The socket that carries these
-lines, and its limits, is ``lofid.control.server``.
+lines, and its limits, is ``lofid.control.server``; the shapes of the status and of the watch
+events are ``lofid.control.status``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from lofid.config import layer_names, setting_for
+from lofid.control.status import Status, TimersStatus
 from lofid.control.vocabulary import MOOD_KEY, SHORT_KEYS, WORDS
 from lofid.errors import LofidError, RequestError
 from lofid.setting import RESTART, switch_word
@@ -51,13 +53,26 @@ MAX_CYCLES = 100
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")
 
 class Controllable(Protocol):
-    """What the daemon offers the control server. Every method is called from the control thread."""
+    """What the daemon offers the control server, the HTTP door and MPRIS.
+
+    Threads. Any method may be called from several threads at once: the control server's thread,
+    one thread per HTTP connection, the D-Bus thread (MPRIS) and the daemon's own main thread
+    (the timers, SIGHUP). The implementation serialises them: each method runs whole as if it were
+    alone (the daemon holds one steering lock throughout it), so a check and the act on it are
+    never split, the state a method leaves is consistent for the next, and the events it
+    announces go out in the order of the changes. ``settings()`` alone may answer without waiting:
+    the settings are replaced whole, never changed in place. A method returns soon (``reload``
+    once a new model has loaded, ``save`` once its file is written; the others wait that long): it
+    hands its change to the player and never waits for the audio (the render thread takes changes
+    between two blocks) or for a network peer, and the events it announces are only queued for
+    their listeners. None is ever called from the render thread or the sound-card callback.
+    """
 
     def settings(self) -> Mapping[str, Any]:
         """The settings now in force (the current Config, dotted keys)."""
 
-    def status(self) -> dict[str, Any]:
-        """The STATUS_FIELDS keys (more are printed too); "settings" is added from settings()."""
+    def status(self) -> Status:
+        """What plays and how (``lofid.control.status``); the reply adds "settings" from settings()."""
 
     def apply(self, changes: dict[str, Any]) -> str | None:
         """Take already validated dotted-key changes, e.g. {"music.bpm": 80.0}, and keep them for the next
@@ -82,10 +97,10 @@ class Controllable(Protocol):
     def reload(self) -> dict[str, Any]:
         """Read the config again; return the settings that changed (dotted key -> new value)."""
 
-    def sleep(self, seconds: float | None) -> dict[str, Any]:
+    def sleep(self, seconds: float | None) -> TimersStatus:
         """Fade out and pause ``seconds`` from now (None: no sleep timer); return the timers' status."""
 
-    def focus(self, study_s: float | None, break_s: float, cycles: int | None) -> dict[str, Any]:
+    def focus(self, study_s: float | None, break_s: float, cycles: int | None) -> TimersStatus:
         """Start the study/break rhythm now (``study_s`` None: stop it); return the timers' status."""
 
     def mood(self, text: str | None, keep: bool) -> dict[str, Any]:
@@ -141,7 +156,7 @@ def _layer(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
 
 
 def _status(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
-    status = dict(target.status())
+    status: dict[str, Any] = dict(target.status())
     status.setdefault("settings", dict(target.settings()))
     return {"status": status}
 
@@ -337,7 +352,7 @@ def handle(target: Controllable, line: bytes) -> tuple[bytes, str | None]:
         return encode({"ok": False, "error": one_line(f"{cmd}: reply not JSON ({e})")}), None
 
 
-def encode(message: dict[str, Any]) -> bytes:
+def encode(message: Mapping[str, Any]) -> bytes:
     """One protocol line: a reply or an event."""
     return (json.dumps(message, allow_nan=False, default=str, ensure_ascii=False) + "\n").encode()
 

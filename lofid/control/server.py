@@ -30,10 +30,11 @@ waits for one.
 Access (a private folder, the owner's lock, a socket that is 0600 from its first moment) is
 ``lofid.control.listener``.
 
-Threads. The server is one thread running a selector. It calls the target's methods one at a
-time from that thread, so they must only hand changes to the player and return; the audio never
-waits on this thread. ``publish`` may be called from any thread: it queues the event and wakes
-the selector.
+Threads. The server is one thread running a selector. It calls the target's methods from that
+thread, one at a time, while other threads may call them too (the threading rule is
+``lofid.control.protocol.Controllable``'s): they hand changes to the player and return, and the
+audio never waits on this thread. ``publish`` may be called from any thread: it queues the event
+and wakes the selector.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -163,8 +165,8 @@ class ControlServer:
     def watchers(self) -> int:
         return sum(c.watching for c in list(self._clients.values()))
 
-    def publish(self, event: dict[str, Any]) -> None:
-        """Send ``event`` (a JSON-able dict with an "event" field) to every watching connection. Any thread."""
+    def publish(self, event: Mapping[str, Any]) -> None:
+        """Send ``event`` (one of ``lofid.control.status``'s events) to every watching connection. Any thread."""
         self._events.append(encode(event))
         self._wake()
 

@@ -47,9 +47,8 @@ STATUS_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("streams", "streams", ""),             # None, or {bitrate_kbps, dropped_blocks, http: {url, listeners}, icecast: {state}}
 )
 
-# What a watching connection is sent, one JSON object per line with an "event" field (replies have "ok"):
-#   {"event": "state", "state": "paused"}             {"event": "track", "track": {...as in status}}
-#   {"event": "set", "changes": {"output.volume": 40}} {"event": "timer", "timers": {...}, "what": "break"}
+# What a watching connection is sent (one JSON object per line with an "event" field; replies have "ok")
+# is named in lofid.control.status: StateEvent, TrackEvent, SetEvent, TimerEvent.
 
 MOOD_KEY = "music.mood"  # the setting `mood` changes (ctl shows it as "mood")
 

@@ -1,4 +1,5 @@
 """The only package that wires compose, audio and control: player (the Daemon), timers (sleep
-and focus), state, signals, sdnotify, service (unit and agent files), offline (render to WAV),
+and focus, and what a break silences), saving (a played track as MIDI), streams (the stream
+outputs), state, signals, sdnotify, service (unit and agent files), offline (render to WAV),
 mpris (MPRIS2 and desktop notifications) on dbus_bus (the session D-Bus and its thread).
 """

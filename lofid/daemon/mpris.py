@@ -31,6 +31,7 @@ from jeepney import DBusAddress, Message, MessageType, new_method_call, new_meth
 
 from lofid.config import setting_for
 from lofid.control.protocol import Controllable
+from lofid.control.status import Event
 from lofid.daemon.dbus_bus import DBusError, SessionBus, member
 
 log = logging.getLogger("lofid.desktop")
@@ -258,10 +259,10 @@ class Desktop:
             return
         self.bus = SessionBus(address, self._connected, unavailable).start()
 
-    def listen(self, event: dict[str, Any]) -> None:
-        """The daemon's listener (control or main thread): hand the event to the bus thread."""
-        if self.bus is not None:
-            self.bus.post(lambda: self._tell(event))
+    def listen(self, event: Event) -> None:
+        """The daemon's listener (on the thread that made the change): hand the event to the bus thread."""
+        if (bus := self.bus) is not None:
+            bus.post(lambda: self._tell(bus, event))
 
     def close(self) -> None:
         if self.bus is not None:
@@ -278,9 +279,9 @@ class Desktop:
             bus.request_name(name)
         log.debug("MPRIS on the session D-Bus as %s", name)
 
-    def _tell(self, event: dict[str, Any]) -> None:
+    def _tell(self, bus: SessionBus, event: Event) -> None:
         changed = changed_properties(event) if self.mpris else {}
         if changed:
-            self.bus.emit(PATH, PROPERTIES, "PropertiesChanged", "sa{sv}as", (PLAYER, changed, []))
-        if event.get("event") == "track" and event.get("track") and self.daemon.settings()["desktop.notify"]:
-            self.notifications.show(self.bus, event["track"])
+            bus.emit(PATH, PROPERTIES, "PropertiesChanged", "sa{sv}as", (PLAYER, changed, []))
+        if event["event"] == "track" and self.daemon.settings()["desktop.notify"]:
+            self.notifications.show(bus, event["track"])

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
@@ -22,6 +21,7 @@ from lofid.audio.mp3 import Mp3Encoder
 from lofid.config import Config
 from lofid.control.http import WebServer
 from lofid.control.protocol import Controllable, encode
+from lofid.control.status import Event, StreamsStatus
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +63,14 @@ class Streams:
         if self.http is not None:
             log.info("streaming at %sstream.mp3, web remote at %s", self.http.url, self.http.url)
 
-    def listen(self, event: dict[str, Any]) -> None:
+    def listen(self, event: Event) -> None:
         """A daemon event: to the web remotes, and a new track's title to Icecast."""
         self.events.publish(encode(event))
-        track = event.get("track") if event.get("event") == "track" else None
-        if self.icecast is not None and isinstance(track, dict):
+        if self.icecast is not None and event["event"] == "track":
+            track = event["track"]
             self.icecast.set_title(f"{track['title']} ({track['key']}, {track['bpm']:g} bpm)")
 
-    def status(self) -> dict[str, Any] | None:
+    def status(self) -> StreamsStatus | None:
         """``ctl status``'s "streams": listeners, dropped blocks, the Icecast connection; None when off."""
         if self.encoder is None:
             return None

@@ -1,16 +1,19 @@
 """The sleep and focus timers: when the music fades out for the night, and a study/break rhythm.
 
-Bookkeeping only, on the monotonic clock: the player asks ``tick(now)`` twice a second what has
-happened and does it (a fade, a break, a cue). Time runs on while paused; a suspend stops that clock
-and so lengthens the timers by as much, which is what a listener expects of "45 more minutes".
+Bookkeeping and policy only, on the monotonic clock: the player asks ``tick(now)`` twice a second
+what has happened and does it (a fade, a break, a cue); what a break silences is ``break_rest``.
+Time runs on while paused; a suspend stops that clock and so lengthens the timers by as much,
+which is what a listener expects of "45 more minutes".
 Timers do not survive a restart: they belong to one listening session (a sleep timer that came back
 after the next morning's boot would surprise), and status shows none after one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+
+from lofid.control.status import FocusStatus, Phase, SleepStatus, TimersStatus
 
 SLEEP_FADE_S = 10.0  # the sleep timer's fade to silence at its end
 
@@ -27,7 +30,7 @@ class Focus:
     cycles: int | None  # None: until turned off
     started: float  # monotonic seconds
 
-    def phase(self, now: float) -> tuple[str, int, float] | None:
+    def phase(self, now: float) -> tuple[Phase, int, float] | None:
         """("study" or "break", the cycle from 1, seconds left of the phase), or None once every cycle is done."""
         period = self.study_s + self.break_s
         elapsed = max(0.0, now - self.started)
@@ -78,13 +81,24 @@ class Timers:
             self._phase = name
         return happened
 
-    def status(self, now: float) -> dict[str, Any]:
-        """What runs and the time left: ``{"sleep": {"left_s"} | None, "focus": {...} | None}``."""
-        sleep = None if self.sleep is None else {"left_s": round(max(0.0, self.sleep.ends - now), 1)}
-        focus = None
+    def status(self, now: float) -> TimersStatus:
+        """What runs and the time left."""
+        sleep: SleepStatus | None = None if self.sleep is None else {"left_s": round(max(0.0, self.sleep.ends - now), 1)}
+        focus: FocusStatus | None = None
         phase = self.focus.phase(now) if self.focus is not None else None
-        if phase is not None:
+        if phase is not None and self.focus is not None:
             name, cycle, left = phase
             focus = {"phase": name, "cycle": cycle, "cycles": self.focus.cycles, "left_s": round(left, 1),
                      "study_s": self.focus.study_s, "break_s": self.focus.break_s}
         return {"sleep": sleep, "focus": focus}
+
+
+def break_rest(focus_break: str, layers: Iterable[str]) -> dict[str, bool]:
+    """The layer switches a focus break lays over the settings in force (``timers.focus_break``):
+    "rain" rests the music and the beat and plays rain; "silence" rests every one of ``layers``,
+    so only the cues sound."""
+    quiet = ("music", "beat", *(() if focus_break == "rain" else layers))
+    rest = {f"layers.{name}.enabled": False for name in quiet}
+    if focus_break == "rain":
+        rest["layers.rain.enabled"] = True
+    return rest

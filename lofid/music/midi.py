@@ -25,7 +25,7 @@ from lofid.music.tracks import Cue, Event, Track
 MIDI_SUFFIXES = (".mid", ".midi")
 PART_TRACKS = {"melody": "melody", "bass": "bass"}  # track name -> Note part; other tracks are keys
 CHORD_MARK = "chord "  # the text event that names a chord change in the MIDI files lofid writes
-PART_CHANNELS_IN_FILES = {"keys": 0, "bass": 1, "melody": 2}  # MIDI channels of the parts in written files
+PART_CHANNELS_IN_FILES = {"keys": 0, "bass": 1, "melody": 2, "pad": 3}  # MIDI channels of the parts in written files
 DRUM_CHANNEL_IN_FILES = 9  # General MIDI channel 10
 
 

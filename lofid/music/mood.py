@@ -55,7 +55,7 @@ FIELDS = (*RANGES, *LEVELS, "drums", *LISTS)
 EXAMPLES = ("rainy", "night", "slow", "upbeat", "piano", "study", "cafe", "no drums", "80 bpm", "in D minor")
 # General MIDI programs each instrument word of the table stands for: a palette playing one is preferred.
 INSTRUMENTS: dict[str, frozenset[int]] = {
-    "piano": frozenset(range(8)), "rhodes": frozenset({4}), "wurli": frozenset({5}),
+    "piano": frozenset(range(4)), "rhodes": frozenset({4}), "wurli": frozenset({5}),
     "guitar": frozenset(range(24, 32)), "vibes": frozenset({11}), "bells": frozenset({8, 9, 10, 11, 12, 14}),
     "flute": frozenset({72, 73, 74, 75, 77}), "organ": frozenset(range(16, 24)), "strings": frozenset(range(40, 52)),
     "sax": frozenset(range(64, 68)), "synth": frozenset(range(80, 96)), "pad": frozenset(range(88, 96)),

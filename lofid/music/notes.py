@@ -18,7 +18,7 @@ BAR = 4 * STEPS_PER_BEAT  # 16ths in a 4/4 bar
 MAX_STEP = 32  # 16ths (two 4/4 bars); longer rests are clamped to this
 MAX_DURATION = 32  # 16ths
 VELOCITY_BINS = 8  # bin b covers velocities 16b..16b+15; it plays back as its centre
-PARTS = ("keys", "bass", "melody")  # the instruments a Note can be for; each has a sound.program_<part>
+PARTS = ("keys", "bass", "melody", "pad")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +27,7 @@ class Note:
     step: int  # 16ths after the previous note's onset; 0 = together with it
     duration: int  # 16ths it sounds, >= 1
     velocity: int  # MIDI velocity 1-127
-    part: str = "keys"  # the instrument that plays it: keys, bass or melody
+    part: str = "keys"  # the instrument that plays it: one of PARTS, each with its sound.program_<part>
     nudge: float = 0.0  # seconds it sounds after its 16th (a player's hand: a rolled chord, a laid-back strike)
 
 

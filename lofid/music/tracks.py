@@ -42,21 +42,24 @@ class Section:
 @dataclass(frozen=True, slots=True)
 class Palette:
     name: str
-    programs: dict[str, int] = field(hash=False)  # General MIDI program per part (keys, bass, melody)
+    programs: dict[str, int] = field(hash=False)  # General MIDI program per part (keys, bass, melody, pad)
     kit: int  # drum kit: program in bank 128 (0 standard, 8 room, 32 jazz, 40 brush)
 
 
 DRUM_BANK = 128  # where General MIDI fonts keep their drum kits
 
-# General MIDI programs that suit lo-fi, and the drum kit that goes with them. No acoustic grand
-# (programs 0, 1, 3): in MuseScore General it is 95 MB of samples; its Electric Grand is 3 MB.
+# The bands lofid's own instruments (instruments/lofid.sf2) make, each on the General MIDI programs
+# whose roles its instruments take, so any GM font plays them too: keys 0 felt piano, 1 upright
+# piano, 4 tine (Rhodes-like) and 5 reed (Wurlitzer-like) electric piano; bass 32 upright, 33 finger,
+# 38 sub; melody 11 vibes, 28 muted guitar, 73 soft flute; pad 89 warm pad; kits in bank 128:
+# 0 dusty, 8 tape room, 32 soft jazz, 40 brushes (instruments/README.md describes each).
 PALETTES = (
-    Palette("rhodes and vibes", {"keys": 4, "bass": 33, "melody": 11}, kit=40),
-    Palette("electric grand", {"keys": 2, "bass": 32, "melody": 8}, kit=32),
-    Palette("nylon and flute", {"keys": 24, "bass": 32, "melody": 73}, kit=8),
-    Palette("wurli and guitar", {"keys": 5, "bass": 35, "melody": 26}, kit=0),
-    Palette("rhodes", {"keys": 4, "bass": 33, "melody": 4}, kit=8),
-    Palette("vibraphone trio", {"keys": 11, "bass": 32, "melody": 4}, kit=40),
+    Palette("tine rhodes, upright bass and vibes", {"keys": 4, "bass": 32, "melody": 11, "pad": 89}, kit=0),
+    Palette("felt piano and flute in a tape room", {"keys": 0, "bass": 33, "melody": 73, "pad": 89}, kit=8),
+    Palette("wurli and muted guitar", {"keys": 5, "bass": 33, "melody": 28, "pad": 89}, kit=0),
+    Palette("upright piano trio with brushes", {"keys": 1, "bass": 32, "melody": 11, "pad": 89}, kit=40),
+    Palette("rhodes and flute over a sub", {"keys": 4, "bass": 38, "melody": 73, "pad": 89}, kit=8),
+    Palette("wurli and vibes, soft jazz kit", {"keys": 5, "bass": 32, "melody": 11, "pad": 89}, kit=32),
 )
 
 

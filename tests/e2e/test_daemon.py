@@ -21,6 +21,7 @@ import pytest
 
 from tests.support.player import LOFID, MODEL, ROOT, SILENT_RMS, Player, rms
 from tests.support.pulse import Recording, pulse_available
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.skipif(not pulse_available(), reason="PulseAudio is not installed (make test installs it)")
 
@@ -116,6 +117,37 @@ def test_sighup_reloads_the_config_file(pulse, tmp_path):
     assert player.status()["settings"]["music.bpm"] == 90
     assert "reload failed" in player.log.read_text()
     assert player.stop() == 0
+
+
+def test_a_reload_naming_a_missing_model_keeps_every_setting_and_the_music(pulse, tmp_path):
+    config = tmp_path / "config" / "lofid" / "config.yaml"
+    config.parent.mkdir(parents=True)
+    quiet_ambience = "layers:\n  rain:\n    enabled: false\nfx:\n  crackle: 0\n"  # what is heard is the music
+    config.write_text(f"model:\n  path: {MODEL}\nmusic:\n  bpm: 70\n{quiet_ambience}")
+    player = Player(pulse, tmp_path)
+    player.settings = ["--seed", "3"]  # the model is named in the file alone, so a reload reads it there
+    player.start()
+    player.wait_ready()
+    player.wait_heard()
+    before = player.status()
+    gone = tmp_path / "no-such-model"
+    config.write_text(f"model:\n  path: {gone}\nmusic:\n  bpm: 90\n{quiet_ambience}")
+
+    player.proc.send_signal(signal.SIGHUP)
+    until(lambda: "kept the current settings" in player.log.read_text(), "the SIGHUP's reload refused in the log", 10)
+    assert str(gone) in player.log.read_text()
+    after = player.status()
+    assert after["settings"] == before["settings"]
+    assert after["model"] == before["model"] == str(MODEL) and after["bpm"] == before["bpm"]
+
+    refused = player.ctl("reload", check=False)
+    assert refused.returncode == 1 and "kept the current settings" in refused.stderr and str(gone) in refused.stderr
+    assert refused.stderr.strip().count("\n") == 0
+    assert player.status()["settings"] == before["settings"]
+    assert ["music.bpm:", "70"] in [line.split() for line in player.ctl("status").stdout.splitlines()]
+    assert rms(player.listen(1.5, "after-refused-reload")) > 10 * SILENT_RMS
+    assert player.stop() == 0
+    assert "Traceback" not in player.log.read_text()
 
 
 def has_sound_card() -> bool:

@@ -29,10 +29,18 @@ from lofid import paths
 
 CHECKOUT = paths.ROOT
 # What a checkout holds that a build must not see or carry: git, venvs, build leftovers, fonts a user dropped.
-NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
-                                    ".ruff_cache", "*.checkpoints", "*.sf2", "*.sf3")
+LEFTOVERS = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
+                                   ".ruff_cache", "*.checkpoints")
 DATA = "lofid/data/"  # where the wheel carries the checkout's top-level files (pyproject.toml maps them)
-MAX_WHEEL_BYTES = 4_000_000  # the model, rain and crackle are ~2.5 MB; a font or a checkpoint would show here
+FONT = f"{DATA}instruments/lofid.sf2"  # lofid's own instruments, the one font the wheel carries
+# The model, rain and crackle are ~2.5 MB, lofid's own font at most its size; another font or a checkpoint shows here.
+MAX_WHEEL_BYTES = 4_000_000 + paths.SHIPPED_SOUNDFONT.stat().st_size
+
+
+def not_copied(folder: str, names: list[str]) -> set[str]:
+    """The build leftovers, and any font but lofid's own (a user's in soundfonts/, say)."""
+    own = {"lofid.sf2"} if Path(folder).name == "instruments" else set()
+    return LEFTOVERS(folder, names) | {n for n in names if n.lower().endswith((".sf2", ".sf3"))} - own
 
 
 def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
@@ -44,7 +52,7 @@ def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def source(tmp_path_factory) -> Path:
     src = tmp_path_factory.mktemp("source") / "lofid"
-    shutil.copytree(CHECKOUT, src, ignore=NOT_COPIED)
+    shutil.copytree(CHECKOUT, src, ignore=not_copied)
     return src
 
 
@@ -99,7 +107,7 @@ def elsewhere(tmp_path) -> tuple[Path, dict[str, str]]:
     return work, env
 
 
-def test_the_wheel_carries_the_code_the_model_the_effects_the_service_templates_and_config_yaml(wheel, source):
+def test_the_wheel_carries_the_code_the_model_the_effects_the_instruments_the_service_templates_and_config_yaml(wheel, source):
     with zipfile.ZipFile(wheel) as z:
         names = set(z.namelist())
         shipped = {n for n in names if n.startswith(DATA)}
@@ -109,14 +117,14 @@ def test_the_wheel_carries_the_code_the_model_the_effects_the_service_templates_
     assert "lofid/control/remote.html" in names  # the web remote's page, which GET / serves
     effects = {f"{DATA}{p.relative_to(source).as_posix()}"
                for p in [*(source / "effects").rglob("*.wav"), *(source / "effects" / "beats").glob("*.mid")]}
-    needed = {f"{DATA}{n}" for n in ("models/lofid.tflite", "models/lofid.json", "config.yaml",
+    needed = {f"{DATA}{n}" for n in ("models/lofid.tflite", "models/lofid.json", "config.yaml", "instruments/lofid.sf2",
                                      "systemd/lofid.service", "systemd/io.lofid.daemon.plist")}
     assert {f"{DATA}effects/rain.wav", f"{DATA}effects/vinyl/crackle.wav"} <= effects
     assert needed | effects <= shipped, sorted(needed | effects - shipped)
     assert all(same.values()), [n for n, ok in same.items() if not ok]
-    # Only what playing needs: no training checkpoint, no fonts, no code or tests among the data.
-    assert not [n for n in shipped if n.endswith((".keras", ".sf2", ".sf3", ".py", ".png"))], sorted(shipped)
-    assert not [n for n in names if n.startswith(("tests/", "bench/", "scripts/", "models/", "effects/"))]
+    # Only what playing needs: no training checkpoint, no font but lofid's own, no code or tests among the data.
+    assert not [n for n in shipped - {FONT} if n.endswith((".keras", ".sf2", ".sf3", ".py", ".png"))], sorted(shipped)
+    assert not [n for n in names if n.startswith(("tests/", "bench/", "scripts/", "models/", "effects/", "instruments/"))]
     assert wheel.stat().st_size < MAX_WHEEL_BYTES
     # The checkout never has lofid/data/: that folder is how paths.py knows it runs from a wheel.
     assert paths.CHECKOUT and not (paths.PACKAGE / "data").exists()
@@ -151,8 +159,9 @@ def test_doctor_finds_the_shipped_model_from_the_installed_package(venv, elsewhe
     assert lines["config"].startswith("[ok  ] config: valid (defaults)")
     assert lines["model"] == f"[ok  ] model: {venv.site}/lofid/data/models/lofid (litert, window 30)", done.stdout
     assert "Traceback" not in done.stderr
-    if "system" in lines["soundfont"]:  # a wheel has no soundfonts/ of its own: it names the user's folder
-        assert f"{env['XDG_DATA_HOME']}/lofid/soundfonts/ has none" in lines["soundfont"]
+    # lofid's own instruments, from the wheel; a wheel has no soundfonts/ of its own: it names the user's folder
+    assert lines["soundfont"] == (f"[ok  ] soundfont: {venv.site}/lofid/data/instruments/lofid.sf2: sound.soundfont is auto "
+                                  f"and {env['XDG_DATA_HOME']}/lofid/soundfonts/ has none: lofid's own lo-fi instruments")
 
 
 def test_service_files_are_filled_from_the_wheels_templates(venv, elsewhere):

@@ -19,7 +19,7 @@ from tests.support.meter import integrated_lufs, true_peak_dbtp
 
 RATE = 44100
 ORGAN = 20  # Reed Organ: in MuseScore General its pitch holds to 0.01% and its level to 1.5 dB, so both read cleanly
-HELD = {**QUIET, **DRY, "sound.program_keys": ORGAN, "music.bpm": 40.0, "fx.reverb": 0.0,
+HELD = {**QUIET, **DRY, "sound.soundfont": "gm", "sound.program_keys": ORGAN, "music.bpm": 40.0, "fx.reverb": 0.0,
         "parts.keys.lowpass_hz": 20000.0, "fx.lowpass_hz": 20000.0}  # a 16th is 0.375 s: 32 of them, 12 s
 
 

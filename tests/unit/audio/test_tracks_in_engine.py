@@ -57,9 +57,9 @@ def test_a_track_plays_its_palette_unless_a_program_is_pinned(make_engine, play)
         return play(engine, RATE)
 
     piano = render({"keys": 0, "bass": 33, "melody": 0}, {})
-    organ = render({"keys": 19, "bass": 33, "melody": 0}, {})
-    assert not np.allclose(piano, organ, atol=1e-3)  # the palette chose the instrument
-    np.testing.assert_allclose(render({"keys": 19, "bass": 33, "melody": 0}, {"sound.program_keys": 0}), piano,
+    rhodes = render({"keys": 4, "bass": 33, "melody": 0}, {})
+    assert not np.allclose(piano, rhodes, atol=1e-3)  # the palette chose the instrument
+    np.testing.assert_allclose(render({"keys": 4, "bass": 33, "melody": 0}, {"sound.program_keys": 0}), piano,
                                atol=1e-6)  # a pinned program wins over the palette
 
 

@@ -43,8 +43,14 @@ def test_reports_libraries_and_the_resolved_soundfont(tmp_path):
     sf = line(r.stdout, "soundfont")
     assert (".sf2" in sf or ".sf3" in sf) and "sound.soundfont is auto" in sf  # which font, and why
     assert sf.startswith("[ok  ]") or "pretty_midi's small TimGM6mb is the last fallback" in sf
-    if paths.SYSTEM_SOUNDFONTS[0].is_file():  # Debian's MuseScore General Lite, which the set-up installs
-        assert str(paths.SYSTEM_SOUNDFONTS[0]) in sf and "best General MIDI font the system has" in sf
+    if not any(paths.SOUNDFONTS.glob("*.sf[23]")):  # the user's folder is empty: lofid's own instruments play
+        assert sf == f"[ok  ] soundfont: {paths.SHIPPED_SOUNDFONT}: sound.soundfont is auto and soundfonts/ has none: " \
+            "lofid's own lo-fi instruments"
+    if paths.SYSTEM_SOUNDFONTS[0].is_file():  # Debian's MuseScore General Lite, which `make test` installs
+        gm = line(doctor(tmp_path, "--set", "sound.soundfont=gm").stdout, "soundfont")
+        assert gm.startswith(f"[ok  ] soundfont: {paths.SYSTEM_SOUNDFONTS[0]}: the best General MIDI font the system has")
+    assert line(r.stdout, "instruments") == "[ok  ] instruments: every palette's keys, bass, lead, pad and kit " \
+        "(15 presets) are in lofid.sf2"
     # PortAudio loads; whether a device exists depends on the machine, but it is never fatal
     out = line(r.stdout, "sound output")
     assert out.startswith("[ok  ]") or "null sink" in out
@@ -54,6 +60,10 @@ def test_names_a_configured_soundfont_and_warns_of_the_small_fallback(tmp_path):
     small = paths.pretty_midi_soundfont()
     r = doctor(tmp_path, "--set", f"sound.soundfont={small}")
     assert line(r.stdout, "soundfont") == f"[ok  ] soundfont: {small}: set by sound.soundfont"
+    # a General MIDI font has the palettes' programs but not lofid's brush kit (bank 128, program 40)? it says which
+    instruments = line(r.stdout, "instruments")
+    assert instruments.startswith("[ok  ] instruments: every palette's") or (
+        instruments.startswith("[warn] instruments: TimGM6mb.sf2 lacks ") and "of the palettes" in instruments)
     r = doctor(tmp_path, "--set", f"sound.soundfont={tmp_path}/none.sf2")
     assert r.returncode == 1
 
@@ -84,3 +94,26 @@ def test_ready_to_play_with_the_shipped_model(tmp_path):
     assert line(r.stdout, "model").startswith("[ok  ] model:") and "window 30" in r.stdout
     # no sound device is only a warning: lofid still plays, into the null sink
     assert r.returncode == 0 and r.stdout.rstrip().endswith("ready to play.")
+
+
+def test_names_the_palettes_instruments_a_font_lacks(tmp_path, monkeypatch):
+    """A font with a piano alone (written by scripts/sf2.py): doctor names every other program and kit the
+    palettes play, warns that they fall back, and lofid can still play."""
+    import importlib.util
+
+    import numpy as np
+
+    spec = importlib.util.spec_from_file_location("sf2", ROOT / "scripts" / "sf2.py")
+    sf2 = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "sf2", sf2)  # its dataclasses look their module up while being made
+    spec.loader.exec_module(sf2)
+    points = (np.sin(2 * np.pi * 440 * np.arange(16064) / 32000) * 20000).astype(np.int16)
+    font = tmp_path / "piano.sf2"
+    sf2.write_sf2(font, "piano", [sf2.Sample("a4", points, 32000, 69, 0, (0, 16000))],
+                  [sf2.Instrument("piano", [sf2.Zone(0, gens={sf2.SAMPLE_MODES: 1})])], [sf2.Preset("Piano", 0, 0, 0)])
+    r = doctor(tmp_path, "--set", f"sound.soundfont={font}")
+    text = line(r.stdout, "instruments")
+    assert text.startswith("[warn] instruments: piano.sf2 lacks program 1, program 4, ")
+    assert "kit 0, kit 8, kit 32, kit 40 of the palettes: those parts play its piano" in text
+    assert "program 0," not in text and r.returncode in (0, 1)  # a warning, never what stops lofid
+    assert "instruments" not in r.stderr

@@ -2,8 +2,9 @@
 
 - the API answers as the control socket does, in the same words, and keeps the secrets in;
 - malformed, oversized, cross-site and unauthorised requests get one-line JSON errors;
-- a stream reaches a listener, a listener that stops reading is dropped while another goes on,
-  and beyond the connection limit a newcomer is told so at once.
+- a stream reaches a listener, a listener that stops reading is dropped while another goes on
+  and holds little of the kernel's memory meanwhile, and beyond the connection limit a newcomer
+  is told so at once.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import json
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from lofid.audio.broadcast import Broadcast
 from lofid.config import defaults
-from lofid.control.http import WebServer, check_listen
+from lofid.control.http import SEND_BUFFER, WebServer, check_listen
 from lofid.control.protocol import handle
 from lofid.errors import ConfigError
 from tests.support.control import Player
@@ -161,6 +163,9 @@ def receive_until(sock: socket.socket, marker: bytes, timeout: float = 10.0) -> 
     return data
 
 
+CHUNKS = 200  # of 32 KiB: 6.4 MB
+
+
 def test_a_listener_that_stops_reading_is_dropped_and_the_others_go_on(player, events):
     stream = Broadcast(limit=1 << 20)
     server = serve(player, stream, events, send_seconds=1.0)
@@ -171,17 +176,46 @@ def test_a_listener_that_stops_reading_is_dropped_and_the_others_go_on(player, e
     reading.start()
     chunk = bytes(range(256)) * 128  # 32 KiB
     try:
-        for _ in range(600):  # 20 MB: far beyond the slow one's 1 MiB buffer and its sockets' (loopback's up to 4 MB)
+        for _ in range(CHUNKS):  # far beyond the slow one's 1 MiB buffer and its sockets' (128 KiB sent, 4 KiB read)
             stream.publish(chunk)
-            time.sleep(0.001)
+            time.sleep(0.005)  # about 6 MB/s: a fast reader's pace on a busy machine, 50 times a stream's
         until(lambda: server.dropped_listeners == 1, "the slow listener dropped", 10)
         stream.publish(b"the end")
         reading.join(30)
-        assert received.endswith(b"the end") and len(received) > 600 * len(chunk)
+        assert received.endswith(b"the end") and len(received) > CHUNKS * len(chunk)
         assert server.listeners == 1 and server.dropped_listeners == 1
     finally:
         fast.close()
         slow.close()
+        server.close()
+
+
+def unsent(port: int, peer: int) -> int:
+    """Bytes the kernel holds unsent on the connection from ``port`` to ``peer`` (tx_queue, /proc/net/tcp)."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote = (int(f.split(":")[1], 16) for f in fields[1:3])
+        if (local, remote) == (port, peer):
+            return int(fields[4].split(":")[0], 16)
+    raise AssertionError(f"no connection {port} -> {peer}")
+
+
+def test_a_stalled_listener_holds_little_of_the_kernels_memory(player, events):
+    stream = Broadcast(limit=16 << 20)  # the fan-out would take it all: what the kernel takes is the question
+    server = serve(player, stream, events, send_seconds=30.0)
+    stalled = open_stream(server, receive_buffer=4096)
+    try:
+        until(lambda: stream.subscribers == 1, "the listener connected", 10)
+        chunk = bytes(range(256)) * 128  # 32 KiB
+        for _ in range(128):  # 4 MiB: what Linux lets a loopback connection queue when left to itself
+            stream.publish(chunk)
+            time.sleep(0.002)
+        port, peer = server.server_address[1], stalled.getsockname()[1]
+        until(lambda: unsent(port, peer) > SEND_BUFFER // 2, "the send queue filled", 10)
+        time.sleep(0.5)  # the handler has had every chance to queue more
+        assert unsent(port, peer) <= 2 * SEND_BUFFER  # Linux doubles the size asked for, for its bookkeeping
+    finally:
+        stalled.close()
         server.close()
 
 

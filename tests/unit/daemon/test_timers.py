@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lofid.daemon.timers import Timers
+from lofid.daemon.timers import Timers, break_rest
 
 
 def test_a_sleep_timer_ends_once_and_shows_the_time_left():
@@ -40,3 +40,10 @@ def test_a_tick_that_comes_late_reports_only_where_the_rhythm_is_now():
     timers.set_focus(60.0, 60.0, None, now=0.0)
     assert timers.tick(150.0) == []  # frozen through the whole break: back in study, nothing to change
     assert timers.tick(190.0) == ["break"]
+
+
+def test_a_focus_break_rests_the_music_and_plays_rain_or_rests_everything():
+    layers = ["music", "beat", "rain", "vinyl_hum"]
+    assert break_rest("rain", layers) == {"layers.music.enabled": False, "layers.beat.enabled": False,
+                                          "layers.rain.enabled": True}
+    assert break_rest("silence", layers) == {f"layers.{name}.enabled": False for name in layers}

@@ -1,0 +1,134 @@
+"""The shapes the daemon reports in: its status, and the events a watching connection is sent.
+
+Each is a ``TypedDict``: the JSON object on the wire is the dict itself, so ``encode`` writes it as
+it is, keys in the order given here, and every reader (``lofid ctl``, the HTTP door and the web
+remote, MPRIS, the stream outputs, the tests' stand-ins) reads the same names. ``lofid ctl``
+prints ``Status`` from its JSON (``lofid.control.vocabulary.STATUS_FIELDS`` gives the order and
+labels) and never imports this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal, TypedDict
+
+from lofid.music.mood import read_mood
+
+State = Literal["playing", "paused"]
+Phase = Literal["study", "break"]  # of a focus timer
+
+
+class TrackStatus(TypedDict):
+    """The track playing."""
+
+    number: int  # from 1, counted since start
+    title: str
+    key: str  # "Eb minor"
+    bpm: float
+    section: str  # "A", "B", "ending" ...
+    held: bool  # `lofid ctl hold on`: the track goes on
+    seconds_in: float
+    length_s: float  # as planned now (hours while held)
+
+
+class MoodStatus(TypedDict):
+    """The mood in force (``music.mood``)."""
+
+    text: str  # as said; "auto": none
+    read_as: str  # what the tracks draw for it, one line
+    words: list[str]  # the words and phrases it was read from
+
+
+def mood_status(text: str) -> MoodStatus:
+    """The status of the mood ``text`` (``music.mood``): it, what it was read as, its words."""
+    mood = read_mood(text)
+    return {"text": text, "read_as": mood.describe(), "words": list(mood.words)}
+
+
+class LoudnessStatus(TypedDict):
+    """What the loudness stage hears (LUFS, before its gain; None before it has heard enough) and its gain (dB)."""
+
+    heard_lufs: float | None
+    gain_db: float
+
+
+class SleepStatus(TypedDict):
+    left_s: float
+
+
+class FocusStatus(TypedDict):
+    phase: Phase
+    cycle: int  # from 1
+    cycles: int | None  # None: until turned off
+    left_s: float  # of this phase
+    study_s: float
+    break_s: float
+
+
+class TimersStatus(TypedDict):
+    """The sleep and focus timers; None where one is off."""
+
+    sleep: SleepStatus | None
+    focus: FocusStatus | None
+
+
+class HttpStatus(TypedDict):
+    url: str
+    listeners: int  # MP3 listeners now
+    dropped_listeners: int  # cut off for falling behind, since start
+
+
+class StreamsStatus(TypedDict):
+    bitrate_kbps: int
+    dropped_blocks: int  # blocks the encoder could not take in time
+    http: HttpStatus | None
+    icecast: Mapping[str, object] | None  # lofid.audio.icecast.IcecastSource.status(): server, state, connects, error
+
+
+class Status(TypedDict):
+    """``Controllable.status()``: what ``lofid ctl status`` prints (the reply adds "settings")."""
+
+    state: State
+    track: TrackStatus | None  # None before the first track's cue is heard
+    mood: MoodStatus
+    uptime_s: float
+    queue_notes: int  # generated, not yet played
+    queue_s: float  # the same in seconds of music
+    notes_played: int
+    underruns: int
+    model: str
+    backend: str
+    soundfont: str
+    output: str  # the device, or what plays instead ("null (no sound device)")
+    bpm: float
+    producer_restarts: int
+    guardrails: dict[str, int]  # times the melody was steered back, by cause
+    loudness: LoudnessStatus
+    timers: TimersStatus
+    streams: StreamsStatus | None  # None: no stream output
+
+
+# -- watch events: one JSON object per line with an "event" field (replies have "ok" instead) --------
+
+class StateEvent(TypedDict):
+    event: Literal["state"]
+    state: State
+
+
+class TrackEvent(TypedDict):
+    event: Literal["track"]
+    track: TrackStatus
+
+
+class SetEvent(TypedDict):
+    event: Literal["set"]
+    changes: dict[str, Any]  # dotted key -> the value now in force
+
+
+class TimerEvent(TypedDict):
+    event: Literal["timer"]
+    what: str  # "sleep set", "focus off", "break", "study", "sleep ended", "focus ended" ...
+    timers: TimersStatus
+
+
+Event = StateEvent | TrackEvent | SetEvent | TimerEvent

@@ -89,6 +89,8 @@ class Setting:
         if self.text is not None:
             try:
                 self.text(value)
+            except ConfigError as e:  # a form that says itself what was wrong (a mood's unknown words)
+                raise ConfigError(f"{self.key}: {e}") from None
             except ValueError:
                 raise self._bad(value) from None
             return value.strip()

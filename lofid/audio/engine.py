@@ -34,7 +34,7 @@ from lofid.audio.fx import RAMP_SECONDS, Gain
 from lofid.audio.grid import CONTROL_FRAMES, Grid, lattice
 from lofid.audio.layers import RESERVED, WavLayer, darken, load_layers, read_wav
 from lofid.audio.synth import DRUM_CHANNEL, PART_CHANNELS, STEMS, Synth
-from lofid.config import Config, part_programs, setting_for, untracked_tempo
+from lofid.config import Config, part_programs, setting_for, untracked_tempo, with_mood
 from lofid.errors import LofidError
 from lofid.music.drums import KICKS, Drummer, load_vocabulary
 from lofid.music.notes import Note
@@ -68,6 +68,7 @@ class Engine:
 
     def __init__(self, cfg: Config, source: Callable[[], Note | Cue | None], effects_dir: Path | None = None,
                  history: int = 50_000) -> None:
+        cfg = with_mood(cfg)  # the levels music.mood moves (brightness, rain, crackle)
         self.sample_rate = sr = cfg["output.sample_rate"]
         effects = paths.EFFECTS if effects_dir is None else Path(effects_dir)
         choice = paths.find_soundfont(cfg["sound.soundfont"])
@@ -118,6 +119,7 @@ class Engine:
 
     def update(self, cfg: Config) -> None:
         """Apply live settings: tempo and swing from now on; volumes and on/off glide over 10 ms."""
+        cfg = with_mood(cfg)
         darkened = self._darkened(cfg)  # filtering the loops takes a few ms: not while holding the render lock
         with self._lock:
             self._tone_loops(darkened)

@@ -108,7 +108,11 @@ def _error_prefix(command: str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(argv)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command == "ctl" and not any(word.startswith("-") for word in extra):
+        args.words += extra  # `lofid ctl mood --keep deep focus`: words after an option are the verb's too
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if not args.command:
         parser.print_help()
         return 2

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lofid.control.client import CLIENT_TIMEOUT, request, watch
-from lofid.control.vocabulary import SHORT_KEYS, STATUS_FIELDS, WORDS
+from lofid.control.vocabulary import MOOD_KEY, SHORT_KEYS, STATUS_FIELDS, WORDS
 from lofid.errors import ConfigError
 from lofid.paths import socket_path, user_config_path
 
@@ -109,6 +109,8 @@ VERBS: dict[str, Verb] = {
     "sleep": Verb("DURATION|off", "sleep 45m", WORDS["sleep"][1], lambda words: {"cmd": "sleep", "value": words[0]}),
     "focus": Verb("STUDY BREAK [CYCLES]|off", "focus 25m 5m 4", WORDS["focus"][1],
                   lambda words: {"cmd": "focus", "value": " ".join(words)}, counts=(1, 2, 3)),
+    "mood": Verb("[WORDS]", "mood slow rainy night, no drums", WORDS["mood"][1] + " (--keep: after this track)",
+                 lambda words: {"cmd": "mood", **({"value": " ".join(words)} if words else {})}, counts=tuple(range(64))),
     "watch": Verb("", "watch", WORDS["watch"][1] + "; --json prints each event as it came", lambda words: {"cmd": "watch"}),
 }
 TIMER_VERBS = ("sleep", "focus")  # without a value: what runs, and the time left
@@ -145,6 +147,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("verb", nargs="?", metavar="VERB", help="what to do (listed below)")
     parser.add_argument("words", nargs="*", metavar="ARG", help="the verb's value(s)")
     parser.add_argument("--json", action="store_true", help="print the daemon's raw JSON reply")
+    parser.add_argument("--keep", action="store_true", help="mood: let the current track finish first")
     parser.add_argument("--timeout", type=_seconds, default=CLIENT_TIMEOUT, metavar="SECONDS",
                         help=f"how long to wait for the daemon (default {CLIENT_TIMEOUT:g})")
 
@@ -189,6 +192,13 @@ def _left(seconds: object) -> str:
     return _duration(seconds) if isinstance(seconds, (int, float)) and seconds >= 3600 else _clock(seconds)
 
 
+def mood_line(mood: object) -> str:
+    """``slow rainy night (read as: 60-72 bpm · 53% minor · ...)``, or ``auto (...)``."""
+    if not isinstance(mood, dict):
+        return show(mood)
+    return f"{mood.get('text') or 'auto'} (read as: {mood.get('read_as')})"
+
+
 def timers_line(timers: object) -> str:
     """``sleep in 44:10 · focus: study, 24:50 left, cycle 1 of 4``, or ``none``."""
     if not isinstance(timers, dict):
@@ -227,7 +237,7 @@ def event_line(event: dict[str, Any]) -> str:
     if kind == "track":
         return f"track: {track_line(event.get('track'))}"
     if kind == "set" and isinstance(event.get("changes"), dict):
-        names = {key: short for short, key in SHORT_KEYS.items()}
+        names = {key: short for short, key in SHORT_KEYS.items()} | {MOOD_KEY: "mood"}
         return "\n".join(f"{names.get(k, k)}: {show(v)}" for k, v in event["changes"].items())
     if kind == "timer":
         return f"timer: {show(event.get('what'))} · {timers_line(event.get('timers'))}"
@@ -237,7 +247,8 @@ def event_line(event: dict[str, Any]) -> str:
 def format_status(status: dict[str, Any]) -> str:
     """The status reply as aligned ``label: value`` lines, then every setting."""
     known = {key for key, _, _ in STATUS_FIELDS}
-    shown = {"uptime_s": _duration, "track": track_line, "timers": timers_line, "streams": streams_line}
+    shown = {"uptime_s": _duration, "track": track_line, "mood": mood_line, "timers": timers_line,
+             "streams": streams_line}
     rows = [(label, shown[key](status[key]) if key in shown else show(status[key]) + unit)
             for key, label, unit in STATUS_FIELDS if key in status]
     rows += [(k, show(v)) for k, v in status.items() if k not in known and k != "settings"]
@@ -302,6 +313,8 @@ def main(args: argparse.Namespace) -> int:
     if args.verb == "watch":
         return _watch(path, args.json, args.timeout)
     message: dict[str, object] = {"cmd": "status"} if query else verb.build(args.words)
+    if args.verb == "mood" and args.keep:
+        message["keep"] = True
     reply, raw = request(path, message, args.timeout)
     if not reply["ok"]:
         print(raw if args.json else f"lofid: {reply.get('error', 'refused')}", file=sys.stdout if args.json else sys.stderr)
@@ -318,6 +331,10 @@ def main(args: argparse.Namespace) -> int:
         print(format_status(reply["status"]))
     elif "timers" in reply:
         print(f"timers: {timers_line(reply['timers'])}")
+    elif args.verb == "mood":
+        when = ("" if not args.words else " · from the next track (this one plays to its end)" if reply.get("keep")
+                else " · from the next bar")
+        print(f"mood: {mood_line(reply.get('mood'))}{when}")
     else:
         print("\n".join(f"{k}: {show(v)}" for k, v in reply.items() if k not in ("ok", "warning")))
     if "warning" in reply and not args.json:

@@ -17,6 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     length.add_argument("--minutes", type=float, help="how many minutes of music to write (tracks, as the radio plays them)")
     parser.add_argument("--output", required=True, metavar="FILE.mid", help="the MIDI file to write")
     parser.add_argument("--temperature", type=float, help="sampling temperature (default generation.temperature)")
+    parser.add_argument("--mood", metavar="WORDS", help="what to hear, in plain words: \"slow rainy night, no drums\" "
+                                                        "(music.mood)")
     parser.add_argument("--seed", type=int, help="random seed: the same seed writes the same file")
     parser.add_argument("--primer", metavar="FILE.mid", help="start from this MIDI file's notes (key-normalised)")
 
@@ -26,6 +28,8 @@ def main(args: argparse.Namespace) -> int:
     if notes is not None and notes < 1:
         raise LofidError(f"--notes must be at least 1, got {notes}")
     cfg: Config = args.cfg
+    if args.mood is not None:
+        cfg = cfg.replace({"music.mood": args.mood})
     if args.temperature is not None:
         cfg = cfg.replace({"generation.temperature": args.temperature})
     seed = resolve_seed(cfg, args.seed)

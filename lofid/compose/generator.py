@@ -33,7 +33,7 @@ from lofid.compose.harmony import ChordSpan, Harmony, swell
 from lofid.compose.register import MELODY, in_model, transposition
 from lofid.compose.sampling import Sampler, harmony_bias
 from lofid.compose.tracks import PlannedTrack, TrackPlanner
-from lofid.config import MAX_QUEUE_NOTES, Config
+from lofid.config import MAX_QUEUE_NOTES, Config, with_mood
 from lofid.errors import LofidError
 from lofid.model.encoding import primer_rows
 from lofid.model.runtime import NoteModel, load_model
@@ -92,6 +92,7 @@ class NoteGenerator:
 
     def __init__(self, cfg: Config, seed: int | None = None, primer: np.ndarray | None = None,
                  keep_chords: bool = False) -> None:
+        cfg = with_mood(cfg)  # the temperature music.mood asks for
         self._lock = threading.Lock()
         self._cfg = cfg
         self._model: NoteModel = load_model(cfg["model.path"], cfg["model.backend"], cfg["generation.window"])
@@ -318,6 +319,7 @@ class NoteGenerator:
         """Apply live settings (temperature, top_p, key, harmony, what the next tracks draw; a new
         model path or backend reloads it). ``generation.window`` is read at start: a new model must
         have the playing window."""
+        cfg = with_mood(cfg)
         reload = any(cfg[k] != self._cfg[k] for k in ("model.path", "model.backend"))
         model = load_model(cfg["model.path"], cfg["model.backend"]) if reload else None
         with self._lock:

@@ -39,6 +39,7 @@ BORROWED_IV = 0.25  # chance a major loop's last whole-bar IV becomes IV | iv
 IN_KEY = 0.95  # share of a loop's chord tones that must lie in the key's scale (in_key_share)
 DRAWS = 8  # loops tried from the table before the classic ones stand in
 MOOD_SHARE = 0.25  # of the draws that go to the loops tagged with moods (free-midi-chords'), shared evenly
+TAG_WEIGHT = 4.0  # how much likelier a loop tagged (its "moods") with one of a mood's tags is drawn
 
 # A mode's scale as pitch classes above its tonic (major; natural minor).
 SCALES = {False: MAJOR_SCALE, True: frozenset((pc - RELATIVE_MINOR) % 12 for pc in MAJOR_SCALE)}
@@ -143,6 +144,17 @@ def _choices(table: dict | None, minor: bool) -> tuple[list[str], np.ndarray]:
     return texts, p / p.sum()
 
 
+def _favoured(table: dict | None, minor: bool, p: np.ndarray, tags: Iterable[str]) -> np.ndarray:
+    """``p`` (the table's loops' probabilities) with the loops tagged with one of ``tags`` (a mood's)
+    TAG_WEIGHT times likelier; unchanged where none is tagged so."""
+    entries = ((table or {}).get("loops") or {}).get("minor" if minor else "major") or []
+    wanted = set(tags)
+    weights = np.array([TAG_WEIGHT if wanted & set(e.get("moods") or ()) else 1.0 for e in entries])
+    if not wanted or len(weights) != len(p) or not (weights > 1.0).any():
+        return p
+    return p * weights / (p * weights).sum()
+
+
 def _voicings(minor: bool, degree: int, cls: str) -> tuple[str, ...]:
     return _COLOURS.get((minor, cls, degree), (_PLAIN[cls],))
 
@@ -215,17 +227,20 @@ def _draw_once(texts: list[str], p: np.ndarray, rng: np.random.Generator, minor:
     return _join(first, vary_loop(first, rng, minor))
 
 
-def draw_loop(table: dict | None, rng: np.random.Generator, minor: bool, bars: int) -> tuple[LoopChord, ...]:
+def draw_loop(table: dict | None, rng: np.random.Generator, minor: bool, bars: int,
+              tags: Iterable[str] = ()) -> tuple[LoopChord, ...]:
     """A track's loop of ``bars`` (4 or 8) bars, coloured, its chords in order covering it exactly.
 
     ``table`` is lofid.training.loops' (None: the classic loops). The same rng state gives the
     same loop. A table's loop under IN_KEY is drawn again; after DRAWS tries a classic loop is
-    used, and every classic loop fits the key however it is dressed or varied.
+    used, and every classic loop fits the key however it is dressed or varied. ``tags`` (a mood's)
+    favour the table's loops tagged so.
     """
     if bars not in (LOOP_BARS, 2 * LOOP_BARS):
         raise ValueError(f"a loop is {LOOP_BARS} or {2 * LOOP_BARS} bars, not {bars}")
     if table:
         texts, p = _choices(table, minor)
+        p = _favoured(table, minor, p, tags)
         for _ in range(DRAWS):
             loop = _draw_once(texts, p, rng, minor, bars)
             if in_key_share(loop, minor) >= IN_KEY:

@@ -4,7 +4,9 @@ title) and given a form, a few minutes of sections, before its first note is wri
 What a track draws, and the settings that pin it instead: key and mode (``music.key``), tempo
 within the range lo-fi uses (``music.bpm``), swing (``music.swing``), length (``music.track_minutes``),
 the palette (``sound.palette``) and its programs (``sound.program_<part>``). Each draw avoids the track before, so the radio
-moves. The form: an intro, the loop (A) and its variation (B) taking turns, a
+moves. A mood (``music.mood``, read by lofid.music.mood) gives the ranges and shares the draws take,
+the palettes, grooves and progressions they prefer and how much of the groove the loop plays; a
+pinned setting still wins over it. The form: an intro, the loop (A) and its variation (B) taking turns, a
 break of 2-4 bars with the drums out, an ending, then a short transition with rain alone. The
 intro plays only the groove's cymbals, softly: the full beat comes in with the loop. The groove
 is one a drummer played near the track's tempo (lofid.music.drums), in a style that suits the
@@ -24,6 +26,7 @@ from lofid.compose.titles import TitleMaker
 from lofid.config import minutes_range, part_programs
 from lofid.music.drums import Groove
 from lofid.music.keys import key_setting
+from lofid.music.mood import INSTRUMENTS, Mood, read_mood
 from lofid.music.notes import BAR
 from lofid.music.tracks import PALETTES, Palette, Section, Track
 
@@ -97,6 +100,10 @@ class TrackPlanner:
     def update(self, settings: Mapping[str, Any]) -> None:
         self.settings = settings
 
+    @property
+    def mood(self) -> Mood:
+        return read_mood(self.settings.get("music.mood", "auto"))
+
     def _pick(self, options: Sequence, avoid: object = None):
         choices = [o for o in options if o != avoid and getattr(o, "name", o) != getattr(avoid, "name", avoid)]
         choices = choices or list(options)
@@ -106,9 +113,13 @@ class TrackPlanner:
         pinned = self.settings["music.key"]
         if pinned != "auto":
             return key_setting(pinned)
+        mood = self.mood
+        if mood.key is not None:
+            return mood.key
+        share = MINOR_SHARE if mood.minor is None else mood.minor
         last = (self._last.tonic, self._last.minor) if self._last else None
         while True:
-            key = (int(self.rng.integers(12)), bool(self.rng.random() < MINOR_SHARE))
+            key = (int(self.rng.integers(12)), bool(self.rng.random() < share))
             if key != last:
                 return key
 
@@ -116,9 +127,11 @@ class TrackPlanner:
         pinned = self.settings["music.bpm"]
         if pinned != "auto":
             return float(pinned)
+        low, high = (round(b) for b in (self.mood.bpm or LOFI_BPM))
         while True:
-            bpm = float(self.rng.integers(LOFI_BPM[0], LOFI_BPM[1] + 1))
-            if self._last is None or abs(bpm - self._last.bpm) >= MIN_TEMPO_STEP:
+            bpm = float(self.rng.integers(low, high + 1))
+            narrow = high - low < 2 * MIN_TEMPO_STEP  # too narrow a range to move by a step each time
+            if self._last is None or narrow or abs(bpm - self._last.bpm) >= MIN_TEMPO_STEP:
                 return bpm
 
     def _swing(self, groove: Groove | None) -> float:
@@ -126,12 +139,16 @@ class TrackPlanner:
         pinned = self.settings["music.swing"]
         if pinned != "auto":
             return float(pinned)
-        return groove.swing if groove is not None else round(float(self.rng.uniform(*SWING)), 2)
+        return groove.swing if groove is not None else round(float(self.rng.uniform(*(self.mood.swing or SWING))), 2)
 
-    def _groove(self, bpm: float, kit: int) -> Groove | None:
-        """A groove played near ``bpm`` (the nearest ones if none is), likelier in a style that suits
-        the ``kit``, and none of the last RECENT_GROOVES."""
-        options = [g for g in self.grooves if g.name not in self._recent] or list(self.grooves)
+    def _groove(self, bpm: float, kit: int, mood: Mood) -> Groove | None:
+        """A groove the mood allows (its swing in the mood's range where one is), played near ``bpm``
+        (the nearest ones if none is), likelier in a style that suits the ``kit``, and none of the
+        last RECENT_GROOVES."""
+        allowed = self._grooves(mood)
+        options = [g for g in allowed if g.name not in self._recent] or list(allowed)
+        if mood.swing:
+            options = [g for g in options if mood.swing[0] <= g.swing <= mood.swing[1]] or options
         if not options:
             return None
         reach = max(GROOVE_BPM, min(abs(g.bpm - bpm) for g in options))
@@ -141,27 +158,53 @@ class TrackPlanner:
         self._recent = [*self._recent, groove.name][-RECENT_GROOVES:]
         return groove
 
+    def _palettes(self, mood: Mood) -> Sequence[Palette]:
+        """The palettes a track draws from: those playing the mood's instruments (and none it turned away), if any."""
+        def plays(palette: Palette, words: Sequence[str]) -> bool:
+            return any(w in palette.name or INSTRUMENTS[w] & set(palette.programs.values()) for w in words)
+
+        allowed = [p for p in PALETTES if not plays(p, [w for w in mood.avoid if w in INSTRUMENTS])]
+        return [p for p in allowed if plays(p, mood.instruments)] or allowed or PALETTES
+
+    def _grooves(self, mood: Mood) -> Sequence[Groove]:
+        """The grooves a track draws from: those whose name or style holds one of the mood's groove
+        words, if any, and none it turned away."""
+        def named(groove: Groove) -> str:
+            return f"{groove.name} {groove.style}"
+
+        allowed = [g for g in self.grooves if not any(w in named(g) for w in mood.avoid)] or self.grooves
+        return [g for g in allowed if any(w in named(g) for w in mood.grooves)] or allowed
+
     def plan(self, number: int, start: int) -> PlannedTrack:
         """Track ``number``, starting at 16th ``start``."""
         tonic, minor = self._key()
         bpm = self._bpm()
         minutes = float(self.rng.uniform(*minutes_range(self.settings["music.track_minutes"])))
         loop_bars = 4 if self.rng.random() < 0.7 else 8
-        loop = draw_loop(self.table, self.rng, minor, loop_bars)
+        mood = self.mood
+        loop = draw_loop(self.table, self.rng, minor, loop_bars, tags=mood.tags)
         loops = {"A": loop, "B": vary_loop(loop, self.rng, minor)}
         bars = max(INTRO_BARS + ENDING_BARS + loop_bars, round(minutes * bpm / 4))
         pinned = self.settings["sound.palette"]
         palette = next((p for p in PALETTES if p.name == pinned), None) or self._pick(
-            PALETTES, self._last.palette if self._last else None)
+            self._palettes(mood), self._last.palette if self._last else None)
         palette = Palette(palette.name, part_programs(self.settings, palette.programs), palette.kit)  # pinned parts
-        groove = self._groove(bpm, palette.kit)
+        groove = self._groove(bpm, palette.kit, mood)
         track = Track(number=number, title=self.titles.next(), tonic=tonic, minor=minor, bpm=bpm,
                       swing=self._swing(groove), palette=palette, groove=groove.name if groove else "",
-                      density=round(float(self.rng.uniform(*DENSITY)), 2), start=start,
-                      sections=form(start, bars, loop_bars, self.rng),
+                      density=round(float(self.rng.uniform(*(mood.density or DENSITY))), 2), start=start,
+                      sections=drummed(form(start, bars, loop_bars, self.rng), mood.drums),
                       transition=TRANSITION_S if self._last is not None else 0.0)
         self._last = track
         return PlannedTrack(track, loops)
+
+
+def drummed(sections: tuple[Section, ...], drums: str | None) -> tuple[Section, ...]:
+    """The sections as a mood's drums ask: ``light`` plays the groove's cymbals alone where it would play
+    it all, ``off`` plays none of it; ``on`` and None leave the form's own."""
+    if drums not in ("light", "off"):
+        return sections
+    return tuple(dataclasses.replace(s, beat=drums if s.beat == "full" or drums == "off" else s.beat) for s in sections)
 
 
 def held(planned: PlannedTrack, at: int) -> PlannedTrack:

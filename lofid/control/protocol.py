@@ -13,6 +13,9 @@ A request is one JSON object; the reply is ``{"ok": true, ...}`` or ``{"ok": fal
     {"cmd": "skip"}                                     -> {"ok": true, "skipped": true}
     {"cmd": "save", "path": "/abs/take.mid"}            -> {"ok": true, "saved": "/abs/take.mid"}
     {"cmd": "reload"}                                   -> {"ok": true, "changed": {"music.bpm": 80.0}}
+    {"cmd": "mood", "value": "slow rainy night"}        -> {"ok": true, "mood": "slow rainy night",
+                                                            "read_as": "60-72 bpm · 65% minor · ...", "words": [...]}
+        ("keep": true lets the current track finish first; without "value", the mood now)
 
 Values are judged by the config schema (``setting_for(key).check``), so a value the config file
 refuses is refused here in the same words. Bad input of any kind (not UTF-8, not JSON, NaN,
@@ -36,7 +39,7 @@ from typing import Any, Protocol
 
 from lofid.config import layer_names, setting_for
 from lofid.control.status import Status, TimersStatus
-from lofid.control.vocabulary import SHORT_KEYS, WORDS
+from lofid.control.vocabulary import MOOD_KEY, SHORT_KEYS, WORDS
 from lofid.errors import LofidError, RequestError
 from lofid.setting import RESTART, switch_word
 
@@ -99,6 +102,11 @@ class Controllable(Protocol):
 
     def focus(self, study_s: float | None, break_s: float, cycles: int | None) -> TimersStatus:
         """Start the study/break rhythm now (``study_s`` None: stop it); return the timers' status."""
+
+    def mood(self, text: str | None, keep: bool) -> dict[str, Any]:
+        """Make the already validated ``text`` the mood (None: leave it) and keep it for the next start: a
+        new track in it at the next bar, or after this one with ``keep``. Return the "mood" status field,
+        and "warning" if it could not be kept."""
 
 
 def live_key(name: str, settings: Mapping[str, Any]) -> str:
@@ -236,6 +244,17 @@ def _focus(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
     return {"timers": target.focus(study, rest, cycles)}
 
 
+def _mood(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
+    text, keep = req.get("value"), switch_word(req.get("keep", False))
+    if keep is None:
+        raise RequestError(f"mood: keep {str(req['keep'])[:40]!r} is not on or off")
+    if text is not None:
+        if not isinstance(text, str):
+            raise RequestError("mood: value should be words, e.g. \"slow rainy night\"")
+        text = dataclasses.replace(setting_for(MOOD_KEY), key="mood").check(text)
+    return {**target.mood(text, keep), "keep": keep}
+
+
 def _watch(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
     return {"watching": True}  # the server subscribes the connection when this reply goes out
 
@@ -256,7 +275,7 @@ class Command:
 
 _RUN = {"status": _status, "set": _set, "layer": _layer, "pause": _pause, "resume": _resume, "skip": _skip,
         "next": _next, "hold": _hold, "save": _save, "reload": _reload, "sleep": _sleep, "focus": _focus,
-        "watch": _watch}
+        "watch": _watch, "mood": _mood}
 COMMANDS: dict[str, Command] = {name: Command(fields, text, _RUN[name]) for name, (fields, text) in WORDS.items()}
 
 
@@ -296,8 +315,8 @@ def parse_request(line: bytes) -> dict[str, Any]:
         shown = repr(cmd[:40]) if isinstance(cmd, str) else "missing"
         raise RequestError(f"unknown command {shown} (commands: {', '.join(COMMANDS)})")
     fields = COMMANDS[cmd].fields
-    missing = [f for f in fields if f not in req]
-    extra = [f for f in req if f != "cmd" and f not in fields]
+    missing = [f for f in fields if not f.endswith("?") and f not in req]
+    extra = [f for f in req if f != "cmd" and f not in fields and f + "?" not in fields]
     if missing:
         raise RequestError(f"{cmd} needs {' and '.join(missing)}")
     if extra:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal, TypedDict
 
+from lofid.music.mood import read_mood
+
 State = Literal["playing", "paused"]
 Phase = Literal["study", "break"]  # of a focus timer
 
@@ -27,6 +29,20 @@ class TrackStatus(TypedDict):
     held: bool  # `lofid ctl hold on`: the track goes on
     seconds_in: float
     length_s: float  # as planned now (hours while held)
+
+
+class MoodStatus(TypedDict):
+    """The mood in force (``music.mood``)."""
+
+    text: str  # as said; "auto": none
+    read_as: str  # what the tracks draw for it, one line
+    words: list[str]  # the words and phrases it was read from
+
+
+def mood_status(text: str) -> MoodStatus:
+    """The status of the mood ``text`` (``music.mood``): it, what it was read as, its words."""
+    mood = read_mood(text)
+    return {"text": text, "read_as": mood.describe(), "words": list(mood.words)}
 
 
 class LoudnessStatus(TypedDict):
@@ -74,6 +90,7 @@ class Status(TypedDict):
 
     state: State
     track: TrackStatus | None  # None before the first track's cue is heard
+    mood: MoodStatus
     uptime_s: float
     queue_notes: int  # generated, not yet played
     queue_s: float  # the same in seconds of music

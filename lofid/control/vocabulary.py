@@ -31,6 +31,7 @@ SHORT_KEYS: dict[str, str] = {
 STATUS_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("state", "state", ""),                 # "playing" or "paused"
     ("track", "track", ""),                 # number, title, key, bpm, section, seconds in, length, held
+    ("mood", "mood", ""),                   # {"text": music.mood, "read_as": what the tracks draw for it, "words": [...]}
     ("uptime_s", "uptime", ""),             # seconds since start (printed as h:mm:ss)
     ("queue_notes", "queue", " notes"),     # notes generated but not yet played
     ("queue_s", "queue ahead", " s"),       # the same in seconds of music
@@ -49,7 +50,9 @@ STATUS_FIELDS: tuple[tuple[str, str, str], ...] = (
 # What a watching connection is sent (one JSON object per line with an "event" field; replies have "ok")
 # is named in lofid.control.status: StateEvent, TrackEvent, SetEvent, TimerEvent.
 
-# command -> (the request's fields besides "cmd", all required; its help)
+MOOD_KEY = "music.mood"  # the setting `mood` changes (ctl shows it as "mood")
+
+# command -> (the request's fields besides "cmd", required unless they end in "?"; its help)
 WORDS: dict[str, tuple[tuple[str, ...], str]] = {
     "status": ((), "what is playing, every setting, the queue and counters"),
     "set": (("key", "value"), "change a live setting: " + ", ".join(SHORT_KEYS)),
@@ -64,5 +67,8 @@ WORDS: dict[str, tuple[tuple[str, ...], str]] = {
     "sleep": (("value",), "fade out and pause after a while: 45m, 1h30m, 90s (a bare number is minutes), or off"),
     "focus": (("value",), "study music for a while, then a break (timers.focus_break), N times or endlessly: "
                           "\"25m 5m 4\", \"25m 5m\", or off"),
+    "mood": (("value?", "keep?"), "say what you want to hear in plain words (\"slow rainy night, no drums\"; auto: "
+                                  "the radio draws freely): a new track in that mood starts at the next bar, or with "
+                                  "keep after this one; without a value, the mood now and what it was read as"),
     "watch": ((), "keep the connection open and be sent an event line at every change (track, state, settings, timers)"),
 }

@@ -46,7 +46,9 @@ from lofid.control.status import (
     TimersStatus,
     TrackEvent,
     TrackStatus,
+    mood_status,
 )
+from lofid.control.vocabulary import MOOD_KEY
 from lofid.daemon.mpris import Desktop
 from lofid.daemon.saving import save_played
 from lofid.daemon.sdnotify import Notifier, start_watchdog
@@ -136,6 +138,7 @@ class Daemon:
             return {
                 "state": "paused" if self._paused else "playing",
                 "track": self._track(),
+                "mood": mood_status(self.cfg[MOOD_KEY]),
                 "uptime_s": round(time.monotonic() - self.started, 1),
                 "queue_notes": len(queued),
                 "queue_s": round(sum(n.step for n in queued) * sixteenth, 1),
@@ -168,6 +171,24 @@ class Daemon:
                 "section": section.name, "held": self._held,
                 "seconds_in": round((self.engine.sample_time - self.engine.track_started) / self.engine.sample_rate, 1),
                 "length_s": round(track.seconds, 1)}
+
+    def mood(self, text: str | None, keep: bool = False) -> dict[str, Any]:
+        """A new mood (None: the one in force) from the next bar, or after this track with ``keep``;
+        the generator takes it before the redirect, so the next track is planned in it."""
+        with self._steering:
+            warning = None
+            if text is not None:
+                changes = {MOOD_KEY: text}
+                cfg = self.cfg.replace(changes)
+                self.generator.update(cfg)
+                self.cfg = cfg
+                if not keep:
+                    self._held = False
+                self.producer.regenerate(redirect=None if keep else "next")
+                self.engine.update(self._heard(cfg))
+                self.announce(SetEvent(event="set", changes=changes))
+                warning = self.state.record(changes)
+            return {"mood": mood_status(self.cfg[MOOD_KEY]), **({"warning": warning} if warning else {})}
 
     def _output(self) -> str:
         """Where the sound goes now: a device that is lost plays into nothing until it is back."""

@@ -6,6 +6,8 @@
   is saved (copied to $LOFID_SCREENSHOT when set, to look at).
 - A change made elsewhere (`lofid ctl`) reaches the page without a reload, through its server-sent
   events: with the page's 5 s status poll stopped, `ctl volume 40` and `ctl pause` still show.
+- A mood typed on the page starts a track in it (its key and tempo shown and the stream music);
+  unknown words are named on the page and change nothing; a suggestion is one click.
 
 The daemon plays into the null sink (no sound server needed); what ffmpeg decodes from /stream.mp3
 is what a phone opening the stream would hear. Neither test fails on timings, only on what is shown
@@ -133,3 +135,34 @@ def test_a_change_made_elsewhere_shows_on_the_page_without_a_reload(tmp_path):
         until(shows(driver, "state", "paused"), "#state shows ctl pause")
         assert driver.find_element("id", "toggle").get_attribute("aria-label") == "play"
         assert severe(driver) == []
+
+
+def test_a_mood_set_on_the_page_is_heard_in_the_next_track(tmp_path):
+    with station(tmp_path) as (player, page), headless_chromium(tmp_path) as driver:
+        stream = page + "stream.mp3"
+        driver.get(page)
+        until(shows(driver, "state", "playing"), "#state shows playing")
+        until(lambda: player.status()["track"] is not None, "a first track")
+        assert player.status()["track"]["number"] == 1
+
+        # Unknown words: the page says which, and nothing changes.
+        field = driver.find_element("id", "mood")
+        field.send_keys("purple elephant\n")
+        until(lambda: "did not know 'purple', 'elephant'" in text(driver, "message"), "#message names the unknown words")
+        assert player.status()["mood"]["text"] == "auto"
+
+        # Words the daemon knows: the next track plays in them, the page shows it and the stream is music.
+        field.clear()
+        field.send_keys("in D minor, 60 bpm, rain\n")
+        until(lambda: player.status()["track"]["number"] == 2, "the mood's track starts", timeout=20)
+        track = player.status()["track"]
+        assert (track["key"], track["bpm"]) == ("D minor", 60.0)
+        until(lambda: "D minor · 60 bpm" in text(driver, "title"), "#title shows the new track's key and tempo")
+        until(lambda: "read as in D minor · 60 bpm" in text(driver, "mood-read"), "#mood-read shows how it was read")
+        assert heard(stream, MUSIC_S) > MUSIC_DBFS
+
+        # A suggestion is one click.
+        driver.find_element("css selector", "#mood-chips button").click()
+        until(lambda: player.status()["mood"]["text"] == "slow rainy night, warm piano", "the suggestion is the mood")
+        errors = severe(driver)
+        assert all("/api/ctl" in e and "400" in e for e in errors), errors  # only the refused words' reply

@@ -13,6 +13,7 @@ from typing import Any
 
 from lofid import cli
 from lofid.config import defaults
+from lofid.control.status import mood_status
 
 
 class Player:
@@ -26,6 +27,7 @@ class Player:
         self.saved: list[str] = []
         self.fail_with: Exception | None = None
         self.timers: dict[str, Any] = {"sleep": None, "focus": None}
+        self.moods: list[tuple[str | None, bool]] = []  # (text, keep) of every mood request
 
     def settings(self):
         return self.cfg
@@ -35,6 +37,7 @@ class Player:
             raise self.fail_with
         return {"state": self.state, "track": {"number": 3, "title": "rainy window", "key": "Eb minor", "bpm": 78.0,
                                                "section": "A", "held": False, "seconds_in": 72.0, "length_s": 185.0},
+                "mood": mood_status(self.cfg["music.mood"]),
                 "uptime_s": 3725.0, "queue_notes": 240, "queue_s": 12.5, "notes_played": 1234,
                 "underruns": 2, "model": "models/lofid.tflite", "backend": "litert",
                 "soundfont": "/usr/share/sounds/sf2/FluidR3_GM.sf2", "output": "null (no sound device)",
@@ -76,6 +79,12 @@ class Player:
         Path(path).write_bytes(b"MThd")
         self.saved.append(path)
         return path
+
+    def mood(self, text: str | None, keep: bool) -> dict[str, Any]:
+        self.moods.append((text, keep))
+        if text is not None:
+            self.apply({"music.mood": text})
+        return {"mood": mood_status(self.cfg["music.mood"])}
 
     def reload(self) -> dict[str, Any]:
         self.cfg = self.cfg.replace({"music.bpm": 80})

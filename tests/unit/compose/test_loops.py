@@ -124,3 +124,18 @@ def test_chord_tones_are_relative_to_the_tonic():
     assert LoopChord(0, BAR, 5, "min6").pitch_classes == {5, 8, 0, 2}
     with pytest.raises(ValueError, match="unknown chord quality"):
         LoopChord(0, BAR, 0, "maj13#11")
+
+
+def test_a_moods_tags_favour_the_loops_tagged_so_and_change_nothing_where_none_is():
+    table = ramp_table()
+    for entry in table["loops"]["major"]:  # I vi y V: the rarely drawn end of the table, tagged Sad
+        if entry["loop"].split("|")[1] == "9:min":
+            entry["moods"] = ["Sad", "Nostalgic"]
+
+    def share(tags: tuple[str, ...]) -> float:
+        rng = np.random.default_rng(8)
+        drawn = [draw_loop(table, rng, False, 4, tags=tags) for _ in range(400)]
+        return sum(next(c.root for c in loop if c.start == BAR) == 9 for loop in drawn) / len(drawn)
+
+    assert share(("Sad",)) > 2.5 * share(()) > 0
+    assert share(("Joyful",)) == share(())  # no loop tagged so: drawn as without a mood

@@ -129,3 +129,30 @@ def test_next_starts_a_new_track_at_the_next_bar_and_hold_keeps_one_going():
     held.redirect("release")
     later = timeline(held.events(3000))
     assert any(isinstance(e, Cue) and e.new and e.track.number == 2 for _, e in later)  # it ended, then the next
+
+
+def test_a_mood_shapes_every_track_it_draws_and_pinned_settings_win():
+    slow, upbeat = planned(12, **{"music.mood": "slow"}), planned(12, **{"music.mood": "upbeat"})
+    assert all(58 <= t.bpm <= 68 for t in slow) and all(88 <= t.bpm <= 100 for t in upbeat)
+    sad, happy = planned(24, **{"music.mood": "sad"}), planned(24, **{"music.mood": "happy"})
+    assert sum(t.minor for t in sad) > sum(t.minor for t in happy)
+    sparse, busy = planned(12, **{"music.mood": "sparse"}), planned(12, **{"music.mood": "busy"})
+    assert max(t.density for t in sparse) < min(t.density for t in busy)
+    quiet = planned(6, **{"music.mood": "no drums"})
+    assert {s.beat for t in quiet for s in t.sections} == {"off"}
+    light = planned(6, **{"music.mood": "library"})
+    assert {s.beat for t in light for s in t.sections} == {"light", "off"}
+    guitar = planned(6, **{"music.mood": "guitar"})
+    assert all(set(range(24, 32)) & set(t.palette.programs.values()) for t in guitar)
+    assert {(t.tonic, t.minor) for t in planned(4, **{"music.mood": "in D minor, upbeat"})} == {(2, True)}
+    pinned = planned(4, **{"music.mood": "slow, in D minor", "music.key": "Eb", "music.bpm": 90})
+    assert {(t.tonic, t.minor, t.bpm) for t in pinned} == {(3, False, 90.0)}
+
+
+def test_a_moods_groove_words_pick_the_grooves_named_so():
+    grooves = ["boombap_classic", "boombap_lazy", "jazz_brushes", "funk_tight"]
+    planner = TrackPlanner(defaults().replace({"music.mood": "lazy jazz"}), None, grooves, np.random.default_rng(2))
+    drawn = {planner.plan(n, 0).track.groove for n in range(1, 9)}
+    assert drawn == {"boombap_lazy", "jazz_brushes"}
+    planner.update(defaults().replace({"music.mood": "no jazz"}))
+    assert "jazz_brushes" not in {planner.plan(n, 0).track.groove for n in range(9, 20)}

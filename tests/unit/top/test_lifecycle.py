@@ -22,7 +22,7 @@ from tests.support.control import Player
 SECRET = "s3cret-value"
 # What each setting's lifecycle is, as found in the daemon: the queue is written again for these...
 REGENERATING = {"generation.temperature", "generation.top_p", "generation.harmony", "music.key", "music.bpm",
-                "music.swing", "music.track_minutes"}
+                "music.swing", "music.track_minutes", "music.mood"}
 # ...and these are read only at start (the generator keeps its model's window, the seed draws the run).
 AT_START = {"output.device", "output.sample_rate", "output.block_size", "output.http.enabled", "output.http.listen",
             "output.http.bitrate", "output.http.token", "output.icecast.url", "control.socket", "control.state_file",

@@ -4,4 +4,4 @@ primer, drums (the beat's grooves and fills, and the drummer who plays a track's
 """
 
 # its modules (each is imported where it is used)
-__all__ = ["annotations", "beats", "chords", "drums", "keys", "midi", "notes", "primer", "tracks"]
+__all__ = ["annotations", "beats", "chords", "drums", "keys", "midi", "mood", "notes", "primer", "tracks"]

@@ -137,5 +137,6 @@ def test_a_moods_tags_favour_the_loops_tagged_so_and_change_nothing_where_none_i
         drawn = [draw_loop(table, rng, False, 4, tags=tags) for _ in range(400)]
         return sum(next(c.root for c in loop if c.start == BAR) == 9 for loop in drawn) / len(drawn)
 
-    assert share(("Sad",)) > 2.5 * share(()) > 0
+    # without a mood the tagged loops already take loops.MOOD_SHARE of the draws; a mood's tag doubles that and more
+    assert share(("Sad",)) > 2 * share(()) > 0
     assert share(("Joyful",)) == share(())  # no loop tagged so: drawn as without a mood

@@ -17,6 +17,12 @@ from tests.support.engine import render
 from tests.support.pipewire import PipeWireServer, pipewire_available
 from tests.support.pulse import PulseServer, pulse_available
 
+# With the suite spread over the cores (``make test``), each worker has about one: TensorFlow (the training
+# tests, in this process and in the `lofid train` they start) keeps to one thread, so a training run does
+# not starve the real-time tests on the other worker. Set before anything imports TensorFlow.
+os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
+os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
+
 SOUND_SERVERS = [
     pytest.param(PulseServer, id="pulseaudio", marks=pytest.mark.skipif(
         not pulse_available(), reason="PulseAudio is not installed (make test installs it)")),

@@ -79,7 +79,7 @@ class Setting:
             return number
         if self.text is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
             value = number_text(value)  # "music.track_minutes: 3" reads as a number
-        if not isinstance(value, str):
+        if not isinstance(value, str) or "\x00" in value:  # no file name or word holds a NUL
             raise self._bad(value)
         if self.choices:
             match = next((c for c in self.choices if c.lower() == value.lower()), None)

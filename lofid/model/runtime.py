@@ -42,7 +42,7 @@ def read_info(base: str | Path) -> ModelInfo:
         meta = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise LofidError(f"{path}: no such model file (train one with `lofid train`, or set model.path)") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+    except (OSError, ValueError) as e:  # ValueError: undecodable text, bad JSON, a NUL in the name
         raise LofidError(f"{path}: not a readable model description ({e.__class__.__name__}: {e})") from None
     if not isinstance(meta, dict) or not isinstance(meta.get("window"), int):
         raise LofidError(f"{path}: not a lofid model description (no window)")

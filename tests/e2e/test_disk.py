@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from tests.support.player import LOFID, Player
+from tests.support.waiting import until
 
 TMPFS_KB = 64  # the state folder's size: a few pages
 PREPARE = {  # what is done to the state folder before lofid starts
@@ -78,8 +79,8 @@ def test_a_change_that_cannot_be_kept_holds_says_so_and_leaves_no_partial_file(t
         assert refused.stderr == f"lofid: {take}: cannot write the MIDI file ({WHY[kind]})\n"
         assert list(seen(player, "takes").iterdir()) == []
 
-        status = player.status()
-        assert status["state"] == "playing" and status["notes_played"] > played
+        until(lambda: player.status()["notes_played"] > played, "notes still played")  # a lo-fi bar may hold one strike
+        assert player.status()["state"] == "playing"
         assert player.proc.poll() is None and "Traceback" not in player.log.read_text()
     finally:
         player.kill()

@@ -21,6 +21,7 @@ from lofid.daemon.streams import BURST_SECONDS
 from tests.support.player import Player
 from tests.support.sockets import free_port
 from tests.support.stream import SILENT_DBFS, ffmpeg_available, heard, wait_for_music
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.skipif(not ffmpeg_available(), reason="ffmpeg is not installed (make test installs it)")
 
@@ -71,7 +72,8 @@ def test_the_stream_holds_music_and_pause_over_http_silences_it(tmp_path):
         by_socket = player.ctl("temperature", "9", check=False)
         assert code == 400 and reply["ok"] is False and by_socket.returncode != 0
         assert reply["error"] in by_socket.stderr
-        assert player.status()["streams"]["http"]["listeners"] == 0  # the decoders have gone
+        # the decoders have gone: the server counts a listener out once its next write fails
+        until(lambda: player.status()["streams"]["http"]["listeners"] == 0, "the listeners counted out")
         assert player.proc.poll() is None
     finally:
         player.stop()

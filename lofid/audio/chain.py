@@ -50,7 +50,7 @@ def voice_cutoffs(cfg: Config) -> dict[str, float]:
     low-pass (fx.lowpass_hz) or the sampler's band (fx.sampler_hz) where they are lower."""
     band = band_limit(_on(cfg["fx.sampler_hz"]))
     ceiling = min(cfg["fx.lowpass_hz"], band or cfg["fx.lowpass_hz"])
-    return {part: min(cfg[f"parts.{part}.lowpass_hz"], ceiling) for part in PARTS if f"parts.{part}.lowpass_hz" in cfg}
+    return {part: min(cfg[f"parts.{part}.lowpass_hz"], ceiling) for part in PARTS}
 
 
 class Chain:
@@ -68,7 +68,7 @@ class Chain:
         self.saturation = Saturation(cfg["fx.saturation"], sr)
         self.hiss = Hiss(cfg["fx.hiss"], sr)
         self.mono_bass = MonoBass(_on(cfg["fx.mono_bass_hz"]), sr)
-        self.loudness = LoudnessStage(_target(cfg), sr)
+        self.loudness = LoudnessStage(_on(cfg["fx.loudness"]), sr)
         self.limiter = TruePeakLimiter(sr)
         self.latency = self.wow.latency + self.limiter.latency
 
@@ -83,7 +83,7 @@ class Chain:
         self.saturation.set(cfg["fx.saturation"])
         self.hiss.set(cfg["fx.hiss"])
         self.mono_bass.set(_on(cfg["fx.mono_bass_hz"]))
-        self.loudness.target = _target(cfg)
+        self.loudness.target = _on(cfg["fx.loudness"])
 
     def process(self, planes: np.ndarray, music: Gain, beat: Gain, ambience: np.ndarray, start: int) -> np.ndarray:
         """``planes``: the synth's stems (lofid.audio.synth.STEMS, L and R of each, (8, frames)); the
@@ -118,9 +118,8 @@ class Chain:
 
 
 def _level(cfg: Config, part: str) -> float:
-    """``parts.<part>.level_db`` as a gain; a part without the setting plays at 0 dB."""
-    key = f"parts.{part}.level_db"
-    return 10 ** (cfg[key] / 20) if key in cfg else 1.0
+    """``parts.<part>.level_db`` as a gain."""
+    return 10 ** (cfg[f"parts.{part}.level_db"] / 20)
 
 
 T = TypeVar("T")
@@ -129,7 +128,3 @@ T = TypeVar("T")
 def _on(value: T | str) -> T | None:
     """A setting that may be off: None when it is."""
     return None if isinstance(value, str) else value
-
-
-def _target(cfg: Config) -> float | None:
-    return None if cfg["fx.loudness"] == "off" else float(cfg["fx.loudness"])

@@ -178,16 +178,9 @@ class Daemon:
         with self._steering:
             warning = None
             if text is not None:
-                changes = {MOOD_KEY: text}
-                cfg = self.cfg.replace(changes)
-                self.generator.update(cfg)
-                self.cfg = cfg
                 if not keep:
                     self._held = False
-                self.producer.regenerate(redirect=None if keep else "next")
-                self.engine.update(self._heard(cfg))
-                self.announce(SetEvent(event="set", changes=changes))
-                warning = self.state.record(changes)
+                warning = self._apply({MOOD_KEY: text}, redirect=None if keep else "next")
             return {"mood": mood_status(self.cfg[MOOD_KEY]), **({"warning": warning} if warning else {})}
 
     def _output(self) -> str:
@@ -197,12 +190,17 @@ class Daemon:
         return f"null (sound device {self.sink.name} lost; reopening it)" if self.sink.lost else self.sink.name
 
     def apply(self, changes: dict[str, Any]) -> str | None:
+        return self._apply(changes)
+
+    def _apply(self, changes: dict[str, Any], redirect: str | None = None) -> str | None:
+        """Switch to the settings with ``changes``, tell the listeners and keep them; ``redirect``
+        also moves the plan (a mood's next track)."""
         with self._steering:
-            self._switch(self.cfg.replace(changes))
+            self._switch(self.cfg.replace(changes), redirect)
             self.announce(SetEvent(event="set", changes=changes))
             return self.state.record(changes)  # in the order applied: the last change is the one kept
 
-    def _switch(self, cfg: Config) -> dict[str, Any]:
+    def _switch(self, cfg: Config, redirect: str | None = None) -> dict[str, Any]:
         """Make ``cfg`` the settings in force and return what changed, or raise having changed nothing.
 
         What can fail comes first: the generator takes the new settings whole or not at all (it
@@ -211,8 +209,8 @@ class Daemon:
         changed = {k: v for k, v in cfg.items() if self.cfg.get(k) != v}
         self.generator.update(cfg)
         self.cfg = cfg
-        if any(k in changed for k in REGENERATE):
-            dropped = self.producer.regenerate()
+        if redirect is not None or any(k in changed for k in REGENERATE):
+            dropped = self.producer.regenerate(redirect=redirect)
             log.debug("regenerating %d queued notes under the new settings", dropped)
         if "generation.queue_size" in changed:
             self.producer.resize(cfg["generation.queue_size"])

@@ -20,9 +20,11 @@ from collections.abc import Iterable
 class SignalInbox:
     """Collects ``signums`` for the main thread; ``close()`` restores the previous handlers.
 
-    Each signal is noted twice: as a byte on the wakeup socket (which wakes ``wait`` at once) and,
-    by the Python handler, in a list (a bare append: no lock). A flood of signals can fill the
-    socket and lose a byte; the list still has the signal, heard at the next ``wait``.
+    The wakeup socket only wakes ``wait`` (its byte is written the moment the signal arrives);
+    what was received is the list the Python handler appends to (a bare append: no lock). The
+    handler runs a little after the byte, so one signal counted from both would be reported twice
+    (a second reload racing the next edit of the file); a signal whose handler has not run yet when
+    ``wait`` returns is reported by the next ``wait``.
     """
 
     def __init__(self, signums: Iterable[int]) -> None:
@@ -38,14 +40,13 @@ class SignalInbox:
 
     def wait(self, timeout: float) -> list[int]:
         """The signals received (each at least once), waiting up to ``timeout`` seconds for the first one."""
-        woken: list[int] = []
         if not self._noted and select.select([self._r], [], [], timeout)[0]:
             try:
-                woken = list(self._r.recv(256))
+                self._r.recv(4096)
             except BlockingIOError:
                 pass
         noted, self._noted = self._noted, []
-        return woken + [s for s in dict.fromkeys(noted) if s not in woken]
+        return list(dict.fromkeys(noted))
 
     def close(self) -> None:
         for signum, handler in self._previous.items():

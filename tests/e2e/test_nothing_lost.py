@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from tests.support.player import Player
+from tests.support.waiting import until
 
 KILLS = 8
 SEED = 4
@@ -79,7 +80,10 @@ def test_sigkill_while_settings_change_never_loses_an_acknowledged_setting(playe
         assert all(settings[keys[k]] == v for k, v in kept.items()), (kept, settings)
         hammer = Hammer(player.socket, n)
         hammer.start()
-        time.sleep(rng.uniform(0.3, 1.5))  # a random moment: mid-write, mid-rename, between requests
+        # the first answer, however slow a loaded machine makes it; then a random moment: mid-write,
+        # mid-rename, between requests
+        until(lambda h=hammer: h.answered > 0 or not h.is_alive(), "a first acknowledged setting", 30)
+        time.sleep(rng.uniform(0.05, 1.2))
         player.kill()
         hammer.join(10)
         n, answered = hammer.n, answered + hammer.answered

@@ -127,8 +127,13 @@ def config_home() -> Path:
 
 
 def cache_dir() -> Path:
-    """lofid's cache (the copy index): ``$XDG_CACHE_HOME/lofid``."""
+    """lofid's cache (the copy index, the tracks' covers): ``$XDG_CACHE_HOME/lofid``."""
     return _xdg("XDG_CACHE_HOME", ".cache") / "lofid"
+
+
+def cover_path(cover_id: str) -> Path:
+    """A track's cover, which the daemon paints and keeps a few of: ``$XDG_CACHE_HOME/lofid/covers/ID.png``."""
+    return cache_dir() / "covers" / f"{cover_id}.png"
 
 
 def user_config_path() -> Path:

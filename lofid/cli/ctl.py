@@ -17,7 +17,7 @@ from typing import Any
 from lofid.control.client import CLIENT_TIMEOUT, request, watch
 from lofid.control.vocabulary import MOOD_KEY, SHORT_KEYS, STATUS_FIELDS, WORDS
 from lofid.errors import ConfigError
-from lofid.paths import socket_path, user_config_path
+from lofid.paths import cover_path, socket_path, user_config_path
 
 # ctl is the quick path (a call costs little more than starting Python), so the settings schema, YAML
 # and logging are imported only where a call needs them: help text, or a settings file naming the socket.
@@ -230,12 +230,15 @@ def streams_line(streams: object) -> str:
 
 
 def event_line(event: dict[str, Any]) -> str:
-    """One watched event as a line: ``state: paused``, ``track: ...``, ``volume: 40``, ``timer: break · ...``."""
+    """One watched event as a line: ``state: paused``, ``track: ...``, ``cover: FILE (title)``, ``volume: 40``,
+    ``timer: break · ...``."""
     kind = event.get("event")
     if kind == "state":
         return f"state: {show(event.get('state'))}"
     if kind == "track":
         return f"track: {track_line(event.get('track'))}"
+    if kind == "cover" and isinstance(event.get("track"), dict) and event["track"].get("cover"):
+        return f"cover: {cover_path(str(event['track']['cover']))} ({show(event['track'].get('title'))})"
     if kind == "set" and isinstance(event.get("changes"), dict):
         names = {key: short for short, key in SHORT_KEYS.items()} | {MOOD_KEY: "mood"}
         return "\n".join(f"{names.get(k, k)}: {show(v)}" for k, v in event["changes"].items())

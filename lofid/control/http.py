@@ -6,6 +6,9 @@
     POST /api/ctl     one control request as JSON, exactly as the socket takes it -> its reply
                       (HTTP 200 when ok, 400 when not); "watch" is /api/events, "save" stays local
     GET  /api/events  server-sent events: each event a watching socket connection receives
+    GET  /cover.png   the playing track's cover (404 until it is painted)
+    GET  /cover/ID.png  a cover by its ID (``status.track.cover``): the same picture always, kept
+                      a day in caches; the daemon keeps the last few in the user's cache folder
 
 Auth: with ``output.http.token`` set, everything but the page asks for it, as ``Authorization:
 Bearer TOKEN`` or ``?token=TOKEN`` (players and EventSource cannot send headers). Without one the
@@ -31,6 +34,7 @@ import contextlib
 import hmac
 import json
 import logging
+import re
 import socket
 import struct
 import threading
@@ -40,6 +44,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
+from lofid import paths
 from lofid.addresses import icecast_target, is_loopback
 from lofid.config import SECRET_KEYS
 from lofid.control.protocol import MAX_REQUEST, Controllable, encode, handle, one_line, parse_request
@@ -57,6 +62,8 @@ REFUSED_HERE = {"watch": "watch: GET /api/events streams the events over HTTP",
                 "save": "save writes a file on lofid's machine: use `lofid ctl save` there"}
 ABORT = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close resets the connection, dropping what is unsent
 PAGE = Path(__file__).with_name("remote.html")
+COVER = re.compile(r"/cover/([0-9a-f]{16})\.png")  # a cover by its ID (lofid.compose.cover.cover_id)
+COVER_SECONDS = 86400  # how long a browser may keep a cover by its ID: its picture never changes
 
 
 class Reader(Protocol):
@@ -165,7 +172,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         route = {"/": self._page, "/stream.mp3": self._mp3, "/api/status": self._status,
-                 "/api/events": self._events}.get(self._path())
+                 "/api/events": self._events, "/cover.png": self._cover}.get(self._path())
+        if route is None and COVER.fullmatch(self._path()):
+            route = self._cover
         if route is None:
             self._reply(404, {"ok": False, "error": f"no such page {self._path()!r}: try / or /stream.mp3"})
         elif self._path() == "/" or self._allowed():  # the page holds no secret: it asks for the token
@@ -215,6 +224,23 @@ class _Handler(BaseHTTPRequestHandler):
     def _status(self) -> None:
         reply, _ = handle(self.server.target, b'{"cmd": "status"}')
         self._send(200, hidden(reply), "application/json")
+
+    def _cover(self) -> None:
+        """A cover from the cache: by its ID, or the playing track's (which changes, so never cached)."""
+        named = COVER.fullmatch(self._path())
+        if named is None:
+            track = self.server.target.status()["track"]
+            cover, keep = track.get("cover") if track is not None else None, "no-store"
+        else:
+            cover, keep = named.group(1), f"max-age={COVER_SECONDS}, immutable"
+        try:
+            data = paths.cover_path(cover).read_bytes() if cover else None
+        except OSError:
+            data = None
+        if data is None:
+            return self._reply(404, {"ok": False, "error": "no cover yet" if named is None else "no such cover (lofid "
+                                     "keeps the last few)"})
+        self._send(200, data, "image/png", {"Cache-Control": keep})
 
     def _control(self) -> None:
         length = self.headers.get("Content-Length", "")

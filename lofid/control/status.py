@@ -29,6 +29,7 @@ class TrackStatus(TypedDict):
     held: bool  # `lofid ctl hold on`: the track goes on
     seconds_in: float
     length_s: float  # as planned now (hours while held)
+    cover: str | None  # its picture's ID (GET /cover/ID.png; $XDG_CACHE_HOME/lofid/covers/ID.png); None until painted
 
 
 class MoodStatus(TypedDict):
@@ -120,6 +121,13 @@ class TrackEvent(TypedDict):
     track: TrackStatus
 
 
+class CoverEvent(TypedDict):
+    """The track's cover is painted (a moment after its track event): ``track["cover"]`` names it."""
+
+    event: Literal["cover"]
+    track: TrackStatus
+
+
 class SetEvent(TypedDict):
     event: Literal["set"]
     changes: dict[str, Any]  # dotted key -> the value now in force
@@ -131,4 +139,4 @@ class TimerEvent(TypedDict):
     timers: TimersStatus
 
 
-Event = StateEvent | TrackEvent | SetEvent | TimerEvent
+Event = StateEvent | TrackEvent | CoverEvent | SetEvent | TimerEvent

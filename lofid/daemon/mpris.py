@@ -6,10 +6,12 @@ On the session D-Bus as ``org.mpris.MediaPlayer2.lofid``, object ``/org/mpris/Me
   ``pause``; Stop is a fade to pause, as pause is; Next is ``lofid ctl next`` (a new track at the
   next bar); Previous, Seek, SetPosition and OpenUri do nothing (CanGoPrevious and CanSeek are
   false: an endless stream has no past to go back to). Metadata is the track playing (title;
-  artist "lofid"; its key as the album; length), Volume 0.0-1.0 is ``output.volume`` 0-100, set
+  artist "lofid"; its key as the album; length; its cover as ``mpris:artUrl``, a file:// URL into
+  the user's cache, once painted), Volume 0.0-1.0 is ``output.volume`` 0-100, set
   through the daemon as ``lofid ctl volume`` sets it (checked, and kept for the next start);
 - ``org.freedesktop.DBus.Properties`` (with PropertiesChanged on every change of playback
-  status, track and volume, from the daemon's events) and ``org.freedesktop.DBus.Introspectable``.
+  status, track, cover and volume, from the daemon's events: a track's Metadata comes twice, the
+  second time a moment later with its cover) and ``org.freedesktop.DBus.Introspectable``.
 
 With ``desktop.notify: true``, each new track also shows a notification (the title; "key · bpm")
 through ``org.freedesktop.Notifications``, replacing the one before. No notification daemon is one
@@ -29,6 +31,7 @@ from typing import Any
 
 from jeepney import DBusAddress, Message, MessageType, new_method_call, new_method_return
 
+from lofid import paths
 from lofid.config import setting_for
 from lofid.control.protocol import Controllable
 from lofid.control.status import Event
@@ -67,7 +70,8 @@ def metadata(track: Mapping[str, Any] | None) -> dict[str, tuple[str, Any]]:
             "mpris:length": ("x", int(round(float(track["length_s"]) * 1e6))),
             "xesam:title": ("s", str(track["title"])),
             "xesam:artist": ("as", ["lofid"]),
-            "xesam:album": ("s", str(track["key"]))}
+            "xesam:album": ("s", str(track["key"])),
+            **({"mpris:artUrl": ("s", paths.cover_path(track["cover"]).as_uri())} if track.get("cover") else {})}
 
 
 def playback_status(state: str) -> str:
@@ -97,7 +101,7 @@ def changed_properties(event: Mapping[str, Any]) -> dict[str, tuple[str, Any]]:
     kind = event.get("event")
     if kind == "state":
         return {"PlaybackStatus": ("s", playback_status(event["state"]))}
-    if kind == "track":
+    if kind in ("track", "cover"):
         return {"Metadata": ("a{sv}", metadata(event.get("track")))}
     if kind == "set" and "output.volume" in event.get("changes", {}):
         return {"Volume": ("d", volume_of(event["changes"]["output.volume"]))}

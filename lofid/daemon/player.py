@@ -15,7 +15,8 @@ Threads, and who may touch what:
   events go out in the order of the changes. The engine takes their changes between two blocks
   (its own lock, which the sound-card callback never sees), so a setting never changes half-way
   through a block, and the render thread never waits for the steering lock;
-- the main thread waits for signals, pings systemd and draws the one-line live status.
+- the main thread waits for signals, pings systemd and draws the one-line live status;
+- the covers thread paints each track's cover (``lofid.daemon.covers``), announcing it under the lock.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from lofid.control.status import (
     mood_status,
 )
 from lofid.control.vocabulary import MOOD_KEY
+from lofid.daemon.covers import Covers
 from lofid.daemon.mpris import Desktop
 from lofid.daemon.saving import save_played
 from lofid.daemon.sdnotify import Notifier, start_watchdog
@@ -96,6 +98,7 @@ class Daemon:
         self._steering = threading.RLock()  # held whole by every steering entry (see the module's doc)
         self._break: dict[str, bool] | None = None  # what a focus break silences, over the settings in force
         self._track_seen: int | None = None  # the track number last announced to watchers
+        self.covers = Covers(self._steering, self._track, self.announce)  # each track's picture, on its own thread
         self.listeners: list[Callable[[Event], None]] = []  # told every event, in the order of the changes
         self.control: ControlServer | None = None
         self.streams: Streams | None = None
@@ -112,6 +115,7 @@ class Daemon:
             self.control = None
             raise
         self.desktop = Desktop(self)  # on a thread of its own where a session bus exists
+        self.covers.start()
         self.listeners += [self.control.publish, self.desktop.listen, self.streams.listen]
         return self
 
@@ -170,7 +174,7 @@ class Daemon:
         return {"number": track.number, "title": track.title, "key": track.key_name, "bpm": self.engine.bpm,
                 "section": section.name, "held": self._held,
                 "seconds_in": round((self.engine.sample_time - self.engine.track_started) / self.engine.sample_rate, 1),
-                "length_s": round(track.seconds, 1)}
+                "length_s": round(track.seconds, 1), "cover": self.covers.painted(track.number)}
 
     def mood(self, text: str | None, keep: bool = False) -> dict[str, Any]:
         """A new mood (None: the one in force) from the next bar, or after this track with ``keep``;
@@ -313,6 +317,7 @@ class Daemon:
             if track is not None and track["number"] != self._track_seen:
                 self._track_seen = track["number"]
                 self.announce(TrackEvent(event="track", track=track))
+                self.covers.want(self.engine.track, self.cfg[MOOD_KEY], self.seed)  # painted on the covers' thread
 
     def _rest(self, on_break: bool) -> None:
         """Start a focus break's rest (True) or end it (False). Holding the steering lock."""
@@ -408,7 +413,7 @@ class Daemon:
         if self.sink is not None:
             self.sink.close()
         self.producer.stop()
-        for service in (self.streams, self.control, self.desktop):
+        for service in (self.covers, self.streams, self.control, self.desktop):
             if service is not None:
                 service.close()
         self.engine.close()

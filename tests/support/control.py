@@ -28,6 +28,7 @@ class Player:
         self.fail_with: Exception | None = None
         self.timers: dict[str, Any] = {"sleep": None, "focus": None}
         self.moods: list[tuple[str | None, bool]] = []  # (text, keep) of every mood request
+        self.cover: str | None = None  # the track's cover ID, once painted
 
     def settings(self):
         return self.cfg
@@ -36,7 +37,8 @@ class Player:
         if self.fail_with:
             raise self.fail_with
         return {"state": self.state, "track": {"number": 3, "title": "rainy window", "key": "Eb minor", "bpm": 78.0,
-                                               "section": "A", "held": False, "seconds_in": 72.0, "length_s": 185.0},
+                                               "section": "A", "held": False, "seconds_in": 72.0, "length_s": 185.0,
+                                               "cover": self.cover},
                 "mood": mood_status(self.cfg["music.mood"]),
                 "uptime_s": 3725.0, "queue_notes": 240, "queue_s": 12.5, "notes_played": 1234,
                 "underruns": 2, "model": "models/lofid.tflite", "backend": "litert",

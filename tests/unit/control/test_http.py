@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from lofid import paths
 from lofid.audio.broadcast import Broadcast
+from lofid.compose.cover import CoverFacts, cover_png
 from lofid.config import defaults
 from lofid.control.http import SEND_BUFFER, WebServer, check_listen
 from lofid.control.protocol import handle
@@ -240,3 +242,35 @@ def test_beyond_the_connection_limit_a_newcomer_is_told_at_once(player, stream, 
             sock.close()
         server.close()
     assert server.refused == 1
+
+
+def fetch(server: WebServer, path: str) -> tuple[int, str, str, bytes]:
+    """(status, Content-Type, Cache-Control, body) of a GET."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=10)
+    try:
+        conn.request("GET", path)
+        answer = conn.getresponse()
+        return answer.status, answer.getheader("Content-Type"), answer.getheader("Cache-Control"), answer.read()
+    finally:
+        conn.close()
+
+
+def test_covers_are_served_from_the_cache_the_playing_ones_by_its_own_url_too(player, stream, events, tmp_path,
+                                                                                monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    server = serve(player, stream, events, token="s3cret")
+    try:
+        assert fetch(server, "/cover.png?token=s3cret")[0] == 404  # the track's cover is not painted yet
+        png = cover_png(CoverFacts("rainy window", "Eb minor", 78.0, "wurli", "auto", 23, 1), size=64)
+        cover = "0123456789abcdef"
+        (tmp_path / "lofid" / "covers").mkdir(parents=True)
+        paths.cover_path(cover).write_bytes(png)
+        player.cover = cover
+        assert fetch(server, "/cover.png?token=s3cret") == (200, "image/png", "no-store", png)
+        code, kind, keep, body = fetch(server, f"/cover/{cover}.png?token=s3cret")
+        assert (code, kind, body) == (200, "image/png", png) and "immutable" in keep
+        assert fetch(server, f"/cover/{cover}.png")[0] == 401  # the token rules hold for pictures too
+        assert fetch(server, "/cover/fedcba9876543210.png?token=s3cret")[0] == 404  # cleaned away, or never made
+        assert fetch(server, "/cover/..%2f..%2fstate.png?token=s3cret")[0] == 404  # only IDs name files
+    finally:
+        server.close()

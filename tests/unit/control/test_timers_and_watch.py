@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from lofid import paths
 from lofid.control.server import ControlServer
 from tests.support.control import ctl
 from tests.support.waiting import until
@@ -104,11 +105,13 @@ def test_ctl_watch_prints_a_line_per_event_until_the_daemon_stops(rundir, player
         srv.publish({"event": "set", "changes": {"output.volume": 40, "fx.wow": 0.5}})
         srv.publish({"event": "track", "track": {"number": 4, "title": "paper lanterns", "key": "F major", "bpm": 80.0,
                                                  "section": "intro", "held": False, "seconds_in": 0.0, "length_s": 150.0}})
+        srv.publish({"event": "cover", "track": {"number": 4, "title": "paper lanterns", "cover": "0123456789abcdef"}})
         srv.publish({"event": "timer", "what": "break", "timers": {"sleep": None, "focus": {
             "phase": "break", "cycle": 1, "cycles": 4, "left_s": 300.0, "study_s": 1500.0, "break_s": 300.0}}})
-        lines = [proc.stdout.readline() for _ in range(5)]
+        lines = [proc.stdout.readline() for _ in range(6)]
     out, err = proc.communicate(timeout=20)
     assert lines == ["state: paused\n", "volume: 40\n", "wow: 0.5\n",
                      "track: 4 · paper lanterns · F major · 80 bpm · intro · 0:00 of 2:30\n",
+                     f"cover: {paths.cover_path('0123456789abcdef')} (paper lanterns)\n",
                      "timer: break · focus: break, 5:00 left, cycle 1 of 4\n"]
     assert (proc.returncode, out, err) == (1, "", "lofid: the daemon stopped\n")

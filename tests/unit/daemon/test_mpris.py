@@ -89,6 +89,14 @@ def test_metadata_names_the_track_and_its_length_in_microseconds():
     assert metadata(None) == {"mpris:trackid": ("o", NO_TRACK)}
 
 
+def test_a_painted_cover_is_the_art_url_a_file_in_the_users_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    painted = {**TRACK, "cover": "0123456789abcdef"}
+    assert metadata(painted)["mpris:artUrl"] == ("s", f"file://{tmp_path}/lofid/covers/0123456789abcdef.png")
+    assert "mpris:artUrl" not in metadata({**TRACK, "cover": None})
+    assert changed_properties({"event": "cover", "track": painted}) == {"Metadata": ("a{sv}", metadata(painted))}
+
+
 def test_volume_maps_0_to_100_onto_0_to_1_and_clamps():
     assert volume_of(50) == 0.5 and volume_of(100) == 1.0 and volume_of(0) == 0.0
     assert percent_of(0.5) == 50 and percent_of(0.333) == 33

@@ -4,7 +4,8 @@ The session bus is a real, private ``dbus-daemon`` with a tiny config of its own
 the test's folder, no service activation, so nothing of the machine's desktop starts on it); the
 player is a real `lofid run` playing into a private PulseAudio null sink, and ``playerctl`` (what
 media keys, panels and scripts use) drives it. What the sink recorded tells that pause and play
-were heard; ``playerctl --follow`` and ``dbus-monitor`` tell that lofid sent PropertiesChanged.
+were heard; ``playerctl --follow`` and ``dbus-monitor`` tell that lofid sent PropertiesChanged. Each
+track's cover is ``mpris:artUrl``, a PNG in the player's cache folder that changes with the track.
 Without a session bus, lofid plays and says so in one line.
 """
 
@@ -16,11 +17,14 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from jeepney import HeaderFields, MessageType, new_method_return
 from jeepney.bus_messages import message_bus
 from jeepney.io.blocking import open_dbus_connection
+from PIL import Image
 
 from tests.support.player import SILENT_RMS, Player, rms
 from tests.support.pulse import end_process, pulse_available
@@ -82,6 +86,22 @@ def metadata(address: str, field: str) -> str:
     return playerctl(address, "-p", "lofid", "metadata", field).strip("'")
 
 
+def cover_file(address: str, player: Player, other_than: Path | None = None) -> Path:
+    """The playing track's cover as MPRIS gives it (``mpris:artUrl``, once painted): a 600 px PNG in the
+    player's cache folder, named as its status names it; waits for one ``other_than`` a cover before."""
+    def art() -> Path | None:
+        url = metadata(address, "mpris:artUrl")
+        path = Path(unquote(urlsplit(url).path)) if url.startswith("file://") else None
+        return path if path is not None and path != other_than else None
+
+    path = until(art, f"mpris:artUrl never named a new cover (it says {metadata(address, 'mpris:artUrl')!r})", 20)
+    assert path.parent == player.home / "cache" / "lofid" / "covers"
+    assert path.name == f"{player.status()['track']['cover']}.png"
+    with Image.open(path) as image:
+        assert (image.format, image.size) == ("PNG", (600, 600))
+    return path
+
+
 class Lines(threading.Thread):
     """The lines a helper process (playerctl --follow) prints, as they come."""
 
@@ -129,6 +149,7 @@ def test_playerctl_plays_pauses_skips_and_sets_the_volume(pulse, session_bus, tm
         assert metadata(session_bus, "xesam:album") == track["key"]
         assert int(metadata(session_bus, "mpris:length")) == round(track["length_s"] * 1e6)
         assert metadata(session_bus, "mpris:trackid") == f"/io/lofid/track/{track['number']}"
+        first_cover = cover_file(session_bus, player)
 
         # Pause is heard as silence; play brings the music back.
         follow = Lines(["playerctl", "-p", "lofid", "--follow", "status"], session_bus)
@@ -163,6 +184,8 @@ def test_playerctl_plays_pauses_skips_and_sets_the_volume(pulse, session_bus, tm
         new = player.status()["track"]
         until(lambda: metadata(session_bus, "xesam:title") == new["title"], "the title never changed", 20)
         assert metadata(session_bus, "mpris:trackid") == f"/io/lofid/track/{new['number']}"
+        next_cover = cover_file(session_bus, player, other_than=first_cover)
+        assert next_cover.read_bytes() != first_cover.read_bytes() and first_cover.is_file()  # the last few are kept
 
         assert player.stop() == 0
         until(lambda: "lofid" not in playerctl(session_bus, "-l").split(), "lofid stayed on the bus", 20)
@@ -174,7 +197,8 @@ def test_playerctl_plays_pauses_skips_and_sets_the_volume(pulse, session_bus, tm
     log = player.log.read_text()
     assert "Traceback" not in log and NO_BUS_LINE not in log and "D-Bus call" not in log, log
     signals = monitor_log.read_text()  # dbus-monitor prints each signal's body: the names and values changed
-    for changed in ('string "PlaybackStatus"', 'string "Volume"', 'string "Metadata"', 'string "xesam:title"'):
+    for changed in ('string "PlaybackStatus"', 'string "Volume"', 'string "Metadata"', 'string "xesam:title"',
+                    'string "mpris:artUrl"'):
         assert changed in signals, (changed, signals[-3000:])
 
 

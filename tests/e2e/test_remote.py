@@ -1,7 +1,8 @@
 """The web remote (#17) in headless Chromium against a real `lofid run`, the stream decoded by ffmpeg.
 
-- The page loads on a phone-sized screen and shows the status: the state "playing" and the title of
-  the track the daemon says it plays. The stream is music; a click on pause turns the page and the
+- The page loads on a phone-sized screen and shows the status: the state "playing", the title of
+  the track the daemon says it plays and its cover (loaded; /cover.png serves the same file), which
+  changes with the track. The stream is music; a click on pause turns the page and the
   daemon to "paused" and the stream to silence; a click on play brings the music back. A screenshot
   is saved (copied to $LOFID_SCREENSHOT when set, to look at).
 - A change made elsewhere (`lofid ctl`) reaches the page without a reload, through its server-sent
@@ -21,6 +22,7 @@ import os
 import shutil
 import struct
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -82,6 +84,15 @@ def png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", head[16:24])
 
 
+def shows_cover(driver, player: Player) -> str:
+    """Wait for the page to show the playing track's cover, loaded (a 600 px picture); its ID."""
+    cover = until(lambda: (player.status()["track"] or {}).get("cover"), "the track's cover painted")
+    loaded = ("const i = document.getElementById('cover');"
+              "return !i.hidden && i.complete && i.src.includes(arguments[0]) ? i.naturalWidth : 0;")
+    until(lambda: driver.execute_script(loaded, f"/cover/{cover}.png") == 600, f"#cover shows cover {cover}")
+    return cover
+
+
 @pytest.mark.slow
 def test_the_page_shows_the_status_and_its_pause_silences_the_stream(tmp_path):
     with station(tmp_path) as (player, page), headless_chromium(tmp_path) as driver:
@@ -94,6 +105,11 @@ def test_the_page_shows_the_status_and_its_pause_silences_the_stream(tmp_path):
         until(lambda: text(driver, "title").splitlines()[0] == player.status()["track"]["title"],
               "#title shows the daemon's track title")
         assert heard(stream, MUSIC_S) > MUSIC_DBFS
+
+        # The track's cover: painted into the cache, shown on the page, served to any listener.
+        cover = shows_cover(driver, player)
+        with urllib.request.urlopen(page + "cover.png", timeout=10) as reply:
+            assert reply.read() == (player.home / "cache" / "lofid" / "covers" / f"{cover}.png").read_bytes()
 
         # Pause on the page: the page and the daemon say paused, and the stream falls silent.
         toggle = driver.find_element("id", "toggle")
@@ -144,6 +160,7 @@ def test_a_mood_set_on_the_page_is_heard_in_the_next_track(tmp_path):
         until(shows(driver, "state", "playing"), "#state shows playing")
         until(lambda: player.status()["track"] is not None, "a first track")
         assert player.status()["track"]["number"] == 1
+        first_cover = shows_cover(driver, player)
 
         # Unknown words: the page says which, and nothing changes.
         field = driver.find_element("id", "mood")
@@ -159,6 +176,7 @@ def test_a_mood_set_on_the_page_is_heard_in_the_next_track(tmp_path):
         assert (track["key"], track["bpm"]) == ("D minor", 60.0)
         until(lambda: "D minor · 60 bpm" in text(driver, "title"), "#title shows the new track's key and tempo")
         until(lambda: "read as in D minor · 60 bpm" in text(driver, "mood-read"), "#mood-read shows how it was read")
+        assert shows_cover(driver, player) != first_cover, "the new track kept the first one's cover"
         assert heard(stream, MUSIC_S) > MUSIC_DBFS
 
         # A suggestion is one click.

@@ -50,7 +50,8 @@ class Player:
         base = pulse.env if pulse else {**os.environ, "XDG_RUNTIME_DIR": str(home / "run")}
         self.socket = Path(base["XDG_RUNTIME_DIR"]) / "lofid.sock"
         self.env = {**base, "HOME": str(home), "XDG_STATE_HOME": str(home / "state"),
-                    "XDG_CONFIG_HOME": str(home / "config"), "PYTHONUNBUFFERED": "1"}
+                    "XDG_CONFIG_HOME": str(home / "config"), "XDG_CACHE_HOME": str(home / "cache"),
+                    "PYTHONUNBUFFERED": "1"}
         self.settings = ["--seed", str(seed), "--set", f"model.path={model}", *(a for s in settings for a in ("--set", s))]
         self.command = command or [*LOFID, "run"]
         self.proc: subprocess.Popen | None = None

@@ -25,10 +25,11 @@ import threading
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 SIZE = 600  # px: the side of a cover unless asked otherwise
 GRAIN = 7.0  # standard deviation of the grain, in 8-bit levels
+GRAIN_PX = 2  # side of a grain, px: film's look at a cover's size, and a PNG half as large as with 1
 VIGNETTE = 0.28  # how much darker the corners are than the middle (share)
 PNG_LEVEL = 1  # zlib level: grain compresses little at any level, and 1 is several times faster than 6
 
@@ -174,7 +175,7 @@ def _heavens(c: _Canvas, scene: Scene, rng: np.random.Generator) -> None:
     clear = scene.weather is None
     if scene.phase == "night" and clear:
         for _ in range(int(rng.integers(40, 90))):
-            x, y, r = rng.random(), rng.random() * 0.55, 0.6 + rng.random() * 1.4
+            x, y, r = rng.random(), rng.random() * 0.45, 0.6 + rng.random() * 1.4
             star = _rgba((255, 250, 230), 0.4 + 0.5 * rng.random())
             draw.ellipse((c.px(x) - r, c.px(y) - r, c.px(x) + r, c.px(y) + r), fill=star)
     if scene.weather != "rain" and scene.weather != "fog":
@@ -193,13 +194,22 @@ def _heavens(c: _Canvas, scene: Scene, rng: np.random.Generator) -> None:
             shape.ellipse((dx, -dx // 3, side - 1 + dx, side - 1 - dx // 3), fill=0)
         c.image.paste(body, (c.px(x) - side // 2, c.px(y) - side // 2), disc)
     cloud = (255, 255, 255) if scene.phase in ("day", "dawn") else (200, 170, 190) if scene.phase == "dusk" else (90, 96, 130)
-    for _ in range(int(rng.integers(2, 5)) + (4 if not clear else 0)):
+    shapes = Image.new("L", c.image.size)
+    puffs = ImageDraw.Draw(shapes)
+    for _ in range(int(rng.integers(2, 5)) + (3 if not clear else 0)):
         x, y, w = rng.random(), 0.08 + 0.35 * rng.random(), 0.1 + 0.12 * rng.random()
-        for puff in range(5):
-            px_, py_ = x + (puff - 2) * w * 0.35, y + 0.01 * rng.standard_normal()
-            ph = w * (0.28 + 0.2 * rng.random())
-            draw.ellipse((c.px(px_ - w * 0.4), c.px(py_ - ph), c.px(px_ + w * 0.4), c.px(py_ + ph * 0.6)),
-                         fill=_rgba(cloud, 0.16 if clear else 0.28))
+        base = y + 0.02
+        puffs.rounded_rectangle((c.px(x - w * 0.9), c.px(base - w * 0.16), c.px(x + w * 0.9), c.px(base)),
+                                radius=c.px(w * 0.08), fill=255)  # the flat underside
+        for puff in range(4):
+            px_, r = x + (puff - 1.5) * w * 0.42, w * (0.18 + 0.14 * rng.random())
+            puffs.ellipse((c.px(px_ - r), c.px(base - 2 * r), c.px(px_ + r), c.px(base)), fill=255)
+    _blend(c, cloud, shapes.filter(ImageFilter.GaussianBlur(c.px(0.006))), 0.22 if clear else 0.34)
+
+
+def _blend(c: _Canvas, rgb: Rgb, shapes: Image.Image, alpha: float) -> None:
+    """``rgb`` laid over the picture through the ``shapes`` mask at ``alpha``: overlapping shapes as one."""
+    c.image.paste(rgb, (0, 0, *c.image.size), shapes.point(lambda v: int(v * alpha)))
 
 
 def _land(c: _Canvas, scene: Scene, rng: np.random.Generator, horizon: Rgb) -> None:
@@ -251,10 +261,10 @@ def _weather(c: _Canvas, scene: Scene, rng: np.random.Generator) -> None:
         for _ in range(160):
             x, y, r = rng.random(), rng.random(), 0.8 + 2.0 * rng.random()
             draw.ellipse((c.px(x) - r, c.px(y) - r, c.px(x) + r, c.px(y) + r), fill=_rgba((250, 250, 255), 0.75))
-    else:  # fog: pale bands
-        for i in range(6):
-            y = 0.45 + i * 0.08 + 0.03 * rng.random()
-            draw.rectangle((0, c.px(y), c.size, c.px(y + 0.05)), fill=_rgba((220, 220, 230), 0.12))
+    else:  # fog: a haze thickening towards the horizon, in soft drifts
+        rows = np.linspace(0.0, 1.0, c.size, dtype=np.float32)
+        haze = np.clip((rows - 0.25) / 0.45, 0.0, 1.0) ** 1.5 * (0.8 + 0.2 * np.sin(rows * 40 + rng.random() * 6.28))
+        _blend(c, (214, 214, 224), Image.fromarray(np.repeat((255 * haze)[:, None], c.size, axis=1).astype(np.uint8), "L"), 0.55)
 
 
 def _room(c: _Canvas, scene: Scene, rng: np.random.Generator) -> None:
@@ -371,7 +381,9 @@ def _finish(image: Image.Image, rng: np.random.Generator) -> Image.Image:
     """The vignette and grain (the same on all three channels, as film's)."""
     size = image.size[0]
     shaded = Image.composite(image, Image.new("RGB", image.size), _vignette(size))
-    grain = (rng.standard_normal((size, size), dtype=np.float32) * GRAIN).astype(np.int16)[:, :, None]
+    half = -(-size // GRAIN_PX)
+    grain = (rng.standard_normal((half, half), dtype=np.float32) * GRAIN).astype(np.int16)
+    grain = grain.repeat(GRAIN_PX, axis=0).repeat(GRAIN_PX, axis=1)[:size, :size, None]
     return Image.fromarray(np.clip(np.asarray(shaded, dtype=np.int16) + grain, 0, 255).astype(np.uint8), "RGB")
 
 

@@ -48,7 +48,7 @@ STATUS_FIELDS: tuple[tuple[str, str, str], ...] = (
 )
 
 # What a watching connection is sent (one JSON object per line with an "event" field; replies have "ok")
-# is named in lofid.control.status: StateEvent, TrackEvent, SetEvent, TimerEvent.
+# is named in lofid.control.status: StateEvent, TrackEvent, CoverEvent, SetEvent, TimerEvent.
 
 MOOD_KEY = "music.mood"  # the setting `mood` changes (ctl shows it as "mood")
 

@@ -7,21 +7,29 @@
         with Snapclient(server, pulse, "rooms"):       # plays the stream into the PulseAudio sink "rooms"
             ...listen at that sink's monitor...
 
+``Snapserver(folder, controlscript=path, env=...)`` gives the source a stream plugin (started by
+snapserver with ``env``), and ``server.call(method, params)`` asks its JSON-RPC control port.
 ``server.kill()`` ends it at once (SIGKILL, as a crash would) and ``start()`` brings it back on the
 same ports: lofid must reconnect on its own, and snapclient does (it retries every second).
 
 The config, ``folder/snapserver.conf``, binds 127.0.0.1 only (audio port, JSON-RPC over TCP; no HTTP),
 keeps its state in ``folder`` and sends its log to stderr, which is ``folder/snapserver.log``. The
-codec is pcm: nothing to encode, so the test costs the machine little.
+codec is pcm: nothing to encode, so the test costs the machine little. The source's URI has a "/"
+before its "?": snapserver 0.26 takes everything up to the first "/" for the host, and an absolute
+controlscript path has one.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from tests.support.pulse import PulseServer, end_process
 from tests.support.sockets import free_port
@@ -50,7 +58,7 @@ port = {control_port}
 [stream]
 bind_to_address = {host}
 port = {stream_port}
-source = tcp://{host}:{source_port}?name={stream}&sampleformat={sampleformat}
+source = tcp://{host}:{source_port}/?name={stream}&sampleformat={sampleformat}{plugin}
 codec = pcm
 buffer = {buffer_ms}
 
@@ -77,8 +85,10 @@ def answers(port: int) -> bool:
 class Snapserver:
     """A private ``snapserver`` with one tcp source (mode=server) named ``lofid``, its files in ``folder``."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, controlscript: Path | None = None, env: Mapping[str, str] | None = None) -> None:
         self.folder = Path(folder)
+        self.env = dict(env) if env is not None else None
+        self._ids = itertools.count(1)
         self.source_port, self.stream_port, self.control_port = free_port(), free_port(), free_port()
         self.config = self.folder / "snapserver.conf"
         self.log = self.folder / "snapserver.log"  # its stderr, appended across restarts
@@ -87,7 +97,8 @@ class Snapserver:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.config.write_text(CONFIG.format(host=HOST, folder=self.folder, control_port=self.control_port,
                                              stream_port=self.stream_port, source_port=self.source_port,
-                                             stream=STREAM, sampleformat=SAMPLEFORMAT, buffer_ms=BUFFER_MS))
+                                             stream=STREAM, sampleformat=SAMPLEFORMAT, buffer_ms=BUFFER_MS,
+                                             plugin=f"&controlscript={controlscript}" if controlscript else ""))
 
     def source_url(self) -> str:
         """lofid's ``output.snapcast.url`` for this server."""
@@ -98,7 +109,7 @@ class Snapserver:
         self._log_start = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(["snapserver", "-c", str(self.config)], stdin=subprocess.DEVNULL,
-                                         stdout=log, stderr=log, cwd=self.folder)
+                                         stdout=log, stderr=log, cwd=self.folder, env=self.env)
         deadline = time.monotonic() + timeout
         while self.proc.poll() is None and time.monotonic() < deadline:
             if answers(self.stream_port):  # the source's port is not probed: snapserver takes one connection at a time
@@ -106,6 +117,24 @@ class Snapserver:
             time.sleep(POLL_S)
         self.kill()
         raise RuntimeError(f"snapserver did not start in {timeout:.0f} s; its log ({self.log}) ends:\n{self.log_tail()}")
+
+    def call(self, method: str, params: Mapping[str, Any] | None = None) -> Any:
+        """A JSON-RPC request to the control port: its result; AssertionError with the error if it failed."""
+        ident = next(self._ids)
+        with socket.create_connection((HOST, self.control_port), START_TIMEOUT_S) as conn, conn.makefile("rw") as f:
+            f.write(json.dumps({"id": ident, "jsonrpc": "2.0", "method": method, "params": dict(params or {})}) + "\n")
+            f.flush()
+            for line in f:  # notifications of other changes may come first
+                reply = json.loads(line)
+                if reply.get("id") == ident:
+                    assert "error" not in reply, reply
+                    return reply["result"]
+        raise AssertionError(f"snapserver closed the connection before answering {method}")
+
+    def stream(self) -> dict[str, Any]:
+        """The source's status in ``Server.GetStatus`` (its "properties" hold the plugin's metadata)."""
+        streams = self.call("Server.GetStatus")["server"]["streams"]
+        return next(s for s in streams if s["id"] == STREAM)
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         if not self.log.exists():

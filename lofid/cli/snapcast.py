@@ -71,25 +71,30 @@ class Plugin:
         self.send({"method": "Plugin.Stream.Player.Properties", "params": properties(self.status)})
 
     def follow(self) -> None:
-        """Keep snapserver told of lofid's track and state, for as long as this runs."""
+        """Keep snapserver told of lofid's track and state, for as long as this runs. Ready goes once
+        lofid has been asked, so snapserver's first question (GetProperties) has lofid's answer."""
+        self.status = self._ask_status()
         self.send({"method": "Plugin.Stream.Ready"})
         while True:
-            try:
-                self.status = request(self.path, {"cmd": "status"})[0]["status"]
-                self.announce()
-                for event, _ in watch(self.path):
-                    if event["event"] == "track" and self.status is not None:
-                        self.status["track"] = event["track"]
-                        self.announce()
-                    elif event["event"] == "state" and self.status is not None:
-                        self.status["state"] = event["state"]
-                        self.announce()
-            except (LofidError, OSError, KeyError, TypeError):
-                pass
+            self.status = self.status or self._ask_status()
             if self.status is not None:
-                self.status = None
+                self.announce()
+                try:
+                    for event, _ in watch(self.path):
+                        if event["event"] in ("track", "state"):
+                            self.status[event["event"]] = event[event["event"]]
+                            self.announce()
+                except (LofidError, OSError, KeyError, TypeError):
+                    pass
+                self.status = None  # lofid stopped, or its socket failed: "stopped" until it answers again
                 self.announce()
             time.sleep(RETRY_SECONDS)
+
+    def _ask_status(self) -> dict[str, Any] | None:
+        try:
+            return request(self.path, {"cmd": "status"})[0]["status"]
+        except (LofidError, OSError, KeyError, TypeError):
+            return None
 
     def answer(self, line: str) -> None:
         """One request from snapserver: answered; a notification or a broken line: ignored."""

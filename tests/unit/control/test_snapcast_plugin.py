@@ -21,6 +21,7 @@ from lofid import paths
 def plugin(server, rundir):
     proc = subprocess.Popen([sys.executable, "-m", "lofid.cli.snapcast", "--stream=lofid", "--snapcast-port=1780"],
                             cwd=paths.ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+    assert said(proc) == {"jsonrpc": "2.0", "method": "Plugin.Stream.Ready"}  # once it has asked lofid
     yield proc
     proc.kill()
     proc.wait()
@@ -41,7 +42,6 @@ def ask(proc: subprocess.Popen, ident: int, method: str, params: dict | None = N
 
 
 def test_it_tells_snapserver_the_title_and_state(plugin):
-    assert said(plugin) == {"jsonrpc": "2.0", "method": "Plugin.Stream.Ready"}
     told = said(plugin)
     assert told["method"] == "Plugin.Stream.Player.Properties"
     assert told["params"]["playbackStatus"] == "playing" and told["params"]["canControl"]

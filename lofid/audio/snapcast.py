@@ -1,11 +1,15 @@
 """The Snapcast output: raw PCM pushed to a snapserver's TCP source, so every room plays in sync.
 
-Snapcast 0.26's ``tcp://HOST:PORT?name=lofid&sampleformat=44100:16:2`` source (its default mode,
-``server``) listens and lofid connects, as an Icecast source does: a snapserver that is missing is
-a refused connection, one that restarts is a closed one, and both are retried from lofid's side.
-The bytes are interleaved signed 16-bit little-endian stereo at ``output.sample_rate``: no header,
-so snapserver's ``sampleformat`` must name that same rate. snapserver reads its sources at the
-pace of its own clock and does the rest (encoding, the clients' common clock and buffer).
+Snapcast 0.26's ``tcp://HOST:PORT/?name=lofid&sampleformat=44100:16:2`` source in its default mode,
+``server``, listens and lofid connects, as an Icecast source does: a snapserver that is missing is
+a refused connection, one that restarts is a closed one, one that stops reading is a send that
+times out, and each is lofid's to notice and retry. (Its ``mode=client`` would make lofid a server
+snapserver retries on its own clock; a ``pipe://`` works only on one machine, and its FIFO cannot
+even be opened for writing while no snapserver reads it.) The bytes are interleaved signed 16-bit
+little-endian stereo at ``output.sample_rate``: no header, so the source's ``sampleformat`` must
+name that same rate. snapserver reads its sources at the pace of its own clock and does the rest
+(encoding, the clients' common clock and buffer). Track titles reach snapserver another way, through
+the source's stream plugin (lofid.cli.snapcast): 0.26 takes metadata from nothing else.
 
 Threads: ``offer`` is called by the render thread after each block and never waits: it appends a
 copy to a bounded deque (an atomic append), dropping the oldest block when full and counting it.

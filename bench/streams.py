@@ -44,6 +44,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -119,14 +120,15 @@ def listen(port: int) -> socket.socket:
 
 
 class Drain(threading.Thread):
-    """Listeners that take /stream.mp3 as fast as it comes and only count its bytes (headers left out)."""
+    """Listeners that take /stream.mp3 as fast as it comes and only count its bytes (headers left out;
+    ``http=False``: a raw stream with none, as the Snapcast output sends)."""
 
-    def __init__(self, socks: list[socket.socket]) -> None:
+    def __init__(self, socks: list[socket.socket], http: bool = True) -> None:
         super().__init__(name="bench-drain", daemon=True)
         self.socks = socks
         self.received = [0] * len(socks)  # audio bytes so far, per listener
         self.ended = 0  # streams the daemon closed
-        self._heads: list[bytes | None] = [b""] * len(socks)  # None once the headers are past
+        self._heads: list[bytes | None] = [b"" if http else None] * len(socks)  # None once the headers are past
         self._stopping = threading.Event()
 
     def run(self) -> None:
@@ -182,15 +184,19 @@ def shares(t: list[float], cpu: list[float], step: int) -> list[float]:
             for i in range(0, len(t) - 1, step)]
 
 
-def cpu_round(model: Path, seconds: float) -> dict:
-    """One pair side by side: a daemon streaming to one listener, the same daemon with no stream output."""
+def cpu_round(model: Path, seconds: float, settings: tuple[str, ...] | None = None,
+              reader: Callable[[], Drain] | None = None) -> dict:
+    """One pair side by side: a daemon streaming to one listener, the same daemon with no stream output.
+
+    ``settings`` and ``reader`` (called once both answer) make the first daemon another stream
+    output and its reader; by default, the HTTP stream at BITRATE_KBPS and one listener."""
     port = free_port()
-    with Player(None, model, *streaming(port)) as streamer, Player(None, model, *ALL_LAYERS) as plain:
+    with Player(None, model, *(settings or streaming(port))) as streamer, Player(None, model, *ALL_LAYERS) as plain:
         streamer.start()
         plain.start()
         streamer.wait_ready()
         plain.wait_ready()
-        drain = Drain([listen(port)])
+        drain = reader() if reader else Drain([listen(port)])
         drain.start()
         try:
             time.sleep(WARMUP_S)
@@ -220,6 +226,7 @@ def cpu_round(model: Path, seconds: float) -> dict:
         "notes_played": [a["notes_played"] - b["notes_played"] for a, b in zip(after, before)],
         "underruns": [a["underruns"] - b["underruns"] for a, b in zip(after, before)],
         "dropped_blocks": after[0]["streams"]["dropped_blocks"],
+        "streams": after[0]["streams"],
     }
 
 

@@ -1,7 +1,7 @@
-"""Network addresses in the settings: where the HTTP server listens, and the Icecast server to feed.
+"""Network addresses in the settings: where the HTTP server listens, and the Icecast and Snapcast servers to feed.
 
 Parsed here once, so the settings schema judges a value the same way the outputs then read it.
-Both parsers raise ValueError on a value they cannot read (the schema turns that into its one-line
+Each parser raises ValueError on a value they cannot read (the schema turns that into its one-line
 error naming the setting).
 """
 
@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 ICECAST_PORT = 8000  # Icecast's own default
+SNAPCAST_PORT = 4953  # the port of snapserver's tcp:// source when its URI names none
 
 
 class IcecastTarget(NamedTuple):
@@ -28,6 +29,17 @@ class IcecastTarget(NamedTuple):
     def shown(self) -> str:
         """The server and mount without the password: for logs and ``ctl status``."""
         return f"{self.host}:{self.port}{self.mount}"
+
+
+class SnapcastTarget(NamedTuple):
+    """``tcp://HOST:PORT``, taken apart: where snapserver's tcp source listens."""
+
+    host: str
+    port: int
+
+    @property
+    def shown(self) -> str:
+        return f"{self.host}:{self.port}"
 
 
 def listen_address(text: str) -> tuple[str, int]:
@@ -63,3 +75,12 @@ def icecast_target(text: str) -> IcecastTarget:
         raise ValueError(text)
     return IcecastTarget(unquote(parts.username or "source"), unquote(parts.password), parts.hostname,
                          parts.port or ICECAST_PORT, mount)
+
+
+def snapcast_target(text: str) -> SnapcastTarget:
+    """Read a Snapcast source URL, ``tcp://HOST[:PORT]``; the port defaults to snapserver's 4953."""
+    parts = urlsplit(str(text).strip())
+    if parts.scheme != "tcp" or not parts.hostname or parts.path not in ("", "/") or parts.query \
+            or parts.fragment or parts.username is not None or parts.port == 0:
+        raise ValueError(text)
+    return SnapcastTarget(parts.hostname, parts.port or SNAPCAST_PORT)  # .port raises ValueError when out of range

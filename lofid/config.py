@@ -14,13 +14,13 @@ import math
 import os
 import re
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 # yaml is imported where a file or a value is read or shown: `lofid ctl` needs the schema but
 # seldom a file, and importing yaml would cost it 20 ms.
-from lofid.addresses import icecast_target, listen_address
+from lofid.addresses import icecast_target, listen_address, snapcast_target
 from lofid.errors import ConfigError
 from lofid.music.keys import KEY_NAMES, MINOR_KEY_NAMES
 from lofid.music.mood import check_mood, read_mood
@@ -37,9 +37,12 @@ MAX_SEED = 2**31 - 1  # the largest generation.seed (a 31-bit unsigned integer)
 MODEL_BACKENDS = ("litert", "tensorflow")  # the runtimes lofid.model.runtime runs the note model on, the default first
 
 
-def _icecast_or_empty(text: str) -> None:
-    if text.strip():
-        icecast_target(text)
+def _or_empty(parse: Callable[[str], object]) -> Callable[[str], None]:
+    """A text check for a setting that ``parse`` reads, or that is empty (off)."""
+    def check(text: str) -> None:
+        if text.strip():
+            parse(text)
+    return check
 
 
 def _layer(name: str, enabled: bool, volume: float, what: str) -> list[Setting]:
@@ -159,8 +162,11 @@ SCHEMA: tuple[Setting, ...] = (
     Setting("output.http.token", "", str, "bearer token the web remote, the API and the stream ask for; "
             "empty: none (loopback only)", applies=RESTART, secret=True),
     Setting("output.icecast.url", "", str, "an Icecast server to feed the MP3 stream to, with the track titles; "
-            "empty: off; icecast://USER:PASSWORD@HOST:PORT/MOUNT", text=_icecast_or_empty,
+            "empty: off; icecast://USER:PASSWORD@HOST:PORT/MOUNT", text=_or_empty(icecast_target),
             applies=RESTART, secret=True),
+    Setting("output.snapcast.url", "", str, "a snapserver's tcp source to feed the music to as raw PCM "
+            "(its sampleformat: output.sample_rate:16:2), for every room in sync; empty: off; tcp://HOST:PORT",
+            text=_or_empty(snapcast_target), applies=RESTART),
     Setting("control.socket", "auto", str, "control socket path; auto is $XDG_RUNTIME_DIR/lofid.sock", applies=RESTART),
     Setting("control.state_file", "auto", str,
             "where run-time changes are kept; auto is $XDG_STATE_HOME/lofid/state.yaml", applies=RESTART),

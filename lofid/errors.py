@@ -15,3 +15,12 @@ class ConfigError(LofidError, ValueError):
 
 class RequestError(LofidError):
     """A control request that cannot be carried out; its message is the reply's error."""
+
+
+def describe_os_error(e: OSError) -> str:
+    """An OSError as a few words for a log line or a status: "connection refused", "timed out", or its message."""
+    if isinstance(e, TimeoutError):  # socket.timeout is TimeoutError
+        return "timed out"
+    if e.strerror:
+        return e.strerror.lower()
+    return str(e) or e.__class__.__name__

@@ -7,8 +7,8 @@
 #       with its PulseAudio layer and WirePlumber (the desktops' server, which the tests use too; not
 #       pipewire-alsa: lofid reaches both servers through ALSA's pulse plugin), and the fluidsynth
 #       command-line player that the benchmarks compare lofid's CPU with; for the stream outputs,
-#       a real Icecast server, ffmpeg (which decodes what a listener hears) and Chromium with its
-#       WebDriver (the web remote's test).
+#       a real Icecast server, ffmpeg (which decodes what a listener hears), Chromium with its
+#       WebDriver (the web remote's test), and Snapcast's server and client.
 # The General MIDI font: Debian's MuseScore General Lite (MIT, 40 MB, /usr/share/sounds/sf3/), which
 # `sound.soundfont: gm` prefers; Homebrew offers none, so there gm plays pretty_midi's TimGM6mb. Every
 # system plays lofid's own instruments by default (`sound.soundfont: auto`).
@@ -48,6 +48,9 @@ if [ "$want" = test ]; then
   command -v ffmpeg >/dev/null || missing+=(ffmpeg)
   command -v chromium >/dev/null || missing+=(chromium)
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
+  # Snapcast 0.26: the server lofid feeds and a client playing a "room" into a PulseAudio null sink
+  command -v snapserver >/dev/null || missing+=(snapserver)
+  command -v snapclient >/dev/null || missing+=(snapclient)
   command -v ss >/dev/null || missing+=(iproute2)  # bench/streams.py reads the stalled listeners' kernel memory
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0

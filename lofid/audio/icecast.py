@@ -23,6 +23,7 @@ from urllib.parse import quote, urlencode
 
 from lofid.addresses import IcecastTarget
 from lofid.audio.broadcast import Broadcast
+from lofid.errors import describe_os_error
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ class IcecastSource(threading.Thread):
             try:
                 sock = self._connect()
             except OSError as e:
-                self.state, self.error = "retrying", _why(e)
+                self.state, self.error = "retrying", describe_os_error(e)
                 if not lost_logged:
                     log.warning("Icecast at %s: %s; retrying with back-off (the music plays on)",
                                 self.target.shown, self.error)
@@ -77,7 +78,7 @@ class IcecastSource(threading.Thread):
                 self._feed(sock)
             except OSError as e:
                 if not self._stopping.is_set():
-                    self.state, self.error = "retrying", _why(e)
+                    self.state, self.error = "retrying", describe_os_error(e)
                     log.warning("Icecast at %s: lost (%s); reconnecting with back-off (the music plays on)",
                                 self.target.shown, self.error)
                     lost_logged = True
@@ -142,7 +143,7 @@ class IcecastSource(threading.Thread):
                 log.warning("Icecast at %s did not take the title (%d %s)", self.target.shown, answer.status,
                             answer.reason)
         except OSError as e:
-            log.warning("Icecast at %s: the title was not sent (%s)", self.target.shown, _why(e))
+            log.warning("Icecast at %s: the title was not sent (%s)", self.target.shown, describe_os_error(e))
         finally:
             conn.close()
 
@@ -165,12 +166,3 @@ def _status_line(sock: socket.socket) -> str:
             break
         data += chunk
     return data.split(b"\r\n", 1)[0].decode("latin-1").strip()
-
-
-def _why(e: OSError) -> str:
-    """An OSError as a few words: "connection refused", "timed out", or the server's refusal."""
-    if isinstance(e, IcecastRefused):
-        return str(e)
-    if isinstance(e, (socket.timeout, TimeoutError)):
-        return "timed out"
-    return (e.strerror or str(e) or e.__class__.__name__).lower()

@@ -20,7 +20,7 @@ from lofid.errors import LofidError
 # what the entry point uses, then each command's module and the helpers beside them
 __all__ = [
     "COMMANDS", "build_parser", "main", "commandline", "completion", "ctl", "doctor", "eval", "generate",
-    "logs", "manpage", "render", "run", "service", "train",
+    "logs", "manpage", "render", "run", "service", "snapcast", "train",
 ]
 
 # name -> (module, one-line help). Only commands that work are listed.

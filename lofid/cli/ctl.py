@@ -215,16 +215,19 @@ def timers_line(timers: object) -> str:
 
 
 def streams_line(streams: object) -> str:
-    """``http://127.0.0.1:8765/ · 2 listeners · Icecast 127.0.0.1:8000/lofid.mp3 connected · 0 blocks dropped``, or ``off``."""
+    """``http://127.0.0.1:8765/ · 2 listeners · Icecast 127.0.0.1:8000/lofid.mp3 connected · Snapcast
+    127.0.0.1:4953 retrying (connection refused) · 0 blocks dropped``, or ``off``."""
     if not isinstance(streams, dict):
         return "off" if streams is None else show(streams)
     parts = []
-    http, icecast = streams.get("http"), streams.get("icecast")
+    http = streams.get("http")
     if isinstance(http, dict):
         parts.append(f"{http.get('url')} · {show(http.get('listeners'))} listeners")
-    if isinstance(icecast, dict):
-        error = f" ({icecast['error']})" if icecast.get("error") else ""
-        parts.append(f"Icecast {icecast.get('server')} {icecast.get('state')}{error}")
+    for name in ("Icecast", "Snapcast"):
+        source = streams.get(name.lower())
+        if isinstance(source, dict):
+            error = f" ({source['error']})" if source.get("error") else ""
+            parts.append(f"{name} {source.get('server')} {source.get('state')}{error}")
     parts.append(f"{show(streams.get('dropped_blocks'))} blocks dropped")
     return " · ".join(parts)
 

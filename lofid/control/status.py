@@ -80,10 +80,12 @@ class HttpStatus(TypedDict):
 
 
 class StreamsStatus(TypedDict):
-    bitrate_kbps: int
-    dropped_blocks: int  # blocks the encoder could not take in time
+    bitrate_kbps: int | None  # of the MP3 stream; None: no MP3 stream (Snapcast alone)
+    dropped_blocks: int  # blocks the MP3 encoder could not take in time
     http: HttpStatus | None
     icecast: Mapping[str, object] | None  # lofid.audio.icecast.IcecastSource.status(): server, state, connects, error
+    snapcast: Mapping[str, object] | None  # lofid.audio.snapcast.SnapcastSource.status(): server, format, state,
+    #                                        connects, dropped_blocks, error
 
 
 class Status(TypedDict):

@@ -1,10 +1,13 @@
-"""The stream outputs beside the sound card: one MP3 encoder, the HTTP server's listeners, an Icecast source.
+"""The stream outputs beside the sound card: one MP3 encoder, the HTTP server's listeners, an Icecast
+source, and a Snapcast source.
 
-Built from ``output.http.*`` and ``output.icecast.url`` at start (a restart changes them). The
-encoder is the render thread's only tap: it takes a copy of each block and returns (lofid.audio.mp3),
-so no listener, server or network can make the sound card wait. The encoded bytes go to one
-``Broadcast``; each HTTP listener and the Icecast source read it through their own bounded buffer.
-The daemon's events reach the web remote through a second ``Broadcast``, as protocol lines.
+Built from ``output.http.*``, ``output.icecast.url`` and ``output.snapcast.url`` at start (a restart
+changes them). The MP3 encoder and the Snapcast source are the render thread's taps: each takes a
+copy of each block and returns (lofid.audio.mp3, lofid.audio.snapcast), so no listener, server or
+network can make the sound card wait. The encoded bytes go to one ``Broadcast``; each HTTP listener
+and the Icecast source read it through their own bounded buffer. Snapcast takes the PCM itself (its
+server encodes for its rooms). The daemon's events reach the web remote through a second
+``Broadcast``, as protocol lines.
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from lofid.addresses import icecast_target, listen_address
+from lofid.addresses import icecast_target, listen_address, snapcast_target
 from lofid.audio.broadcast import Broadcast
 from lofid.audio.icecast import IcecastSource
 from lofid.audio.mp3 import Mp3Encoder
+from lofid.audio.snapcast import SnapcastSource
 from lofid.config import Config
 from lofid.control.http import WebServer
 from lofid.control.protocol import Controllable, encode
@@ -31,13 +35,17 @@ EVENT_BUFFER_BYTES = 256 * 1024  # event lines a web remote may leave unread bef
 
 
 class Streams:
-    """What the settings ask for of the stream outputs; nothing at all when both are off."""
+    """What the settings ask for of the stream outputs; nothing at all when all are off."""
 
     def __init__(self, cfg: Config, target: Controllable) -> None:
         self.http: WebServer | None = None
         self.icecast: IcecastSource | None = None
         self.encoder: Mp3Encoder | None = None
+        self.snapcast: SnapcastSource | None = None
         self.events = Broadcast(EVENT_BUFFER_BYTES)
+        if cfg["output.snapcast.url"].strip():
+            self.snapcast = SnapcastSource(snapcast_target(cfg["output.snapcast.url"]), cfg["output.sample_rate"],
+                                           cfg["output.block_size"])
         url = cfg["output.icecast.url"].strip()
         if not (cfg["output.http.enabled"] or url):
             return
@@ -54,10 +62,10 @@ class Streams:
     @property
     def taps(self) -> tuple[Callable[[np.ndarray], None], ...]:
         """What the render thread hands each block to."""
-        return (self.encoder.offer,) if self.encoder else ()
+        return tuple(part.offer for part in (self.encoder, self.snapcast) if part is not None)
 
     def start(self) -> None:
-        for part in (self.encoder, self.http, self.icecast):
+        for part in (self.encoder, self.http, self.icecast, self.snapcast):
             if part is not None:
                 part.start()
         if self.http is not None:
@@ -71,19 +79,22 @@ class Streams:
             self.icecast.set_title(f"{track['title']} ({track['key']}, {track['bpm']:g} bpm)")
 
     def status(self) -> StreamsStatus | None:
-        """``ctl status``'s "streams": listeners, dropped blocks, the Icecast connection; None when off."""
-        if self.encoder is None:
+        """``ctl status``'s "streams": listeners, dropped blocks, the Icecast and Snapcast connections; None when off."""
+        if self.encoder is None and self.snapcast is None:
             return None
-        return {"bitrate_kbps": self.encoder.bitrate, "dropped_blocks": self.encoder.dropped,
+        return {"bitrate_kbps": self.encoder.bitrate if self.encoder else None,
+                "dropped_blocks": self.encoder.dropped if self.encoder else 0,
                 "http": self.http.status() if self.http else None,
-                "icecast": self.icecast.status() if self.icecast else None}
+                "icecast": self.icecast.status() if self.icecast else None,
+                "snapcast": self.snapcast.status() if self.snapcast else None}
 
     def close(self) -> None:
         """Stop serving, then the encoder; every listener's stream ends."""
         if self.http is not None:
             self.http.close()
-        if self.icecast is not None:
-            self.icecast.stop()
+        for source in (self.icecast, self.snapcast):
+            if source is not None:
+                source.stop()
         if self.encoder is not None:
             self.encoder.stop()
             self.audio.close()

@@ -173,3 +173,18 @@ def test_service_files_are_filled_from_the_wheels_templates(venv, elsewhere):
     assert f"Documentation={data.as_uri()}/README.md" in unit and (data / "README.md").is_file()
     plist = run([venv.lofid, "service", "install", "--dry-run", "--manager", "launchd"], cwd=work, env=env).stdout
     assert f"<string>{venv.lofid}</string>" in plist and f"<string>{data}</string>" in plist
+
+
+def test_the_snapcast_plugin_is_installed_beside_lofid(venv, elsewhere):
+    """``lofid-snapcast``, which snapserver starts by its path (README: Every room in sync with Snapcast):
+    with no lofid running it says it is ready all the same; snapserver closing its stdin ends it."""
+    work, env = elsewhere
+    plugin = subprocess.Popen([venv.root / "bin" / "lofid-snapcast", "--stream=lofid"], cwd=work, env=env,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert plugin.stdout.readline() == '{"jsonrpc": "2.0", "method": "Plugin.Stream.Ready"}\n'
+        plugin.stdin.close()
+        assert plugin.wait(30) == 0 and plugin.stderr.read() == ""
+    finally:
+        plugin.kill()
+        plugin.wait()

@@ -48,7 +48,9 @@ class Player:
                 "streams": {"bitrate_kbps": 128, "dropped_blocks": 3,
                             "http": {"url": "http://127.0.0.1:8765/", "listeners": 2, "dropped_listeners": 0},
                             "icecast": {"server": "127.0.0.1:8000/lofid.mp3", "state": "retrying", "connects": 1,
-                                        "error": "connection refused"}}}
+                                        "error": "connection refused"},
+                            "snapcast": {"server": "127.0.0.1:4953", "format": "44100:16:2", "state": "connected",
+                                         "connects": 1, "dropped_blocks": 0}}}
 
     def apply(self, changes: dict[str, Any]) -> None:
         self.cfg = self.cfg.replace(changes)

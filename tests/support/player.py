@@ -19,7 +19,7 @@ import numpy as np
 from lofid import paths
 from lofid.control.client import request
 from lofid.errors import LofidError
-from tests.support.pulse import PulseServer, read_recording
+from tests.support.pulse import SINK, PulseServer, read_recording
 from tests.support.waiting import until
 
 ROOT = paths.ROOT
@@ -101,10 +101,10 @@ class Player:
         the first sound reaches PulseAudio's null sink about a second later."""
         self._until(lambda: self._running() and rms(self.listen(0.5, "heard")) > 10 * SILENT_RMS, "music at the sink", timeout)
 
-    def listen(self, seconds: float, name: str) -> np.ndarray:
-        """What the sink played for ``seconds``, less the first 0.3 s (parec may hand over older audio)."""
+    def listen(self, seconds: float, name: str, sink: str = SINK) -> np.ndarray:
+        """What ``sink`` played for ``seconds``, less the first 0.3 s (parec may hand over older audio)."""
         path = self.home / f"{name}.wav"
-        with self.pulse.record(path):
+        with self.pulse.record(path, sink):
             time.sleep(seconds + 0.3)
         audio, rate = read_recording(path)
         return audio[int(0.3 * rate):]

@@ -25,7 +25,8 @@ REGENERATING = {"generation.temperature", "generation.top_p", "generation.harmon
                 "music.swing", "music.track_minutes", "music.mood"}
 # ...and these are read only at start (the generator keeps its model's window, the seed draws the run).
 AT_START = {"output.device", "output.sample_rate", "output.block_size", "output.http.enabled", "output.http.listen",
-            "output.http.bitrate", "output.http.token", "output.icecast.url", "control.socket", "control.state_file",
+            "output.http.bitrate", "output.http.token", "output.icecast.url", "output.snapcast.url", "control.socket",
+            "control.state_file",
             "sound.soundfont", "generation.window", "generation.seed", "desktop.mpris"}
 
 

@@ -48,6 +48,10 @@ if [ "$want" = test ]; then
   command -v ffmpeg >/dev/null || missing+=(ffmpeg)
   command -v chromium >/dev/null || missing+=(chromium)
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
+  # The MPD door: mpc and ncmpcpp, real MPD clients (ncmpcpp runs in tmux)
+  command -v mpc >/dev/null || missing+=(mpc)
+  command -v ncmpcpp >/dev/null || missing+=(ncmpcpp)
+  command -v tmux >/dev/null || missing+=(tmux)
   command -v ss >/dev/null || missing+=(iproute2)  # bench/streams.py reads the stalled listeners' kernel memory
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -29,12 +29,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from lofid import paths
+from lofid.addresses import listen_address
 from lofid.audio.chime import chime
 from lofid.audio.engine import FADE_SECONDS, Engine, layer_value
 from lofid.audio.sinks import DeviceSink, NullSink, Playback, open_sink
 from lofid.compose.generator import NoteGenerator
 from lofid.compose.queue import Producer
 from lofid.config import Config, applying, load, part_programs, resolve_seed
+from lofid.control.mpd import MpdDoor
 from lofid.control.server import ControlServer
 from lofid.control.status import (
     Event,
@@ -100,16 +102,23 @@ class Daemon:
         self.control: ControlServer | None = None
         self.streams: Streams | None = None
         self.desktop: Desktop | None = None
+        self.mpd: MpdDoor | None = None
 
     def start(self) -> Daemon:
         """Serve: the control socket first (a second lofid refuses here, before any sound), then the
-        stream outputs (an address they must not serve refuses here) and MPRIS. ``shutdown()`` undoes it."""
+        stream outputs and the MPD door (an address they must not serve refuses here) and MPRIS. ``shutdown()`` undoes it."""
         self.control = ControlServer(paths.socket_path(self.cfg["control.socket"]), self).start()
         try:
             self.streams = Streams(self.cfg, self)
+            if self.cfg["control.mpd.enabled"]:
+                self.mpd = MpdDoor(listen_address(self.cfg["control.mpd.listen"]), self.cfg["control.mpd.password"],
+                                   self).start()
+                self.listeners.append(self.mpd.publish)
         except BaseException:
-            self.control.close()
-            self.control = None
+            for service in (self.streams, self.control):
+                if service is not None:
+                    service.close()
+            self.control = self.streams = None
             raise
         self.desktop = Desktop(self)  # on a thread of its own where a session bus exists
         self.listeners += [self.control.publish, self.desktop.listen, self.streams.listen]
@@ -408,7 +417,7 @@ class Daemon:
         if self.sink is not None:
             self.sink.close()
         self.producer.stop()
-        for service in (self.streams, self.control, self.desktop):
+        for service in (self.streams, self.mpd, self.control, self.desktop):
             if service is not None:
                 service.close()
         self.engine.close()

@@ -496,5 +496,5 @@ VERBS: dict[str, Verb] = {
     "setvol": Verb(_setvol, 1, 1), "volume": Verb(_volume_cmd, 1, 1), "getvol": Verb(_getvol),
     "idle": Verb(_idle, 0, len(SUBSYSTEMS)), "commands": Verb(_commands), "notcommands": Verb(_notcommands),
     "tagtypes": Verb(_tagtypes, 0, 64), "password": Verb(_password, 1, 1), "ping": Verb(_ping),
-    "close": Verb(_close), "listplaylists": Verb(_empty),
+    "close": Verb(_close), "listplaylists": Verb(_empty), "decoders": Verb(_empty), "urlhandlers": Verb(_empty),
 }

@@ -60,6 +60,7 @@ from lofid.control.mpdwire import (
     ACK_UNKNOWN,
     Ack,
     ack_line,
+    command_name,
     pairs,
     shown,
     span,
@@ -251,10 +252,10 @@ class MpdDoor(LineServer):
 
     def _run(self, client: Client, text: str) -> str:
         """One command's reply lines (without the OK), or Ack."""
-        name, *args = words(text)
-        verb = VERBS.get(name)
+        verb = VERBS.get(command_name(text))
         if verb is None:
-            raise Ack(ACK_UNKNOWN, f"unknown command {shown(name)}")
+            raise Ack(ACK_UNKNOWN, f"unknown command {shown(command_name(text))}")
+        name, *args = words(text)
         if not client.session.allowed and name not in OPEN:
             raise Ack(ACK_PERMISSION, f"you don't have permission for {shown(name)}")
         if not verb.least <= len(args) <= verb.most:

@@ -50,7 +50,7 @@ def words(line: str) -> list[str]:
     """A command line's words: the name, then its arguments, quotes and escapes undone.
 
     Raises Ack (unknown command for a malformed name, a bad argument otherwise), in MPD's words."""
-    name, rest = _name(line)
+    name, rest = _split(line)
     args: list[str] = []
     i = 0
     while True:
@@ -72,7 +72,12 @@ def words(line: str) -> list[str]:
         args.append(word)
 
 
-def _name(line: str) -> tuple[str, str]:
+def command_name(line: str) -> str:
+    """A command line's name (Ack ``unknown command`` if it has none)."""
+    return _split(line)[0]
+
+
+def _split(line: str) -> tuple[str, str]:
     if not line:
         raise Ack(ACK_UNKNOWN, "No command given")
     end = 0

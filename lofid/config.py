@@ -162,11 +162,10 @@ SCHEMA: tuple[Setting, ...] = (
             "empty: off; icecast://USER:PASSWORD@HOST:PORT/MOUNT", text=_icecast_or_empty,
             applies=RESTART, secret=True),
     Setting("control.socket", "auto", str, "control socket path; auto is $XDG_RUNTIME_DIR/lofid.sock", applies=RESTART),
-    Setting("control.mpd.enabled", False, bool, "answer MPD clients (mpc, ncmpcpp, phone apps, Home Assistant): "
-            "the radio as MPD's queue, pause, next, volume", applies=RESTART),
-    Setting("control.mpd.listen", "127.0.0.1:6600", str,
-            "where the MPD door listens (the next free port if that one is taken); any address but loopback "
-            "needs control.mpd.password; HOST:PORT", text=listen_address, applies=RESTART),
+    Setting("control.mpd.enabled", False, bool, "answer MPD clients (mpc, ncmpcpp, phone apps, Home Assistant)",
+            applies=RESTART),
+    Setting("control.mpd.listen", "127.0.0.1:6600", str, "where the MPD door listens (the next free port if taken); "
+            "any address but loopback needs control.mpd.password; HOST:PORT", text=listen_address, applies=RESTART),
     Setting("control.mpd.password", "", str, "the password MPD clients must give (MPD's password command); "
             "empty: none (loopback only)", applies=RESTART, secret=True),
     Setting("control.state_file", "auto", str,

@@ -85,6 +85,11 @@ class StreamsStatus(TypedDict):
     icecast: Mapping[str, object] | None  # lofid.audio.icecast.IcecastSource.status(): server, state, connects, error
 
 
+class MpdStatus(TypedDict):
+    address: str  # where the MPD door listens, HOST:PORT
+    clients: int  # MPD clients connected now
+
+
 class Status(TypedDict):
     """``Controllable.status()``: what ``lofid ctl status`` prints (the reply adds "settings")."""
 
@@ -106,6 +111,7 @@ class Status(TypedDict):
     loudness: LoudnessStatus
     timers: TimersStatus
     streams: StreamsStatus | None  # None: no stream output
+    mpd: MpdStatus | None  # None: the MPD door is off
 
 
 # -- watch events: one JSON object per line with an "event" field (replies have "ok" instead) --------

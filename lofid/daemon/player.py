@@ -2,7 +2,7 @@
 
 Built in two steps: ``Daemon(...)`` makes the player (model, producer, engine, timers, state)
 and starts nothing, so its logic can be tested alone; ``start()`` serves it (the control
-socket, the stream outputs' servers, MPRIS), and ``run()`` plays until a signal stops it.
+socket, the stream outputs' servers, the MPD door, MPRIS), and ``run()`` plays until a signal stops it.
 
 Threads, and who may touch what:
 - the producer thread runs the model into the bounded note queue (``lofid.compose.queue``);
@@ -29,14 +29,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from lofid import paths
-from lofid.addresses import listen_address
 from lofid.audio.chime import chime
 from lofid.audio.engine import FADE_SECONDS, Engine, layer_value
 from lofid.audio.sinks import DeviceSink, NullSink, Playback, open_sink
 from lofid.compose.generator import NoteGenerator
 from lofid.compose.queue import Producer
 from lofid.config import Config, applying, load, part_programs, resolve_seed
-from lofid.control.mpd import MpdDoor
+from lofid.control.mpd import MpdDoor, mpd_door
 from lofid.control.server import ControlServer
 from lofid.control.status import (
     Event,
@@ -105,20 +104,14 @@ class Daemon:
         self.mpd: MpdDoor | None = None
 
     def start(self) -> Daemon:
-        """Serve: the control socket first (a second lofid refuses here, before any sound), then the
-        stream outputs and the MPD door (an address they must not serve refuses here) and MPRIS. ``shutdown()`` undoes it."""
+        """Serve: the control socket first (a second lofid refuses here, before any sound), then the stream
+        outputs and the MPD door (an address they must not serve refuses here) and MPRIS. ``shutdown()`` undoes it."""
         self.control = ControlServer(paths.socket_path(self.cfg["control.socket"]), self).start()
         try:
             self.streams = Streams(self.cfg, self)
-            if self.cfg["control.mpd.enabled"]:
-                self.mpd = MpdDoor(listen_address(self.cfg["control.mpd.listen"]), self.cfg["control.mpd.password"],
-                                   self).start()
-                self.listeners.append(self.mpd.publish)
+            self.mpd = mpd_door(self.cfg, self, self.listeners)  # None when off
         except BaseException:
-            for service in (self.streams, self.control):
-                if service is not None:
-                    service.close()
-            self.control = self.streams = None
+            self._close_services()
             raise
         self.desktop = Desktop(self)  # on a thread of its own where a session bus exists
         self.listeners += [self.control.publish, self.desktop.listen, self.streams.listen]
@@ -163,6 +156,7 @@ class Daemon:
                 "loudness": self._loudness(),
                 "timers": self.timers.status(time.monotonic()),
                 "streams": self.streams.status() if self.streams is not None else None,
+                "mpd": self.mpd.status() if self.mpd is not None else None,
             }
 
     def _loudness(self) -> LoudnessStatus:
@@ -407,6 +401,10 @@ class Daemon:
                 f"queue {s['queue_notes']} notes "
                 f"({s['queue_s']:g} s) · {s['notes_played']} notes · {s['underruns']} underruns · to {s['output']}")
 
+    def _close_services(self) -> None:
+        for service in [s for s in (self.streams, self.mpd, self.control, self.desktop) if s is not None]:
+            service.close()
+
     def shutdown(self) -> None:
         """Fade out, drain, stop every thread and remove the socket (what was started of them)."""
         self.notifier.stopping()
@@ -417,8 +415,6 @@ class Daemon:
         if self.sink is not None:
             self.sink.close()
         self.producer.stop()
-        for service in (self.streams, self.mpd, self.control, self.desktop):
-            if service is not None:
-                service.close()
+        self._close_services()
         self.engine.close()
         log.info("stopped after %d notes", self.notes_played)

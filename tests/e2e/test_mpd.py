@@ -72,6 +72,7 @@ def test_mpc_and_ncmpcpp_see_the_track_pause_it_skip_it_and_set_the_volume(pulse
         mpc(port, "volume", "40")
         assert json.loads(player.ctl("status", "--json").stdout)["status"]["settings"]["output.volume"] == 40
         assert "volume: 40%" in mpc(port, "status")
+        assert "mpd door:" in player.ctl("status").stdout and f"127.0.0.1:{port} · " in player.ctl("status").stdout
 
         # mpc idle returns when lofid ctl next runs (the new track is the player's and the queue's change).
         idle = subprocess.Popen(["mpc", "--host", "127.0.0.1", "--port", str(port), "idle", "playlist"],

@@ -46,7 +46,8 @@ class Player:
                 "streams": {"bitrate_kbps": 128, "dropped_blocks": 3,
                             "http": {"url": "http://127.0.0.1:8765/", "listeners": 2, "dropped_listeners": 0},
                             "icecast": {"server": "127.0.0.1:8000/lofid.mp3", "state": "retrying", "connects": 1,
-                                        "error": "connection refused"}}}
+                                        "error": "connection refused"}},
+                "mpd": {"address": "127.0.0.1:6600", "clients": 2}}
 
     def apply(self, changes: dict[str, Any]) -> None:
         self.cfg = self.cfg.replace(changes)

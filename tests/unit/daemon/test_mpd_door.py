@@ -61,6 +61,7 @@ def raw(daemon: Daemon, data: bytes, lines: int) -> list[str]:
 def test_an_mpd_client_sees_the_track_and_steers_the_radio(daemon):
     mpc = client(daemon)
     assert mpc.mpd_version == PROTOCOL
+    assert daemon.status()["mpd"] == {"address": daemon.mpd.shown_address, "clients": 1}
     track = daemon.status()["track"]
     assert track is not None
 

@@ -184,7 +184,7 @@ class MpdDoor(LineServer):
             reply = self._run(client, text)
         except Ack as e:
             return out + ack_line(e.code, 0, _name_of(text, e), e.message)
-        if session.idle is not None:  # idle: the answer comes when something changes
+        if session.idle is not None or client.closing:  # idle: the answer comes with a change; close: none
             return out
         return out + reply.encode() + b"OK\n"
 

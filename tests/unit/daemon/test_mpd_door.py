@@ -140,6 +140,7 @@ def test_bad_input_gets_mpds_ack_line_and_the_connection_stays(daemon):
         "ACK [2@0] {idle} Unrecognized idle event: bogus\n",
         "OK\n",
     ]
+    assert raw(daemon, b"ping\nclose\nping\n", 3) == ["OK\n", "", ""]  # close: no answer, the connection ends
     junk = raw(daemon, b"\xff\xfe\x00garbage\x01\npi\x00ng\nping\n", 3)
     assert [line.split(" ")[:2] for line in junk[:2]] == [["ACK", "[5@0]"]] * 2 and junk[2] == "OK\n"
 

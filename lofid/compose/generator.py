@@ -306,6 +306,12 @@ class NoteGenerator:
             return [(c.start, chord_label(c, self._offset(self._harmony.track_at(c.start).track)))
                     for c in self._harmony.chords]
 
+    def track_after(self, number: int) -> Track | None:
+        """The track planned to follow track ``number``: known once the plan reaches it, seconds
+        before it starts (a ``next`` plans it at once); None until then."""
+        with self._lock:
+            return next((p.track for p in self._harmony.tracks if p.track.number == number + 1), None)
+
     def rewind(self, n: int) -> None:
         """Forget the last ``n`` events (never the primer), so they are written again."""
         with self._lock:

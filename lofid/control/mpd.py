@@ -1,12 +1,13 @@
 """The MPD door: MPD's protocol (0.23) mapped onto the radio, so every MPD client steers lofid.
 
-The radio as MPD's model: the queue holds one song, the track playing (``file: lofid://track/N``,
+The radio as MPD's model: the queue's first song is the track playing (``file: lofid://track/N``,
 its title, Artist ``lofid``, Album ``lofid radio``, Genre ``Lo-Fi``, its planned length as the
-duration, Pos 0, Id N); the next track is not planned far enough ahead to be known, so there is no
-next song. The queue's version is the track's number + 1: it changes with each track, and clients
-fetch the queue again.
+duration, Pos 0, Id N); the track planned after it is the second (MPD's next song) once it is
+planned, seconds before it starts (at once after ``next``). The queue's version changes with each
+track and when the next becomes known, and clients fetch the queue again.
 
-    play, playid, pause 1, stop   -> pause / resume (``stop`` pauses: a radio never stops)
+    play, playid, pause 1, stop   -> pause / resume (``stop`` pauses: a radio never stops);
+                                     ``play 1`` or the next song's id: ``next``, then play
     pause (no argument)           -> pauses or resumes
     next                          -> ``ctl next`` (this track ends at the next bar)
     previous                      -> nothing (the radio plays forward); OK

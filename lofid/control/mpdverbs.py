@@ -17,7 +17,7 @@ from typing import Protocol
 from lofid.control.lines import Client
 from lofid.control.mpdwire import ACK_ARG, ACK_NO_EXIST, ACK_PASSWORD, Ack, pairs, shown, span, switch, whole
 from lofid.control.protocol import COMMANDS, Controllable
-from lofid.control.status import Status, TrackStatus
+from lofid.control.status import NextTrack, Status
 
 TAGS = ("Artist", "Album", "Title", "Genre")  # the tags a song carries here
 ARTIST, ALBUM, GENRE = "lofid", "lofid radio", "Lo-Fi"
@@ -71,21 +71,49 @@ def now(door: Door) -> Status:
     return door.target.status()
 
 
-def song(client: Client, track: TrackStatus) -> str:
-    tags = {"Artist": ARTIST, "Album": ALBUM, "Title": track["title"], "Genre": GENRE}
-    wanted = client.session.tags
-    return pairs([("file", f"lofid://track/{track['number']}"),
-                  *((tag, value) for tag, value in tags.items() if tag in wanted),
-                  ("Time", round(track["length_s"])), ("duration", f"{track['length_s']:.3f}"),
-                  ("Pos", 0), ("Id", track["number"])])
+def songs(status: Status) -> list[NextTrack]:
+    """The queue: the track playing, then the one planned after it where it is known yet."""
+    track = status["track"]
+    if track is None:
+        return []
+    after = track.get("next")
+    return [{"number": track["number"], "title": track["title"], "length_s": track["length_s"]},
+            *([after] if after else [])]
 
-def queue(door: Door, client: Client, start: int = 0, end: int = 1) -> str:
-    track = now(door)["track"]
-    return song(client, track) if track is not None and start <= 0 < end else ""
+
+def song(client: Client, entry: NextTrack, pos: int) -> str:
+    """One song of the queue, with the tags the client asked for."""
+    tags = {"Artist": ARTIST, "Album": ALBUM, "Title": entry["title"], "Genre": GENRE}
+    wanted = client.session.tags
+    return pairs([("file", f"lofid://track/{entry['number']}"),
+                  *((tag, value) for tag, value in tags.items() if tag in wanted),
+                  ("Time", round(entry["length_s"])), ("duration", f"{entry['length_s']:.3f}"),
+                  ("Pos", pos), ("Id", entry["number"])])
+
+
+def queue(door: Door, client: Client, start: int = 0, end: int = 2**31) -> str:
+    """The songs at positions ``start`` to ``end`` (not included)."""
+    return "".join(song(client, entry, pos) for pos, entry in enumerate(songs(now(door))) if start <= pos < end)
 
 
 def _version(status: Status) -> int:
-    return status["track"]["number"] + 1 if status["track"] else 1
+    """The queue's version: it changes with each track, and when the next becomes known."""
+    return 2 * status["track"]["number"] + (status["track"].get("next") is not None) if status["track"] else 1
+
+
+def _position(status: Status, song_id: int) -> int:
+    """Where the song ``song_id`` is in the queue, or Ack."""
+    for pos, entry in enumerate(songs(status)):
+        if entry["number"] == song_id:
+            return pos
+    raise Ack(ACK_NO_EXIST, "No such song")
+
+
+def _play_at(door: Door, pos: int) -> None:
+    """Play from the queue's ``pos``: 0 (or -1, the current) resumes; 1, the next track, skips to it."""
+    if pos == 1:
+        door.target.next_track()
+    door.target.resume()
 
 
 def _volume(door: Door) -> int:
@@ -107,7 +135,7 @@ def _status_cmd(door: Door, client: Client, args: list[str]) -> str:
     rate = settings["output.sample_rate"]
     lines: list[tuple[str, object]] = [
         ("volume", _volume(door)), ("repeat", 0), ("random", 0), ("single", 0), ("consume", 0),
-        ("partition", "default"), ("playlist", _version(status)), ("playlistlength", 1 if track else 0),
+        ("partition", "default"), ("playlist", _version(status)), ("playlistlength", len(songs(status))),
         ("mixrampdb", "0.000000"), ("state", state)]
     if track is not None:
         lines += [("song", 0), ("songid", track["number"]),
@@ -115,34 +143,36 @@ def _status_cmd(door: Door, client: Client, args: list[str]) -> str:
                   ("elapsed", f"{track['seconds_in']:.3f}"),
                   ("bitrate", streams["bitrate_kbps"] if streams else rate * 16 * 2 // 1000),
                   ("duration", f"{track['length_s']:.3f}"), ("audio", f"{rate}:16:2")]
+        after = track.get("next")
+        lines += [("nextsong", 1), ("nextsongid", after["number"])] if after else []
     return pairs(lines)
 
 
 def _currentsong(door: Door, client: Client, args: list[str]) -> str:
-    return queue(door, client)
+    return queue(door, client, 0, 1)
 
 
 def _playlistinfo(door: Door, client: Client, args: list[str]) -> str:
-    return queue(door, client, *(span(args[0]) if args else (0, 1)))
+    return queue(door, client, *(span(args[0]) if args else (0, 2**31)))
 
 
 def _playlistid(door: Door, client: Client, args: list[str]) -> str:
-    track = now(door)["track"]
-    if args and (track is None or whole(args[0]) != track["number"]):
-        raise Ack(ACK_NO_EXIST, "No such song")
-    return queue(door, client)
+    if not args:
+        return queue(door, client)
+    pos = _position(now(door), whole(args[0]))
+    return queue(door, client, pos, pos + 1)
 
 
 def _plchanges(door: Door, client: Client, args: list[str]) -> str:
-    """The songs changed since the queue version given: the one song, unless the client has it."""
-    status = now(door)
-    return queue(door, client) if whole(args[0]) != _version(status) else ""
+    """The songs changed since the queue version given: all of them, unless the client has this queue."""
+    return queue(door, client) if whole(args[0]) != _version(now(door)) else ""
 
 
 def _plchangesposid(door: Door, client: Client, args: list[str]) -> str:
     status = now(door)
-    track = status["track"]
-    return pairs([("cpos", 0), ("Id", track["number"])]) if track and whole(args[0]) != _version(status) else ""
+    if whole(args[0]) == _version(status):
+        return ""
+    return "".join(pairs([("cpos", pos), ("Id", entry["number"])]) for pos, entry in enumerate(songs(status)))
 
 
 def _stats(door: Door, client: Client, args: list[str]) -> str:
@@ -165,17 +195,16 @@ def _outputs(door: Door, client: Client, args: list[str]) -> str:
 
 
 def _play(door: Door, client: Client, args: list[str]) -> str:
-    if args and whole(args[0]) != 0 and whole(args[0]) != -1:
+    pos = whole(args[0]) if args else 0
+    if not -1 <= pos < max(1, len(songs(now(door)))):
         raise Ack(ACK_ARG, "Bad song index")
-    door.target.resume()
+    _play_at(door, pos)
     return ""
 
 
 def _playid(door: Door, client: Client, args: list[str]) -> str:
-    track = now(door)["track"]
-    if args and whole(args[0]) != -1 and (track is None or whole(args[0]) != track["number"]):
-        raise Ack(ACK_NO_EXIST, "No such song")
-    door.target.resume()
+    song_id = whole(args[0]) if args else -1
+    _play_at(door, -1 if song_id == -1 else _position(now(door), song_id))
     return ""
 
 

@@ -13,9 +13,23 @@ from collections.abc import Mapping
 from typing import Any, Literal, TypedDict
 
 from lofid.music.mood import read_mood
+from lofid.music.tracks import Track
 
 State = Literal["playing", "paused"]
 Phase = Literal["study", "break"]  # of a focus timer
+
+
+class NextTrack(TypedDict):
+    """The track planned to follow the one playing."""
+
+    number: int
+    title: str
+    length_s: float  # as planned now
+
+
+def upcoming(track: Track | None) -> NextTrack | None:
+    """The status of the track planned next (None: not planned yet)."""
+    return None if track is None else {"number": track.number, "title": track.title, "length_s": round(track.seconds, 1)}
 
 
 class TrackStatus(TypedDict):
@@ -29,6 +43,7 @@ class TrackStatus(TypedDict):
     held: bool  # `lofid ctl hold on`: the track goes on
     seconds_in: float
     length_s: float  # as planned now (hours while held)
+    next: NextTrack | None  # the track planned after it, once planned (seconds before it starts); else None
 
 
 class MoodStatus(TypedDict):

@@ -48,6 +48,7 @@ from lofid.control.status import (
     TrackEvent,
     TrackStatus,
     mood_status,
+    upcoming,
 )
 from lofid.control.vocabulary import MOOD_KEY
 from lofid.daemon.mpris import Desktop
@@ -173,7 +174,7 @@ class Daemon:
         return {"number": track.number, "title": track.title, "key": track.key_name, "bpm": self.engine.bpm,
                 "section": section.name, "held": self._held,
                 "seconds_in": round((self.engine.sample_time - self.engine.track_started) / self.engine.sample_rate, 1),
-                "length_s": round(track.seconds, 1)}
+                "length_s": round(track.seconds, 1), "next": upcoming(self.generator.track_after(track.number))}
 
     def mood(self, text: str | None, keep: bool = False) -> dict[str, Any]:
         """A new mood (None: the one in force) from the next bar, or after this track with ``keep``;
@@ -396,10 +397,9 @@ class Daemon:
         s = self.status()
         track = s["track"]
         title = f"{track['title']} ({track['key']}) · " if track else ""
-        return (f"{s['state']} · {title}{self.engine.bpm:g} bpm · "
-                f"temperature {self.cfg['generation.temperature']:g} · harmony {self.cfg['generation.harmony']} · "
-                f"queue {s['queue_notes']} notes "
-                f"({s['queue_s']:g} s) · {s['notes_played']} notes · {s['underruns']} underruns · to {s['output']}")
+        return (f"{s['state']} · {title}{self.engine.bpm:g} bpm · temperature {self.cfg['generation.temperature']:g} · "
+                f"harmony {self.cfg['generation.harmony']} · queue {s['queue_notes']} notes ({s['queue_s']:g} s) · "
+                f"{s['notes_played']} notes · {s['underruns']} underruns · to {s['output']}")
 
     def _close_services(self) -> None:
         for service in [s for s in (self.streams, self.mpd, self.control, self.desktop) if s is not None]:

@@ -106,7 +106,13 @@ def test_an_mpd_client_sees_the_track_and_steers_the_radio(daemon):
     with pytest.raises(CommandError, match=r"\[2@0\] \{setvol\} Integer expected"):
         mpc.setvol("loud")
 
-    mpc.next()  # the track ends at the next bar
+    mpc.next()  # the track ends at the next bar, and the track after it is planned at once: the next song
+    until(lambda: "nextsong" in mpc.status(), "the next track never became the next song", 20)
+    status, queue = mpc.status(), mpc.playlistinfo()
+    after = daemon.status()["track"]["next"]
+    assert status["nextsong"] == "1" and status["nextsongid"] == str(after["number"]) == str(track["number"] + 1)
+    assert [s["title"] for s in queue] == [track["title"], after["title"]] and queue[1]["pos"] == "1"
+    assert status["playlistlength"] == "2" and mpc.plchanges(0) == queue and mpc.playlistid(after["number"]) == queue[1:]
     render(daemon, 14.0)
     daemon.tick()
     assert daemon.status()["track"]["number"] == track["number"] + 1

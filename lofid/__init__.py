@@ -10,5 +10,5 @@ __version__ = "0.1.0"
 # the version, then the shared modules and the packages, by name
 __all__ = [
     "__version__", "addresses", "audio", "cli", "compose", "config", "control", "daemon", "errors", "evaluation",
-    "model", "music", "paths", "setting", "training",
+    "model", "mood_levels", "music", "paths", "setting", "training",
 ]

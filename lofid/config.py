@@ -23,7 +23,7 @@ from typing import Any
 from lofid.addresses import icecast_target, listen_address, snapcast_target
 from lofid.errors import ConfigError
 from lofid.music.keys import KEY_NAMES, MINOR_KEY_NAMES
-from lofid.music.mood import check_mood, read_mood
+from lofid.music.mood import check_mood
 from lofid.music.notes import PARTS
 from lofid.music.tracks import PALETTES
 from lofid.paths import user_config_path
@@ -168,6 +168,12 @@ SCHEMA: tuple[Setting, ...] = (
             "(its sampleformat: output.sample_rate:16:2), for every room in sync; empty: off; tcp://HOST:PORT",
             text=_or_empty(snapcast_target), applies=RESTART),
     Setting("control.socket", "auto", str, "control socket path; auto is $XDG_RUNTIME_DIR/lofid.sock", applies=RESTART),
+    Setting("control.mpd.enabled", False, bool, "answer MPD clients (mpc, ncmpcpp, phone apps, Home Assistant)",
+            applies=RESTART),
+    Setting("control.mpd.listen", "127.0.0.1:6600", str, "where the MPD door listens (the next free port if taken); "
+            "any address but loopback needs control.mpd.password; HOST:PORT", text=listen_address, applies=RESTART),
+    Setting("control.mpd.password", "", str, "the password MPD clients must give (MPD's password command); "
+            "empty: none (loopback only)", applies=RESTART, secret=True),
     Setting("control.state_file", "auto", str,
             "where run-time changes are kept; auto is $XDG_STATE_HOME/lofid/state.yaml", applies=RESTART),
     Setting("desktop.mpris", True, bool, "media keys, panel widgets and playerctl (MPRIS on the session D-Bus, if any)",
@@ -264,37 +270,6 @@ def minutes_range(text: str) -> tuple[float, float]:
     if not (0.5 <= lo <= hi <= 60 and math.isfinite(hi)):
         raise ValueError(text)
     return lo, hi
-
-
-# The levels a mood moves (while they hold their defaults: a level you set is pinned and wins).
-MOOD_DARK_OCTAVES = 1.2  # octaves the warm low-pass moves for a brightness of -1 (down) or 1 (up)
-MOOD_SATURATION = 0.15  # how much more saturation (its harmonics brighten) a brightness of 1 gives, and less -1 gives
-
-
-def mood_levels(settings: Mapping[str, Any]) -> dict[str, Any]:
-    """The levels ``music.mood`` asks for, over the settings that hold their defaults: the warm
-    low-pass, the keys' and melody's low-passes and saturation (its brightness), the rain's volume,
-    the crackle, the temperature."""
-    mood = read_mood(settings["music.mood"])
-    wanted: dict[str, Any] = {}
-    if mood.brightness is not None:
-        lowpass, saturation = _BY_KEY["fx.lowpass_hz"].default, _BY_KEY["fx.saturation"].default
-        shift = 2 ** (MOOD_DARK_OCTAVES * mood.brightness)
-        wanted["fx.lowpass_hz"] = round(lowpass * shift)
-        for part in ("keys", "melody"):  # the parts' own tone, which the master's low-pass alone hardly reaches
-            key = f"parts.{part}.lowpass_hz"
-            wanted[key] = round(min(20000.0, _BY_KEY[key].default * shift))
-        wanted["fx.saturation"] = round(min(1.0, max(0.0, saturation + MOOD_SATURATION * mood.brightness)), 2)
-    for key, value in (("layers.rain.volume", mood.rain), ("fx.crackle", mood.crackle),
-                       ("generation.temperature", mood.temperature)):
-        if value is not None:
-            wanted[key] = value
-    return {k: float(v) for k, v in wanted.items() if settings[k] == _BY_KEY[k].default}
-
-
-def with_mood(cfg: Config) -> Config:
-    """``cfg`` as played under its mood: the levels it moves laid over the ones at their defaults."""
-    return cfg.replace(mood_levels(cfg))
 
 
 def untracked_tempo(settings: Mapping[str, Any]) -> tuple[float, float]:

@@ -51,6 +51,10 @@ if [ "$want" = test ]; then
   # Snapcast 0.26: the server lofid feeds and a client playing a "room" into a PulseAudio null sink
   command -v snapserver >/dev/null || missing+=(snapserver)
   command -v snapclient >/dev/null || missing+=(snapclient)
+  # The MPD door: mpc and ncmpcpp, real MPD clients (ncmpcpp runs in tmux)
+  command -v mpc >/dev/null || missing+=(mpc)
+  command -v ncmpcpp >/dev/null || missing+=(ncmpcpp)
+  command -v tmux >/dev/null || missing+=(tmux)
   command -v ss >/dev/null || missing+=(iproute2)  # bench/streams.py reads the stalled listeners' kernel memory
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -34,8 +34,9 @@ from lofid.audio.fx import RAMP_SECONDS, Gain
 from lofid.audio.grid import CONTROL_FRAMES, Grid, lattice
 from lofid.audio.layers import RESERVED, WavLayer, darken, load_layers, read_wav
 from lofid.audio.synth import DRUM_CHANNEL, PART_CHANNELS, STEMS, Synth
-from lofid.config import Config, part_programs, setting_for, untracked_tempo, with_mood
+from lofid.config import Config, part_programs, setting_for, untracked_tempo
 from lofid.errors import LofidError
+from lofid.mood_levels import with_mood
 from lofid.music.drums import KICKS, Drummer, load_vocabulary
 from lofid.music.notes import Note
 from lofid.music.tracks import Cue, Section, Track, palette_presets

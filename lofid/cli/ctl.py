@@ -232,6 +232,13 @@ def streams_line(streams: object) -> str:
     return " · ".join(parts)
 
 
+def mpd_line(mpd: object) -> str:
+    """``127.0.0.1:6600 · 2 clients``, or ``off``."""
+    if not isinstance(mpd, dict):
+        return "off" if mpd is None else show(mpd)
+    return f"{mpd.get('address')} · {show(mpd.get('clients'))} clients"
+
+
 def event_line(event: dict[str, Any]) -> str:
     """One watched event as a line: ``state: paused``, ``track: ...``, ``cover: FILE (title)``, ``volume: 40``,
     ``timer: break · ...``."""
@@ -254,7 +261,7 @@ def format_status(status: dict[str, Any]) -> str:
     """The status reply as aligned ``label: value`` lines, then every setting."""
     known = {key for key, _, _ in STATUS_FIELDS}
     shown = {"uptime_s": _duration, "track": track_line, "mood": mood_line, "timers": timers_line,
-             "streams": streams_line}
+             "streams": streams_line, "mpd": mpd_line}
     rows = [(label, shown[key](status[key]) if key in shown else show(status[key]) + unit)
             for key, label, unit in STATUS_FIELDS if key in status]
     rows += [(k, show(v)) for k, v in status.items() if k not in known and k != "settings"]

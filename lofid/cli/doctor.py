@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import ctypes.util
 import platform
+import socket
 import sys
 from dataclasses import dataclass
 
@@ -132,6 +133,23 @@ def check_model(cfg: Config) -> Check:
     return Check("model", True, f"{model.info.base} ({backend}, window {model.window})")
 
 
+def check_mpd(cfg: Config) -> Check:
+    """Where the MPD door (on) will answer: a port taken is said, an address lofid would refuse fails."""
+    from lofid.addresses import is_loopback, listen_address
+
+    host, port = listen_address(cfg["control.mpd.listen"])
+    if not cfg["control.mpd.password"] and not is_loopback(host):
+        return Check("MPD door", False, f"{host}:{port} is not loopback and no password is set: lofid refuses to start",
+                     "set control.mpd.password, or control.mpd.listen: 127.0.0.1:6600")
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as e:
+            return Check("MPD door", True, f"{host}:{port} is taken ({e.strerror}): lofid answers on the next free "
+                         "port and logs which")
+    return Check("MPD door", True, f"{host}:{port}")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = "Exit status: 0 ready to play, 1 something needed is missing, 2 the config is invalid."
 
@@ -140,6 +158,7 @@ def main(args: argparse.Namespace) -> int:
     config_check, cfg = check_config(args)
     checks = [config_check, check_fluidsynth(), check_soundfont(cfg), check_instruments(cfg), check_portaudio(cfg),
               check_model(cfg)]
+    checks += [check_mpd(cfg)] if cfg["control.mpd.enabled"] else []
     for c in checks:
         print(c.line())
     failed = [c.name for c in checks if c.required and not c.ok]

@@ -33,10 +33,11 @@ from lofid.compose.harmony import ChordSpan, Harmony, swell
 from lofid.compose.register import MELODY, in_model, transposition
 from lofid.compose.sampling import Sampler, harmony_bias
 from lofid.compose.tracks import PlannedTrack, TrackPlanner
-from lofid.config import MAX_QUEUE_NOTES, Config, with_mood
+from lofid.config import MAX_QUEUE_NOTES, Config
 from lofid.errors import LofidError
 from lofid.model.encoding import primer_rows
 from lofid.model.runtime import NoteModel, load_model
+from lofid.mood_levels import with_mood
 from lofid.music.drums import load_vocabulary
 from lofid.music.keys import MAJOR_SCALE, key_setting, pitch_name
 from lofid.music.notes import BAR, MAX_STEP, Note, bin_velocity, fold_pitch
@@ -305,6 +306,12 @@ class NoteGenerator:
         with self._lock:
             return [(c.start, chord_label(c, self._offset(self._harmony.track_at(c.start).track)))
                     for c in self._harmony.chords]
+
+    def track_after(self, number: int) -> Track | None:
+        """The track planned to follow track ``number``: known once the plan reaches it, seconds
+        before it starts (a ``next`` plans it at once); None until then."""
+        with self._lock:
+            return next((p.track for p in self._harmony.tracks if p.track.number == number + 1), None)
 
     def rewind(self, n: int) -> None:
         """Forget the last ``n`` events (never the primer), so they are written again."""

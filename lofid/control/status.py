@@ -13,9 +13,23 @@ from collections.abc import Mapping
 from typing import Any, Literal, TypedDict
 
 from lofid.music.mood import read_mood
+from lofid.music.tracks import Track
 
 State = Literal["playing", "paused"]
 Phase = Literal["study", "break"]  # of a focus timer
+
+
+class NextTrack(TypedDict):
+    """The track planned to follow the one playing."""
+
+    number: int
+    title: str
+    length_s: float  # as planned now
+
+
+def upcoming(track: Track | None) -> NextTrack | None:
+    """The status of the track planned next (None: not planned yet)."""
+    return None if track is None else {"number": track.number, "title": track.title, "length_s": round(track.seconds, 1)}
 
 
 class TrackStatus(TypedDict):
@@ -30,6 +44,7 @@ class TrackStatus(TypedDict):
     seconds_in: float
     length_s: float  # as planned now (hours while held)
     cover: str | None  # its picture's ID (GET /cover/ID.png; $XDG_CACHE_HOME/lofid/covers/ID.png); None until painted
+    next: NextTrack | None  # the track planned after it, once planned (seconds before it starts); else None
 
 
 class MoodStatus(TypedDict):
@@ -88,6 +103,11 @@ class StreamsStatus(TypedDict):
     #                                        connects, dropped_blocks, error
 
 
+class MpdStatus(TypedDict):
+    address: str  # where the MPD door listens, HOST:PORT
+    clients: int  # MPD clients connected now
+
+
 class Status(TypedDict):
     """``Controllable.status()``: what ``lofid ctl status`` prints (the reply adds "settings")."""
 
@@ -109,6 +129,7 @@ class Status(TypedDict):
     loudness: LoudnessStatus
     timers: TimersStatus
     streams: StreamsStatus | None  # None: no stream output
+    mpd: MpdStatus | None  # None: the MPD door is off
 
 
 # -- watch events: one JSON object per line with an "event" field (replies have "ok" instead) --------
@@ -142,3 +163,12 @@ class TimerEvent(TypedDict):
 
 
 Event = StateEvent | TrackEvent | CoverEvent | SetEvent | TimerEvent
+
+
+def status_line(s: Status, bpm: float, settings: Mapping[str, Any]) -> str:
+    """The daemon's one-line live status (its terminal and systemd's STATUS=), at ``bpm`` as heard now."""
+    track = s["track"]
+    title = f"{track['title']} ({track['key']}) · " if track else ""
+    return (f"{s['state']} · {title}{bpm:g} bpm · temperature {settings['generation.temperature']:g} · "
+            f"harmony {settings['generation.harmony']} · queue {s['queue_notes']} notes ({s['queue_s']:g} s) · "
+            f"{s['notes_played']} notes · {s['underruns']} underruns · to {s['output']}")

@@ -45,6 +45,7 @@ STATUS_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("loudness", "loudness", ""),           # what the loudness stage hears (LUFS) and the gain it gives (dB)
     ("timers", "timers", ""),               # {"sleep": {"left_s"} | None, "focus": {phase, cycle, cycles, left_s} | None}
     ("streams", "streams", ""),             # None, or {bitrate_kbps, dropped_blocks, http, icecast, snapcast}
+    ("mpd", "mpd door", ""),                # None, or {address, clients}: MPD clients steer lofid there
 )
 
 # What a watching connection is sent (one JSON object per line with an "event" field; replies have "ok")

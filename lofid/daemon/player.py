@@ -2,7 +2,7 @@
 
 Built in two steps: ``Daemon(...)`` makes the player (model, producer, engine, timers, state)
 and starts nothing, so its logic can be tested alone; ``start()`` serves it (the control
-socket, the stream outputs' servers, MPRIS), and ``run()`` plays until a signal stops it.
+socket, the stream outputs' servers, the MPD door, MPRIS), and ``run()`` plays until a signal stops it.
 
 Threads, and who may touch what:
 - the producer thread runs the model into the bounded note queue (``lofid.compose.queue``);
@@ -36,6 +36,7 @@ from lofid.audio.sinks import DeviceSink, NullSink, Playback, open_sink
 from lofid.compose.generator import NoteGenerator
 from lofid.compose.queue import Producer
 from lofid.config import Config, applying, load, part_programs, resolve_seed
+from lofid.control.mpd import MpdDoor, mpd_door
 from lofid.control.server import ControlServer
 from lofid.control.status import (
     Event,
@@ -48,12 +49,14 @@ from lofid.control.status import (
     TrackEvent,
     TrackStatus,
     mood_status,
+    status_line,
+    upcoming,
 )
 from lofid.control.vocabulary import MOOD_KEY
 from lofid.daemon.covers import Covers
 from lofid.daemon.mpris import Desktop
 from lofid.daemon.saving import save_played
-from lofid.daemon.sdnotify import Notifier, start_watchdog
+from lofid.daemon.sdnotify import Notifier, advancing, start_watchdog
 from lofid.daemon.signals import SignalInbox
 from lofid.daemon.state import StateFile
 from lofid.daemon.streams import Streams
@@ -103,16 +106,17 @@ class Daemon:
         self.control: ControlServer | None = None
         self.streams: Streams | None = None
         self.desktop: Desktop | None = None
+        self.mpd: MpdDoor | None = None
 
     def start(self) -> Daemon:
-        """Serve: the control socket first (a second lofid refuses here, before any sound), then the
-        stream outputs (an address they must not serve refuses here) and MPRIS. ``shutdown()`` undoes it."""
+        """Serve: the control socket first (a second lofid refuses here, before any sound), then the stream
+        outputs and the MPD door (an address they must not serve refuses here) and MPRIS. ``shutdown()`` undoes it."""
         self.control = ControlServer(paths.socket_path(self.cfg["control.socket"]), self).start()
         try:
             self.streams = Streams(self.cfg, self)
+            self.mpd = mpd_door(self.cfg, self, self.listeners)  # None when off
         except BaseException:
-            self.control.close()
-            self.control = None
+            self._close_services()
             raise
         self.desktop = Desktop(self)  # on a thread of its own where a session bus exists
         self.covers.start()
@@ -158,6 +162,7 @@ class Daemon:
                 "loudness": self._loudness(),
                 "timers": self.timers.status(time.monotonic()),
                 "streams": self.streams.status() if self.streams is not None else None,
+                "mpd": self.mpd.status() if self.mpd is not None else None,
             }
 
     def _loudness(self) -> LoudnessStatus:
@@ -174,7 +179,8 @@ class Daemon:
         return {"number": track.number, "title": track.title, "key": track.key_name, "bpm": self.engine.bpm,
                 "section": section.name, "held": self._held,
                 "seconds_in": round((self.engine.sample_time - self.engine.track_started) / self.engine.sample_rate, 1),
-                "length_s": round(track.seconds, 1), "cover": self.covers.painted(track.number)}
+                "length_s": round(track.seconds, 1), "cover": self.covers.painted(track.number),
+                "next": upcoming(self.generator.track_after(track.number))}
 
     def mood(self, text: str | None, keep: bool = False) -> dict[str, Any]:
         """A new mood (None: the one in force) from the next bar, or after this track with ``keep``;
@@ -347,7 +353,7 @@ class Daemon:
         log.info("playing %s through %s; control socket %s", paths.resolve(self.cfg["model.path"]).name,
                  self._output(), self.control.path)
         self.notifier.ready(self._status_line())
-        watchdog = start_watchdog(self.notifier, self._healthy())
+        watchdog = start_watchdog(self.notifier, advancing(lambda: self.engine.sample_time))
         live = sys.stderr.isatty()
         try:
             while True:
@@ -384,24 +390,12 @@ class Daemon:
         except Exception:
             log.exception("reload failed inside lofid; kept the current settings")
 
-    def _healthy(self) -> Callable[[], bool]:
-        last = [-1]
-
-        def moving() -> bool:
-            now = self.engine.sample_time
-            alive, last[0] = now != last[0], now
-            return alive
-
-        return moving
-
     def _status_line(self) -> str:
-        s = self.status()
-        track = s["track"]
-        title = f"{track['title']} ({track['key']}) · " if track else ""
-        return (f"{s['state']} · {title}{self.engine.bpm:g} bpm · "
-                f"temperature {self.cfg['generation.temperature']:g} · harmony {self.cfg['generation.harmony']} · "
-                f"queue {s['queue_notes']} notes "
-                f"({s['queue_s']:g} s) · {s['notes_played']} notes · {s['underruns']} underruns · to {s['output']}")
+        return status_line(self.status(), self.engine.bpm, self.cfg)
+
+    def _close_services(self) -> None:
+        for service in [s for s in (self.covers, self.streams, self.mpd, self.control, self.desktop) if s is not None]:
+            service.close()
 
     def shutdown(self) -> None:
         """Fade out, drain, stop every thread and remove the socket (what was started of them)."""
@@ -413,8 +407,6 @@ class Daemon:
         if self.sink is not None:
             self.sink.close()
         self.producer.stop()
-        for service in (self.covers, self.streams, self.control, self.desktop):
-            if service is not None:
-                service.close()
+        self._close_services()
         self.engine.close()
         log.info("stopped after %d notes", self.notes_played)

@@ -93,6 +93,19 @@ def watchdog_interval(env: Mapping[str, str] | None = None) -> float | None:
     return usec / 4e6
 
 
+def advancing(read: Callable[[], int]) -> Callable[[], bool]:
+    """A health check for ``start_watchdog``: healthy while ``read()`` (say, samples rendered)
+    has moved since the check before."""
+    last = [-1]
+
+    def moved() -> bool:
+        now = read()
+        alive, last[0] = now != last[0], now
+        return alive
+
+    return moved
+
+
 def start_watchdog(notifier: Notifier, healthy: Callable[[], bool], interval: float | None = None) -> threading.Event | None:
     """Ping the watchdog from a background thread while ``healthy()`` holds; set the returned event to stop.
 

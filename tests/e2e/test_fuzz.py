@@ -13,6 +13,10 @@ What must hold (lofid/control.py's limits):
 - a hundred clients at once are each answered, with no retry;
 - a thousand half-sent lines held open leave real requests answered, in bounded memory;
 - the daemon keeps playing (notes_played keeps rising) and its resident memory stays bounded.
+
+The MPD door (lofid.control.mpd) gets the same: malformed lines of every kind each answered by one
+OK or ACK line in MPD's format, lines over 64 KiB refused with an ACK and the connection closed, and
+a flood of connections waiting in ``idle`` all woken by one change, while the music plays on.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 import socket
 import threading
 import time
@@ -30,7 +35,7 @@ import pytest
 from lofid.control.client import request
 from lofid.control.server import IDLE_TIMEOUT, MAX_LINE
 from tests.support.player import Player
-from tests.support.sockets import held_open
+from tests.support.sockets import free_port, held_open
 
 SEED = 8
 CONNECTIONS = 100
@@ -42,6 +47,12 @@ RSS_BOUND_MB = 10  # growth allowed over the whole fuzz (measured: under 1 MB)
 IDLE_HELD = 1000  # half-sent connections held open at once
 IDLE_REQUESTS = 20  # real requests made while they are held
 IDLE_RSS_BOUND_MB = 30  # growth allowed for holding them
+MPD_CONNECTIONS = 20
+MPD_PER_CONNECTION = 100
+MPD_IDLERS = 500  # connections waiting in idle at once
+MPD_WORDS = ["status", "currentsong", "ping", "getvol", "playlistinfo", "outputs", "stats", "setvol 70", "volume -1",
+             "tagtypes", "plchanges 0", "play", "frobnicate", "setvol", "setvol 500", "setvol x", "idle nothing",
+             "playlistinfo -3", "pause 7", 'tagtypes enable "Title', "password", "", "STATUS", "next next"]
 
 
 def good(rng: random.Random) -> dict:
@@ -133,7 +144,9 @@ def exchange(path: Path, lines: list[bytes], timeout: float = 60, connected: thr
 
 @pytest.fixture
 def player(tmp_path):
-    p = Player(None, tmp_path, "fx.crackle=0")
+    port = free_port()
+    p = Player(None, tmp_path, "fx.crackle=0", "control.mpd.enabled=true", f"control.mpd.listen=127.0.0.1:{port}")
+    p.mpd_port = port  # type: ignore[attr-defined]
     p.start()
     p.wait_ready()
     yield p
@@ -235,3 +248,73 @@ def test_a_thousand_half_sent_connections_held_open_leave_real_requests_answered
     assert replies[-1]["status"]["notes_played"] > played_before
     assert rss_after - rss_before < IDLE_RSS_BOUND_MB * 1024
     assert player.proc.poll() is None and "Traceback" not in player.log.read_text()
+
+
+def mpd_line(rng: random.Random) -> bytes:
+    """One MPD command line: a known word, broken or not, or junk."""
+    pick = rng.randrange(4)
+    if pick == 0:
+        return rng.choice(MPD_WORDS).encode()
+    if pick == 1:  # random bytes (no newline), UTF-8 or not
+        return bytes(rng.choice([b for b in range(256) if b != 10]) for _ in range(rng.randint(0, 300)))
+    if pick == 2:  # a word with quotes, escapes and blanks in odd places
+        return (rng.choice(MPD_WORDS) + " " + "".join(rng.choice('ab "\\\t01:') for _ in range(rng.randint(0, 40)))).encode()
+    return bytes(rng.choice(b"abcdefghijklmnopqrstuvwxyz_ 0123456789") for _ in range(rng.randint(1, 60)))
+
+
+def mpd_exchange(port: int, data: bytes, ends: int, timeout: float = 60) -> list[bytes]:
+    """Send ``data``; the reply lines until ``ends`` lines that end an answer (OK, ACK) have come, or it closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        sender = threading.Thread(target=send_all, args=(s, data))
+        sender.start()
+        reader, lines, ended = s.makefile("rb"), [], 0
+        while ended < ends:
+            line = reader.readline()
+            if not line:
+                break
+            lines.append(line)
+            ended += line.startswith((b"OK", b"ACK "))
+        sender.join()
+    return lines
+
+
+@pytest.mark.slow
+def test_the_mpd_door_answers_every_malformed_line_and_an_idle_flood_while_it_plays(player):
+    rng = random.Random(SEED)
+    port = player.mpd_port
+    time.sleep(1.0)
+    played_before = player.status()["notes_played"]
+    for _ in range(MPD_CONNECTIONS):
+        lines = [mpd_line(rng).replace(b"\n", b" ") for _ in range(MPD_PER_CONNECTION)]
+        lines = [line for line in lines if line.strip() not in (b"close", b"idle", b"noidle")
+                 and not line.startswith((b"command_list", b"idle ", b"noidle", b"close"))] + [b"ping"]
+        replies = mpd_exchange(port, b"".join(line + b"\n" for line in lines), 1 + len(lines))
+        ends = [r for r in replies if r.startswith((b"OK", b"ACK "))]
+        assert ends[0].startswith(b"OK MPD ") and len(ends) == 1 + len(lines), (lines, replies)
+        assert ends[-1] == b"OK\n"  # the last ping: still served
+        for end in ends[1:]:
+            assert end == b"OK\n" or re.match(rb"^ACK \[\d+@0\] \{[a-z_]*\} [^\n]+\n$", end), end
+
+    # A line over 64 KiB: an ACK, then the connection closes.
+    replies = mpd_exchange(port, b"status " + b"x" * (2 * MAX_LINE) + b"\nping\n", 3)
+    assert replies[0].startswith(b"OK MPD ") and replies[1].startswith(b"ACK [52@0] {} request longer than")
+    assert len(replies) == 2
+
+    # Hundreds of connections waiting in idle: one change wakes them all, and they are not timed out.
+    idlers = []
+    for _ in range(MPD_IDLERS):
+        s = socket.create_connection(("127.0.0.1", port), timeout=60)
+        s.sendall(b"idle mixer\n")
+        idlers.append(s)
+    time.sleep(1.0)
+    assert mpd_exchange(port, b"setvol 55\n", 2)[-1] == b"OK\n"
+    for s in idlers:
+        reader = s.makefile("rb")
+        assert reader.readline().startswith(b"OK MPD ")
+        assert reader.readline() == b"changed: mixer\n" and reader.readline() == b"OK\n"
+        s.close()
+
+    status = player.status()
+    assert player.proc.poll() is None and status["state"] == "playing"
+    assert status["notes_played"] > played_before and status["settings"]["output.volume"] == 55
+    assert "Traceback" not in player.log.read_text()

@@ -50,7 +50,8 @@ class Player:
                             "icecast": {"server": "127.0.0.1:8000/lofid.mp3", "state": "retrying", "connects": 1,
                                         "error": "connection refused"},
                             "snapcast": {"server": "127.0.0.1:4953", "format": "44100:16:2", "state": "connected",
-                                         "connects": 1, "dropped_blocks": 0}}}
+                                         "connects": 1, "dropped_blocks": 0}},
+                "mpd": {"address": "127.0.0.1:6600", "clients": 2}}
 
     def apply(self, changes: dict[str, Any]) -> None:
         self.cfg = self.cfg.replace(changes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -117,3 +118,16 @@ def test_names_the_palettes_instruments_a_font_lacks(tmp_path, monkeypatch):
     assert "kit 0, kit 8, kit 32, kit 40 of the palettes: those parts play its piano" in text
     assert "program 0," not in text and r.returncode in (0, 1)  # a warning, never what stops lofid
     assert "instruments" not in r.stderr
+
+
+def test_the_mpd_door_is_checked_when_it_is_on(tmp_path):
+    assert "MPD door" not in doctor(tmp_path).stdout  # off by default: not a line
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = doctor(tmp_path, "--set", "control.mpd.enabled=true", "--set", f"control.mpd.listen=127.0.0.1:{port}")
+    assert line(r.stdout, "MPD door").startswith(f"[ok  ] MPD door: 127.0.0.1:{port} is taken")
+    r = doctor(tmp_path, "--set", "control.mpd.enabled=true", "--set", "control.mpd.listen=0.0.0.0:6600")
+    assert r.returncode == 1 and line(r.stdout, "MPD door").startswith("[FAIL] MPD door: 0.0.0.0:6600 is not loopback")
+    assert "fix: set control.mpd.password" in r.stdout

@@ -80,6 +80,7 @@ def test_status_shows_every_field_and_setting_aligned(capsys, server, player):
     assert "track:" in out and "3 · rainy window · Eb minor · 78 bpm · A · 1:12 of 3:05" in out
     assert ("http://127.0.0.1:8765/ · 2 listeners · Icecast 127.0.0.1:8000/lofid.mp3 retrying (connection refused)"
             " · Snapcast 127.0.0.1:4953 connected · 3 blocks dropped") in out
+    assert "mpd door:" in out and "127.0.0.1:6600 · 2 clients" in out
     for key in player.cfg:
         assert any(line.strip().startswith(key + ":") for line in lines), key
     values = [line.index(":") + len(line[line.index(":") + 1:]) - len(line[line.index(":") + 1:].lstrip())

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from lofid.config import defaults, mood_levels, with_mood
+from lofid.config import defaults
 from lofid.errors import ConfigError
+from lofid.mood_levels import mood_levels, with_mood
 from lofid.music.mood import INSTRUMENTS, known_words, read_mood, table
 
 RADIO_BPM = (65, 95)  # lofid.compose.tracks.LOFI_BPM: what the radio draws alone

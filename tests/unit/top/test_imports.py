@@ -15,9 +15,10 @@ PACKAGE = paths.ROOT / "lofid"
 # Flow order. A unit may import units of a lower rank; units sharing a rank are siblings and may not
 # import each other. music is pure symbols (it imports nothing of lofid's but errors), so the
 # settings schema may use its tables (key names, parts).
-RANK = {"errors": 0, "music": 1, "addresses": 2, "config": 2, "paths": 2, "setting": 2, "model": 3, "compose": 4,
-        "audio": 4, "control": 4, "daemon": 5, "training": 6, "evaluation": 7, "cli": 8}
-TOP_MODULES = {"errors", "addresses", "config", "paths", "setting"}  # shared modules: they may import each other (no circles)
+RANK = {"errors": 0, "music": 1, "addresses": 2, "config": 2, "mood_levels": 2, "paths": 2, "setting": 2, "model": 3,
+        "compose": 4, "audio": 4, "control": 4, "daemon": 5, "training": 6, "evaluation": 7, "cli": 8}
+# shared modules: they may import each other (no circles)
+TOP_MODULES = {"errors", "addresses", "config", "mood_levels", "paths", "setting"}
 TENSORFLOW = {"tensorflow", "keras"}
 
 

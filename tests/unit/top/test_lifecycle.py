@@ -26,7 +26,7 @@ REGENERATING = {"generation.temperature", "generation.top_p", "generation.harmon
 # ...and these are read only at start (the generator keeps its model's window, the seed draws the run).
 AT_START = {"output.device", "output.sample_rate", "output.block_size", "output.http.enabled", "output.http.listen",
             "output.http.bitrate", "output.http.token", "output.icecast.url", "output.snapcast.url", "control.socket",
-            "control.state_file",
+            "control.state_file", "control.mpd.enabled", "control.mpd.listen", "control.mpd.password",
             "sound.soundfont", "generation.window", "generation.seed", "desktop.mpris"}
 
 
@@ -69,12 +69,12 @@ def test_completion_after_ctl_set_offers_what_ctl_set_takes():
 
 
 def test_the_http_door_hides_every_secret_the_schema_marks():
-    assert set(SECRET_KEYS) == {"output.http.token", "output.icecast.url"}
-    settings = dict(defaults().replace({"output.http.token": SECRET,
+    assert set(SECRET_KEYS) == {"output.http.token", "output.icecast.url", "control.mpd.password"}
+    settings = dict(defaults().replace({"output.http.token": SECRET, "control.mpd.password": SECRET,
                                         "output.icecast.url": f"icecast://source:{SECRET}@radio.example:8000/lofi.mp3"}))
     shown = json.loads(hidden(encode({"ok": True, "status": {"settings": settings}})))["status"]["settings"]
     assert SECRET not in json.dumps(shown)
-    assert shown["output.http.token"] == "(hidden)"
+    assert shown["output.http.token"] == shown["control.mpd.password"] == "(hidden)"
     assert shown["output.icecast.url"] == "icecast://source:(hidden)@radio.example:8000/lofi.mp3"
     assert {k: v for k, v in shown.items() if k not in SECRET_KEYS} == {k: v for k, v in settings.items()
                                                                        if k not in SECRET_KEYS}

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal, TypedDict
 
+from lofid.control.vocabulary import MOOD_KEY
+from lofid.mood_levels import mood_levels
 from lofid.music.mood import read_mood
 from lofid.music.tracks import Track
 
@@ -53,12 +55,15 @@ class MoodStatus(TypedDict):
     text: str  # as said; "auto": none
     read_as: str  # what the tracks draw for it, one line
     words: list[str]  # the words and phrases it was read from
+    levels: dict[str, float]  # the levels it moves now, over settings at their defaults ("layers.rain.volume": 0.5)
 
 
-def mood_status(text: str) -> MoodStatus:
-    """The status of the mood ``text`` (``music.mood``): it, what it was read as, its words."""
+def mood_status(settings: Mapping[str, Any]) -> MoodStatus:
+    """The status of the mood in ``settings`` (``music.mood``): it, what it was read as, its words and
+    the levels it moves (what is heard where a slider shows its setting's default)."""
+    text = settings[MOOD_KEY]
     mood = read_mood(text)
-    return {"text": text, "read_as": mood.describe(), "words": list(mood.words)}
+    return {"text": text, "read_as": mood.describe(), "words": list(mood.words), "levels": mood_levels(settings)}
 
 
 class LoudnessStatus(TypedDict):

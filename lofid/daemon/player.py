@@ -146,7 +146,7 @@ class Daemon:
             return {
                 "state": "paused" if self._paused else "playing",
                 "track": self._track(),
-                "mood": mood_status(self.cfg[MOOD_KEY]),
+                "mood": mood_status(self.cfg),
                 "uptime_s": round(time.monotonic() - self.started, 1),
                 "queue_notes": len(queued),
                 "queue_s": round(sum(n.step for n in queued) * sixteenth, 1),
@@ -191,7 +191,7 @@ class Daemon:
                 if not keep:
                     self._held = False
                 warning = self._apply({MOOD_KEY: text}, redirect=None if keep else "next")
-            return {"mood": mood_status(self.cfg[MOOD_KEY]), **({"warning": warning} if warning else {})}
+            return {"mood": mood_status(self.cfg), **({"warning": warning} if warning else {})}
 
     def _output(self) -> str:
         """Where the sound goes now: a device that is lost plays into nothing until it is back."""

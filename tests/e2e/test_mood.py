@@ -39,7 +39,7 @@ def test_ctl_mood_changes_the_next_track_and_status_and_is_kept(tmp_path):
         status = player.status()
         assert (status["track"]["key"], status["track"]["bpm"]) == ("D minor", 60.0), status["track"]
         assert status["mood"] == {"text": "in D minor, 60 bpm, no drums", "words": ["60 bpm", "in D minor", "no drums"],
-                                  "read_as": "in D minor · 60 bpm · no drums"}
+                                  "read_as": "in D minor · 60 bpm · no drums", "levels": {}}
         assert "mood:" in player.ctl("status").stdout and "in D minor · 60 bpm" in player.ctl("mood").stdout
 
         # --keep: this track plays on; the mood is the next one's.

@@ -176,6 +176,8 @@ def test_a_mood_set_on_the_page_is_heard_in_the_next_track(tmp_path):
         assert (track["key"], track["bpm"]) == ("D minor", 60.0)
         until(lambda: "D minor · 60 bpm" in text(driver, "title"), "#title shows the new track's key and tempo")
         until(lambda: "read as in D minor · 60 bpm" in text(driver, "mood-read"), "#mood-read shows how it was read")
+        rain = "return document.querySelector('#layers .layer[data-name=rain] output').textContent"
+        until(lambda: driver.execute_script(rain) == "35%", "the rain slider shows the level the mood plays it at")
         assert shows_cover(driver, player) != first_cover, "the new track kept the first one's cover"
         assert heard(stream, MUSIC_S) > MUSIC_DBFS
 

@@ -39,7 +39,7 @@ class Player:
         return {"state": self.state, "track": {"number": 3, "title": "rainy window", "key": "Eb minor", "bpm": 78.0,
                                                "section": "A", "held": False, "seconds_in": 72.0, "length_s": 185.0,
                                                "cover": self.cover},
-                "mood": mood_status(self.cfg["music.mood"]),
+                "mood": mood_status(self.cfg),
                 "uptime_s": 3725.0, "queue_notes": 240, "queue_s": 12.5, "notes_played": 1234,
                 "underruns": 2, "model": "models/lofid.tflite", "backend": "litert",
                 "soundfont": "/usr/share/sounds/sf2/FluidR3_GM.sf2", "output": "null (no sound device)",
@@ -89,7 +89,7 @@ class Player:
         self.moods.append((text, keep))
         if text is not None:
             self.apply({"music.mood": text})
-        return {"mood": mood_status(self.cfg["music.mood"])}
+        return {"mood": mood_status(self.cfg)}
 
     def reload(self) -> dict[str, Any]:
         self.cfg = self.cfg.replace({"music.bpm": 80})

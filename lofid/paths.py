@@ -4,7 +4,7 @@ The shipped files (``models/``, ``effects/``, ``instruments/``, ``systemd/``, ``
 ``ROOT``, and relative paths in the config are taken from there. In a checkout (installed editable,
 as ``make run`` does) they sit at its top, beside the package; a wheel (``pipx install .``) carries
 them inside the package as ``lofid/data/``, where pyproject.toml maps them when the wheel is built.
-The user's own files follow the XDG base directories (config, state, cache, runtime, and a wheel's
+The user's own files follow the XDG base directories (config, state, cache, runtime, data: the likes and a wheel's
 soundfonts folder), and every file lofid replaces is written by ``write_atomically``: readers see
 the old or the new one, whole.
 """
@@ -129,6 +129,16 @@ def config_home() -> Path:
 def cache_dir() -> Path:
     """lofid's cache (the copy index): ``$XDG_CACHE_HOME/lofid``."""
     return _xdg("XDG_CACHE_HOME", ".cache") / "lofid"
+
+
+def data_dir() -> Path:
+    """lofid's own data of the user's (the likes): ``$XDG_DATA_HOME/lofid``."""
+    return _xdg("XDG_DATA_HOME", ".local/share") / "lofid"
+
+
+def likes_path() -> Path:
+    """The tracks the user liked (``lofid ctl like``, ``lofid likes``)."""
+    return data_dir() / "likes.json"
 
 
 def user_config_path() -> Path:

@@ -167,7 +167,7 @@ def state_path(setting: str = "auto") -> Path:
     return _xdg("XDG_STATE_HOME", ".local/state") / "lofid" / "state.yaml"
 
 
-def write_file(path: str | os.PathLike, data: bytes, what: str) -> None:
+def write_file(path: str | os.PathLike, data: str | bytes, what: str) -> None:
     """A file the user asked for (``what``: "the MIDI file"), written atomically: a full disk leaves no
     partial file, and a failure is a LofidError naming the file and the reason."""
     try:

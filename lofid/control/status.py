@@ -131,4 +131,11 @@ class TimerEvent(TypedDict):
     timers: TimersStatus
 
 
-Event = StateEvent | TrackEvent | SetEvent | TimerEvent
+class KeptEvent(TypedDict):
+    event: Literal["kept"]
+    what: str  # "save" (ctl save of audio) or "like"
+    kept: str | None  # what was written (a file; "like 3"); None when it failed
+    error: str | None  # why it failed, in one line
+
+
+Event = StateEvent | TrackEvent | SetEvent | TimerEvent | KeptEvent

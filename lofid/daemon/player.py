@@ -20,12 +20,15 @@ Threads, and who may touch what:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from lofid import paths
@@ -38,6 +41,7 @@ from lofid.config import Config, applying, load, part_programs, resolve_seed
 from lofid.control.server import ControlServer
 from lofid.control.status import (
     Event,
+    KeptEvent,
     LoudnessStatus,
     SetEvent,
     StateEvent,
@@ -49,12 +53,16 @@ from lofid.control.status import (
     mood_status,
 )
 from lofid.control.vocabulary import MOOD_KEY
+from lofid.daemon import likes
+from lofid.daemon.album import write_take
+from lofid.daemon.keeper import Keeper
 from lofid.daemon.mpris import Desktop
 from lofid.daemon.saving import save_played
 from lofid.daemon.sdnotify import Notifier, start_watchdog
 from lofid.daemon.signals import SignalInbox
 from lofid.daemon.state import StateFile
 from lofid.daemon.streams import Streams
+from lofid.daemon.takes import Take, take_from_log
 from lofid.daemon.timers import SLEEP_FADE_S, Timers, break_rest
 from lofid.errors import LofidError
 from lofid.music.notes import STEPS_PER_BEAT, Note
@@ -68,6 +76,17 @@ REGENERATE = applying("regenerate")
 RESTART_ONLY = applying("restart")
 FIRST_NOTES = 4  # notes queued before the sound starts
 FADE_OUT_S = 0.3  # SIGTERM: fade, then let the sink drain
+MIDI_SUFFIXES = (".mid", ".midi")
+
+
+@dataclasses.dataclass
+class _Liked:
+    """A like of the track playing: kept at once as far as it had played, and whole once it ends."""
+
+    log: deque[tuple[int, Note | Cue]]  # the engine's log of that track (it starts a new one for the next)
+    track: int  # its number
+    cfg: Config  # the settings it played under
+    number: int | None = None  # its place in the likes file, once the keeper has written it
 
 
 class Daemon:
@@ -100,6 +119,8 @@ class Daemon:
         self.control: ControlServer | None = None
         self.streams: Streams | None = None
         self.desktop: Desktop | None = None
+        self.keeper = Keeper(self._kept)  # renders and writes what save and like keep, on its own thread
+        self._liked: list[_Liked] = []  # likes of tracks still playing (written whole when they end)
 
     def start(self) -> Daemon:
         """Serve: the control socket first (a second lofid refuses here, before any sound), then the
@@ -263,10 +284,57 @@ class Daemon:
                 self.producer.regenerate(redirect="hold" if on else "release")
 
     def save(self, path: str) -> str:
-        """The current track as played so far, from its first 16th, with its chords, markers, key
-        signature and tempo."""
+        """The current track as played so far, from its first 16th: as MIDI (with its chords, markers,
+        key signature and tempo) written at once, or as audio rendered again from its notes on the
+        keeper's thread, the file appearing when it is done (a "kept" event and a log line say so)."""
         with self._steering:
-            return save_played(path, self.engine, self.generator.chords(), part_programs(self.cfg))
+            if Path(path).suffix.lower() in MIDI_SUFFIXES:
+                return save_played(path, self.engine, self.generator.chords(), part_programs(self.cfg))
+            take = take_from_log(list(self.engine.track_log), self.cfg, self.seed)
+
+            def keep() -> str:
+                write_take(path, take)
+                return path
+
+            self.keeper.submit("save", keep)
+            return path
+
+    def like(self) -> str:
+        """Keep the track playing in the likes (as far as it has played now, whole once it ends); its title."""
+        with self._steering:
+            log_now = self.engine.track_log
+            take = take_from_log(list(log_now), self.cfg, self.seed)
+            liked = _Liked(log_now, take.track.number, self.cfg)
+            self._liked.append(liked)
+
+            def keep() -> str:
+                liked.number = likes.add(take)
+                return f"like {liked.number} ({take.track.title})"
+
+            self.keeper.submit("like", keep)
+            return take.track.title
+
+    def _liked_ended(self, playing: int) -> None:
+        """Each liked track that is no longer playing is written again whole. Holding the steering lock."""
+        for liked in [liked for liked in self._liked if liked.track != playing]:
+            self._liked.remove(liked)
+            take = take_from_log(list(liked.log), liked.cfg, self.seed, whole=True)
+
+            def keep(liked: _Liked = liked, take: Take = take) -> str:
+                if liked.number is None:  # its first writing failed: nothing to complete
+                    raise LofidError(f"{take.track.title} was not kept")
+                likes.complete(liked.number, take)
+                return f"like {liked.number} ({take.track.title}), whole"
+
+            try:
+                self.keeper.submit("like", keep)
+            except LofidError as e:  # the keeper is busy: the like stays as far as it had played
+                log.error("%s", e)
+
+    def _kept(self, event: KeptEvent) -> None:
+        """The keeper's news (on its thread): told to the watchers in order with the other events."""
+        with self._steering:
+            self.announce(event)
 
     def reload(self) -> dict[str, Any]:
         """Read the config again and switch to it whole; if any of it cannot be taken (a missing
@@ -313,6 +381,7 @@ class Daemon:
             if track is not None and track["number"] != self._track_seen:
                 self._track_seen = track["number"]
                 self.announce(TrackEvent(event="track", track=track))
+                self._liked_ended(track["number"])
 
     def _rest(self, on_break: bool) -> None:
         """Start a focus break's rest (True) or end it (False). Holding the steering lock."""
@@ -411,5 +480,6 @@ class Daemon:
         for service in (self.streams, self.control, self.desktop):
             if service is not None:
                 service.close()
+        self.keeper.close()  # after the control server: no new job comes
         self.engine.close()
         log.info("stopped after %d notes", self.notes_played)

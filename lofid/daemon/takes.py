@@ -54,10 +54,10 @@ class Take:
 
     @property
     def end(self) -> int:
-        """The 16th where it ends: a whole track's planned end, else where its last note does."""
-        if self.whole:
-            return self.track.end - self.track.start
-        return max(at + (e.duration if isinstance(e, Note) else 0) for at, e in self.events)
+        """The 16th where it ends: where its last note does, a whole track's no later than its planned end
+        (a track ended early by ``next`` stops where its notes do)."""
+        last = max(at + (e.duration if isinstance(e, Note) else 0) for at, e in self.events)
+        return min(last, self.track.end - self.track.start) if self.whole else last
 
     def config(self) -> Config:
         """The settings to play it again: the defaults with its own."""

@@ -4,23 +4,20 @@ The live chain's loudness stage (lofid.audio.loudness) reaches ``fx.loudness`` o
 track rendered alone, from a fresh engine, starts off-target while it settles. A file the user keeps
 is measured whole instead: the K-weighted power of each 100 ms hop (the stage's own weighting, read
 off the hop's spectrum), 400 ms blocks of four hops (75 % overlap, as BS.1770-4), the absolute gate
-at -70 LUFS and the relative gate 10 LU under; then one gain brings it to the target, never lifting
-the sample peaks above ``PEAK_CEILING_DBFS`` (the chain's -1 dBTP, less a margin for the peaks
-between samples).
+at -70 LUFS and the relative gate 10 LU under; then one gain brings it to the target, and the chain's
+own true-peak limiter (lofid.audio.limiter) keeps the few peaks the gain lifts under -1 dBTP.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from lofid.audio.limiter import TruePeakLimiter
 from lofid.audio.loudness import HOP_S, k_weighting_response, lufs
 
 BLOCK_HOPS = 4  # BS.1770-4: 400 ms blocks overlapping by 75 %
 ABSOLUTE_GATE_LUFS = -70.0
 RELATIVE_GATE_LU = -10.0
-PEAK_CEILING_DBFS = -1.5  # the chain's -1 dBTP ceiling less 0.5 dB for the peaks between samples
 
 
 def integrated_lufs(audio: np.ndarray, sample_rate: int) -> float | None:
@@ -47,12 +44,10 @@ def integrated_lufs(audio: np.ndarray, sample_rate: int) -> float | None:
 
 
 def to_target(audio: np.ndarray, sample_rate: int, target: float | None) -> np.ndarray:
-    """``audio`` with one gain to ``target`` LUFS (None: as it is), its sample peaks kept under the ceiling."""
+    """``audio`` with one gain to ``target`` LUFS (None: as it is), its true peaks limited to -1 dBTP."""
     measured = integrated_lufs(audio, sample_rate) if target is not None else None
     if measured is None or target is None:
         return audio
-    gain_db = target - measured
-    peak = float(np.max(np.abs(audio)))
-    if peak > 0:
-        gain_db = min(gain_db, PEAK_CEILING_DBFS - 20 * math.log10(peak))
-    return (audio * 10 ** (gain_db / 20)).astype(np.float32)
+    gained = np.asarray(audio, np.float32) * np.float32(10 ** ((target - measured) / 20))
+    limiter = TruePeakLimiter(sample_rate)
+    return limiter.process(np.concatenate([gained, np.zeros((limiter.latency, 2), np.float32)]))[limiter.latency:]

@@ -8,27 +8,24 @@ Threads, and who may touch what:
 - the producer thread runs the model into the bounded note queue (``lofid.compose.queue``);
 - the render thread (``Playback``) asks the engine for blocks and hands them to the sink, whose
   sound-card callback only copies from a ring buffer;
-- the steering entries (the ``Controllable`` methods) are called at once from the control thread,
-  one thread per HTTP connection and the D-Bus thread, and by the main thread for the timers and
-  SIGHUP. Each runs whole holding the one steering lock: a check and the act on it are never split,
-  the settings, the pause and hold flags and the engine agree whenever the lock is free, and the
-  events go out in the order of the changes. The engine takes their changes between two blocks
-  (its own lock, which the sound-card callback never sees), so a setting never changes half-way
-  through a block, and the render thread never waits for the steering lock;
+- the steering entries (the ``Controllable`` methods) are called at once from the control thread, one thread
+  per HTTP connection and the D-Bus thread, and by the main thread for the timers and SIGHUP. Each runs whole
+  holding the one steering lock: a check and the act on it are never split, the settings, the pause and hold
+  flags and the engine agree whenever the lock is free, and the events go out in the order of the changes.
+  The engine takes their changes between two blocks (its own lock, which the sound-card callback never
+  sees), so a setting never changes half-way through a block, and the render thread never waits for it;
+- the keeper thread (``lofid.daemon.keeper``) renders and writes the audio saves and likes, holding no lock;
 - the main thread waits for signals, pings systemd and draws the one-line live status.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import signal
 import sys
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 from lofid import paths
@@ -37,11 +34,10 @@ from lofid.audio.engine import FADE_SECONDS, Engine, layer_value
 from lofid.audio.sinks import DeviceSink, NullSink, Playback, open_sink
 from lofid.compose.generator import NoteGenerator
 from lofid.compose.queue import Producer
-from lofid.config import Config, applying, load, part_programs, resolve_seed
+from lofid.config import Config, applying, load, resolve_seed
 from lofid.control.server import ControlServer
 from lofid.control.status import (
     Event,
-    KeptEvent,
     LoudnessStatus,
     SetEvent,
     StateEvent,
@@ -53,16 +49,12 @@ from lofid.control.status import (
     mood_status,
 )
 from lofid.control.vocabulary import MOOD_KEY
-from lofid.daemon import likes
-from lofid.daemon.album import write_take
-from lofid.daemon.keeper import Keeper
+from lofid.daemon.kept import Kept
 from lofid.daemon.mpris import Desktop
-from lofid.daemon.saving import save_played
 from lofid.daemon.sdnotify import Notifier, start_watchdog
 from lofid.daemon.signals import SignalInbox
 from lofid.daemon.state import StateFile
 from lofid.daemon.streams import Streams
-from lofid.daemon.takes import Take, take_from_log
 from lofid.daemon.timers import SLEEP_FADE_S, Timers, break_rest
 from lofid.errors import LofidError
 from lofid.music.notes import STEPS_PER_BEAT, Note
@@ -76,17 +68,6 @@ REGENERATE = applying("regenerate")
 RESTART_ONLY = applying("restart")
 FIRST_NOTES = 4  # notes queued before the sound starts
 FADE_OUT_S = 0.3  # SIGTERM: fade, then let the sink drain
-MIDI_SUFFIXES = (".mid", ".midi")
-
-
-@dataclasses.dataclass
-class _Liked:
-    """A like of the track playing: kept at once as far as it had played, and whole once it ends."""
-
-    log: deque[tuple[int, Note | Cue]]  # the engine's log of that track (it starts a new one for the next)
-    track: int  # its number
-    cfg: Config  # the settings it played under
-    number: int | None = None  # its place in the likes file, once the keeper has written it
 
 
 class Daemon:
@@ -119,8 +100,7 @@ class Daemon:
         self.control: ControlServer | None = None
         self.streams: Streams | None = None
         self.desktop: Desktop | None = None
-        self.keeper = Keeper(self._kept)  # renders and writes what save and like keep, on its own thread
-        self._liked: list[_Liked] = []  # likes of tracks still playing (written whole when they end)
+        self.kept = Kept(self.announce, self.seed)  # audio saves and likes, written on their own thread
 
     def start(self) -> Daemon:
         """Serve: the control socket first (a second lofid refuses here, before any sound), then the
@@ -180,8 +160,7 @@ class Daemon:
     def _loudness(self) -> LoudnessStatus:
         """What the loudness stage hears (LUFS, before its gain) and the gain it gives (dB)."""
         stage = self.engine.chain.loudness
-        heard = stage.measured
-        return {"heard_lufs": None if heard is None else round(heard, 1), "gain_db": round(stage.gain_db, 1)}
+        return {"heard_lufs": None if stage.measured is None else round(stage.measured, 1), "gain_db": round(stage.gain_db, 1)}
 
     def _track(self) -> TrackStatus | None:
         """The track playing: what ``ctl status`` shows and ``--json`` puts under "track"."""
@@ -284,57 +263,13 @@ class Daemon:
                 self.producer.regenerate(redirect="hold" if on else "release")
 
     def save(self, path: str) -> str:
-        """The current track as played so far, from its first 16th: as MIDI (with its chords, markers,
-        key signature and tempo) written at once, or as audio rendered again from its notes on the
-        keeper's thread, the file appearing when it is done (a "kept" event and a log line say so)."""
+        """The current track as played so far (lofid.daemon.kept): MIDI at once, audio in the background."""
         with self._steering:
-            if Path(path).suffix.lower() in MIDI_SUFFIXES:
-                return save_played(path, self.engine, self.generator.chords(), part_programs(self.cfg))
-            take = take_from_log(list(self.engine.track_log), self.cfg, self.seed)
-
-            def keep() -> str:
-                write_take(path, take)
-                return path
-
-            self.keeper.submit("save", keep)
-            return path
+            return self.kept.save(path, self.engine, self.generator.chords(), self.cfg)
 
     def like(self) -> str:
-        """Keep the track playing in the likes (as far as it has played now, whole once it ends); its title."""
         with self._steering:
-            log_now = self.engine.track_log
-            take = take_from_log(list(log_now), self.cfg, self.seed)
-            liked = _Liked(log_now, take.track.number, self.cfg)
-            self._liked.append(liked)
-
-            def keep() -> str:
-                liked.number = likes.add(take)
-                return f"like {liked.number} ({take.track.title})"
-
-            self.keeper.submit("like", keep)
-            return take.track.title
-
-    def _liked_ended(self, playing: int) -> None:
-        """Each liked track that is no longer playing is written again whole. Holding the steering lock."""
-        for liked in [liked for liked in self._liked if liked.track != playing]:
-            self._liked.remove(liked)
-            take = take_from_log(list(liked.log), liked.cfg, self.seed, whole=True)
-
-            def keep(liked: _Liked = liked, take: Take = take) -> str:
-                if liked.number is None:  # its first writing failed: nothing to complete
-                    raise LofidError(f"{take.track.title} was not kept")
-                likes.complete(liked.number, take)
-                return f"like {liked.number} ({take.track.title}), whole"
-
-            try:
-                self.keeper.submit("like", keep)
-            except LofidError as e:  # the keeper is busy: the like stays as far as it had played
-                log.error("%s", e)
-
-    def _kept(self, event: KeptEvent) -> None:
-        """The keeper's news (on its thread): told to the watchers in order with the other events."""
-        with self._steering:
-            self.announce(event)
+            return self.kept.like(self.engine.track_log, self.cfg)
 
     def reload(self) -> dict[str, Any]:
         """Read the config again and switch to it whole; if any of it cannot be taken (a missing
@@ -352,15 +287,16 @@ class Daemon:
 
     def announce(self, event: Event) -> None:
         """Tell every listener (the watching connections, MPRIS and notifications, the stream
-        outputs) of a change; called holding the steering lock, so events go out in order.
+        outputs) of a change, holding the steering lock (the keeper's news takes it), so events go out in order.
 
         Listeners are called on the thread that made the change, never the render thread; each must
         only hand the event on and return, and a failing one is logged, not raised."""
-        for listener in self.listeners:
-            try:
-                listener(event)
-            except Exception:
-                log.exception("an event listener failed")
+        with self._steering:
+            for listener in self.listeners:
+                try:
+                    listener(event)
+                except Exception:
+                    log.exception("an event listener failed")
 
     # -- timers and events (main thread, twice a second) -----------------------------------------
     def tick(self) -> None:
@@ -381,7 +317,7 @@ class Daemon:
             if track is not None and track["number"] != self._track_seen:
                 self._track_seen = track["number"]
                 self.announce(TrackEvent(event="track", track=track))
-                self._liked_ended(track["number"])
+                self.kept.track_changed(track["number"])
 
     def _rest(self, on_break: bool) -> None:
         """Start a focus break's rest (True) or end it (False). Holding the steering lock."""
@@ -477,9 +413,8 @@ class Daemon:
         if self.sink is not None:
             self.sink.close()
         self.producer.stop()
-        for service in (self.streams, self.control, self.desktop):
+        for service in (self.streams, self.control, self.desktop, self.kept):  # kept after control: no new job
             if service is not None:
                 service.close()
-        self.keeper.close()  # after the control server: no new job comes
         self.engine.close()
         log.info("stopped after %d notes", self.notes_played)

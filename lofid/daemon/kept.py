@@ -1,0 +1,104 @@
+"""What ``ctl save`` and ``ctl like`` keep: the engine's log of the track playing, as MIDI at once, or
+handed to the keeper to render (audio, likes).
+
+The daemon calls these holding its steering lock, so the log, the settings and the track agree; they
+only copy the log (the engine appends to it on the render thread; a copy of a deque is whole) and
+queue a job on the keeper's thread (lofid.daemon.keeper), which renders and writes. A like is kept at
+once as far as the track has played, and again whole once the track has ended (``track_changed``):
+the engine starts a new log for each track, so the liked track's log, kept here, is then complete.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lofid.audio.engine import Engine
+from lofid.audio.tagged import FORMATS
+from lofid.config import Config, part_programs
+from lofid.control.status import KeptEvent
+from lofid.daemon import likes
+from lofid.daemon.album import write_take
+from lofid.daemon.keeper import Keeper
+from lofid.daemon.saving import save_played
+from lofid.daemon.takes import Take, take_from_log
+from lofid.errors import LofidError
+from lofid.music.notes import Note
+from lofid.music.tracks import Cue
+
+log = logging.getLogger("lofid")
+
+MIDI_SUFFIXES = (".mid", ".midi")  # ctl save writes these itself, at once (lofid.daemon.saving)
+Log = Sequence[tuple[int, Note | Cue]]  # the engine's track_log
+
+
+@dataclass
+class _Liked:
+    """A like of a track still playing."""
+
+    log: Log  # the engine's log of that track, which it stops appending to when the next begins
+    track: int  # its number
+    settings: Mapping[str, Any]  # those it played under
+    number: int | None = None  # its place in the likes file, once the keeper has written it
+
+
+class Kept:
+    """Saves and likes, handed to a keeper that tells ``done`` (the daemon's ``announce``) of each
+    outcome; ``seed`` is the daemon's (a take's comment says it)."""
+
+    def __init__(self, done: Callable[[KeptEvent], None], seed: int) -> None:
+        self.keeper, self.seed = Keeper(done), seed
+        self._liked: list[_Liked] = []  # likes of tracks still playing
+
+    def save(self, path: str, engine: Engine, chords: Iterable[tuple[int, str]], settings: Config) -> str:
+        """The track playing as played so far to ``path``: MIDI (with ``chords``, its markers, key
+        signature and tempo) written at once, or audio (.flac, .mp3, .ogg, .wav) queued; return the path."""
+        suffix = Path(path).suffix.lower()
+        if suffix in MIDI_SUFFIXES:
+            return save_played(path, engine, chords, part_programs(settings))
+        if suffix.lstrip(".") not in FORMATS:
+            raise LofidError(f"save: {Path(path).name!r} should end in {MIDI_SUFFIXES[0]}, .{', .'.join(FORMATS)}")
+        take = take_from_log(list(engine.track_log), settings, self.seed)
+
+        def keep() -> str:
+            write_take(path, take)
+            return path
+
+        self.keeper.submit("save", keep)
+        return path
+
+    def like(self, played: Log, settings: Mapping[str, Any]) -> str:
+        """Queue a like of the track playing (as far as it has played); return its title."""
+        take = take_from_log(list(played), settings, self.seed)
+        liked = _Liked(played, take.track.number, settings)
+
+        def keep() -> str:
+            liked.number = likes.add(take)
+            return f"like {liked.number} ({take.track.title})"
+
+        self.keeper.submit("like", keep)
+        self._liked.append(liked)
+        return take.track.title
+
+    def track_changed(self, playing: int) -> None:
+        """Track ``playing`` has begun: each liked track before it is written again, whole."""
+        for liked in [liked for liked in self._liked if liked.track != playing]:
+            self._liked.remove(liked)
+            take = take_from_log(list(liked.log), liked.settings, self.seed, whole=True)
+
+            def keep(liked: _Liked = liked, take: Take = take) -> str:
+                if liked.number is None:  # its first writing failed: nothing to complete
+                    raise LofidError(f"{take.track.title} was not kept")
+                likes.complete(liked.number, take)
+                return f"like {liked.number} ({take.track.title}), whole"
+
+            try:
+                self.keeper.submit("like", keep)
+            except LofidError as e:  # the keeper is busy: the like stays as far as it had played
+                log.error("%s", e)
+
+    def close(self) -> None:
+        self.keeper.close()

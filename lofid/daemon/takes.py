@@ -110,18 +110,20 @@ def render_take(take: Take, cfg: Config | None = None) -> np.ndarray:
     """The take played by a fresh engine offline: float32 stereo (frames, 2), to its end and the tail."""
     cfg = (cfg or take.config()).replace(NEUTRAL)
     engine = Engine(cfg, _source(take))
-    blocks = [engine.render(OFFLINE_BLOCK)]  # the first block takes the track's cue: its tempo from there
     try:
-        end = engine.grid.position(take.end)
-        while engine.music_time < end:
-            blocks.append(engine.render(min(OFFLINE_BLOCK, math.ceil(end) - engine.music_time)))
-        engine.pause(TAIL_S)
+        first = engine.render(OFFLINE_BLOCK)  # it takes the track's cue: its tempo from there
+        end = max(math.ceil(engine.grid.position(take.end)), len(first))
         tail = int(TAIL_S * engine.sample_rate)
-        blocks.append(engine.render(tail))
+        audio = np.empty((end + tail, 2), np.float32)  # filled in place: a long track is held once
+        audio[:len(first)] = first
+        while (done := engine.music_time) < end:
+            frames = min(OFFLINE_BLOCK, end - done)
+            audio[done:done + frames] = engine.render(frames)
+        engine.pause(TAIL_S)
+        audio[end:] = engine.render(tail)
     finally:
         engine.close()
-    audio = np.concatenate(blocks)
-    return audio[:int(end) + engine.chain.latency + tail]
+    return audio
 
 
 def finished(take: Take, cfg: Config | None = None) -> np.ndarray:

@@ -27,6 +27,7 @@ FORMATS = ("flac", "mp3", "ogg", "wav")  # what lofid writes, by file name exten
 MP3_KBPS = 192  # an album to keep: above the stream's 128
 MP3_QUALITY = 2  # LAME's -q: slow and best (a file is encoded once, faster than it plays)
 OGG_QUALITY = 0.6  # Vorbis quality 0..1 (about q6, 190 kbps)
+BLOCK = 65536  # frames encoded at once: a long track is never copied whole
 _SOUNDFILE = {"flac": ("FLAC", "PCM_16"), "ogg": ("OGG", "VORBIS"), "wav": ("WAV", "PCM_16")}
 _FRONT_COVER = 3  # the picture type of a front cover (ID3 APIC and FLAC alike)
 
@@ -64,14 +65,16 @@ def encode(audio: np.ndarray, sample_rate: int, fmt: str) -> bytes:
         lame.set_in_sample_rate(sample_rate)
         lame.set_channels(2)
         lame.set_quality(MP3_QUALITY)
-        return bytes(lame.encode(pcm16(audio))) + bytes(lame.flush())
+        parts = [bytes(lame.encode(pcm16(audio[at:at + BLOCK]))) for at in range(0, len(audio), BLOCK)]
+        return b"".join(parts) + bytes(lame.flush())
     import soundfile
 
     kind, subtype = _SOUNDFILE[fmt]
     out = io.BytesIO()
     level = {"compression_level": 1 - OGG_QUALITY} if fmt == "ogg" else {}  # libsndfile's: 0 best .. 1 smallest
     with soundfile.SoundFile(out, "w", sample_rate, 2, subtype, format=kind, **level) as f:
-        f.write(np.clip(audio, -1.0, 1.0))
+        for at in range(0, len(audio), BLOCK):
+            f.write(np.clip(audio[at:at + BLOCK], -1.0, 1.0))
     return out.getvalue()
 
 

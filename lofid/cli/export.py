@@ -35,7 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--tracks", type=int, metavar="N", help="how many tracks")
     what.add_argument("--minutes", type=float, metavar="M", help="tracks until the album is this long")
-    what.add_argument("--likes", action="store_true", help="the tracks liked with lofid ctl like (lofid likes lists them)")
+    what.add_argument("--likes", action="store_true", help="the tracks liked with lofid ctl like (lofid likes lists them), "
+                                                           "each as it played: --set and --mood shape new tracks only")
     parser.add_argument("--dir", required=True, metavar="DIR", help="the folder to write the album into")
     parser.add_argument("--format", choices=FORMATS, default="flac", help="the files' format (default flac)")
     parser.add_argument("--midi", action="store_true", help="also write each track's notes as NN title.mid")

@@ -25,7 +25,7 @@ import numpy as np
 from lofid.audio.engine import Engine
 from lofid.audio.master import to_target
 from lofid.compose.generator import NoteGenerator
-from lofid.config import SCHEMA, SECRET_KEYS, Config, defaults, part_programs
+from lofid.config import SECRET_KEYS, Config, defaults, part_programs, setting_for
 from lofid.daemon.offline import OFFLINE_BLOCK
 from lofid.daemon.saving import played_midi
 from lofid.errors import LofidError
@@ -35,6 +35,8 @@ from lofid.music.tracks import Cue, Palette, Section, Track
 TAIL_S = 3.0  # after the last 16th: the notes ring out under a fade
 NEUTRAL = {"output.volume": 100}  # a kept file is not at the listening level: the loudness target sets it
 _UNKEPT = frozenset(SECRET_KEYS)  # never written into a file
+_UNHEARD = ("control.", "desktop.", "timers.", "output.")  # sections that do not change a take's sound...
+_HEARD = ("output.sample_rate",)  # ...but for this
 _DEFAULTS = defaults()
 
 
@@ -70,9 +72,9 @@ class Take:
 
 
 def kept_settings(cfg: Mapping[str, Any]) -> dict[str, Any]:
-    """The settings of ``cfg`` that differ from the defaults, without secrets: what a take keeps."""
-    known = {s.key for s in SCHEMA}
-    return {k: v for k, v in cfg.items() if k not in _UNKEPT and (k not in known or _DEFAULTS[k] != v)}
+    """The settings of ``cfg`` that shape the sound and differ from the defaults, without secrets: what a take keeps."""
+    return {k: v for k, v in cfg.items() if k not in _UNKEPT and setting_for(k).default != v
+            and (k in _HEARD or not k.startswith(_UNHEARD))}
 
 
 def take_from_log(log: Iterable[tuple[int, Note | Cue]], cfg: Mapping[str, Any], seed: int, whole: bool = False) -> Take:

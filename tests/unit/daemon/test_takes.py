@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+from collections import deque
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from lofid.config import load
 from lofid.daemon import likes
 from lofid.daemon.keeper import Keeper
+from lofid.daemon.kept import Kept
 from lofid.daemon.takes import from_json, generated_takes, render_take, take_from_log, to_json
 from lofid.errors import LofidError
 from lofid.music.notes import Note
@@ -79,3 +81,25 @@ def test_the_keeper_tells_each_outcome_and_goes_on_after_a_failure():
         ("save", None, "/x/take.flac: cannot write the FLAC file (No space left on device)"),
         ("save", None, "failed inside lofid (division by zero)"),
         ("like", "like 1 (rainy window)", None)]
+
+
+def test_a_like_is_kept_at_once_and_whole_once_its_track_has_ended(tmp_path, monkeypatch, takes):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    told, done = [], threading.Event()
+
+    def tell(event):
+        told.append(event)
+        if len(told) == 2:
+            done.set()
+
+    kept = Kept(tell, seed=5)
+    played = deque(takes[0].events[:30])  # the engine's log of the track, as far as it has played
+    title = takes[0].track.title
+    assert kept.like(played, SHORT) == title
+    played.extend(takes[0].events[30:])  # it plays on to its end
+    kept.track_changed(1)  # still the liked track: nothing yet
+    kept.track_changed(2)  # the next one has begun
+    assert done.wait(10)
+    kept.close()
+    assert [(e["kept"], e["error"]) for e in told] == [(f"like 1 ({title})", None), (f"like 1 ({title}), whole", None)]
+    assert likes.takes() == [takes[0]] and likes.listing()[0]["whole"]

@@ -11,6 +11,7 @@ the engine starts a new log for each track, so the liked track's log, kept here,
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,11 @@ class Kept:
         if suffix.lstrip(".") not in FORMATS:
             raise LofidError(f"save: {Path(path).name!r} should end in {MIDI_SUFFIXES[0]}, .{', .'.join(FORMATS)}")
         take = take_from_log(list(engine.track_log), settings, self.seed)
+        try:  # a folder that cannot be written is said now, in the reply; a full disk, when it is written
+            with tempfile.TemporaryFile(dir=Path(path).parent):
+                pass
+        except OSError as e:
+            raise LofidError(f"{path}: cannot write the {suffix.lstrip('.').upper()} file ({e.strerror or e})") from None
 
         def keep() -> str:
             write_take(path, take)

@@ -80,6 +80,10 @@ def test_a_change_that_cannot_be_kept_holds_says_so_and_leaves_no_partial_file(t
         refused = player.ctl("save", str(take), check=False)
         assert (refused.returncode, refused.stdout) == (1, "")
         assert refused.stderr == f"lofid: {take}: cannot write the MIDI file ({WHY[kind]})\n"
+        if kind == "read-only":  # audio: said at once too (a full disk is said once the file is written: below)
+            audio = take.with_suffix(".flac")
+            refused = player.ctl("save", str(audio), check=False)
+            assert (refused.returncode, refused.stderr) == (1, f"lofid: {audio}: cannot write the FLAC file ({WHY[kind]})\n")
         assert list(seen(player, "takes").iterdir()) == []
 
         until(lambda: player.status()["notes_played"] > played, "notes still played")  # a lo-fi bar may hold one strike

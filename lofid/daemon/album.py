@@ -56,10 +56,11 @@ def album_title(seed: int) -> str:
 
 
 def cover(take: Take) -> bytes:
-    """The take's cover: painted from its track's facts, the same picture every time."""
+    """The take's cover: painted from its track's facts (as the daemon's covers are, the hour it began
+    included), the same picture every time."""
     track, settings = take.track, take.config()
     return cover_png(CoverFacts(track.title, track.key_name, round(track.bpm, 1), track.palette.name,
-                                settings["music.mood"], None, take.seed))
+                                settings["music.mood"], take.hour, take.seed))
 
 
 def write_take(path: str | Path, take: Take, cfg: Config | None = None, album: str | None = None,

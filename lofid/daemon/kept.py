@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +44,14 @@ class _Liked:
     log: Log  # the engine's log of that track, which it stops appending to when the next begins
     track: int  # its number
     settings: Mapping[str, Any]  # those it played under
+    hour: int | None  # the local hour it began
     number: int | None = None  # its place in the likes file, once the keeper has written it
+
+
+def began(engine: Engine) -> int:
+    """The local hour the track playing began (its cover's light, as the daemon painted it)."""
+    seconds_in = (engine.sample_time - engine.track_started) / engine.sample_rate
+    return time.localtime(time.time() - max(0.0, seconds_in)).tm_hour
 
 
 class Kept:
@@ -62,7 +70,7 @@ class Kept:
             return save_played(path, engine, chords, part_programs(settings))
         if suffix.lstrip(".") not in FORMATS:
             raise LofidError(f"save: {Path(path).name!r} should end in {MIDI_SUFFIXES[0]}, .{', .'.join(FORMATS)}")
-        take = take_from_log(list(engine.track_log), settings, self.seed)
+        take = take_from_log(list(engine.track_log), settings, self.seed, hour=began(engine))
         try:  # a folder that cannot be written is said now, in the reply; a full disk, when it is written
             with tempfile.TemporaryFile(dir=Path(path).parent):
                 pass
@@ -76,10 +84,11 @@ class Kept:
         self.keeper.submit("save", keep)
         return path
 
-    def like(self, played: Log, settings: Mapping[str, Any]) -> str:
+    def like(self, engine: Engine, settings: Mapping[str, Any]) -> str:
         """Queue a like of the track playing (as far as it has played); return its title."""
-        take = take_from_log(list(played), settings, self.seed)
-        liked = _Liked(played, take.track.number, settings)
+        played = engine.track_log
+        take = take_from_log(list(played), settings, self.seed, hour=began(engine))
+        liked = _Liked(played, take.track.number, settings, take.hour)
 
         def keep() -> str:
             liked.number = likes.add(take)
@@ -93,7 +102,7 @@ class Kept:
         """Track ``playing`` has begun: each liked track before it is written again, whole."""
         for liked in [liked for liked in self._liked if liked.track != playing]:
             self._liked.remove(liked)
-            take = take_from_log(list(liked.log), liked.settings, self.seed, whole=True)
+            take = take_from_log(list(liked.log), liked.settings, self.seed, whole=True, hour=liked.hour)
 
             def keep(liked: _Liked = liked, take: Take = take) -> str:
                 if liked.number is None:  # its first writing failed: nothing to complete

@@ -269,7 +269,7 @@ class Daemon:
 
     def like(self) -> str:
         with self._steering:
-            return self.kept.like(self.engine.track_log, self.cfg)
+            return self.kept.like(self.engine, self.cfg)
 
     def reload(self) -> dict[str, Any]:
         """Read the config again and switch to it whole; if any of it cannot be taken (a missing

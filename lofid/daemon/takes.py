@@ -48,6 +48,7 @@ class Take:
     settings: Mapping[str, Any]  # those that differ from the defaults (no secrets)
     seed: int
     whole: bool  # the whole track, or as far as it was played
+    hour: int | None = None  # the local hour it began to play (its cover's light); None: one rendered offline
 
     @property
     def track(self) -> Track:
@@ -77,14 +78,15 @@ def kept_settings(cfg: Mapping[str, Any]) -> dict[str, Any]:
             and (k in _HEARD or not k.startswith(_UNHEARD))}
 
 
-def take_from_log(log: Iterable[tuple[int, Note | Cue]], cfg: Mapping[str, Any], seed: int, whole: bool = False) -> Take:
+def take_from_log(log: Iterable[tuple[int, Note | Cue]], cfg: Mapping[str, Any], seed: int, whole: bool = False,
+                  hour: int | None = None) -> Take:
     """A take of what the engine logged of a track (``Engine.track_log``), re-counted from its first cue."""
     events = list(log)
     if not events or not isinstance(events[0][1], Cue) or not any(isinstance(e, Note) for _, e in events):
         raise LofidError("nothing of this track has been played yet")
     origin = events[0][0]
     return Take(tuple((at - origin, dataclasses.replace(e, step=0)) for at, e in events), kept_settings(cfg), seed,
-                whole)
+                whole, hour)
 
 
 def generated_takes(cfg: Config, seed: int) -> Iterator[Take]:
@@ -167,14 +169,15 @@ def to_json(take: Take) -> dict[str, Any]:
     track = take.track
     return {"title": track.title, "key": track.key_name, "bpm": round(track.bpm, 1),
             "when": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "seed": take.seed, "whole": take.whole, "settings": dict(take.settings),
+            "seed": take.seed, "whole": take.whole, "hour": take.hour, "settings": dict(take.settings),
             "events": [_event_json(at, e) for at, e in take.events]}
 
 
 def from_json(data: Mapping[str, Any]) -> Take:
     """A take from ``to_json``'s data; LofidError if it is not one."""
     try:
+        hour = data.get("hour")
         return Take(tuple(_event(item) for item in data["events"]), dict(data["settings"]), int(data["seed"]),
-                    bool(data["whole"]))
+                    bool(data["whole"]), None if hour is None else int(hour))
     except (KeyError, TypeError, ValueError) as e:
         raise LofidError(f"not a kept track ({e})") from None

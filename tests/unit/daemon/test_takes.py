@@ -3,10 +3,13 @@ and completed without losing the others, and a keeping job that fails is told, n
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import threading
+import time
 from collections import deque
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -94,12 +97,14 @@ def test_a_like_is_kept_at_once_and_whole_once_its_track_has_ended(tmp_path, mon
 
     kept = Kept(tell, seed=5)
     played = deque(takes[0].events[:30])  # the engine's log of the track, as far as it has played
+    engine = SimpleNamespace(track_log=played, sample_time=441_000, track_started=0, sample_rate=44100)  # 10 s in
     title = takes[0].track.title
-    assert kept.like(played, SHORT) == title
+    assert kept.like(engine, SHORT) == title
     played.extend(takes[0].events[30:])  # it plays on to its end
     kept.track_changed(1)  # still the liked track: nothing yet
     kept.track_changed(2)  # the next one has begun
     assert done.wait(10)
     kept.close()
     assert [(e["kept"], e["error"]) for e in told] == [(f"like 1 ({title})", None), (f"like 1 ({title}), whole", None)]
-    assert likes.takes() == [takes[0]] and likes.listing()[0]["whole"]
+    hour = time.localtime(time.time() - 10).tm_hour
+    assert likes.takes() == [dataclasses.replace(takes[0], hour=hour)] and likes.listing()[0]["whole"]

@@ -53,15 +53,15 @@ class _Bar:
         if self.live:
             self._draw(0, "")
 
-    def _draw(self, done: int, title: str) -> None:
-        filled = BAR_WIDTH * done // max(self.total, 1)
-        sys.stderr.write(f"\r\033[K[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done}/{self.total} {title}")
+    def _draw(self, done: float, title: str) -> None:
+        filled = int(BAR_WIDTH * done / max(self.total, 1))
+        sys.stderr.write(f"\r\033[K[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {int(done)}/{self.total} {title}")
         sys.stderr.flush()
 
     def __call__(self, progress: Progress) -> None:
         if self.live:
             self._draw(progress.done, progress.title)
-        else:
+        elif progress.written:
             log.info("%d/%d %s", progress.done, progress.total, progress.title)
 
     def close(self) -> None:

@@ -36,12 +36,12 @@ MAX_NAME = 120  # characters of a title in a file name
 
 @dataclass(frozen=True)
 class Progress:
-    """How far an export is: tracks done of the total, and the seconds of audio rendered so far."""
+    """How far an export is: tracks done of the total (a share of one while it renders)."""
 
-    done: int
+    done: float
     total: int
-    title: str  # the track just written
-    seconds: float
+    title: str  # the track rendering, or just written
+    written: bool  # the track is written (else: rendering)
 
 
 def file_title(title: str) -> str:
@@ -64,12 +64,12 @@ def cover(take: Take) -> bytes:
 
 
 def write_take(path: str | Path, take: Take, cfg: Config | None = None, album: str | None = None,
-               number: int = 1, total: int = 1) -> float:
-    """Render ``take`` and write it to ``path`` (its extension names the format), tagged, with its
-    cover; returns the seconds of audio written."""
+               number: int = 1, total: int = 1, rendered: Callable[[float], None] | None = None) -> float:
+    """Render ``take`` (telling ``rendered`` the share done as it goes) and write it to ``path`` (its
+    extension names the format), tagged, with its cover; returns the seconds of audio written."""
     format_of(path)
     cfg = cfg or take.config()
-    audio = finished(take, cfg)
+    audio = finished(take, cfg, rendered)
     date = datetime.date.today().isoformat()
     tags = Tags(take.track.title, album or take.track.title, number, total, date, take.comment(), cover(take))
     write_audio(path, audio, cfg["output.sample_rate"], tags)
@@ -85,13 +85,18 @@ def export(takes: Sequence[Take], folder: Path, fmt: str, album: str, cfg: Confi
     format_of(f"x.{fmt}")
     _writable(folder)
     written: list[Path] = []
-    seconds = 0.0
     total = len(takes)
+    tell: Callable[[Progress], None] = progress or (lambda _: None)
     try:
         for number, take in enumerate(takes, 1):
             name = f"{number:02d} {file_title(take.track.title)}"
             path = folder / f"{name}.{fmt}"
-            seconds += write_take(path, take, cfg, album, number, total)
+            title = take.track.title
+
+            def rendering(share: float, number: int = number, title: str = title) -> None:
+                tell(Progress(number - 1 + share, total, title, False))
+
+            write_take(path, take, cfg, album, number, total, rendering)
             written.append(path)
             if midi:
                 paths.write_file(folder / f"{name}.mid", take_midi(take), "the MIDI file")
@@ -99,8 +104,7 @@ def export(takes: Sequence[Take], folder: Path, fmt: str, album: str, cfg: Confi
             if number == 1:
                 paths.write_file(folder / "cover.png", cover(take), "the cover")
                 written.append(folder / "cover.png")
-            if progress is not None:
-                progress(Progress(number, total, take.track.title, seconds))
+            tell(Progress(number, total, title, True))
         tracks = [p.name for p in written if p.suffix == f".{fmt}"]
         playlist = folder / f"{file_title(album)}.m3u8"
         paths.write_file(playlist, "#EXTM3U\n" + "".join(f"{name}\n" for name in tracks), "the playlist")

@@ -110,8 +110,9 @@ def _source(take: Take) -> Callable[[], Note | Cue | None]:
     return lambda: next(stream, None)
 
 
-def render_take(take: Take, cfg: Config | None = None) -> np.ndarray:
-    """The take played by a fresh engine offline: float32 stereo (frames, 2), to its end and the tail."""
+def render_take(take: Take, cfg: Config | None = None, rendered: Callable[[float], None] | None = None) -> np.ndarray:
+    """The take played by a fresh engine offline: float32 stereo (frames, 2), to its end and the tail;
+    ``rendered`` is told the share done after each block."""
     cfg = (cfg or take.config()).replace(NEUTRAL)
     engine = Engine(cfg, _source(take))
     try:
@@ -123,6 +124,8 @@ def render_take(take: Take, cfg: Config | None = None) -> np.ndarray:
         while (done := engine.music_time) < end:
             frames = min(OFFLINE_BLOCK, end - done)
             audio[done:done + frames] = engine.render(frames)
+            if rendered is not None:
+                rendered(engine.music_time / end)
         engine.pause(TAIL_S)
         audio[end:] = engine.render(tail)
     finally:
@@ -130,10 +133,10 @@ def render_take(take: Take, cfg: Config | None = None) -> np.ndarray:
     return audio
 
 
-def finished(take: Take, cfg: Config | None = None) -> np.ndarray:
-    """The take rendered and brought to its loudness target (``fx.loudness``)."""
+def finished(take: Take, cfg: Config | None = None, rendered: Callable[[float], None] | None = None) -> np.ndarray:
+    """The take rendered (``rendered``: as ``render_take``) and brought to its loudness target (``fx.loudness``)."""
     cfg = cfg or take.config()
-    return to_target(render_take(take, cfg), cfg["output.sample_rate"], cfg["fx.loudness"])
+    return to_target(render_take(take, cfg, rendered), cfg["output.sample_rate"], cfg["fx.loudness"])
 
 
 def take_midi(take: Take) -> bytes:

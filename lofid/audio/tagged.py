@@ -67,8 +67,10 @@ def encode(audio: np.ndarray, sample_rate: int, fmt: str) -> bytes:
         lame.set_quality(MP3_QUALITY)
         parts = [bytes(lame.encode(pcm16(audio[at:at + BLOCK]))) for at in range(0, len(audio), BLOCK)]
         return b"".join(parts) + bytes(lame.flush())
-    import soundfile
-
+    try:
+        import soundfile
+    except (ImportError, OSError) as e:  # its wheel carries libsndfile; a source install needs the system's
+        raise LofidError(f"cannot write {fmt.upper()}: soundfile (libsndfile) is not usable here ({e})") from None
     kind, subtype = _SOUNDFILE[fmt]
     out = io.BytesIO()
     level = {"compression_level": 1 - OGG_QUALITY} if fmt == "ogg" else {}  # libsndfile's: 0 best .. 1 smallest

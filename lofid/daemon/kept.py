@@ -85,9 +85,12 @@ class Kept:
         return path
 
     def like(self, engine: Engine, settings: Mapping[str, Any]) -> str:
-        """Queue a like of the track playing (as far as it has played); return its title."""
+        """Queue a like of the track playing (as far as it has played; once, however often it is liked);
+        return its title."""
         played = engine.track_log
         take = take_from_log(list(played), settings, self.seed, hour=began(engine))
+        if any(liked.track == take.track.number for liked in self._liked):
+            return take.track.title
         liked = _Liked(played, take.track.number, settings, take.hour)
 
         def keep() -> str:

@@ -5,9 +5,9 @@ The daemon's engine logs what it plays of the current track (``Engine.track_log`
 from the track's first cue), so ``ctl save take.flac`` and ``ctl like`` take that log, whatever was
 steered on the way (a skip, a regenerated queue, a new mood); ``lofid export`` takes each track's
 events from a generator as the daemon would play them. ``render_take`` plays a take through its own
-engine offline (never the daemon's render thread): the track from its first 16th to its end
-(a whole track's planned end; a take saved while it plays, its last note's), then a fade of
-``TAIL_S`` while the last notes ring out; and ``finished`` brings it to the loudness target.
+engine offline (never the daemon's render thread): the track from its first 16th to where its last
+note ends (a whole track's no later than its planned end), then a fade of ``TAIL_S`` while the last
+notes ring out; and ``finished`` brings it to the loudness target.
 Takes are kept as JSON (the likes): ``to_json`` and ``from_json``.
 """
 
@@ -68,8 +68,8 @@ class Take:
 
     def comment(self) -> str:
         """How to make it again, in a line: what a file's comment tag says."""
-        settings = " ".join(f"--set {k}={v}" for k, v in sorted(self.settings.items()))
-        return f"lofid seed {self.seed}; track {self.track.number}; {settings}".rstrip("; ")
+        settings = [" ".join(f"--set {k}={v}" for k, v in sorted(self.settings.items()))] if self.settings else []
+        return "; ".join([f"lofid seed {self.seed}", f"track {self.track.number}", *settings])
 
 
 def kept_settings(cfg: Mapping[str, Any]) -> dict[str, Any]:

@@ -100,6 +100,7 @@ def test_a_like_is_kept_at_once_and_whole_once_its_track_has_ended(tmp_path, mon
     engine = SimpleNamespace(track_log=played, sample_time=441_000, track_started=0, sample_rate=44100)  # 10 s in
     title = takes[0].track.title
     assert kept.like(engine, SHORT) == title
+    assert kept.like(engine, SHORT) == title  # liked again: kept once
     played.extend(takes[0].events[30:])  # it plays on to its end
     kept.track_changed(1)  # still the liked track: nothing yet
     kept.track_changed(2)  # the next one has begun

@@ -14,7 +14,7 @@ Threads, and who may touch what:
   flags and the engine agree whenever the lock is free, and the events go out in the order of the changes.
   The engine takes their changes between two blocks (its own lock, which the sound-card callback never
   sees), so a setting never changes half-way through a block, and the render thread never waits for it;
-- the keeper thread (``lofid.daemon.keeper``) renders and writes the audio saves and likes, holding no lock;
+- the keeper thread (``lofid.daemon.keeper``) writes the likes and has the audio saves rendered, holding no lock;
 - the main thread waits for signals, pings systemd and draws the one-line live status.
 """
 

@@ -4,8 +4,8 @@ A track's file is its take rendered by a fresh engine, at the loudness target, e
 (title, artist lofid, album, number and total, genre Lo-Fi, date, the seed and settings in the
 comment, the cover embedded) by lofid.audio.tagged, and written atomically. An album is a folder of
 ``NN title.ext`` files, an ``.m3u8`` playlist listing them in order and the first track's cover as
-``cover.png``. Rendering runs on the caller's thread, as fast as the machine goes: the CLI's, or the
-daemon's keeper thread, never its render thread.
+``cover.png``. Rendering runs where it is called, as fast as the machine goes: in ``lofid export``, or in the
+process the daemon's keeper starts for a save (lofid.daemon.kept), never on its render thread.
 
 Failure: a LofidError names what could not be written; every file is written whole or not at all,
 and an album that fails part-way removes the files it wrote, so no half album is left behind.

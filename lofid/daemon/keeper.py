@@ -1,7 +1,8 @@
 """The daemon's keeper: the slow work of keeping what was heard, off every thread that steers or plays.
 
-``ctl save take.flac`` renders the track again by a fresh engine, encodes and writes it; ``ctl like``
-rewrites the likes file, and again when a liked track ends (its whole notes). Each is a job handed
+``ctl save take.flac`` has the track rendered again by a fresh engine, encoded and written (in a
+process of its own: lofid.daemon.kept); ``ctl like`` rewrites the likes file, and again when a liked
+track ends (its whole notes). Each is a job handed
 to ``submit`` by a steering entry, which returns at once: the music plays on while the job runs.
 
 Threads: one thread of its own (``lofid-keep``, started with the first job) runs the jobs one at a

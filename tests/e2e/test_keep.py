@@ -54,7 +54,7 @@ def test_like_then_save_as_audio_then_export_the_likes_with_the_same_notes(tmp_p
         audio, rate = soundfile.read(take)
         assert len(audio) / rate > track["seconds_in"]  # what had played, and the notes' ring-out
         assert rms(audio) > 100 * SILENT_RMS
-        assert f"save: wrote {take}" in player.log.read_text()
+        until(lambda: f"save: wrote {take}" in player.log.read_text(), "the save in the log")  # just after the file
 
         listed = json.loads(player.lofid("likes", "--json").stdout)["likes"]
         assert [(like["title"], like["key"]) for like in listed] == [(track["title"], track["key"])]

@@ -4,7 +4,7 @@ The shipped files (``models/``, ``effects/``, ``instruments/``, ``systemd/``, ``
 ``ROOT``, and relative paths in the config are taken from there. In a checkout (installed editable,
 as ``make run`` does) they sit at its top, beside the package; a wheel (``pipx install .``) carries
 them inside the package as ``lofid/data/``, where pyproject.toml maps them when the wheel is built.
-The user's own files follow the XDG base directories (config, state, cache, runtime, and a wheel's
+The user's own files follow the XDG base directories (config, state, cache, runtime, data: the likes and a wheel's
 soundfonts folder), and every file lofid replaces is written by ``write_atomically``: readers see
 the old or the new one, whole.
 """
@@ -136,6 +136,16 @@ def cover_path(cover_id: str) -> Path:
     return cache_dir() / "covers" / f"{cover_id}.png"
 
 
+def data_dir() -> Path:
+    """lofid's own data of the user's (the likes): ``$XDG_DATA_HOME/lofid``."""
+    return _xdg("XDG_DATA_HOME", ".local/share") / "lofid"
+
+
+def likes_path() -> Path:
+    """The tracks the user liked (``lofid ctl like``, ``lofid likes``)."""
+    return data_dir() / "likes.json"
+
+
 def user_config_path() -> Path:
     return config_home() / "lofid" / "config.yaml"
 
@@ -162,7 +172,7 @@ def state_path(setting: str = "auto") -> Path:
     return _xdg("XDG_STATE_HOME", ".local/state") / "lofid" / "state.yaml"
 
 
-def write_file(path: str | os.PathLike, data: bytes, what: str) -> None:
+def write_file(path: str | os.PathLike, data: str | bytes, what: str) -> None:
     """A file the user asked for (``what``: "the MIDI file"), written atomically: a full disk leaves no
     partial file, and a failure is a LofidError naming the file and the reason."""
     try:

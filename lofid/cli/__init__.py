@@ -19,8 +19,8 @@ from lofid.errors import LofidError
 
 # what the entry point uses, then each command's module and the helpers beside them
 __all__ = [
-    "COMMANDS", "build_parser", "main", "commandline", "completion", "ctl", "doctor", "eval", "generate",
-    "logs", "manpage", "render", "run", "service", "snapcast", "train",
+    "COMMANDS", "build_parser", "main", "commandline", "completion", "ctl", "doctor", "eval", "export", "generate",
+    "likes", "logs", "manpage", "render", "run", "service", "snapcast", "train",
 ]
 
 # name -> (module, one-line help). Only commands that work are listed.
@@ -32,6 +32,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("lofid.cli.eval", "measure a MIDI file or generated notes against the music targets: lofid eval --generate 2000"),
     "render": ("lofid.cli.render",
                "play the model through the engine offline into a WAV file: lofid render --seconds 60 --output out.wav"),
+    "export": ("lofid.cli.export", "render an album of tagged FLAC, MP3 or Ogg files with covers, faster than real time: "
+                                   "lofid export --tracks 10 --dir ~/Music/lofid"),
+    "likes": ("lofid.cli.likes", "list the tracks liked with lofid ctl like (lofid export --likes renders them)"),
     "ctl": ("lofid.cli.ctl", "steer the running daemon: lofid ctl status, lofid ctl temperature 0.8, ..."),
     "service": ("lofid.cli.service", "run lofid as a systemd user service or launchd agent: install, uninstall, status"),
     "completion": ("lofid.cli.completion", "print the shell completion script for bash, zsh or fish: lofid completion bash"),

@@ -103,8 +103,9 @@ VERBS: dict[str, Verb] = {
     "next": _plain("next"),
     "hold": Verb("on|off", "hold on", WORDS["hold"][1],
                  lambda words: {"cmd": "hold", "value": words[0]}),
-    "save": Verb("FILE.mid", "save ~/lofi-take.mid", WORDS["save"][1],
+    "save": Verb("FILE", "save ~/lofi-take.flac", WORDS["save"][1],
                  lambda words: {"cmd": "save", "path": str(Path(words[0]).expanduser().resolve())}),
+    "like": _plain("like"),
     "reload": _plain("reload"),
     "sleep": Verb("DURATION|off", "sleep 45m", WORDS["sleep"][1], lambda words: {"cmd": "sleep", "value": words[0]}),
     "focus": Verb("STUDY BREAK [CYCLES]|off", "focus 25m 5m 4", WORDS["focus"][1],
@@ -254,6 +255,9 @@ def event_line(event: dict[str, Any]) -> str:
         return "\n".join(f"{names.get(k, k)}: {show(v)}" for k, v in event["changes"].items())
     if kind == "timer":
         return f"timer: {show(event.get('what'))} · {timers_line(event.get('timers'))}"
+    if kind == "kept":
+        failed = f"failed: {show(event.get('error'))}"
+        return f"{show(event.get('what'))}: {show(event.get('kept')) if event.get('kept') else failed}"
     return f"{show(kind)}: {show({k: v for k, v in event.items() if k != 'event'})}"
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 
-from lofid.config import Config, resolve_seed
+from lofid.cli.render import add_mood_argument, with_mood_argument
+from lofid.config import resolve_seed
 from lofid.errors import LofidError
 
 log = logging.getLogger("lofid")
@@ -17,8 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     length.add_argument("--minutes", type=float, help="how many minutes of music to write (tracks, as the radio plays them)")
     parser.add_argument("--output", required=True, metavar="FILE.mid", help="the MIDI file to write")
     parser.add_argument("--temperature", type=float, help="sampling temperature (default generation.temperature)")
-    parser.add_argument("--mood", metavar="WORDS", help="what to hear, in plain words: \"slow rainy night, no drums\" "
-                                                        "(music.mood)")
+    add_mood_argument(parser)
     parser.add_argument("--seed", type=int, help="random seed: the same seed writes the same file")
     parser.add_argument("--primer", metavar="FILE.mid", help="start from this MIDI file's notes (key-normalised)")
 
@@ -27,9 +27,7 @@ def main(args: argparse.Namespace) -> int:
     notes = args.notes if args.notes is not None or args.minutes is not None else 256
     if notes is not None and notes < 1:
         raise LofidError(f"--notes must be at least 1, got {notes}")
-    cfg: Config = args.cfg
-    if args.mood is not None:
-        cfg = cfg.replace({"music.mood": args.mood})
+    cfg = with_mood_argument(args)
     if args.temperature is not None:
         cfg = cfg.replace({"generation.temperature": args.temperature})
     seed = resolve_seed(cfg, args.seed)

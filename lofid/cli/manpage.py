@@ -25,14 +25,16 @@ FILES = (
     ("$XDG_RUNTIME_DIR/lofid.sock", "The control socket, mode 0600, that lofid ctl talks to; without "
      "XDG_RUNTIME_DIR, a private per-user folder in the temporary folder (setting control.socket)."),
     ("$XDG_CACHE_HOME/lofid/", "The copy-rate index of a corpus (lofid eval --corpus), built once."),
+    ("$XDG_DATA_HOME/lofid/likes.json", "The tracks liked with lofid ctl like, usually ~/.local/share/lofid/likes.json: "
+     "their notes and settings; lofid likes lists them, lofid export --likes renders them."),
     (f"~/.config/systemd/user/{UNIT}", "The systemd user unit lofid service install writes (Linux)."),
     (f"~/Library/LaunchAgents/{LABEL}.plist", "The launchd agent lofid service install writes (macOS); it logs to "
      "~/Library/Logs/lofid.log."),
 )
 ENVIRONMENT = (
     ("XDG_CONFIG_HOME, XDG_STATE_HOME, XDG_RUNTIME_DIR, XDG_CACHE_HOME", "Where the files above are (see FILES)."),
-    ("XDG_DATA_HOME", "Where lofid service install puts the bash and zsh completions and this page "
-     "(default ~/.local/share)."),
+    ("XDG_DATA_HOME", "Where the likes are kept, and lofid service install puts the bash and zsh completions and "
+     "this page (default ~/.local/share)."),
     ("NOTIFY_SOCKET, WATCHDOG_USEC", "Set by systemd for lofid run: it says when the music has started, "
      "shows its status and pings the watchdog."),
     ("JOURNAL_STREAM", "Set by systemd when stderr goes to the journal: each log line then carries its syslog "

@@ -12,6 +12,9 @@ A request is one JSON object; the reply is ``{"ok": true, ...}`` or ``{"ok": fal
     {"cmd": "pause"}  /  {"cmd": "resume"}              -> {"ok": true, "state": "paused"}
     {"cmd": "skip"}                                     -> {"ok": true, "skipped": true}
     {"cmd": "save", "path": "/abs/take.mid"}            -> {"ok": true, "saved": "/abs/take.mid"}
+    {"cmd": "save", "path": "/abs/take.flac"}           -> {"ok": true, "saving": "/abs/take.flac"}
+        (.flac, .mp3, .ogg or .wav: rendered in the background; a "kept" event tells when it is written)
+    {"cmd": "like"}                                     -> {"ok": true, "liked": "rainy window"}
     {"cmd": "reload"}                                   -> {"ok": true, "changed": {"music.bpm": 80.0}}
     {"cmd": "mood", "value": "slow rainy night"}        -> {"ok": true, "mood": "slow rainy night",
                                                             "read_as": "60-72 bpm · 65% minor · ...", "words": [...]}
@@ -92,7 +95,11 @@ class Controllable(Protocol):
         """Keep the current track going (on), or let it end as planned (off)."""
 
     def save(self, path: str) -> str:
-        """Write what was played to the absolute ``path`` (.mid); return the path written."""
+        """Write what was played to the absolute ``path``: .mid at once, audio (.flac, .mp3, .ogg, .wav)
+        in the background; return the path."""
+
+    def like(self) -> str:
+        """Keep the track playing in the user's likes; return its title."""
 
     def reload(self) -> dict[str, Any]:
         """Read the config again; return the settings that changed (dotted key -> new value)."""
@@ -196,11 +203,14 @@ def _save(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
         raise RequestError("save: not a usable file name")
     if not p.is_absolute():  # the daemon's working folder is not the user's: ctl sends absolute paths
         raise RequestError(f"save: {path!r} is not an absolute path")
-    if p.suffix.lower() not in (".mid", ".midi"):
-        raise RequestError(f"save: {p.name!r} should end in .mid")
     if not p.parent.is_dir():
         raise RequestError(f"save: no folder {str(p.parent)!r}")
-    return {"saved": str(target.save(str(p)))}
+    midi = p.suffix.lower() in (".mid", ".midi")  # written at once; audio (the target checks its format) later
+    return {"saved" if midi else "saving": str(target.save(str(p)))}
+
+
+def _like(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
+    return {"liked": target.like()}
 
 
 def _reload(target: Controllable, req: dict[str, Any]) -> dict[str, Any]:
@@ -274,7 +284,7 @@ class Command:
 
 
 _RUN = {"status": _status, "set": _set, "layer": _layer, "pause": _pause, "resume": _resume, "skip": _skip,
-        "next": _next, "hold": _hold, "save": _save, "reload": _reload, "sleep": _sleep, "focus": _focus,
+        "next": _next, "hold": _hold, "save": _save, "like": _like, "reload": _reload, "sleep": _sleep, "focus": _focus,
         "watch": _watch, "mood": _mood}
 COMMANDS: dict[str, Command] = {name: Command(fields, text, _RUN[name]) for name, (fields, text) in WORDS.items()}
 

@@ -167,7 +167,14 @@ class TimerEvent(TypedDict):
     timers: TimersStatus
 
 
-Event = StateEvent | TrackEvent | CoverEvent | SetEvent | TimerEvent
+class KeptEvent(TypedDict):
+    event: Literal["kept"]
+    what: str  # "save" (ctl save of audio) or "like"
+    kept: str | None  # what was written (a file; "like 3"); None when it failed
+    error: str | None  # why it failed, in one line
+
+
+Event = StateEvent | TrackEvent | CoverEvent | SetEvent | TimerEvent | KeptEvent
 
 
 def status_line(s: Status, bpm: float, settings: Mapping[str, Any]) -> str:

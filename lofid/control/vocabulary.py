@@ -63,7 +63,9 @@ WORDS: dict[str, tuple[tuple[str, ...], str]] = {
     "skip": ((), "drop the notes waiting and start a fresh phrase"),
     "next": ((), "end this track at the next bar and start a new one, after its transition"),
     "hold": (("value",), "on: keep the current track going; off: let it end as planned"),
-    "save": (("path",), "write the current track as played so far, with its chords, to a MIDI file"),
+    "save": (("path",), "write the current track as played so far: .mid with its chords at once, or as it sounds "
+                        "to .flac, .mp3, .ogg or .wav, tagged with its cover, rendered while the music plays on"),
+    "like": ((), "keep the track playing in your likes (lofid likes lists them, lofid export --likes renders them)"),
     "reload": ((), "read the config file again"),
     "sleep": (("value",), "fade out and pause after a while: 45m, 1h30m, 90s (a bare number is minutes), or off"),
     "focus": (("value",), "study music for a while, then a break (timers.focus_break), N times or endlessly: "

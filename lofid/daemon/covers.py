@@ -35,10 +35,11 @@ log = logging.getLogger("lofid.covers")
 KEEP = 8  # covers left in the cache: the current one, and those a panel or a browser may still show
 
 
-def track_facts(track: Track, mood: str, seed: int, hour: int | None = None) -> CoverFacts:
-    """What ``track``'s cover is painted from; the hour is the local one now unless given."""
+def track_facts(track: Track, mood: str, seed: int, hour: int | None) -> CoverFacts:
+    """What ``track``'s cover is painted from: its hour is the local one it began to play at (its
+    light), None for one rendered offline."""
     return CoverFacts(title=track.title, key=track.key_name, bpm=round(track.bpm, 1), palette=track.palette.name,
-                      mood=mood, hour=time.localtime().tm_hour if hour is None else hour, seed=seed)
+                      mood=mood, hour=hour, seed=seed)
 
 
 class Covers:
@@ -62,7 +63,7 @@ class Covers:
         if track is None:
             return
         with self._wake:
-            self._wish = (track.number, track_facts(track, mood, seed))
+            self._wish = (track.number, track_facts(track, mood, seed, time.localtime().tm_hour))
             self._wake.notify()
 
     def painted(self, number: int) -> str | None:

@@ -16,7 +16,8 @@ Threads, and who may touch what:
   (its own lock, which the sound-card callback never sees), so a setting never changes half-way
   through a block, and the render thread never waits for the steering lock;
 - the main thread waits for signals, pings systemd and draws the one-line live status;
-- the covers thread paints each track's cover (``lofid.daemon.covers``), announcing it under the lock.
+- the covers thread paints each track's cover (``lofid.daemon.covers``), announcing it under the lock;
+- the keeper thread (``lofid.daemon.keeper``) writes the likes and has the audio saves rendered, holding no lock.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from lofid.audio.engine import FADE_SECONDS, Engine, layer_value
 from lofid.audio.sinks import DeviceSink, NullSink, Playback, open_sink
 from lofid.compose.generator import NoteGenerator
 from lofid.compose.queue import Producer
-from lofid.config import Config, applying, load, part_programs, resolve_seed
+from lofid.config import Config, applying, load, resolve_seed
 from lofid.control.mpd import MpdDoor, mpd_door
 from lofid.control.server import ControlServer
 from lofid.control.status import (
@@ -54,8 +55,8 @@ from lofid.control.status import (
 )
 from lofid.control.vocabulary import MOOD_KEY
 from lofid.daemon.covers import Covers
+from lofid.daemon.kept import Kept
 from lofid.daemon.mpris import Desktop
-from lofid.daemon.saving import save_played
 from lofid.daemon.sdnotify import Notifier, advancing, start_watchdog
 from lofid.daemon.signals import SignalInbox
 from lofid.daemon.state import StateFile
@@ -107,6 +108,7 @@ class Daemon:
         self.streams: Streams | None = None
         self.desktop: Desktop | None = None
         self.mpd: MpdDoor | None = None
+        self.kept = Kept(self.announce, self.seed)  # audio saves and likes, written on their own thread
 
     def start(self) -> Daemon:
         """Serve: the control socket first (a second lofid refuses here, before any sound), then the stream
@@ -168,8 +170,7 @@ class Daemon:
     def _loudness(self) -> LoudnessStatus:
         """What the loudness stage hears (LUFS, before its gain) and the gain it gives (dB)."""
         stage = self.engine.chain.loudness
-        heard = stage.measured
-        return {"heard_lufs": None if heard is None else round(heard, 1), "gain_db": round(stage.gain_db, 1)}
+        return {"heard_lufs": None if stage.measured is None else round(stage.measured, 1), "gain_db": round(stage.gain_db, 1)}
 
     def _track(self) -> TrackStatus | None:
         """The track playing: what ``ctl status`` shows and ``--json`` puts under "track"."""
@@ -273,10 +274,13 @@ class Daemon:
                 self.producer.regenerate(redirect="hold" if on else "release")
 
     def save(self, path: str) -> str:
-        """The current track as played so far, from its first 16th, with its chords, markers, key
-        signature and tempo."""
+        """The current track as played so far (lofid.daemon.kept): MIDI at once, audio in the background."""
         with self._steering:
-            return save_played(path, self.engine, self.generator.chords(), part_programs(self.cfg))
+            return self.kept.save(path, self.engine, self.generator.chords(), self.cfg)
+
+    def like(self) -> str:
+        with self._steering:
+            return self.kept.like(self.engine, self.cfg)
 
     def reload(self) -> dict[str, Any]:
         """Read the config again and switch to it whole; if any of it cannot be taken (a missing
@@ -294,15 +298,16 @@ class Daemon:
 
     def announce(self, event: Event) -> None:
         """Tell every listener (the watching connections, MPRIS and notifications, the stream
-        outputs) of a change; called holding the steering lock, so events go out in order.
+        outputs) of a change, holding the steering lock (the keeper's news takes it), so events go out in order.
 
         Listeners are called on the thread that made the change, never the render thread; each must
         only hand the event on and return, and a failing one is logged, not raised."""
-        for listener in self.listeners:
-            try:
-                listener(event)
-            except Exception:
-                log.exception("an event listener failed")
+        with self._steering:
+            for listener in self.listeners:
+                try:
+                    listener(event)
+                except Exception:
+                    log.exception("an event listener failed")
 
     # -- timers and events (main thread, twice a second) -----------------------------------------
     def tick(self) -> None:
@@ -324,6 +329,7 @@ class Daemon:
                 self._track_seen = track["number"]
                 self.announce(TrackEvent(event="track", track=track))
                 self.covers.want(self.engine.track, self.cfg[MOOD_KEY], self.seed)  # painted on the covers' thread
+                self.kept.track_changed(track["number"])
 
     def _rest(self, on_break: bool) -> None:
         """Start a focus break's rest (True) or end it (False). Holding the steering lock."""
@@ -394,8 +400,10 @@ class Daemon:
         return status_line(self.status(), self.engine.bpm, self.cfg)
 
     def _close_services(self) -> None:
-        for service in [s for s in (self.covers, self.streams, self.mpd, self.control, self.desktop) if s is not None]:
-            service.close()
+        """Stop what start() served, the keeper last (after the control socket: no new job)."""
+        for service in (self.covers, self.streams, self.mpd, self.control, self.desktop, self.kept):
+            if service is not None:
+                service.close()
 
     def shutdown(self) -> None:
         """Fade out, drain, stop every thread and remove the socket (what was started of them)."""

@@ -9,7 +9,9 @@ read-only before lofid starts. The test reads that folder as the daemon sees it 
 Decided behaviour (README, "No setting is lost"): a `ctl` change whose state cannot be written is
 applied, and ctl says on stderr that it is not kept for the next start (exit 0); the state file is
 left whole as it was; the next change that can be written keeps every change made meanwhile.
-`ctl save` onto a full disk is refused in one line (exit 1) and leaves no file.
+`ctl save` onto a full disk is refused in one line (exit 1) and leaves no file; `ctl save` of audio
+(written in the background) fails in one log line and leaves no file; `lofid export` fails in one line
+and removes the tracks it had written.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from tests.support.player import LOFID, Player
 from tests.support.waiting import until
 
 TMPFS_KB = 64  # the state folder's size: a few pages
+ALBUM_TMPFS_KB = 6 * 1024  # an album's folder: its first 37 s FLAC track (4.4 MB) and cover fit, not its second
 PREPARE = {  # what is done to the state folder before lofid starts
     "full": 'head -c 10M /dev/zero > "$d/filler" 2>/dev/null || true',  # fill it: ENOSPC
     "read-only": 'mount -o remount,ro "$d"',  # EROFS
@@ -77,6 +80,10 @@ def test_a_change_that_cannot_be_kept_holds_says_so_and_leaves_no_partial_file(t
         refused = player.ctl("save", str(take), check=False)
         assert (refused.returncode, refused.stdout) == (1, "")
         assert refused.stderr == f"lofid: {take}: cannot write the MIDI file ({WHY[kind]})\n"
+        if kind == "read-only":  # audio: said at once too (a full disk is said once the file is written: below)
+            audio = take.with_suffix(".flac")
+            refused = player.ctl("save", str(audio), check=False)
+            assert (refused.returncode, refused.stderr) == (1, f"lofid: {audio}: cannot write the FLAC file ({WHY[kind]})\n")
         assert list(seen(player, "takes").iterdir()) == []
 
         until(lambda: player.status()["notes_played"] > played, "notes still played")  # a lo-fi bar may hold one strike
@@ -101,3 +108,29 @@ def test_once_there_is_room_again_the_next_change_keeps_every_change_made_meanwh
         assert seen(player, "takes", "take.mid").read_bytes()[:4] == b"MThd"
     finally:
         player.kill()
+
+
+def test_an_audio_save_or_an_album_onto_a_full_disk_is_one_line_leaves_nothing_and_the_music_plays_on(tmp_path):
+    player = launch(tmp_path, "full")
+    try:
+        until(lambda: player.status()["notes_played"] > 3, "notes played")
+        take = player.home / "state" / "takes" / "take.flac"
+        assert player.ctl("save", str(take)).stdout == f"saving: {take}\n"  # rendered and written in the background
+        failed = f"save failed: {take}: cannot write the FLAC file ({WHY['full']})"
+        until(lambda: failed in player.log.read_text(), "the failed save in the log")
+        assert list(seen(player, "takes").iterdir()) == []  # no partial file, no temporary
+        played = player.status()["notes_played"]
+        until(lambda: player.status()["notes_played"] > played, "notes still played")
+        assert player.proc.poll() is None and "Traceback" not in player.log.read_text()
+    finally:
+        player.kill()
+
+    album = tmp_path / "album"  # `lofid export` onto a disk with room for its first track only: what it wrote goes
+    script = (f'set -e; d="{album}"; mkdir -p "$d"; mount -t tmpfs -o size={ALBUM_TMPFS_KB}k lofid-test "$d"; '
+              'rc=0; "$@" --dir "$d" || rc=$?; ls -A "$d"; exit $rc')
+    done = subprocess.run(["unshare", "-Urm", "sh", "-c", script, "sh", *LOFID, "export", "--tracks", "2", "--seed", "7",
+                           "--set", "music.track_minutes=0.5"], env=player.env, capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert "lofid: 1/2 " in done.stderr  # the first track was written...
+    assert done.stderr.splitlines()[-1].startswith(f"lofid: {album}/02 ")  # ...the second could not be
+    assert done.stderr.splitlines()[-1].endswith(f".flac: cannot write the FLAC file ({WHY['full']})")

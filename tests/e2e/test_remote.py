@@ -4,7 +4,8 @@
   the track the daemon says it plays and its cover (loaded; /cover.png serves the same file), which
   changes with the track. The stream is music; a click on pause turns the page and the
   daemon to "paused" and the stream to silence; a click on play brings the music back. A screenshot
-  is saved (copied to $LOFID_SCREENSHOT when set, to look at).
+  is saved (copied to $LOFID_SCREENSHOT when set, to look at). The like button keeps the track in the
+  likes and says so.
 - A change made elsewhere (`lofid ctl`) reaches the page without a reload, through its server-sent
   events: with the page's 5 s status poll stopped, `ctl volume 40` and `ctl pause` still show.
 - A mood typed on the page starts a track in it (its key and tempo shown and the stream music);
@@ -18,6 +19,7 @@ and heard; both fail on a severe error in the browser's console.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import struct
@@ -133,6 +135,13 @@ def test_the_page_shows_the_status_and_its_pause_silences_the_stream(tmp_path):
         assert png_size(shot) == WINDOW
         if os.environ.get(SCREENSHOT_ENV):
             shutil.copyfile(shot, os.environ[SCREENSHOT_ENV])
+
+        # Like: the page says which track, and it is in the likes (lofid likes).
+        title = player.status()["track"]["title"]
+        driver.find_element("id", "like").click()
+        until(shows(driver, "message", f"liked: {title}"), "#message says the track was liked")
+        until(lambda: json.loads(player.lofid("likes", "--json").stdout)["likes"], "the like kept")
+        assert json.loads(player.lofid("likes", "--json").stdout)["likes"][0]["title"] == title
         assert severe(driver) == []
 
 

@@ -25,6 +25,7 @@ class Player:
         self.skips = 0
         self.nexts, self.holds = 0, []
         self.saved: list[str] = []
+        self.likes = 0
         self.fail_with: Exception | None = None
         self.timers: dict[str, Any] = {"sleep": None, "focus": None}
         self.moods: list[tuple[str | None, bool]] = []  # (text, keep) of every mood request
@@ -84,6 +85,10 @@ class Player:
         Path(path).write_bytes(b"MThd")
         self.saved.append(path)
         return path
+
+    def like(self) -> str:
+        self.likes += 1
+        return "rainy window"
 
     def mood(self, text: str | None, keep: bool) -> dict[str, Any]:
         self.moods.append((text, keep))

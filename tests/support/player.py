@@ -51,7 +51,7 @@ class Player:
         self.socket = Path(base["XDG_RUNTIME_DIR"]) / "lofid.sock"
         self.env = {**base, "HOME": str(home), "XDG_STATE_HOME": str(home / "state"),
                     "XDG_CONFIG_HOME": str(home / "config"), "XDG_CACHE_HOME": str(home / "cache"),
-                    "PYTHONUNBUFFERED": "1"}
+                    "XDG_DATA_HOME": str(home / "data"), "PYTHONUNBUFFERED": "1"}
         self.settings = ["--seed", str(seed), "--set", f"model.path={model}", *(a for s in settings for a in ("--set", s))]
         self.command = command or [*LOFID, "run"]
         self.proc: subprocess.Popen | None = None
@@ -66,7 +66,11 @@ class Player:
         return self.launched
 
     def ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        r = subprocess.run([*LOFID, "ctl", *args], env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=30)
+        return self.lofid("ctl", *args, check=check)
+
+    def lofid(self, *args: str, check: bool = True, timeout: float = 30) -> subprocess.CompletedProcess:
+        """Another lofid command (ctl, likes, export), as the same user: its folders."""
+        r = subprocess.run([*LOFID, *args], env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
         if check:
             assert r.returncode == 0, (args, r.stdout, r.stderr, self.log.read_text())
         return r

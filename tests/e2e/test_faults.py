@@ -120,7 +120,9 @@ def test_a_failing_generation_is_logged_and_restarted_while_the_queue_plays_on(p
     during = player.status()
     assert rms(player.listen(2.0, "during")) > 10 * SILENT_RMS  # the queue keeps the music going
     after = player.status()
-    assert after["notes_played"] > during["notes_played"] and after["queue_notes"] < during["queue_notes"]
+    # notes go on being played from the queue, which the failing producer does not refill (a sparse
+    # phrase can leave its count where it was for these 2 s: the chords and bass play under it)
+    assert after["notes_played"] > during["notes_played"] and after["queue_notes"] <= during["queue_notes"]
     switch.unlink()
     until(lambda: player.status()["queue_notes"] >= 64, "the producer to fill the queue again", 30)
     assert rms(player.listen(1.5, "recovered")) > 10 * SILENT_RMS

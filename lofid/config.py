@@ -114,7 +114,7 @@ SCHEMA: tuple[Setting, ...] = (
     *_part("keys", 2400.0, 3.0, "keys (chords)"),
     *_part("melody", 3200.0, 0.0, "melody"),
     *_part("bass", 20000.0, 1.5, "bass"),
-    *_part("drums", 3000.0, 0.0, "drum kit"),
+    *_part("drums", 3500.0, 0.0, "drum kit"),
     Setting("fx.wow", 0.25, float, "tape wow: the slow pitch drift's depth in percent (0.7 Hz, with flutter on top); 0 is off",
             0.0, 1.0, short="wow"),
     Setting("fx.saturation", 0.3, float, "soft tape saturation: the share of the saturated sound; 0 is off", 0.0, 1.0,

@@ -413,7 +413,10 @@ def kick(rng: np.random.Generator, low: float, sweep: float, length: float, punc
 
 def snare(rng: np.random.Generator, body_hz: float, snap: float, tone_s: float, noise_s: float,
           bright: float) -> np.ndarray:
-    """A soft snare: the shell's two modes and a band of noise (the wires), dull above ``bright`` Hz."""
+    """A soft snare: the shell's two modes and a band of noise (the wires), dull above ``bright`` Hz.
+
+    ``snap`` is the wires' peak against the shell's: at 1 their crack at 1-3 kHz sits about 11 dB
+    under the body, as a dusty sampled snare's does."""
     n = round(0.5 * RATE)
     t = np.arange(n) / RATE
     shell = (np.sin(2 * np.pi * body_hz * t) + 0.5 * np.sin(2 * np.pi * body_hz * 1.65 * t)) * np.exp(-t / tone_s)
@@ -474,9 +477,14 @@ def one_shot(name: str, wave: np.ndarray, root: int) -> Sample:
 
 # Each drum's level (dBFS through FluidSynth at velocity 100, its first half second; ``calibrate``):
 # the kick on top, the snare under it, the hats and shakers far down (dull, and felt more than heard).
-DRUM_LEVELS = {35: -18.0, 36: -17.0, 37: -35.0, 38: -31.0, 39: -33.0, 40: -31.0, 41: -27.0, 42: -44.0, 43: -27.0,
-               44: -47.0, 45: -27.0, 46: -41.0, 47: -27.0, 48: -27.0, 49: -37.0, 50: -27.0, 51: -37.0, 53: -38.0,
+# The snares' wires and the hats carry the mix's 2 kHz octave (lo-fi records keep -21 to -18 dB of
+# their power there: bench.balance); a kit's brushes have all their power there, so they play softer.
+DRUM_LEVELS = {35: -18.0, 36: -17.0, 37: -35.0, 38: -31.0, 39: -33.0, 40: -31.0, 41: -27.0, 42: -41.0, 43: -27.0,
+               44: -44.0, 45: -27.0, 46: -38.0, 47: -27.0, 48: -27.0, 49: -37.0, 50: -27.0, 51: -37.0, 53: -38.0,
                54: -45.0, 57: -37.0, 59: -37.0, 70: -45.0, 82: -45.0}
+
+
+SNARES = (38, 40)  # the General MIDI snares: each kit's own (or its brushes)
 
 
 @dataclass(frozen=True)
@@ -485,13 +493,14 @@ class KitStyle:
     kick: tuple[float, float, float, float]  # low Hz, sweep Hz, decay s, knock
     snare: tuple[float, float, float, float, float] | None  # body Hz, snap, tone s, noise s, top Hz; None: brushes
     room: int  # reverb send, tenths of a percent
+    snare_db: float = 0.0  # the snares' level against DRUM_LEVELS' (brushes are played softer than sticks)
 
 
 KITS = {
-    0: KitStyle("dusty kit", (48.0, 95.0, 0.32, 0.35), (185.0, 0.5, 0.06, 0.11, 3000.0), 0),
-    8: KitStyle("tape room kit", (49.0, 80.0, 0.34, 0.25), (175.0, 0.45, 0.08, 0.16, 2700.0), 120),
-    32: KitStyle("soft jazz kit", (52.0, 70.0, 0.24, 0.2), (205.0, 0.4, 0.05, 0.09, 2600.0), 60),
-    40: KitStyle("brush kit", (50.0, 65.0, 0.26, 0.15), None, 80),
+    0: KitStyle("dusty kit", (48.0, 95.0, 0.32, 0.35), (185.0, 1.0, 0.06, 0.11, 4000.0), 0),
+    8: KitStyle("tape room kit", (49.0, 80.0, 0.34, 0.25), (175.0, 0.9, 0.08, 0.16, 3600.0), 120),
+    32: KitStyle("soft jazz kit", (52.0, 70.0, 0.24, 0.2), (205.0, 0.8, 0.05, 0.09, 3500.0), 60),
+    40: KitStyle("brush kit", (50.0, 65.0, 0.26, 0.15), None, 80, snare_db=-4.0),
 }
 
 
@@ -542,7 +551,8 @@ def kits(font: Font, rng: np.random.Generator) -> None:
         inst = font.instrument(Instrument(style.name, zones, envelope(release=2.0) | sends(style.room, 0)
                                           | {sf2.SAMPLE_MODES: 0}))
         font.preset(style.name, program, inst, DRUM_BANK)
-        font.probes += [Probe(DRUM_BANK, program, (key,), DRUM_LEVELS[key], inst, i) for i, key in enumerate(sorted(notes))]
+        font.probes += [Probe(DRUM_BANK, program, (key,), DRUM_LEVELS[key] + (style.snare_db if key in SNARES else 0.0), inst, i)
+                        for i, key in enumerate(sorted(notes))]
 
 
 # ---- the font ------------------------------------------------------------------------------------------------

@@ -21,10 +21,10 @@ from lofid.errors import LofidError
 
 FLUID_LOG_LEVELS = 5  # FLUID_PANIC .. FLUID_DBG
 FLUID_IIR_LOWPASS = 1  # fluid_iir_filter_type
-FLUID_IIR_Q_LINEAR = 1  # fluid_iir_filter_flags: Q as a plain number, not dB
+FLUID_IIR_NO_GAIN_AMP = 4  # fluid_iir_filter_flags: no SoundFont gain cut for the Q (unity below the cutoff)
 GEN_REVERBSEND = 16  # fluid_gen_type: a voice's reverb send, in tenths of a percent
 GEN_CUSTOM_FILTERFC = 61  # fluid_gen_type: the custom filter's cutoff, in absolute cents...
-GEN_CUSTOM_FILTERQ = 62  # ...and its Q
+GEN_CUSTOM_FILTERQ = 62  # ...and its Q, in centibels over a Butterworth's (the SoundFont's initialFilterQ)
 MIDI_ZERO_HZ = 8.176  # the frequency of MIDI note 0, which SoundFont cents count from
 
 
@@ -68,16 +68,23 @@ def generator_setter(synth: Any) -> Callable[[int, int, float], None]:
 
 
 def custom_lowpass(synth: Any) -> Callable[[int, float, float], None]:
-    """Turn on FluidSynth's custom per-voice low-pass; returns ``set(channel, cutoff_hz, q)``, live."""
+    """Turn on FluidSynth's custom per-voice low-pass; returns ``set(channel, cutoff_hz, q)``, live.
+
+    ``q`` is the biquad's plain Q (0.7071: Butterworth, flat to the cutoff; less cannot be had). It is
+    handed over in the SoundFont's convention, centibels of resonance over a Butterworth's, which
+    every FluidSynth from 2.1 reads alike. Not FLUID_IIR_Q_LINEAR: before 2.4.1 FluidSynth adds 1 to
+    a linear Q (0.7071 became 1.7071, a 5 dB hump under the cutoff), from 2.4.1 it does not. And
+    FLUID_IIR_NO_GAIN_AMP, so the passband is at unity whatever the Q, not cut by half its peak.
+    """
     lib = load_library()._fl
     lib.fluid_synth_set_custom_filter.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
-    if lib.fluid_synth_set_custom_filter(handle(synth), FLUID_IIR_LOWPASS, FLUID_IIR_Q_LINEAR) != 0:
+    if lib.fluid_synth_set_custom_filter(handle(synth), FLUID_IIR_LOWPASS, FLUID_IIR_NO_GAIN_AMP) != 0:
         raise LofidError("this FluidSynth has no custom filter (FluidSynth 2.1 or newer is needed)")
     set_gen = generator_setter(synth)
 
     def set_lowpass(channel: int, cutoff_hz: float, q: float) -> None:
         set_gen(channel, GEN_CUSTOM_FILTERFC, 1200 * math.log2(cutoff_hz / MIDI_ZERO_HZ))  # cents above MIDI note 0
-        set_gen(channel, GEN_CUSTOM_FILTERQ, q)
+        set_gen(channel, GEN_CUSTOM_FILTERQ, max(0.0, 200 * math.log10(q * math.sqrt(2))))  # cB over 1/sqrt(2)
 
     return set_lowpass
 

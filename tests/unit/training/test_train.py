@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 
-import keras
 import pytest
 
 from lofid.cli import build_parser, train
@@ -14,15 +13,21 @@ from lofid.errors import LofidError
 from tests.support.songs import write_folder
 
 
-class CtrlC(keras.callbacks.Callback):
-    """Interrupts training the way Ctrl-C does (KeyboardInterrupt), in the middle of epoch 2."""
+def ctrl_c():
+    """A Keras callback that interrupts training the way Ctrl-C does (KeyboardInterrupt), in the middle
+    of epoch 2. Keras is imported here, not at the top: collecting the suite (each xdist worker does)
+    would otherwise load TensorFlow, seconds of it, for tests that never train."""
+    import keras
 
-    def on_train_batch_begin(self, batch, logs=None):
-        if self.epoch == 1 and batch == 1:
-            raise KeyboardInterrupt
+    class CtrlC(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            if self.epoch == 1 and batch == 1:
+                raise KeyboardInterrupt
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+    return CtrlC()
 
 
 def run(argv: list[str], callbacks: list | None = None) -> int:
@@ -41,7 +46,7 @@ def test_train_checkpoints_resumes_after_an_interruption_and_exports(tmp_path, c
             "--patience", "0", "--no-xla", "--quiet"]
 
     with pytest.raises(KeyboardInterrupt):
-        run(argv, [CtrlC()])
+        run(argv, [ctrl_c()])
     checkpoints = out.with_name("tiny.checkpoints")
     state = json.loads((checkpoints / "state.json").read_text())
     assert state["epoch"] == 1 and (checkpoints / "last.keras").is_file()

@@ -7,7 +7,7 @@ stream metadata through the server's ``/admin/metadata`` (``mode=updinfo``).
 Threads: one ``lofid-icecast`` thread does all the network work; it reads the encoder's output
 through its own bounded ``Subscription`` like any listener, so it never slows the encoder or the
 render thread. ``set_title`` may be called from any thread. Failure: a refused or lost connection
-is logged as one line, then retried with back-off (``BACKOFF_SECONDS``) for as long as lofid runs;
+is logged as one line, then retried with back-off for as long as lofid runs (lofid.audio.feeder);
 the music never waits for it.
 """
 
@@ -17,18 +17,16 @@ import base64
 import http.client
 import logging
 import socket
-import threading
 import time
 from urllib.parse import quote, urlencode
 
 from lofid.addresses import IcecastTarget
 from lofid.audio.broadcast import Broadcast
+from lofid.audio.feeder import TIMEOUT_SECONDS, Feeder
 from lofid.errors import describe_os_error
 
 log = logging.getLogger(__name__)
 
-BACKOFF_SECONDS = (1.0, 2.0, 5.0)  # waits between attempts; the last repeats, so a returning server is fed within 5 s
-TIMEOUT_SECONDS = 5.0  # to connect, to be answered, and for one send to go through
 READ_SECONDS = 0.5  # longest wait for the encoder's next bytes, so a stop or a new title is seen soon
 
 
@@ -36,54 +34,22 @@ class IcecastRefused(OSError):
     """The server answered, but not with a yes (wrong password, mount taken, not Icecast)."""
 
 
-class IcecastSource(threading.Thread):
+class IcecastSource(Feeder):
     """Feeds ``stream`` (MP3 bytes) to ``target``; ``state`` is "connecting", "connected" or "retrying"."""
 
+    kind = "Icecast"
+
     def __init__(self, target: IcecastTarget, stream: Broadcast, bitrate: int, name: str = "lofid") -> None:
-        super().__init__(name="lofid-icecast", daemon=True)
-        self.target, self.stream, self.bitrate, self.station = target, stream, bitrate, name
-        self.state = "connecting"
-        self.connects = 0  # successful connections since start
-        self.error = ""  # why the last attempt failed, one line
+        super().__init__("lofid-icecast", target)
+        self.target: IcecastTarget = target
+        self.stream, self.bitrate, self.station = stream, bitrate, name
         self._title: str | None = None
         self._title_sent: str | None = None
-        self._stopping = threading.Event()
         self._auth = base64.b64encode(f"{target.user}:{target.password}".encode()).decode()
 
     def set_title(self, title: str) -> None:
         """The stream title listeners see from now on (any thread; sent by this one)."""
         self._title = title
-
-    def run(self) -> None:
-        attempt, lost_logged = 0, False
-        while not self._stopping.is_set():
-            try:
-                sock = self._connect()
-            except OSError as e:
-                self.state, self.error = "retrying", describe_os_error(e)
-                if not lost_logged:
-                    log.warning("Icecast at %s: %s; retrying with back-off (the music plays on)",
-                                self.target.shown, self.error)
-                    lost_logged = True
-                wait = BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS) - 1)]
-                attempt += 1
-                log.debug("Icecast: next attempt in %.0f s", wait)
-                self._stopping.wait(wait)
-                continue
-            self.state, self.error, attempt = "connected", "", 0
-            self.connects += 1
-            log.info("feeding Icecast at %s", self.target.shown)
-            lost_logged = False
-            try:
-                self._feed(sock)
-            except OSError as e:
-                if not self._stopping.is_set():
-                    self.state, self.error = "retrying", describe_os_error(e)
-                    log.warning("Icecast at %s: lost (%s); reconnecting with back-off (the music plays on)",
-                                self.target.shown, self.error)
-                    lost_logged = True
-            finally:
-                sock.close()
 
     def _connect(self) -> socket.socket:
         """Open the mount as its source; IcecastRefused when the server says no."""
@@ -146,10 +112,6 @@ class IcecastSource(threading.Thread):
             log.warning("Icecast at %s: the title was not sent (%s)", self.target.shown, describe_os_error(e))
         finally:
             conn.close()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self.join(TIMEOUT_SECONDS + 1.0)
 
     def status(self) -> dict[str, object]:
         return {"server": self.target.shown, "state": self.state, "connects": self.connects,

@@ -14,28 +14,22 @@ the source's stream plugin (lofid.cli.snapcast): 0.26 takes metadata from nothin
 Threads: ``offer`` is called by the render thread after each block and never waits: it appends a
 copy to a bounded deque (an atomic append), dropping the oldest block when full and counting it.
 The ``lofid-snapcast`` thread drains the deque and does all the network work. Failure: a refused,
-lost or stalled connection (a send that cannot go through in ``TIMEOUT_SECONDS``) is logged as one
-line and retried with back-off (``BACKOFF_SECONDS``) for as long as lofid runs; the blocks rendered
-meanwhile are discarded, so a server that comes back hears the present, not a backlog.
+lost or stalled connection is logged as one line and retried with back-off for as long as lofid
+runs (lofid.audio.feeder); the blocks rendered meanwhile are discarded, so a server that comes back
+hears the present, not a backlog.
 """
 
 from __future__ import annotations
 
-import logging
 import socket
-import threading
 from collections import deque
 
 import numpy as np
 
 from lofid.addresses import SnapcastTarget
+from lofid.audio.feeder import Feeder
 from lofid.audio.sinks import pcm16
-from lofid.errors import describe_os_error
 
-log = logging.getLogger(__name__)
-
-BACKOFF_SECONDS = (1.0, 2.0, 5.0)  # waits between attempts; the last repeats, so a returning server is fed within 5 s
-TIMEOUT_SECONDS = 5.0  # to connect, and for one send to go through: longer, and the server counts as stalled
 QUEUE_SECONDS = 1.0  # audio the deque holds before it drops the oldest block: the most the rooms may lag behind
 SEND_BUFFER_SECONDS = 0.25  # audio the kernel may hold unsent for snapserver (SO_SNDBUF), so it too adds little lag
 PREFILL_SECONDS = 0.2  # silence sent first: snapserver reads at its clock's pace from then on, so this stays
@@ -44,19 +38,18 @@ POLL_SECONDS = 0.05  # how often the sender looks for blocks (about one at 2048 
 BYTES_PER_FRAME = 4  # two channels of 16 bits
 
 
-class SnapcastSource(threading.Thread):
+class SnapcastSource(Feeder):
     """Feeds the blocks ``offer`` hands it to ``target``; ``state`` is "connecting", "connected" or "retrying"."""
 
+    kind = "Snapcast"
+
     def __init__(self, target: SnapcastTarget, sample_rate: int, block_size: int) -> None:
-        super().__init__(name="lofid-snapcast", daemon=True)
-        self.target, self.sample_rate = target, sample_rate
-        self.state = "connecting"
-        self.connects = 0  # successful connections since start
-        self.error = ""  # why the last attempt failed or the last connection ended, one line
+        super().__init__("lofid-snapcast", target)
+        self.target: SnapcastTarget = target
+        self.sample_rate = sample_rate
         self.dropped = 0  # blocks dropped because the sender fell behind (not those discarded while disconnected)
         self._blocks: deque[np.ndarray] = deque(maxlen=max(2, int(QUEUE_SECONDS * sample_rate / block_size)))
         self._connected = False  # whether offered blocks are kept (read by the render thread, set by this one)
-        self._stopping = threading.Event()
 
     @property
     def sampleformat(self) -> str:
@@ -71,46 +64,20 @@ class SnapcastSource(threading.Thread):
             self.dropped += 1
         self._blocks.append(np.array(block, np.float32))
 
-    def run(self) -> None:
-        attempt, lost_logged = 0, False
-        while not self._stopping.is_set():
-            try:
-                sock = self._connect()
-            except OSError as e:
-                self.state, self.error = "retrying", describe_os_error(e)
-                if not lost_logged:
-                    log.warning("Snapcast at %s: %s; retrying with back-off (the music plays on)",
-                                self.target.shown, self.error)
-                    lost_logged = True
-                self._stopping.wait(BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS) - 1)])
-                attempt += 1
-                continue
-            self._blocks.clear()  # what was offered before belongs to no connection
-            self._connected = True
-            self.state, self.error, attempt, lost_logged = "connected", "", 0, False
-            self.connects += 1
-            log.info("feeding Snapcast at %s (%s)", self.target.shown, self.sampleformat)
-            try:
-                self._feed(sock)
-            except OSError as e:
-                if not self._stopping.is_set():
-                    self.state, self.error = "retrying", describe_os_error(e)
-                    log.warning("Snapcast at %s: lost (%s); reconnecting with back-off (the music plays on)",
-                                self.target.shown, self.error)
-                    lost_logged = True
-                    self._stopping.wait(BACKOFF_SECONDS[0])
-            finally:
-                sock.close()
+    def _connected_as(self) -> str:
+        return f" ({self.sampleformat})"
 
     def _connect(self) -> socket.socket:
-        sock = socket.create_connection((self.target.host, self.target.port), TIMEOUT_SECONDS)
-        sock.settimeout(TIMEOUT_SECONDS)
+        sock = socket.create_connection((self.target.host, self.target.port), self.timeout)
+        sock.settimeout(self.timeout)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF,
                         int(SEND_BUFFER_SECONDS * self.sample_rate) * BYTES_PER_FRAME)
         return sock
 
     def _feed(self, sock: socket.socket) -> None:
         """Send PREFILL_SECONDS of silence, then the blocks offered, until the connection fails or lofid stops."""
+        self._blocks.clear()  # what was offered before belongs to no connection
+        self._connected = True
         try:
             sock.sendall(bytes(int(PREFILL_SECONDS * self.sample_rate) * BYTES_PER_FRAME))
             while not self._stopping.wait(POLL_SECONDS):
@@ -118,10 +85,6 @@ class SnapcastSource(threading.Thread):
                     sock.sendall(pcm16(self._blocks.popleft()))
         finally:
             self._connected = False
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self.join(TIMEOUT_SECONDS + 1.0)
 
     def status(self) -> dict[str, object]:
         return {"server": self.target.shown, "format": self.sampleformat, "state": self.state,

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from lofid.audio.icecast import BACKOFF_SECONDS
+from lofid.audio.feeder import BACKOFF_SECONDS
 from tests.support.icecast import Icecast, available
 from tests.support.player import Player
 from tests.support.stream import MUSIC_DBFS, ffmpeg_available, wait_for_music

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from lofid.audio.snapcast import BACKOFF_SECONDS
+from lofid.audio.feeder import BACKOFF_SECONDS
 from tests.support.player import ROOT, SILENT_RMS, Player, rms
 from tests.support.pulse import PulseServer, pulse_available
 from tests.support.snapcast import STREAM, Snapclient, Snapserver, available

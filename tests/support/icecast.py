@@ -34,6 +34,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
+from tests.support.server_process import ServerProcess
 from tests.support.sockets import free_port
 
 HOST = "127.0.0.1"
@@ -51,7 +52,6 @@ START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 5.0
 HTTP_TIMEOUT_S = 2.0
 POLL_S = 0.05
-LOG_TAIL_LINES = 20
 
 CONFIG = """\
 <icecast>
@@ -121,7 +121,7 @@ def http_get(url: str, timeout: float = HTTP_TIMEOUT_S) -> bytes:
         return response.read()
 
 
-class Icecast:
+class Icecast(ServerProcess):
     """A private ``icecast2`` on ``127.0.0.1:port``, its config, pidfile and log in ``folder``."""
 
     def __init__(self, folder: Path, port: int | None = None, *, source_password: str | None = None,
@@ -133,9 +133,7 @@ class Icecast:
         self.admin_password = admin_password or secrets.token_hex(8)
         self.config = self.folder / "icecast.xml"
         self.pidfile = self.folder / "icecast.pid"
-        self.log = self.folder / "icecast.log"  # its stdout and stderr, appended across restarts
-        self.proc: subprocess.Popen | None = None
-        self._log_start = 0  # where this run's lines begin in the log
+        super().__init__(self.folder / "icecast.log")
         self.folder.mkdir(parents=True, exist_ok=True)
         self.config.write_text(self.config_xml(os.geteuid()))
 
@@ -155,10 +153,7 @@ class Icecast:
         """Start the server and wait until it serves ``/status-json.xsl``; RuntimeError, with its log's tail, if it never does."""
         if self.running:
             return
-        self._log_start = self.log.stat().st_size if self.log.exists() else 0
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(["icecast2", "-c", str(self.config)], stdin=subprocess.DEVNULL,
-                                         stdout=log, stderr=log, cwd=self.folder)
+        self.proc = self._spawn(["icecast2", "-c", str(self.config)], self.folder)
         deadline = time.monotonic() + timeout
         while self.proc.poll() is None and time.monotonic() < deadline:
             try:
@@ -171,20 +166,9 @@ class Icecast:
         self.kill()
         raise RuntimeError(f"icecast2 {why}; its log ({self.log}) ends:\n{self.log_tail()}")
 
-    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
-        """The last ``lines`` lines the current (or last) run wrote."""
-        if not self.log.exists():
-            return ""
-        with self.log.open("rb") as log:
-            log.seek(self._log_start)
-            return "\n".join(log.read().decode(errors="replace").splitlines()[-lines:])
-
     def kill(self) -> None:
         """End the server at once (SIGKILL: a crash, no goodbye to sources or listeners) and wait for it."""
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait()
-            self.proc = None
+        super().kill()
         self.pidfile.unlink(missing_ok=True)  # after <changeowner> icecast2 may not remove it itself
 
     def close(self) -> None:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.pulse import PulseServer, end_process
+from tests.support.server_process import ServerProcess
 from tests.support.sockets import free_port
 
 HOST = "127.0.0.1"
@@ -40,7 +41,6 @@ SAMPLEFORMAT = "44100:16:2"  # lofid's default output.sample_rate, 16 bits, ster
 BUFFER_MS = 500  # the clients' common buffer: the end-to-end delay (Snapcast's default is 1000)
 START_TIMEOUT_S = 10.0
 POLL_S = 0.05
-LOG_TAIL_LINES = 20
 
 CONFIG = """\
 [server]
@@ -82,7 +82,7 @@ def answers(port: int) -> bool:
         return False
 
 
-class Snapserver:
+class Snapserver(ServerProcess):
     """A private ``snapserver`` with one tcp source (mode=server) named ``lofid``, its files in ``folder``."""
 
     def __init__(self, folder: Path, controlscript: Path | None = None, env: Mapping[str, str] | None = None) -> None:
@@ -91,9 +91,7 @@ class Snapserver:
         self._ids = itertools.count(1)
         self.source_port, self.stream_port, self.control_port = free_port(), free_port(), free_port()
         self.config = self.folder / "snapserver.conf"
-        self.log = self.folder / "snapserver.log"  # its stderr, appended across restarts
-        self.proc: subprocess.Popen | None = None
-        self._log_start = 0
+        super().__init__(self.folder / "snapserver.log")
         self.folder.mkdir(parents=True, exist_ok=True)
         self.config.write_text(CONFIG.format(host=HOST, folder=self.folder, control_port=self.control_port,
                                              stream_port=self.stream_port, source_port=self.source_port,
@@ -106,10 +104,7 @@ class Snapserver:
 
     def start(self, timeout: float = START_TIMEOUT_S) -> None:
         """Start it and wait until its source and its clients' port accept; RuntimeError, with its log, if not."""
-        self._log_start = self.log.stat().st_size if self.log.exists() else 0
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(["snapserver", "-c", str(self.config)], stdin=subprocess.DEVNULL,
-                                         stdout=log, stderr=log, cwd=self.folder, env=self.env)
+        self.proc = self._spawn(["snapserver", "-c", str(self.config)], self.folder, self.env)
         deadline = time.monotonic() + timeout
         while self.proc.poll() is None and time.monotonic() < deadline:
             if answers(self.stream_port):  # the source's port is not probed: snapserver takes one connection at a time
@@ -135,20 +130,6 @@ class Snapserver:
         """The source's status in ``Server.GetStatus`` (its "properties" hold the plugin's metadata)."""
         streams = self.call("Server.GetStatus")["server"]["streams"]
         return next(s for s in streams if s["id"] == STREAM)
-
-    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
-        if not self.log.exists():
-            return ""
-        with self.log.open("rb") as log:
-            log.seek(self._log_start)
-            return "\n".join(log.read().decode(errors="replace").splitlines()[-lines:])
-
-    def kill(self) -> None:
-        """End it at once (SIGKILL: a crash, no goodbye to lofid or the clients) and wait for it."""
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait()
-            self.proc = None
 
     def close(self) -> None:
         if self.proc is not None:

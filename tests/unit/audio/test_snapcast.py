@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 from lofid.addresses import SnapcastTarget
-from lofid.audio import snapcast
 from lofid.audio.sinks import pcm16
 from lofid.audio.snapcast import BYTES_PER_FRAME, PREFILL_SECONDS, SnapcastSource
 from tests.support.sockets import free_port
@@ -30,8 +29,8 @@ SMALL_RECEIVE_BUFFER = 4096  # bytes: a stalled reader's kernel takes little bef
 
 @pytest.fixture(autouse=True)
 def quick_retries(monkeypatch):
-    monkeypatch.setattr(snapcast, "BACKOFF_SECONDS", (0.1,))
-    monkeypatch.setattr(snapcast, "TIMEOUT_SECONDS", 1.0)
+    monkeypatch.setattr(SnapcastSource, "backoff", (0.1,))
+    monkeypatch.setattr(SnapcastSource, "timeout", 1.0)
 
 
 def listening(port: int = 0, receive_buffer: int | None = None) -> socket.socket:

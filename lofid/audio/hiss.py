@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from lofid.audio.fx import RAMP_SECONDS, Gain
+from lofid.audio.layers import loop_slice
 
 LOOP_S = 9.7  # long enough that noise never sounds frozen; not a whole number of beats at any tempo lofid plays
 LOW_HZ = 150.0  # below this the hiss thins out (first order)
@@ -49,10 +50,10 @@ class Hiss:
         """Add the hiss to ``x`` (frames, 2) in place, times ``scale`` (a number or one per frame); the
         loop runs on even while silent."""
         frames, n = len(x), len(self._loop)
-        at = np.arange(self._time, self._time + frames) % n
+        at = self._time
         self._time = (self._time + frames) % n
         level = self._level.curve(frames) * scale
         if np.isscalar(level) and level == 0.0:
             return
-        x[:, 0] += self._loop[at] * level
-        x[:, 1] += self._loop[(at + n // 2) % n] * level
+        x[:, 0] += loop_slice(self._loop, at, frames) * level
+        x[:, 1] += loop_slice(self._loop, (at + n // 2) % n, frames) * level

@@ -98,9 +98,14 @@ def sample_windows(pid: int, windows: int, window_s: float) -> tuple[list[float]
     return shares, rss
 
 
-def turn_lofid(pulse: PulseServer, model: Path, font: Path, folder: Path, windows: int, window_s: float) -> dict:
-    """One turn of `lofid run` with every layer on: warm-up, proof it is heard, the windows."""
+def turn_lofid(pulse: PulseServer, model: Path, font: Path, folder: Path, windows: int, window_s: float,
+               source: Path | None = None) -> dict:
+    """One turn of `lofid run` with every layer on: warm-up, proof it is heard, the windows.
+    ``source``: run the lofid of that checkout instead (an earlier commit, to compare)."""
     with Player(pulse, model, *ALL_LAYERS, f"sound.soundfont={font}", seed=SEED) as player:
+        if source is not None:
+            player.env = {**player.env, "PYTHONPATH": str(source)}
+            player.command = [sys.executable, "-P", "-m", "lofid.cli", "run"]  # -P: not this checkout, the cwd
         player.start()
         player.wait_ready()
         time.sleep(WARMUP_S)

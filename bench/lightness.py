@@ -11,7 +11,8 @@ warm-up, a short recording of the sink's monitor that must not be silent (the so
 then WINDOWS windows of WINDOW_S over which the process's CPU time (user + system, all threads,
 /proc/PID/stat) is read, and its RSS once a second. The figures: the median share of one core with
 the quietest and busiest window as spread, lofid's ratio to each reference (targets <= 1.5x ffplay,
-<= 1.0x fluidsynth), the RSS medians (target <= 100 MB for lofid). Beside them, unless --no-streams:
+<= 1.0x fluidsynth), the RSS medians (target <= 100 MB for lofid). With --baseline, the lofid of another
+checkout (the main branch before a change, say) takes a turn too, in the same rounds. Beside them, unless --no-streams:
 what the stream outputs add (bench.streams' pair of daemons into the null sink, one encoding 128-kbps
 MP3 to one listener, one with no stream output).
 """
@@ -85,7 +86,7 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 
 
 def run(pulse: PulseServer, model: Path, rounds: int = ROUNDS, windows: int = WINDOWS, window_s: float = WINDOW_S,
-        with_streams: bool = True) -> dict:
+        with_streams: bool = True, baseline: Path | None = None) -> dict:
     """lofid, ffplay and fluidsynth in turn, ``rounds`` times: the figures for `make bench`."""
     for program in (FFPLAY, chain_cost.FLUIDSYNTH, "ffmpeg"):
         if shutil.which(program) is None:
@@ -93,16 +94,20 @@ def run(pulse: PulseServer, model: Path, rounds: int = ROUNDS, windows: int = WI
     choice = paths.find_soundfont("auto")
     if choice.path is None:
         raise RuntimeError("no soundfont found for sound.soundfont: auto")
-    turns: dict[str, list[dict]] = {"lofid": [], "ffplay": [], "fluidsynth": []}
+    turns: dict[str, list[dict]] = {"lofid": [], "ffplay": [], "fluidsynth": [], **({"baseline": []} if baseline else {})}
     with tempfile.TemporaryDirectory(prefix="lofid-light-") as tmp:
         folder = Path(tmp)
         midi = chain_cost.generate_midi(folder / "piece.mid", model, choice.path)
         mp3 = render_mp3(folder, model, choice.path)
         for _ in range(rounds):
             turns["lofid"].append(chain_cost.turn_lofid(pulse, model, choice.path, folder, windows, window_s))
+            if baseline is not None:
+                turns["baseline"].append(chain_cost.turn_lofid(pulse, model, choice.path, folder, windows, window_s,
+                                                               baseline))
             turns["ffplay"].append(turn_ffplay(pulse, mp3, folder, windows, window_s))
             turns["fluidsynth"].append(chain_cost.turn_fluidsynth(pulse, choice.path, midi, folder, windows, window_s))
-    out: dict = {"soundfont": str(choice.path), "rounds": rounds, "windows": windows, "window_s": window_s,
+    out: dict = {"soundfont": str(choice.path), "baseline_source": str(baseline) if baseline else None,
+                 "rounds": rounds, "windows": windows, "window_s": window_s,
                  "mp3_kbps": MP3_KBPS, **{name: chain_cost.figures(t) for name, t in turns.items()}}
     cpu = {name: out[name]["cpu_pct_of_core"]["median"] for name in turns}
     out["ratio_to_ffplay"] = _ratio(cpu["lofid"], cpu["ffplay"])
@@ -117,10 +122,14 @@ def print_table(results: dict) -> None:
     print(f"lightness: {results['rounds']} rounds x {results['windows']} windows of {results['window_s']:g} s, "
           f"in turn into one null sink")
     print(f"  {'program':<12} {'CPU % of a core':>16} {'(min-max)':>13} {'RSS MB':>8} {'(min-max)':>13}")
-    for name in ("lofid", "ffplay", "fluidsynth"):
+    for name in ("lofid", "baseline", "ffplay", "fluidsynth"):
+        if name not in results:
+            continue
         c, m = results[name]["cpu_pct_of_core"], results[name]["rss_mb"]
         print(f"  {name:<12} {c['median']:>16.2f} {c['min']:>6.2f}-{c['max']:<6.2f} {m['median']:>8.0f} "
               f"{m['min']:>6.0f}-{m['max']:<6.0f}")
+    if "baseline" in results:
+        print(f"  baseline: lofid from {results['baseline_source']}")
     print(f"  lofid / ffplay (MP3 {results['mp3_kbps']} kbps): {results['ratio_to_ffplay']}x (target <= 1.5x); "
           f"lofid / fluidsynth: {results['ratio_to_fluidsynth']}x (target <= 1.0x); "
           f"lofid RSS target <= 100 MB")
@@ -139,12 +148,13 @@ def main() -> int:
     parser.add_argument("--windows", type=int, default=WINDOWS, help=f"windows per turn (default {WINDOWS})")
     parser.add_argument("--window-seconds", type=float, default=WINDOW_S, help=f"window length (default {WINDOW_S:g})")
     parser.add_argument("--no-streams", action="store_true", help="leave out the stream outputs' extra CPU")
+    parser.add_argument("--baseline", type=Path, help="a lofid checkout (its folder) to play in the same rounds, to compare")
     args = parser.parse_args()
     if not pulse_available():
         raise SystemExit("lightness: PulseAudio is not installed (scripts/sysdeps.sh test)")
     with PulseServer() as pulse:
         results = run(pulse, Path(args.model).resolve(), args.rounds, args.windows, args.window_seconds,
-                      not args.no_streams)
+                      not args.no_streams, args.baseline.resolve() if args.baseline else None)
     print_table(results)
     return 0
 

@@ -10,6 +10,7 @@ are not audio (lofid.music.drums): the engine plays them through FluidSynth's dr
 from __future__ import annotations
 
 import logging
+import math
 import re
 import wave
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ _BPM_NAME = re.compile(r"_(\d{2,3}(?:\.\d+)?)bpm$")
 RESERVED = ("music", "beat")  # built-in layers that are not WAV files
 PCM_SCALE = 32768.0  # a 16-bit sample's full scale
 PCM_MAX = 32767  # the largest 16-bit sample
+SETTLE = 40.0  # time constants of the warm low-pass run before a loop is darkened: e**-40 of the past is left
 
 
 def read_wav(path: Path, sample_rate: int) -> np.ndarray:
@@ -122,12 +124,14 @@ def loop_slice(loop: np.ndarray, start: int, frames: int) -> np.ndarray:
 
 
 def darken(loop: np.ndarray, cutoff_hz: float, sample_rate: int) -> np.ndarray:
-    """``loop`` through the warm low-pass as if it had been looping forever: filtered twice round and
-    the second round kept, so the filter's state at its end is the state at its start (no seam)."""
+    """``loop`` through the warm low-pass as if it had been looping forever, so the filter's state at
+    its end is the state at its start (no seam): the filter first runs over the loop's tail, long
+    enough for anything before it to have died away (SETTLE time constants), then over the loop."""
     if cutoff_hz >= OPEN_HZ:
         return loop
-    twice = LowPass(cutoff_hz, sample_rate).process(np.concatenate([loop, loop]).astype(np.float64))
-    return twice[len(loop):].astype(np.float32)
+    warm = min(len(loop), math.ceil(SETTLE * sample_rate / (2 * math.pi * cutoff_hz)))
+    wrapped = LowPass(cutoff_hz, sample_rate).process(np.concatenate([loop[len(loop) - warm:], loop]).astype(np.float64))
+    return wrapped[warm:].astype(np.float32)
 
 
 def load_layers(folder: Path, sample_rate: int) -> list[WavLayer]:

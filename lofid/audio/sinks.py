@@ -212,7 +212,9 @@ class DeviceSink:
             return
         n = len(block)
         last_read, last_progress = self.ring.read, time.monotonic()
-        while self.ring.fill + n > self.target:
+        # Before the start the ring is primed a block beyond the target: the card's first pull takes
+        # its whole buffer (two blocks) at once, and a ring holding just that ran dry on the next.
+        while self.ring.fill + n > self.target + (0 if self._started else self.block_size):
             if not self._started:  # the ring is primed: now the card may start pulling
                 self._stream.start()
                 self._started, self._start_read = True, self.ring.read

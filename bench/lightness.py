@@ -1,6 +1,7 @@
 """Lightness: `lofid run` beside a player decoding an MP3 of the same music, and beside the fluidsynth CLI.
 
     .venv/bin/python -m bench.lightness [--rounds 2] [--windows 4] [--window-seconds 10] [--no-streams]
+                                        [--baseline OTHER_CHECKOUT]
 
 What a user would otherwise run instead of lofid is a player decoding a lo-fi mix, so that is the
 yardstick (issue 29): `ffplay -nodisp` playing a 128-kbps MP3 of lofid's own render (`lofid render`,
@@ -11,9 +12,9 @@ warm-up, a short recording of the sink's monitor that must not be silent (the so
 then WINDOWS windows of WINDOW_S over which the process's CPU time (user + system, all threads,
 /proc/PID/stat) is read, and its RSS once a second. The figures: the median share of one core with
 the quietest and busiest window as spread, lofid's ratio to each reference (targets <= 1.5x ffplay,
-<= 1.0x fluidsynth), the RSS medians (target <= 100 MB for lofid). With --baseline, the lofid of another
-checkout (the main branch before a change, say) takes a turn too, in the same rounds. Beside them, unless --no-streams:
-what the stream outputs add (bench.streams' pair of daemons into the null sink, one encoding 128-kbps
+<= 1.0x fluidsynth), the RSS medians (target <= 100 MB for lofid). With --baseline, the lofid of
+another checkout (the main branch before a change, say) takes a turn too, in the same rounds. Beside
+them, unless --no-streams: what the stream outputs add (bench.streams' pair of daemons into the null sink, one encoding 128-kbps
 MP3 to one listener, one with no stream output).
 """
 

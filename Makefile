@@ -31,7 +31,7 @@ SOAK_HOURS ?= 8
 soak: sysdeps-test $(VENV)/.test-installed
 	LOFID_SOAK_HOURS=$(SOAK_HOURS) $(BIN)/python -m pytest -q -s -m soak
 
-# The same set-up as `make test`, then every benchmark (~16 min): one table, bench/results.json and
+# The same set-up as `make test`, then every benchmark (~21 min): one table, bench/results.json and
 # BENCHMARKS.md. Pass options through BENCH, e.g. `make bench BENCH="--steady-seconds 60"`.
 bench: sysdeps-test $(VENV)/.test-installed
 	$(BIN)/python -m bench.run $(BENCH)

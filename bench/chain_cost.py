@@ -98,9 +98,14 @@ def sample_windows(pid: int, windows: int, window_s: float) -> tuple[list[float]
     return shares, rss
 
 
-def turn_lofid(pulse: PulseServer, model: Path, font: Path, folder: Path, windows: int, window_s: float) -> dict:
-    """One turn of `lofid run` with every layer on: warm-up, proof it is heard, the windows."""
+def turn_lofid(pulse: PulseServer, model: Path, font: Path, folder: Path, windows: int, window_s: float,
+               source: Path | None = None) -> dict:
+    """One turn of `lofid run` with every layer on: warm-up, proof it is heard, the windows.
+    ``source``: run the lofid of that checkout instead (an earlier commit, to compare)."""
     with Player(pulse, model, *ALL_LAYERS, f"sound.soundfont={font}", seed=SEED) as player:
+        if source is not None:
+            player.env = {**player.env, "PYTHONPATH": str(source)}
+            player.command = [sys.executable, "-P", "-m", "lofid.cli", "run"]  # -P: not this checkout, the cwd
         player.start()
         player.wait_ready()
         time.sleep(WARMUP_S)
@@ -128,7 +133,7 @@ def turn_fluidsynth(pulse: PulseServer, font: Path, midi: Path, folder: Path, wi
     return {"cpu": shares, "rss": rss, "heard_rms": level}
 
 
-def _figures(turns: list[dict]) -> dict:
+def figures(turns: list[dict]) -> dict:
     """Every turn's windows and samples pooled: CPU share and RSS summaries, how loud the sink was."""
     return {"cpu_pct_of_core": summary([s for t in turns for s in t["cpu"]], 2),
             "rss_mb": summary([m for t in turns for m in t["rss"]], 1),
@@ -152,7 +157,7 @@ def run(pulse: PulseServer, model: Path, rounds: int = ROUNDS, windows: int = WI
             fluid.append(turn_fluidsynth(pulse, choice.path, midi, folder, windows, window_s))
     out = {"soundfont": str(choice.path), "soundfont_origin": choice.origin, "rounds": rounds, "windows": windows,
            "window_s": window_s, "fluidsynth_command": fluidsynth_command(choice.path, Path("piece.mid")),
-           "lofid": _figures(lofid), "fluidsynth": _figures(fluid)}
+           "lofid": figures(lofid), "fluidsynth": figures(fluid)}
     a, b = out["lofid"]["cpu_pct_of_core"]["median"], out["fluidsynth"]["cpu_pct_of_core"]["median"]
     out["ratio"] = round(a / b, 2) if a is not None and b else None
     return out

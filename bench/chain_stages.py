@@ -5,9 +5,13 @@
 The engine renders ``--seconds`` of the default composition (the note model, every layer on) in
 blocks of ``output.block_size``, as the daemon's render thread does, but as fast as it can. Each
 stage's method that does the work (``process``, or the sidechain's ``gains``) is timed with a
-wrapper around it, so what a stage costs is read where it is spent; the synth's rendering and the
-whole block are timed the same way. The figures are per second of audio, as a share of one core
-(1 % is 10 ms of compute for each second heard), the median of REPEATS runs. bench.chain_cost
+wrapper around it, so what a stage costs is read where it is spent; the synth's rendering, the note
+model (the engine's source: LiteRT and the composer, on the producer thread in the daemon) and the
+whole block are timed the same way, and what is left of the whole (scheduling the notes, reading the
+loops, mixing the ambience, the Python between the stages) is shown as the rest. Each is the render
+thread's own CPU time (``time.thread_time``), so other work on a shared machine stretches it less than
+a wall clock. The figures are per second of audio, as a share of one core (1 % is 10 ms of compute
+for each second heard), the median of REPEATS runs. bench.chain_cost
 measures the whole daemon against the bare fluidsynth player; this says where lofid's share goes.
 """
 
@@ -28,15 +32,18 @@ from lofid.config import Config, defaults, parse_set
 SEED = 7
 SECONDS = 120.0
 REPEATS = 3
+WHOLE = "engine.render, the whole block"
+MODEL = "note model and composer"  # the daemon runs it on the producer thread; here it is the engine's source
+REST = "the rest: scheduling, layers, mix, Python per block"  # the whole block less the synth, chain and model
 
 
 def _timed(spent: dict[str, float], name: str, method: Callable) -> Callable:
     def wrapper(*args, **kwargs):
-        start = time.perf_counter()
+        start = time.thread_time()
         try:
             return method(*args, **kwargs)
         finally:
-            spent[name] += time.perf_counter() - start
+            spent[name] += time.thread_time() - start
     return wrapper
 
 
@@ -60,14 +67,16 @@ def once(cfg: Config, seconds: float, seed: int) -> dict[str, float]:
             method = "process" if hasattr(stage, "process") else "gains"
             setattr(stage, method, _timed(spent, name, getattr(stage, method)))
         engine.synth.render = _timed(spent, "synth (FluidSynth)", engine.synth.render)
+        engine.source = _timed(spent, MODEL, engine.source)
         engine.chain.process = _timed(spent, "chain, all of it", engine.chain.process)
         block, frames = cfg["output.block_size"], int(seconds * cfg["output.sample_rate"])
-        start = time.perf_counter()
+        start = time.thread_time()
         for _ in range(0, frames, block):
             engine.render(block)
-        spent["engine.render, the whole block"] = time.perf_counter() - start
+        spent[WHOLE] = time.thread_time() - start
     finally:
         engine.close()
+    spent[REST] = spent[WHOLE] - spent["synth (FluidSynth)"] - spent["chain, all of it"] - spent[MODEL]
     return dict(spent)
 
 

@@ -24,7 +24,8 @@ LIBRARIES = ("tensorflow-cpu", "tensorflow", "keras", "ai-edge-litert", "numpy",
 Row = tuple[str, str, str, str, str, str]
 SECTIONS = {"1 per note": "per_note", "2 footprint": "footprint", "3 first sound": "first_sound",
             "4 control": "control", "5 steadiness": "steadiness", "6 render": "render", "7 loudness": "loudness",
-            "8 chain cost": "chain_cost", "9 streams": "streams", "10 balance": "balance", "11 chain stages": "chain_stages"}
+            "8 chain cost": "chain_cost", "9 streams": "streams", "10 balance": "balance", "11 chain stages": "chain_stages",
+            "12 lightness": "lightness"}
 RENDER_NAMES = {"engine": "engine alone (fixed notes)", "render": "lofid render (models/lofid)"}
 
 
@@ -161,6 +162,7 @@ def rows(results: dict) -> list[Row]:
     out += _chain_cost_rows(results.get("chain_cost", {}))
     out += _streams_rows(results.get("streams", {}))
     out += _balance_rows(results.get("balance", {}))
+    out += _lightness_rows(results.get("lightness", {}), results.get("streams", {}).get("encoding_cpu", {}))
     stages = results.get("chain_stages", {})
     for name, pct in sorted(stages.get("pct_of_core", {}).items(), key=lambda kv: -kv[1]):
         out.append(_single("11 chain stages", f"{name}, % of one core", pct, 3,
@@ -216,6 +218,27 @@ def _chain_cost_rows(f: dict) -> list[Row]:
                     spread="min–max, 1 s samples"))
     if f.get("soundfont"):
         out.append((b, "soundfont both played", Path(f["soundfont"]).name, f.get("soundfont_origin", ""), "—", "—"))
+    return out
+
+
+def _lightness_rows(f: dict, encoding: dict) -> list[Row]:
+    """bench.lightness: `lofid run` beside ffplay on an MP3 of its render and the fluidsynth CLI; the
+    stream outputs' extra CPU (bench.streams) beside it."""
+    b, window = "12 lightness", f"min–max, {f.get('window_s', 0):g}-s windows"
+    out = [_row(b, f"{name}: CPU, % of one core", f.get(key, {}).get("cpu_pct_of_core"), 2, spread=window)
+           for name, key in (("lofid run", "lofid"), (f"ffplay, MP3 {f.get('mp3_kbps', 128)} kbps", "ffplay"),
+                             ("fluidsynth CLI", "fluidsynth"))]
+    for key, figure, limit in (("ratio_to_ffplay", "lofid run / ffplay, CPU", 1.5),
+                               ("ratio_to_fluidsynth", "lofid run / fluidsynth CLI, CPU", 1.0)):
+        ratio = f.get(key)
+        out.append((b, figure, "not measured" if ratio is None else f"{ratio:.2f}x", "ratio of medians",
+                    f"≤ {limit:g}x", "NO" if ratio is None or ratio > limit else "yes"))
+    out.append(_row(b, "lofid run: RSS while playing, MB", f.get("lofid", {}).get("rss_mb"), 0, "≤ 100 MB",
+                    lambda m: m <= 100, "min–max, 1 s samples"))
+    for name, key in (("ffplay", "ffplay"), ("fluidsynth CLI", "fluidsynth")):
+        out.append(_row(b, f"{name}: RSS while playing, MB", f.get(key, {}).get("rss_mb"), 0, spread="min–max, 1 s samples"))
+    out.append(_row(b, "stream outputs (MP3, one listener) add, points of one core", encoding.get("added_pp"), 2,
+                    spread="min–max of bench.streams' rounds"))
     return out
 
 

@@ -32,6 +32,7 @@ from bench import (
     control_latency,
     first_sound,
     footprint,
+    lightness,
     loudness,
     report,
     steadiness,
@@ -43,7 +44,7 @@ from lofid.model.runtime import read_info
 from tests.support.pulse import PulseServer, pulse_available
 
 ROOT = Path(__file__).resolve().parent.parent
-SOUND = ("first_sound", "control", "footprint", "chain_cost", "steadiness")
+SOUND = ("first_sound", "control", "footprint", "chain_cost", "lightness", "steadiness")
 NULL_SINK = ("streams",)  # real time into output.device=none: no sound server
 OFFLINE = ("per_note", "render", "loudness", "balance", "chain_stages")
 RENDER_REPEAT = 3
@@ -83,6 +84,8 @@ def measure(args: argparse.Namespace) -> dict:
                     "control": lambda: control_latency.run(pulse, model, args.calls),
                     "footprint": lambda: footprint.run(pulse, model, args.footprint_seconds),
                     "chain_cost": lambda: chain_cost.run(pulse, model, args.chain_rounds),
+                    # the stream outputs' share is bench.streams' own figure, shown beside it in the table
+                    "lightness": lambda: lightness.run(pulse, model, args.chain_rounds, with_streams=False),
                     "steadiness": lambda: steadiness.run(pulse, model, args.steady_seconds)}
             for name in SOUND:
                 if name in wanted:
@@ -159,8 +162,8 @@ def main() -> int:
     methods = [(name, (mod.__doc__ or "").strip()) for name, mod in
                (("Per note", bench_inference), ("Footprint", footprint), ("First sound", first_sound),
                 ("Control", control_latency), ("Steadiness", steadiness), ("Render", bench_render),
-                ("Loudness", loudness), ("Chain cost", chain_cost), ("Streams", streams), ("Tonal balance", balance),
-                ("Chain stages", chain_stages))]
+                ("Loudness", loudness), ("Chain cost", chain_cost), ("Lightness", lightness), ("Streams", streams),
+                ("Tonal balance", balance), ("Chain stages", chain_stages))]
     measured = "default" in results.get("balance", {})
     extra = ["## Tonal balance", "", balance.report(results["balance"]), ""] if measured else []
     Path(args.markdown).write_text(report.markdown(results, table, command.strip(), methods, extra))

@@ -46,6 +46,7 @@ if [ "$want" = test ]; then
   # The streams: Icecast (the station's server), ffmpeg (a listener), Chromium driven by its WebDriver
   command -v icecast2 >/dev/null || missing+=(icecast2)
   command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+  command -v ffplay >/dev/null || missing+=(ffmpeg)  # bench.lightness: the MP3 player lofid's CPU is compared with
   command -v chromium >/dev/null || missing+=(chromium)
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
   # Snapcast 0.26: the server lofid feeds and a client playing a "room" into a PulseAudio null sink

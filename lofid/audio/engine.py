@@ -134,7 +134,7 @@ class Engine:
         if cfg["fx.lowpass_hz"] == self._toned_hz:
             return None
         self._toned_hz = cfg["fx.lowpass_hz"]
-        return [darken(loop.source, self._toned_hz, self.sample_rate) for loop in self._loops()]
+        return [darken(loop.unfiltered(), self._toned_hz, self.sample_rate) for loop in self._loops()]
 
     def _tone_loops(self, darkened: list[np.ndarray] | None) -> None:
         for loop, toned in zip(self._loops(), darkened or ()):

@@ -10,6 +10,7 @@ are not audio (lofid.music.drums): the engine plays them through FluidSynth's dr
 from __future__ import annotations
 
 import logging
+import math
 import re
 import wave
 from dataclasses import dataclass
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 CROSSFADE_SECONDS = 0.5  # at most; never more than a quarter of the loop
 _BPM_NAME = re.compile(r"_(\d{2,3}(?:\.\d+)?)bpm$")
 RESERVED = ("music", "beat")  # built-in layers that are not WAV files
+PCM_SCALE = 32768.0  # a 16-bit sample's full scale
+PCM_MAX = 32767  # the largest 16-bit sample
+SETTLE = 40.0  # time constants of the warm low-pass run before a loop is darkened: e**-40 of the past is left
 
 
 def read_wav(path: Path, sample_rate: int) -> np.ndarray:
@@ -86,17 +90,24 @@ def layer_name(path: Path) -> str:
 class WavLayer:
     """One looping WAV layer. ``bpm`` is set for a beat loop (``*_NNbpm.wav``).
 
-    ``loop`` is what plays: ``source`` through the warm low-pass (``darken``), so a static loop is
-    filtered once per cutoff instead of block by block.
+    ``loop`` is what plays: the loop given through the warm low-pass (``darken``), so a static loop is
+    filtered once per cutoff instead of block by block. The loop as given is kept only to be
+    filtered again when the cutoff moves, so it is kept as 16-bit PCM (``source``; ``unfiltered``
+    gives it back as float32): half the memory, and its rounding lies 96 dB below full scale.
     """
 
     name: str
-    source: np.ndarray  # (frames, 2) float32, already seamless
+    source: np.ndarray  # (frames, 2): float32 and already seamless when given, then kept as int16
     bpm: float | None = None
     position: int = 0  # next frame of the loop (free-running layers)
 
     def __post_init__(self) -> None:
-        self.loop = self.source
+        self.source = np.round(np.clip(self.source, -1.0, PCM_MAX / PCM_SCALE) * PCM_SCALE).astype(np.int16)
+        self.loop = self.unfiltered()
+
+    def unfiltered(self) -> np.ndarray:
+        """The loop as given, before the warm low-pass: float32 (frames, 2)."""
+        return self.source.astype(np.float32) * np.float32(1 / PCM_SCALE)
 
     def read(self, frames: int, start: int | None = None) -> np.ndarray:
         """The next ``frames`` of the loop as float64; ``start`` pins the position (beat loops follow the grid)."""
@@ -113,12 +124,14 @@ def loop_slice(loop: np.ndarray, start: int, frames: int) -> np.ndarray:
 
 
 def darken(loop: np.ndarray, cutoff_hz: float, sample_rate: int) -> np.ndarray:
-    """``loop`` through the warm low-pass as if it had been looping forever: filtered twice round and
-    the second round kept, so the filter's state at its end is the state at its start (no seam)."""
+    """``loop`` through the warm low-pass as if it had been looping forever, so the filter's state at
+    its end is the state at its start (no seam): the filter first runs over the loop's tail, long
+    enough for anything before it to have died away (SETTLE time constants), then over the loop."""
     if cutoff_hz >= OPEN_HZ:
         return loop
-    twice = LowPass(cutoff_hz, sample_rate).process(np.concatenate([loop, loop]).astype(np.float64))
-    return twice[len(loop):].astype(np.float32)
+    warm = min(len(loop), math.ceil(SETTLE * sample_rate / (2 * math.pi * cutoff_hz)))
+    wrapped = LowPass(cutoff_hz, sample_rate).process(np.concatenate([loop[len(loop) - warm:], loop]).astype(np.float64))
+    return wrapped[warm:].astype(np.float32)
 
 
 def load_layers(folder: Path, sample_rate: int) -> list[WavLayer]:

@@ -29,6 +29,7 @@ from lofid.errors import LofidError
 log = logging.getLogger(__name__)
 
 AHEAD_SECONDS = 0.15  # how far the render thread keeps the ring ahead of the sound card
+POLLS_PER_MARGIN = 4  # the render thread looks for room in the ring at least this often per the time it holds
 STALL_SECONDS = 2.0  # a callback silent this long means the device is gone...
 START_SECONDS = 5.0  # ...but a stream just started may wait longer (PulseAudio via ALSA takes ~2 s)
 FROZEN_SECONDS = 1.0  # a wait overrunning by this much means the process was frozen (SIGSTOP, suspend)
@@ -211,12 +212,18 @@ class DeviceSink:
             return
         n = len(block)
         last_read, last_progress = self.ring.read, time.monotonic()
-        while self.ring.fill + n > self.target:
+        # Before the start the ring is primed a block beyond the target: the card's first pull takes
+        # its whole buffer (two blocks) at once, and a ring holding just that ran dry on the next.
+        while self.ring.fill + n > self.target + (0 if self._started else self.block_size):
             if not self._started:  # the ring is primed: now the card may start pulling
                 self._stream.start()
                 self._started, self._start_read = True, self.ring.read
                 continue
-            wait = max(0.001, (self.ring.fill + n - self.target) / self.sample_rate)
+            # Room comes a callback at a time, at moments the writer cannot see: it looks again within
+            # a share of the ring's margin, so a callback just after it fell asleep leaves most of the
+            # margin for the next block (sleeping the whole shortfall could miss the callback after it).
+            shortfall = min(self.ring.fill + n - self.target, max(1, (self.target - n) // POLLS_PER_MARGIN))
+            wait = max(0.001, shortfall / self.sample_rate)
             asleep = time.monotonic()
             time.sleep(wait)
             now = time.monotonic()

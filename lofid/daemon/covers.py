@@ -23,12 +23,14 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lofid import paths
-from lofid.compose.cover import CoverFacts, cover_id, cover_png
 from lofid.control.status import CoverEvent, Event, TrackStatus
 from lofid.music.tracks import Track
+
+if TYPE_CHECKING:  # the painting (Pillow, 4 MB and 30 ms to import) is imported on the covers thread, not at start
+    from lofid.compose.cover import CoverFacts
 
 log = logging.getLogger("lofid.covers")
 
@@ -38,6 +40,8 @@ KEEP = 8  # covers left in the cache: the current one, and those a panel or a br
 def track_facts(track: Track, mood: str, seed: int, hour: int | None) -> CoverFacts:
     """What ``track``'s cover is painted from: its hour is the local one it began to play at (its
     light), None for one rendered offline."""
+    from lofid.compose.cover import CoverFacts
+
     return CoverFacts(title=track.title, key=track.key_name, bpm=round(track.bpm, 1), palette=track.palette.name,
                       mood=mood, hour=hour, seed=seed)
 
@@ -48,7 +52,7 @@ class Covers:
     def __init__(self, lock: AbstractContextManager[Any], playing: Callable[[], TrackStatus | None],
                  announce: Callable[[Event], None], keep: int = KEEP) -> None:
         self._lock, self._playing, self._announce, self._keep = lock, playing, announce, keep
-        self._wish: tuple[int, CoverFacts] | None = None
+        self._wish: tuple[Track, str, int, int] | None = None  # (track, mood, seed, local hour) to paint
         self._painted: tuple[int, str] | None = None  # (track number, cover ID) of the newest cover
         self._closed = False
         self._wake = threading.Condition()
@@ -63,7 +67,7 @@ class Covers:
         if track is None:
             return
         with self._wake:
-            self._wish = (track.number, track_facts(track, mood, seed, time.localtime().tm_hour))
+            self._wish = (track, mood, seed, time.localtime().tm_hour)
             self._wake.notify()
 
     def painted(self, number: int) -> str | None:
@@ -86,7 +90,8 @@ class Covers:
                 if self._closed:
                     return
                 assert self._wish is not None
-                (number, facts), self._wish = self._wish, None
+                (track_wished, mood, seed, hour), self._wish = self._wish, None
+            number, facts = track_wished.number, track_facts(track_wished, mood, seed, hour)
             try:
                 made = self._make(facts)
             except Exception:  # a fault in the painting: that track goes without, the next is tried
@@ -101,6 +106,8 @@ class Covers:
 
     def _make(self, facts: CoverFacts) -> str | None:
         """Paint and keep the cover of ``facts``; its ID, or None (said in one line) when it cannot be kept."""
+        from lofid.compose.cover import cover_id, cover_png
+
         name = cover_id(facts)
         path = paths.cover_path(name)
         try:

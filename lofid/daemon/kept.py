@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import functools
 import logging
-import multiprocessing
 import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +28,6 @@ from lofid.audio.tagged import FORMATS
 from lofid.config import Config, part_programs
 from lofid.control.status import KeptEvent
 from lofid.daemon import likes
-from lofid.daemon.album import write_take
 from lofid.daemon.keeper import Keeper
 from lofid.daemon.saving import save_played
 from lofid.daemon.takes import Take, from_json, take_from_log, to_json
@@ -57,6 +54,8 @@ class _Liked:
 
 
 def _write(path: str, take: dict[str, Any]) -> str:
+    from lofid.daemon.album import write_take  # tagging and the cover's Pillow: only where a save is written
+
     write_take(path, from_json(take))
     return path
 
@@ -66,6 +65,9 @@ def in_own_process(path: str, take: dict[str, Any]) -> str:
     never holds the daemon's interpreter lock that its render thread needs, and yields the CPU to the
     music. Spawned (never forked from a process with threads) and gone when done; a LofidError in it
     comes back as itself, a process that died as BrokenProcessPool."""
+    import multiprocessing  # imported at the first save, not at start
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(1, mp_context=context, initializer=os.nice, initargs=(RENDER_NICE,)) as pool:
         return pool.submit(_write, path, take).result()

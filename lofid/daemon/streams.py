@@ -14,18 +14,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lofid.addresses import icecast_target, listen_address, snapcast_target
 from lofid.audio.broadcast import Broadcast
-from lofid.audio.icecast import IcecastSource
-from lofid.audio.mp3 import Mp3Encoder
-from lofid.audio.snapcast import SnapcastSource
 from lofid.config import Config
-from lofid.control.http import WebServer
 from lofid.control.protocol import Controllable, encode
 from lofid.control.status import Event, StreamsStatus
+
+if TYPE_CHECKING:  # each output's module is imported only when the settings turn it on (http.server, ssl: 7 MB)
+    from lofid.audio.icecast import IcecastSource
+    from lofid.audio.mp3 import Mp3Encoder
+    from lofid.audio.snapcast import SnapcastSource
+    from lofid.control.http import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -44,19 +47,27 @@ class Streams:
         self.snapcast: SnapcastSource | None = None
         self.events = Broadcast(EVENT_BUFFER_BYTES)
         if cfg["output.snapcast.url"].strip():
+            from lofid.audio.snapcast import SnapcastSource
+
             self.snapcast = SnapcastSource(snapcast_target(cfg["output.snapcast.url"]), cfg["output.sample_rate"],
                                            cfg["output.block_size"])
         url = cfg["output.icecast.url"].strip()
         if not (cfg["output.http.enabled"] or url):
             return
+        from lofid.audio.mp3 import Mp3Encoder
+
         bitrate = cfg["output.http.bitrate"]
         bytes_per_second = bitrate * 1000 // 8
         self.audio = Broadcast(int(LISTENER_SECONDS * bytes_per_second), int(BURST_SECONDS * bytes_per_second))
         if cfg["output.http.enabled"]:  # first: a refused address stops the start before any thread runs
+            from lofid.control.http import WebServer
+
             self.http = WebServer(listen_address(cfg["output.http.listen"]), cfg["output.http.token"], target,
                                   self.audio, self.events)
         self.encoder = Mp3Encoder(cfg["output.sample_rate"], cfg["output.block_size"], bitrate, self.audio)
         if url:
+            from lofid.audio.icecast import IcecastSource
+
             self.icecast = IcecastSource(icecast_target(url), self.audio, bitrate)
 
     @property

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -172,3 +174,22 @@ def test_a_hold_right_after_a_next_wins_at_the_same_bar(daemon):
     render(daemon, 12.0)  # past the next bar
     track = daemon.status()["track"]
     assert track is not None and track["number"] == 1 and track["held"] and track["length_s"] > HOURS, track
+
+
+# Loaded only when used: the stream outputs (http.server pulls in ssl), the cover's Pillow (on the covers
+# thread), a save's process pool and tagging, TensorFlow (training).
+NOT_AT_START = ("PIL", "http.server", "http.client", "ssl", "multiprocessing", "concurrent.futures",
+                "lofid.daemon.album", "tensorflow", "keras")
+
+
+def test_a_started_daemon_has_imported_nothing_it_does_not_use_yet(home):
+    """``lofid run``'s start-up (issue 29): what playing does not need yet is not imported (not in
+    memory, not in the time to the first sound)."""
+    config = home / "config.yaml"
+    code = ("import sys\nfrom lofid.config import load\nfrom lofid.daemon.player import Daemon\n"
+            f"d = Daemon(load({str(config)!r}), {str(config)!r}, seed=3).start()\n"
+            "d.engine.render(1024)\n"
+            f"print(' '.join(m for m in {NOT_AT_START!r} if m in sys.modules) or 'none')\nd.shutdown()\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["none"]

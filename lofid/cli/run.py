@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import threading
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 MMAP_THRESHOLD_BYTES = 512 * 1024  # blocks this big get mappings of their own; a render block's arrays are smaller
@@ -31,8 +32,20 @@ def return_big_blocks() -> None:
         pass
 
 
+def warm_sound_device() -> None:
+    """Import sounddevice (PortAudio's start, which asks the sound server for its devices: 0.05-0.1 s)
+    on a thread of its own while the daemon is built, so opening the device later finds it done. A
+    failure here is left to the sink, which reports it when it opens the device."""
+    try:
+        import sounddevice  # noqa: F401
+    except Exception:  # OSError (no PortAudio) and the like: the sink says so, once
+        pass
+
+
 def main(args: argparse.Namespace) -> int:
     return_big_blocks()
+    if args.cfg["output.device"] != "none":
+        threading.Thread(target=warm_sound_device, name="lofid-warm-audio", daemon=True).start()
     from lofid.daemon.player import Daemon
 
     if args.mood is not None:

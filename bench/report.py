@@ -117,6 +117,8 @@ def rows(results: dict) -> list[Row]:
             out.append(_row("2 footprint", f"{backend}: {kind.upper()}, MB", f.get(f"{kind}_mb"), 0))
     out.append(_row("3 first sound", "launch to first sound, s", results.get("first_sound", {}).get("first_sound_s"),
                     2, "< 2 s", lambda m: m < 2.0))
+    out.append(_row("3 first sound", "launch to control socket served, s",
+                    results.get("first_sound", {}).get("served_s"), 2))
     control = results.get("control", {})
     trip = control.get("round_trip_ms")
     for p, target, meets in (("p50", "—", None), ("p99", "< 50 ms", lambda v: v < 50)):

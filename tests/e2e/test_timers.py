@@ -97,8 +97,11 @@ def test_a_silent_focus_break_chimes_rests_and_gives_the_music_back(pulse, tmp_p
             rest = events.first("timer", "break")
             back = events.first("timer", "focus ended")
             time.sleep(3.0)
-        strike = rec.audio[rec.index_at(rest + 0.1):rec.index_at(rest + 0.6), 0]
-        assert rms(strike) > LOUD_RMS and share_near(strike, rec.rate, NOTES_HZ[0]) > 0.3  # the cue's first bell
+        # the cue's first bell: a half second ringing at its pitch, however far the sound card's buffer
+        # (one or two render blocks) and the ring ahead of it put it after the event
+        strikes = [rec.audio[rec.index_at(rest + start):rec.index_at(rest + start + 0.5), 0]
+                   for start in np.arange(0.1, 1.0, 0.05)]
+        assert any(rms(s) > LOUD_RMS and share_near(s, rec.rate, NOTES_HZ[0]) > 0.3 for s in strikes)
         assert loudness(rec, rest + 3.5, back) < SILENT_RMS  # then nothing but the rest
         assert loudness(rec, back + 1.5, back + 3.0) > LOUD_RMS  # and the music comes back
         assert player.status()["timers"]["focus"] is None

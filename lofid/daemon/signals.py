@@ -39,7 +39,7 @@ class SignalInbox:
         self._noted.append(signum)
 
     def wait(self, timeout: float) -> list[int]:
-        """The signals received (each at least once), waiting up to ``timeout`` seconds for the first one."""
+        """The signals received since the last call, each once, waiting up to ``timeout`` seconds for the first one."""
         if not self._noted and select.select([self._r], [], [], timeout)[0]:
             try:
                 self._r.recv(4096)

@@ -42,7 +42,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from lofid.control.listener import FD_RESERVE, raise_open_files
 from lofid.control.protocol import MAX_REQUEST
@@ -58,6 +58,8 @@ _OUT_HIGH = 256 * 1024  # bytes of unread replies at which a client stops being 
 _MAX_SKIP = 16 * 1024 * 1024  # bytes of an over-long line thrown away before the connection is cut
 _FD_PAUSE = 1.0  # seconds the server stops accepting after running out of open files
 
+
+_Server = TypeVar("_Server", bound="LineServer")  # what start() and bind() return: the server itself, as its class
 
 class Client:
     """One connection: its buffers, and what the protocol keeps of it (``session``)."""
@@ -134,18 +136,28 @@ class LineServer:
         return b""
 
     # -- life --------------------------------------------------------------------------------------
-    def __enter__(self) -> LineServer:
+    def __enter__(self: _Server) -> _Server:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def start(self) -> LineServer:
+    def start(self: _Server) -> _Server:
+        """Bind, then serve."""
+        return self.bind().serve()
+
+    def bind(self: _Server) -> _Server:
+        """Take the address (a refusal raises here); connections wait, unanswered, until ``serve``."""
         try:
             self._listener = self._open()
         except BaseException:
             self.close()
             raise
+        return self
+
+    def serve(self: _Server) -> _Server:
+        """Answer on the bound address from a thread of its own."""
+        assert self._listener is not None, "bind() first"
         fits = raise_open_files(self.max_clients + FD_RESERVE) - FD_RESERVE
         if fits < self.max_clients:
             log.info("%s: serving %d connections at once (the open-files limit allows no more)", self.tag,

@@ -51,14 +51,6 @@ class ControlServer(LineServer):
         self._lock_fd: int | None = None
         self._inode = 0
 
-    def __enter__(self) -> ControlServer:
-        return self.start()
-
-    def start(self) -> ControlServer:
-        super().start()
-        log.debug("control socket at %s", self.path)
-        return self
-
     @property
     def watchers(self) -> int:
         return self.listeners
@@ -68,6 +60,7 @@ class ControlServer(LineServer):
         self._lock_fd = take_lock(self.path)
         listener = bind(self.path)
         self._inode = self.path.stat().st_ino
+        log.debug("control socket at %s", self.path)
         return listener
 
     def _shut(self) -> None:

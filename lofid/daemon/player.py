@@ -111,12 +111,13 @@ class Daemon:
         self.kept = Kept(self.announce, self.seed)  # audio saves and likes, written on their own thread
 
     def start(self) -> Daemon:
-        """Serve: the control socket first (a second lofid refuses here, before any sound), then the stream
-        outputs and the MPD door (an address they must not serve refuses here) and MPRIS. ``shutdown()`` undoes it."""
-        self.control = ControlServer(paths.socket_path(self.cfg["control.socket"]), self).start()
+        """Bind the control socket (a second lofid refuses here), open the stream outputs and the MPD door (an
+        address they must not serve refuses here), then answer; then MPRIS. ``shutdown()`` undoes it."""
+        self.control = ControlServer(paths.socket_path(self.cfg["control.socket"]), self).bind()
         try:
             self.streams = Streams(self.cfg, self)
             self.mpd = mpd_door(self.cfg, self, self.listeners)  # None when off
+            self.control.serve()
         except BaseException:
             self._close_services()
             raise
@@ -191,7 +192,7 @@ class Daemon:
             if text is not None:
                 if not keep:
                     self._held = False
-                warning = self._apply({MOOD_KEY: text}, redirect=None if keep else "next")
+                warning = self.apply({MOOD_KEY: text}, redirect=None if keep else "next")
             return {"mood": mood_status(self.cfg), **({"warning": warning} if warning else {})}
 
     def _output(self) -> str:
@@ -200,10 +201,7 @@ class Daemon:
             return "null (no sound device)"
         return f"null (sound device {self.sink.name} lost; reopening it)" if self.sink.lost else self.sink.name
 
-    def apply(self, changes: dict[str, Any]) -> str | None:
-        return self._apply(changes)
-
-    def _apply(self, changes: dict[str, Any], redirect: str | None = None) -> str | None:
+    def apply(self, changes: dict[str, Any], redirect: str | None = None) -> str | None:
         """Switch to the settings with ``changes``, tell the listeners and keep them; ``redirect``
         also moves the plan (a mood's next track)."""
         with self._steering:

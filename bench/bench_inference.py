@@ -1,7 +1,8 @@
 """Time for one note (window in, sampled note out) on the shipped model, backend by backend.
 
 Side by side in one run, so the ratios hold even on a busy machine:
-  litert            the daemon's default: the .tflite on LiteRT's built-in kernels
+  numpy             the daemon's default: the frozen weights (.npz) through numpy
+  litert            the .tflite on LiteRT's built-in kernels
   litert+xnnpack    the same file through LiteRT's default XNNPACK delegate (why we do not use it)
   tensorflow        the .keras through a compiled tf.function (the reference backend)
   keras predict     ``model.predict`` once per note, as the seeds' generation loop did
@@ -102,6 +103,7 @@ def measure(model: str | Path = ROOT / "models" / "lofid", notes: int = 300, pre
     base = Path(model)
     window = read_info(base).window
     runs = {
+        "numpy": (_heads(load_model(base, "numpy")), notes),
         "litert": (_heads(load_model(base, "litert")), notes),
         "litert+xnnpack": (_xnnpack(base, window), notes),
         "tensorflow": (_heads(load_model(base, "tensorflow")), notes),

@@ -16,6 +16,7 @@ from pathlib import Path
 from bench.player import ALL_LAYERS, WARMUP_S, Player
 from bench.procfs import cpu_seconds, machine_busy, memory_mb
 from bench.stats import summary
+from lofid.config import MODEL_BACKENDS
 from tests.support.pulse import PulseServer
 
 WINDOW_S = 5.0
@@ -55,5 +56,5 @@ def measure(pulse: PulseServer, model: Path, backend: str, seconds: float) -> di
     }
 
 
-def run(pulse: PulseServer, model: Path, seconds: float = 60.0, backends: tuple[str, ...] = ("litert", "tensorflow")) -> dict:
+def run(pulse: PulseServer, model: Path, seconds: float = 60.0, backends: tuple[str, ...] = MODEL_BACKENDS) -> dict:
     return {backend: measure(pulse, model, backend, seconds) for backend in backends}

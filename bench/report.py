@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lofid.config import MODEL_BACKENDS
+
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARIES = ("tensorflow-cpu", "tensorflow", "keras", "ai-edge-litert", "numpy", "pyfluidsynth", "sounddevice",
              "pretty_midi")
@@ -94,10 +96,10 @@ def rows(results: dict) -> list[Row]:
     out: list[Row] = []
     per_note = results.get("per_note", {})
     notes = per_note.get("per_note_ms", {})
-    for name, digits in (("litert", 3), ("tensorflow", 3), ("keras predict", 2), ("litert+xnnpack", 3)):
+    for name, digits in (("numpy", 3), ("litert", 3), ("tensorflow", 3), ("keras predict", 2), ("litert+xnnpack", 3)):
         f = notes.get(name)
         s = f and {"median": f["median"], "min": f["p10"], "max": f["p90"], "n": f["notes"]}
-        target, meets = ("≤ 1.5 ms", lambda m: m <= 1.5) if name == "litert" else ("—", None)
+        target, meets = ("≤ 1.5 ms", lambda m: m <= 1.5) if name == MODEL_BACKENDS[0] else ("—", None)
         out.append(_row("1 per note", f"{name}, ms a note", s, digits, target, meets, "p10–p90"))
     ratios = per_note.get("ratio_to_litert", {})
     for name, target, meets in (("keras predict", "≥ 30x", lambda r: r >= 30), ("tensorflow", "—", None)):
@@ -105,14 +107,14 @@ def rows(results: dict) -> list[Row]:
         out.append(("1 per note", f"{name} / litert", "not measured" if r is None else f"{r:.1f}x",
                     "ratio of medians", target, "—" if meets is None else ("yes" if r and meets(r) else "NO")))
     measured = results.get("footprint", {})
-    for backend in ("litert", "tensorflow"):
+    for backend in MODEL_BACKENDS:
         f = measured.get(backend, {})  # empty when the benchmark failed: every row says "not measured"
-        litert = backend == "litert"
+        default = backend == MODEL_BACKENDS[0]
         out.append(_row("2 footprint", f"{backend}: CPU, % of one core", f.get("cpu_pct_of_core"), 1,
-                        "≤ 5 %" if litert else "—", (lambda m: m <= 5) if litert else None,
+                        "≤ 5 %" if default else "—", (lambda m: m <= 5) if default else None,
                         f"{f.get('seconds', 0):.0f} s in 5-s windows"))
         out.append(_row("2 footprint", f"{backend}: RSS, MB", f.get("rss_mb"), 0,
-                        "≤ 150 MB" if litert else "—", (lambda m: m <= 150) if litert else None, "min–max, 1 s samples"))
+                        "≤ 150 MB" if default else "—", (lambda m: m <= 150) if default else None, "min–max, 1 s samples"))
         for kind in ("pss", "uss"):
             out.append(_row("2 footprint", f"{backend}: {kind.upper()}, MB", f.get(f"{kind}_mb"), 0))
     out.append(_row("3 first sound", "launch to first sound, s", results.get("first_sound", {}).get("first_sound_s"),
@@ -355,7 +357,7 @@ def markdown(results: dict, table: list[Row], command: str, methods: list[tuple[
              extra: list[str] = ()) -> str:
     """BENCHMARKS.md: the machine, the table, the misses with their measured conditions, ``extra`` lines, the methods."""
     m, model = results["machine"], results["model"]
-    busy = results.get("footprint", {}).get("litert", {}).get("machine_busy_pct_of_all_cores", {}).get("median")
+    busy = results.get("footprint", {}).get(MODEL_BACKENDS[0], {}).get("machine_busy_pct_of_all_cores", {}).get("median")
     misses = [r for r in table if r[5] == "NO"]
     lines = [
         "# lofid benchmarks", "",

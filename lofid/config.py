@@ -34,7 +34,7 @@ DEFAULT_BPM = 74.0  # bpm before any track has said its own (a stream of plain n
 DEFAULT_SWING = 0.15  # share of a 16th, likewise
 MAX_QUEUE_NOTES = 4096  # notes: the largest note queue (generation.queue_size) the settings allow
 MAX_SEED = 2**31 - 1  # the largest generation.seed (a 31-bit unsigned integer)
-MODEL_BACKENDS = ("litert", "tensorflow")  # the runtimes lofid.model.runtime runs the note model on, the default first
+MODEL_BACKENDS = ("numpy", "litert", "tensorflow")  # the runtimes lofid.model.runtime runs the note model on, the default first
 
 
 def _or_empty(parse: Callable[[str], object]) -> Callable[[str], None]:
@@ -62,9 +62,9 @@ def _part(name: str, lowpass_hz: float, level_db: float, what: str) -> list[Sett
 
 SCHEMA: tuple[Setting, ...] = (
     Setting("model.path", "models/lofid", str,
-            "the note model, without extension (.tflite/.json, .keras for the tensorflow backend); "
+            "the note model, without extension (.json with .npz, .tflite for litert, .keras for tensorflow); "
             "relative paths are taken from the lofid folder"),
-    Setting("model.backend", MODEL_BACKENDS[0], str, "inference runtime; litert never imports TensorFlow",
+    Setting("model.backend", MODEL_BACKENDS[0], str, "inference runtime: numpy (lightest) or litert never import TensorFlow",
             choices=MODEL_BACKENDS),
     Setting("generation.temperature", 1.0, float, "sampling temperature: low is calm and safe, high is adventurous",
             0.1, 2.0, applies=REGENERATE, short="temperature"),

@@ -7,12 +7,14 @@ import logging
 import shlex
 from pathlib import Path
 
+from lofid.errors import LofidError
+
 log = logging.getLogger("lofid")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", required=True, metavar="DIR",
-                        help="folder of .mid/.midi files (searched recursively)")
+    parser.add_argument("--data", metavar="DIR",
+                        help="folder of .mid/.midi files (searched recursively); needed but with --refreeze")
     parser.add_argument("--out", required=True, metavar="PATH", help="model path without extension, e.g. models/lofid")
     parser.add_argument("--epochs", type=int, default=20, help="most epochs to train (default 20)")
     parser.add_argument("--units", type=int, default=256, help="LSTM width (default 256)")
@@ -40,9 +42,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--grooves", action="store_true",
                         help="only learn the drum grooves and fills from the Groove MIDI Dataset at --data "
                              "into the JSON file --out (e.g. models/grooves.json)")
+    parser.add_argument("--refreeze", action="store_true",
+                        help="only write the numpy backend's weights (--out's .npz) again from its trained .keras")
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.refreeze:
+        from lofid.training.quiet import load_tensorflow
+
+        load_tensorflow(verbose=args.verbose)
+        from lofid.training.export import refreeze
+
+        for path in refreeze(Path(args.out)):
+            log.info("wrote %s", path)
+        return 0
+    if not args.data:
+        raise LofidError("lofid train: --data DIR is needed (the folder to learn from)")
     if args.grooves:
         from lofid.training.grooves import write_vocabulary
 

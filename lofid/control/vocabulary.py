@@ -38,7 +38,7 @@ STATUS_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("notes_played", "notes played", ""),
     ("underruns", "underruns", ""),         # blocks the sound card wanted before they were ready
     ("model", "model", ""),                 # the model file in use
-    ("backend", "backend", ""),             # litert or tensorflow
+    ("backend", "backend", ""),             # numpy, litert or tensorflow
     ("soundfont", "soundfont", ""),
     ("output", "output", ""),               # the device, or "null (no sound device)"
     ("guardrails", "guardrail recoveries", ""),  # times the melody was stuck/chaotic and steered back

@@ -1,4 +1,4 @@
-"""Export for playing: the trained network rebuilt as plain ops over a fixed window, as .tflite.
+"""Export for playing: the trained network's frozen weights (.npz), and rebuilt as plain ops over a fixed window (.tflite).
 
 The .tflite file is made for playing: a fixed [1, window, 6] input and only the last position's
 logits (one vector, heads concatenated in ``HEADS`` order). The export rebuilds the network
@@ -13,6 +13,7 @@ random windows, and writes each file atomically.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import keras
@@ -21,6 +22,7 @@ import tensorflow as tf
 
 from lofid.errors import LofidError
 from lofid.model.encoding import COLUMNS, HEADS, INPUT_VOCAB, VOCAB, primer_rows
+from lofid.model.frozen import FrozenNetwork
 from lofid.model.reference import reference_function
 from lofid.music.notes import MAX_DURATION, MAX_STEP, STEPS_PER_BEAT, VELOCITY_BINS
 from lofid.paths import write_atomically
@@ -87,12 +89,9 @@ def _lstm_ops(xz, lstms):
     return h
 
 
-def _playing_function(model: keras.Model, window: int) -> tf.types.experimental.GenericFunction:
-    """The network rebuilt from frozen weights for conversion: [1, window] rows -> last logits.
-
-    The embeddings are folded into the first layer's input kernel (one table of projected rows
-    per column, summed), and the heads into one product.
-    """
+def frozen_network(model: keras.Model) -> FrozenNetwork:
+    """The trained weights for playing: embeddings folded into the first layer's input kernel (one
+    table of projected rows per column, its bias in the first), gates reordered, heads in one product."""
     lstms = [tuple(_gates_ifog(w.numpy()) for w in (layer.cell.kernel, layer.cell.recurrent_kernel, layer.cell.bias))
              for layer in model.layers if isinstance(layer, keras.layers.LSTM)]
     kernel, _, bias = lstms[0]
@@ -103,56 +102,78 @@ def _playing_function(model: keras.Model, window: int) -> tf.types.experimental.
         table = embeddings @ kernel[start:start + embeddings.shape[1]] + (bias if not tables else 0)
         tables.append(table.astype(np.float32))
         start += embeddings.shape[1]
-    heads = np.concatenate([model.get_layer(h).kernel.numpy() for h in HEADS], axis=1)
-    heads_bias = np.concatenate([model.get_layer(h).bias.numpy() for h in HEADS])
+    return FrozenNetwork(
+        tables=tuple(tables), recurrent=tuple(r for _, r, _ in lstms),
+        kernels=tuple(k for k, _, _ in lstms[1:]), biases=tuple(b for _, _, b in lstms[1:]),
+        heads=np.concatenate([model.get_layer(h).kernel.numpy() for h in HEADS], axis=1),
+        heads_bias=np.concatenate([model.get_layer(h).bias.numpy() for h in HEADS]))
+
+
+def _playing_function(net: FrozenNetwork, window: int) -> tf.types.experimental.GenericFunction:
+    """The frozen network as plain TensorFlow ops for conversion: [1, window] rows -> last logits."""
+    lstms = [(None, net.recurrent[0], None), *zip(net.kernels, net.recurrent[1:], net.biases, strict=True)]
 
     @tf.function(input_signature=[tf.TensorSpec([1, window, len(COLUMNS)], tf.int32)])
     def last_logits(rows):
-        xz = tf.add_n([tf.gather(table, rows[0, :, i]) for i, table in enumerate(tables)])
-        return tf.matmul(_lstm_ops(xz, lstms), heads) + heads_bias
+        xz = tf.add_n([tf.gather(table, rows[0, :, i]) for i, table in enumerate(net.tables)])
+        return tf.matmul(_lstm_ops(xz, lstms), net.heads) + net.heads_bias
 
     return last_logits
 
 
-def to_tflite(model: keras.Model, window: int) -> bytes:
-    fn = _playing_function(model, window)
+def to_tflite(net: FrozenNetwork, window: int) -> bytes:
+    fn = _playing_function(net, window)
     converter = tf.lite.TFLiteConverter.from_concrete_functions([fn.get_concrete_function()], tf.Module())
     with native_stderr():  # the converter's C++ log lines (SavedModel reader and loader, MLIR passes)
         return converter.convert()
 
 
-def check_tflite(model: keras.Model, flatbuffer: bytes, window: int, trials: int = 3) -> float:
-    """Largest logit difference between the .tflite and Keras on random windows; raises past 1e-5."""
+def _tflite_function(flatbuffer: bytes) -> Callable[[np.ndarray], np.ndarray]:
     from ai_edge_litert.interpreter import Interpreter
 
     with native_stderr():  # LiteRT announces its XNNPACK delegate
         interpreter = Interpreter(model_content=flatbuffer)
         interpreter.allocate_tensors()
     inp, out = interpreter.get_input_details()[0]["index"], interpreter.get_output_details()[0]["index"]
+
+    def run(rows: np.ndarray) -> np.ndarray:
+        interpreter.set_tensor(inp, rows)
+        interpreter.invoke()
+        return interpreter.get_tensor(out)[0]
+
+    return run
+
+
+def check_against_keras(model: keras.Model, run: Callable[[np.ndarray], np.ndarray], window: int, what: str,
+                        trials: int = 3) -> float:
+    """Largest logit difference between ``run`` ([1, window, 6] rows -> logits) and Keras on a real
+    phrase and random windows; raises past 1e-5, naming ``what`` differs."""
     reference = reference_function(model, window)
     rng, worst = np.random.default_rng(0), 0.0
     phrase = primer_rows(window)  # real music drives the cells harder than noise
     randoms = [np.stack([rng.integers(0, INPUT_VOCAB[c], window) for c in COLUMNS], axis=-1) for _ in range(trials)]
     for rows in [phrase, *randoms]:
         rows = rows.reshape(1, window, len(COLUMNS)).astype(np.int32)
-        interpreter.set_tensor(inp, rows)
-        interpreter.invoke()
-        worst = max(worst, float(np.abs(interpreter.get_tensor(out) - reference(rows).numpy()).max()))
+        worst = max(worst, float(np.abs(run(rows) - reference(rows).numpy()[0]).max()))
     if worst > TOLERANCE:
-        raise LofidError(f"the converted model differs from Keras by {worst:.2e} (limit {TOLERANCE:g})")
+        raise LofidError(f"the {what} differs from Keras by {worst:.2e} (limit {TOLERANCE:g})")
     return worst
 
 
 def export(model: keras.Model, out: Path, window: int, metadata: dict) -> list[Path]:
     """Write <out>.keras, <out>.tflite and <out>.json (metadata plus window, grid and vocabularies)."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    keras_path, tflite_path, json_path = (out.with_name(out.name + ext) for ext in (".keras", ".tflite", ".json"))
-    flatbuffer = to_tflite(model, window)
-    difference = check_tflite(model, flatbuffer, window)
+    keras_path, tflite_path, npz_path, json_path = (out.with_name(out.name + ext)
+                                                    for ext in (".keras", ".tflite", ".npz", ".json"))
+    net = frozen_network(model)
+    flatbuffer = to_tflite(net, window)
+    difference = check_against_keras(model, _tflite_function(flatbuffer), window, "converted model")
+    numpy_difference = check_against_keras(model, lambda rows: net.last_logits(rows[0]), window, "numpy network")
     playing = keras.Model.from_config(model.get_config())  # uncompiled: no optimizer state, a third of the size
     playing.set_weights(model.get_weights())
     playing.save(keras_path)
     write_atomically(tflite_path, flatbuffer)
+    write_atomically(npz_path, net.to_bytes())
 
     meta = {"format": "lofid-note-model/2", "window": window, "heads": list(HEADS), "inputs": list(COLUMNS),
             "vocab": {h: VOCAB[h] for h in HEADS}, "input_vocab": {c: INPUT_VOCAB[c] for c in COLUMNS},
@@ -161,6 +182,22 @@ def export(model: keras.Model, out: Path, window: int, metadata: dict) -> list[P
             "key": "C major / A minor (the player transposes to music.key)",
             "chord": "0 = none, else 1 + root * 6 + class (maj, min, dom, dim, sus, aug), root 0 = C",
             "tflite": {"input": [1, window, len(COLUMNS)], "output": "last position logits, heads concatenated",
-                       "max_difference_from_keras": difference}, **metadata}
+                       "max_difference_from_keras": difference},
+            "npz": {"max_difference_from_keras": numpy_difference}, **metadata}
     write_atomically(json_path, json.dumps(meta, indent=2) + "\n")
-    return [keras_path, tflite_path, json_path]
+    return [keras_path, tflite_path, npz_path, json_path]
+
+
+def refreeze(out: Path) -> list[Path]:
+    """Write <out>.npz again from the trained <out>.keras (checked against it), and note it in <out>.json."""
+    from lofid.model.reference import load_keras
+    from lofid.model.runtime import read_info
+
+    info = read_info(out)
+    model = load_keras(info.file(".keras"))
+    net = frozen_network(model)
+    difference = check_against_keras(model, lambda rows: net.last_logits(rows[0]), info.window, "numpy network")
+    write_atomically(info.file(".npz"), net.to_bytes())
+    write_atomically(info.file(".json"), json.dumps({**info.meta, "npz": {"max_difference_from_keras": difference}},
+                                                    indent=1) + "\n")
+    return [info.file(".npz"), info.file(".json")]

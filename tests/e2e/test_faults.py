@@ -159,7 +159,7 @@ def run_briefly(tmp_path: Path, *args: str, env: dict | None = None, cwd: Path =
 
 def copy_model(to: Path) -> Path:
     to.mkdir(exist_ok=True)
-    for ext in (".json", ".tflite"):
+    for ext in (".json", ".npz"):
         shutil.copy(MODEL.with_name(MODEL.name + ext), to / f"lofid{ext}")
     return to / "lofid"
 
@@ -169,16 +169,16 @@ def bad_model(tmp_path: Path, kind: str) -> tuple[str, str]:
     base = copy_model(tmp_path / "model")
     if kind == "missing":
         return str(tmp_path / "nowhere" / "lofid"), "nowhere/lofid.json"
-    if kind == "truncated tflite":
-        data = base.with_suffix(".tflite").read_bytes()
-        base.with_suffix(".tflite").write_bytes(data[:len(data) // 3])
-        return str(base), "lofid.tflite"
-    if kind == "garbage tflite":
-        base.with_suffix(".tflite").write_bytes(os.urandom(4096))
-        return str(base), "lofid.tflite"
-    if kind == "no tflite":
-        base.with_suffix(".tflite").unlink()
-        return str(base), "lofid.tflite"
+    if kind == "truncated weights":
+        data = base.with_suffix(".npz").read_bytes()
+        base.with_suffix(".npz").write_bytes(data[:len(data) // 3])
+        return str(base), "lofid.npz"
+    if kind == "garbage weights":
+        base.with_suffix(".npz").write_bytes(os.urandom(4096))
+        return str(base), "lofid.npz"
+    if kind == "no weights":
+        base.with_suffix(".npz").unlink()
+        return str(base), "lofid.npz"
     if kind == "garbage json":
         base.with_suffix(".json").write_bytes(b"\x00\xff{{{not json")
         return str(base), "lofid.json"
@@ -193,7 +193,7 @@ def assert_one_line(err: str, *names: str) -> None:
     assert "Traceback" not in err and all(name in lines[0] for name in names), err
 
 
-@pytest.mark.parametrize("kind", ["missing", "truncated tflite", "garbage tflite", "no tflite", "garbage json",
+@pytest.mark.parametrize("kind", ["missing", "truncated weights", "garbage weights", "no weights", "garbage json",
                                   "json of another model"])
 def test_a_bad_model_stops_start_up_with_one_line_naming_it(tmp_path, kind):
     model, named = bad_model(tmp_path, kind)

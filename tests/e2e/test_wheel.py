@@ -117,8 +117,8 @@ def test_the_wheel_carries_the_code_the_model_the_effects_the_instruments_the_se
     assert "lofid/control/remote.html" in names  # the web remote's page, which GET / serves
     effects = {f"{DATA}{p.relative_to(source).as_posix()}"
                for p in (source / "effects").rglob("*.wav")}
-    needed = {f"{DATA}{n}" for n in ("models/lofid.tflite", "models/lofid.json", "models/grooves.json", "config.yaml",
-                                     "instruments/lofid.sf2",
+    needed = {f"{DATA}{n}" for n in ("models/lofid.npz", "models/lofid.tflite", "models/lofid.json",
+                                     "models/grooves.json", "config.yaml", "instruments/lofid.sf2",
                                      "systemd/lofid.service", "systemd/io.lofid.daemon.plist")}
     assert {f"{DATA}effects/rain.wav", f"{DATA}effects/vinyl/crackle.wav"} <= effects
     assert needed | effects <= shipped, sorted(needed | effects - shipped)
@@ -158,7 +158,7 @@ def test_doctor_finds_the_shipped_model_from_the_installed_package(venv, elsewhe
     assert done.returncode in (0, 1), done.stderr  # 1 only when this machine lacks a system library
     lines = {line.split("]", 1)[1].split(":", 1)[0].strip(): line for line in done.stdout.splitlines() if line.startswith("[")}
     assert lines["config"].startswith("[ok  ] config: valid (defaults)")
-    assert lines["model"] == f"[ok  ] model: {venv.site}/lofid/data/models/lofid (litert, window 30)", done.stdout
+    assert lines["model"] == f"[ok  ] model: {venv.site}/lofid/data/models/lofid (numpy, window 30)", done.stdout
     assert "Traceback" not in done.stderr
     # lofid's own instruments, from the wheel; a wheel has no soundfonts/ of its own: it names the user's folder
     assert lines["soundfont"] == (f"[ok  ] soundfont: {venv.site}/lofid/data/instruments/lofid.sf2: sound.soundfont is auto "

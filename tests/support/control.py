@@ -42,7 +42,7 @@ class Player:
                                                "cover": self.cover},
                 "mood": mood_status(self.cfg),
                 "uptime_s": 3725.0, "queue_notes": 240, "queue_s": 12.5, "notes_played": 1234,
-                "underruns": 2, "model": "models/lofid.tflite", "backend": "litert",
+                "underruns": 2, "model": "models/lofid.npz", "backend": "numpy",
                 "soundfont": "/usr/share/sounds/sf2/FluidR3_GM.sf2", "output": "null (no sound device)",
                 "guardrails": {"stuck": 2, "chaos": 0, "reprime": 0},
                 "loudness": {"heard_lufs": -24.2, "gain_db": 8.1}, "timers": self.timers,

@@ -84,10 +84,10 @@ def test_validates_a_given_config_file(tmp_path):
 def test_a_damaged_model_fails_naming_the_file(tmp_path):
     shipped = ROOT / "models" / "lofid"
     (tmp_path / "m.json").write_text(shipped.with_suffix(".json").read_text())
-    (tmp_path / "m.tflite").write_bytes(shipped.with_suffix(".tflite").read_bytes()[:5000])
+    (tmp_path / "m.npz").write_bytes(shipped.with_suffix(".npz").read_bytes()[:5000])
     r = doctor(tmp_path, "--set", f"model.path={tmp_path}/m")
     assert r.returncode == 1
-    assert line(r.stdout, "model").startswith(f"[FAIL] model: {tmp_path}/m.tflite: not a usable TFLite model")
+    assert line(r.stdout, "model").startswith(f"[FAIL] model: {tmp_path}/m.npz: not a usable model weights file")
 
 
 def test_ready_to_play_with_the_shipped_model(tmp_path):

@@ -12,8 +12,8 @@ from lofid import cli, paths
 from lofid.audio.limiter import CEILING
 
 SHIPPED = paths.MODELS / "lofid"
-needs_model = pytest.mark.skipif(not SHIPPED.with_suffix(".tflite").is_file(),
-                                 reason="the shipped model models/lofid.tflite is not built yet")
+needs_model = pytest.mark.skipif(not SHIPPED.with_suffix(".npz").is_file(),
+                                 reason="the shipped model models/lofid.npz is not built yet")
 
 
 def render(tmp_path: Path, name: str, seconds: float, *extra: str) -> tuple[np.ndarray, int, bytes]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
+import numpy as np
 import pytest
 
 from lofid.cli import build_parser, train
@@ -58,7 +59,7 @@ def test_train_checkpoints_resumes_after_an_interruption_and_exports(tmp_path, c
     with caplog.at_level(logging.INFO, logger="lofid"):
         assert run(argv) == 0
     assert "resuming from the checkpoint after epoch 1" in caplog.text
-    for ext in (".keras", ".tflite", ".json"):
+    for ext in (".keras", ".tflite", ".npz", ".json"):
         assert out.with_name("tiny" + ext).stat().st_size > 0
     assert out.with_name("tiny_loss.png").read_bytes()[:4] == b"\x89PNG"
     assert not checkpoints.exists()
@@ -75,9 +76,22 @@ def test_train_checkpoints_resumes_after_an_interruption_and_exports(tmp_path, c
     assert training["corpus"]["train_songs"] + training["corpus"]["val_songs"] == 6
     assert "lofid train --data" in training["command"] and meta["window"] == 30
     assert meta["tflite"]["max_difference_from_keras"] <= 1e-5
+    assert meta["npz"]["max_difference_from_keras"] <= 1e-5
+
+    # The numpy backend's weights written again from the .keras alone: the same weights, the same notes.
+    with np.load(out.with_name("tiny.npz")) as npz:
+        weights = dict(npz)
+    out.with_name("tiny.npz").unlink()
+    assert run(["--refreeze", "--out", str(out)]) == 0
+    with np.load(out.with_name("tiny.npz")) as npz:
+        assert npz.files == list(weights)
+        for name, array in weights.items():
+            np.testing.assert_array_equal(npz[name], array)
 
 
 def test_bad_training_options_are_one_line_errors(tmp_path):
+    with pytest.raises(LofidError, match="--data DIR is needed"):
+        run(["--out", str(tmp_path / "m")])
     with pytest.raises(LofidError, match="--units must be above 0"):
         run(["--data", str(tmp_path), "--out", str(tmp_path / "m"), "--units", "0"])
     with pytest.raises(LofidError, match="no such folder"):

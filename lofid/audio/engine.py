@@ -32,7 +32,7 @@ from lofid import paths
 from lofid.audio.chain import Chain, voice_cutoffs
 from lofid.audio.fx import RAMP_SECONDS, Gain
 from lofid.audio.grid import CONTROL_FRAMES, Grid, lattice
-from lofid.audio.layers import RESERVED, WavLayer, darken, load_layers, read_wav
+from lofid.audio.layers import RESERVED, WavLayer, darken, load_layers, read_wav, to_pcm16
 from lofid.audio.synth import DRUM_CHANNEL, PART_CHANNELS, STEMS, Synth
 from lofid.config import Config, part_programs, setting_for, untracked_tempo
 from lofid.errors import LofidError
@@ -130,11 +130,12 @@ class Engine:
         return [*self.layers.values(), *([self.crackle] if self.crackle else [])]
 
     def _darkened(self, cfg: Config) -> list[np.ndarray] | None:
-        """Every ambience loop (``_loops``, in order) through the warm low-pass, or None if it has not moved."""
+        """Every ambience loop (``_loops``, in order) through the warm low-pass as 16-bit PCM, or None if
+        the low-pass has not moved."""
         if cfg["fx.lowpass_hz"] == self._toned_hz:
             return None
         self._toned_hz = cfg["fx.lowpass_hz"]
-        return [darken(loop.unfiltered(), self._toned_hz, self.sample_rate) for loop in self._loops()]
+        return [to_pcm16(darken(loop.unfiltered(), self._toned_hz, self.sample_rate)) for loop in self._loops()]
 
     def _tone_loops(self, darkened: list[np.ndarray] | None) -> None:
         for loop, toned in zip(self._loops(), darkened or ()):

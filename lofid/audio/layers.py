@@ -91,9 +91,10 @@ class WavLayer:
     """One looping WAV layer. ``bpm`` is set for a beat loop (``*_NNbpm.wav``).
 
     ``loop`` is what plays: the loop given through the warm low-pass (``darken``), so a static loop is
-    filtered once per cutoff instead of block by block. The loop as given is kept only to be
-    filtered again when the cutoff moves, so it is kept as 16-bit PCM (``source``; ``unfiltered``
-    gives it back as float32): half the memory, and its rounding lies 96 dB below full scale.
+    filtered once per cutoff instead of block by block. The loop as given is kept to be filtered
+    again when the cutoff moves (``source``; ``unfiltered`` gives it back as float32). Both are kept
+    as 16-bit PCM: half the memory of float32, and the rounding lies 96 dB below full scale (the
+    rain plays some 30 dB below it).
     """
 
     name: str
@@ -102,8 +103,8 @@ class WavLayer:
     position: int = 0  # next frame of the loop (free-running layers)
 
     def __post_init__(self) -> None:
-        self.source = np.round(np.clip(self.source, -1.0, PCM_MAX / PCM_SCALE) * PCM_SCALE).astype(np.int16)
-        self.loop = self.unfiltered()
+        self.source = to_pcm16(self.source)
+        self.loop = self.source
 
     def unfiltered(self) -> np.ndarray:
         """The loop as given, before the warm low-pass: float32 (frames, 2)."""
@@ -113,7 +114,14 @@ class WavLayer:
         """The next ``frames`` of the loop as float64; ``start`` pins the position (beat loops follow the grid)."""
         pos = self.position if start is None else start % len(self.loop)
         self.position = (pos + frames) % len(self.loop)
-        return loop_slice(self.loop, pos, frames)
+        out = loop_slice(self.loop, pos, frames)
+        out *= 1 / PCM_SCALE
+        return out
+
+
+def to_pcm16(x: np.ndarray) -> np.ndarray:
+    """Float samples in -1..1 as 16-bit PCM (int16), rounded and clipped."""
+    return np.round(np.clip(x, -1.0, PCM_MAX / PCM_SCALE) * PCM_SCALE).astype(np.int16)
 
 
 def loop_slice(loop: np.ndarray, start: int, frames: int) -> np.ndarray:

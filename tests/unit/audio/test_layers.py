@@ -101,7 +101,7 @@ def test_a_loop_played_across_its_seam_jumps_no_more_than_inside_it(make_engine,
 
 def test_the_shipped_rain_loop_has_no_seam():
     loop = load_layers(paths.EFFECTS, RATE)
-    rain = next(layer.loop for layer in loop if layer.name == "rain")
+    rain = next(layer.loop for layer in loop if layer.name == "rain").astype(np.float64)
     across = np.abs(rain[0] - rain[-1]).max()
     assert across <= np.percentile(jumps(rain), 99.9)  # the step over the seam is an ordinary one
 

@@ -10,6 +10,7 @@ products per note, about what LiteRT takes, without LiteRT's 13 MB runtime in th
 
 from __future__ import annotations
 
+import functools
 import io
 import zipfile
 from dataclasses import dataclass
@@ -41,27 +42,36 @@ class FrozenNetwork:
     def units(self) -> int:
         return int(self.recurrent[0].shape[0])
 
+    @functools.cached_property
+    def _stacked(self) -> tuple[np.ndarray, ...]:
+        """Per layer above the first, its input kernel over its recurrent kernel: one product a step."""
+        return tuple(np.concatenate([k, r]) for k, r in zip(self.kernels, self.recurrent[1:], strict=True))
+
     def last_logits(self, rows: np.ndarray) -> np.ndarray:
         """rows: (window, 6) int class rows -> the last position's logits, heads concatenated.
 
-        Every call starts the LSTMs from zero state, as the network was trained on each window.
+        Every call starts the LSTMs from zero state, as the network was trained on each window. Only
+        vector-matrix products: numpy's OpenBLAS runs a matrix-matrix product of the window on a
+        second thread, which then spins for a while after each note (half a core, measured).
         """
         units = self.units
-        xz = self.tables[0][rows[:, 0]]
+        inputs = self.tables[0][rows[:, 0]]
         for column, table in enumerate(self.tables[1:], start=1):
-            xz += table[rows[:, column]]
-        outputs = np.empty((len(rows), units), np.float32)
-        for layer, recurrent in enumerate(self.recurrent):
-            if layer:
-                xz = outputs @ self.kernels[layer - 1] + self.biases[layer - 1]
+            inputs += table[rows[:, column]]
+        for layer in range(len(self.recurrent)):
             h = np.zeros(units, np.float32)
             c = np.zeros(units, np.float32)
+            outputs = np.empty((len(rows), units), np.float32)
             for t in range(len(rows)):
-                z = xz[t] + h @ recurrent
+                if layer:
+                    z = np.concatenate((inputs[t], h)) @ self._stacked[layer - 1] + self.biases[layer - 1]
+                else:
+                    z = inputs[t] + h @ self.recurrent[0]
                 ifo = 0.5 * np.tanh(0.5 * z[:3 * units]) + 0.5  # the logistic sigmoid, without overflow
                 c = ifo[units:2 * units] * c + ifo[:units] * np.tanh(z[3 * units:])
                 h = ifo[2 * units:] * np.tanh(c)
                 outputs[t] = h
+            inputs = outputs
         return h @ self.heads + self.heads_bias
 
     def to_bytes(self) -> bytes:

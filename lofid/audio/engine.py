@@ -129,17 +129,27 @@ class Engine:
     def _loops(self) -> list[WavLayer]:
         return [*self.layers.values(), *([self.crackle] if self.crackle else [])]
 
-    def _darkened(self, cfg: Config) -> list[np.ndarray] | None:
-        """Every ambience loop (``_loops``, in order) through the warm low-pass as 16-bit PCM, or None if
-        the low-pass has not moved."""
+    def _darkened(self, cfg: Config) -> list[np.ndarray | None] | None:
+        """Every ambience loop (``_loops``, in order) through the warm low-pass as 16-bit PCM (``_darken``),
+        or None if the low-pass has not moved."""
         if cfg["fx.lowpass_hz"] == self._toned_hz:
             return None
         self._toned_hz = cfg["fx.lowpass_hz"]
-        return [to_pcm16(darken(loop.unfiltered(), self._toned_hz, self.sample_rate)) for loop in self._loops()]
+        return [self._darken(loop, self._toned_hz) for loop in self._loops()]
 
-    def _tone_loops(self, darkened: list[np.ndarray] | None) -> None:
-        for loop, toned in zip(self._loops(), darkened or ()):
-            loop.loop = toned
+    def _darken(self, loop: WavLayer, cutoff_hz: float) -> np.ndarray | None:
+        """``loop`` through the warm low-pass as 16-bit PCM; None (it plays on as it is) if its file
+        cannot be read again."""
+        try:
+            return to_pcm16(darken(loop.unfiltered(), cutoff_hz, self.sample_rate))
+        except LofidError as e:
+            log.warning("%s; the %s layer keeps its tone", e, loop.name)
+            return None
+
+    def _tone_loops(self, darkened: list[np.ndarray | None] | None) -> None:
+        for loop, toned in zip(self._loops(), darkened or (), strict=False):
+            if toned is not None:
+                loop.tone(toned)
 
     def _apply(self, cfg: Config, ramp: bool) -> None:
         self.cfg = cfg
@@ -369,7 +379,7 @@ def _crackle(path: Path, sample_rate: int) -> WavLayer | None:
     if not path.is_file():
         return None
     try:
-        return WavLayer("crackle", read_wav(path, sample_rate))
+        return WavLayer("crackle", read_wav(path, sample_rate), lambda: read_wav(path, sample_rate))
     except LofidError as e:
         log.warning("%s; vinyl crackle is off", e)
         return None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from lofid.audio.fx import RAMP_SECONDS, Gain
-from lofid.audio.layers import loop_slice
+from lofid.audio.layers import PCM_SCALE, loop_slice, to_pcm16
 
 LOOP_S = 9.7  # about (smooth_length): long enough that noise never sounds frozen
 LOW_HZ = 150.0  # below this the hiss thins out (first order)
@@ -53,10 +53,14 @@ def smooth_length(n: int) -> int:
 
 
 class Hiss:
-    """The hiss loop read on the absolute clock; ``level`` 0-1 (fx.hiss)."""
+    """The hiss loop read on the absolute clock; ``level`` 0-1 (fx.hiss). The loop is kept as 16-bit
+    PCM at its peak (its rounding 80 dB under its RMS, so some 130 dB under full scale as played)."""
 
     def __init__(self, level: float, sample_rate: int) -> None:
-        self._loop = hiss_loop(sample_rate)
+        loop = hiss_loop(sample_rate)
+        peak = float(np.abs(loop).max())
+        self._loop = to_pcm16(loop / peak)
+        self._unit = peak / PCM_SCALE  # one step of the PCM loop, in the loop's RMS
         self._level = Gain(level * 10 ** (FULL_DBFS / 20), RAMP_SECONDS * sample_rate)
         self._time = 0
 
@@ -69,7 +73,7 @@ class Hiss:
         frames, n = len(x), len(self._loop)
         at = self._time
         self._time = (self._time + frames) % n
-        level = self._level.curve(frames) * scale
+        level = self._level.curve(frames) * scale * self._unit
         if np.isscalar(level) and level == 0.0:
             return
         x[:, 0] += loop_slice(self._loop, at, frames) * level

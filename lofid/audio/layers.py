@@ -13,7 +13,8 @@ import logging
 import math
 import re
 import wave
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import InitVar, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -90,25 +91,33 @@ def layer_name(path: Path) -> str:
 class WavLayer:
     """One looping WAV layer. ``bpm`` is set for a beat loop (``*_NNbpm.wav``).
 
-    ``loop`` is what plays: the loop given through the warm low-pass (``darken``), so a static loop is
-    filtered once per cutoff instead of block by block. The loop as given is kept to be filtered
-    again when the cutoff moves (``source``; ``unfiltered`` gives it back as float32). Both are kept
-    as 16-bit PCM: half the memory of float32, and the rounding lies 96 dB below full scale (the
-    rain plays some 30 dB below it).
+    ``loop`` is what plays: the loop given through the warm low-pass (``tone``), so a static loop is
+    filtered once per cutoff instead of block by block. It is kept as 16-bit PCM: half the memory
+    of float32, the rounding 96 dB below full scale (the rain plays some 30 dB below it). The loop
+    as given is not kept beside it: ``given`` makes it again (from its file) when the cutoff moves,
+    which is rare (3 MB less for the shipped rain and crackle).
     """
 
     name: str
-    source: np.ndarray  # (frames, 2): float32 and already seamless when given, then kept as int16
+    first: InitVar[np.ndarray]  # the loop as given: float32 (frames, 2), already seamless
+    given: Callable[[], np.ndarray]  # makes it again; may raise LofidError (its file gone)
     bpm: float | None = None
     position: int = 0  # next frame of the loop (free-running layers)
+    toned: bool = False  # whether ``loop`` went through the low-pass yet
 
-    def __post_init__(self) -> None:
-        self.source = to_pcm16(self.source)
-        self.loop = self.source
+    def __post_init__(self, first: np.ndarray) -> None:
+        self.loop = to_pcm16(first)
 
     def unfiltered(self) -> np.ndarray:
-        """The loop as given, before the warm low-pass: float32 (frames, 2)."""
-        return self.source.astype(np.float32) * np.float32(1 / PCM_SCALE)
+        """The loop as given, before the warm low-pass: float32 (frames, 2). Until the loop is first
+        toned that is the loop itself; after, it is made again (LofidError if it cannot be)."""
+        if self.toned:
+            return self.given()
+        return self.loop.astype(np.float32) * np.float32(1 / PCM_SCALE)
+
+    def tone(self, toned: np.ndarray) -> None:
+        """Play ``toned`` (16-bit PCM, the loop through the low-pass) from now on."""
+        self.loop, self.toned = toned, True
 
     def read(self, frames: int, start: int | None = None) -> np.ndarray:
         """The next ``frames`` of the loop as float64; ``start`` pins the position (beat loops follow the grid)."""
@@ -153,29 +162,39 @@ def load_layers(folder: Path, sample_rate: int) -> list[WavLayer]:
             log.warning("%s: skipped, the layer name %r is taken", path, name)
             continue
         try:
-            data = read_wav(path, sample_rate)
+            layers.append(load_layer(path, name, sample_rate))
         except LofidError as e:
             log.warning("%s; skipped", e)
-            continue
-        m = _BPM_NAME.search(path.stem.lower())
-        if m:
-            layers.append(beat_loop(name, data, float(m.group(1)), sample_rate))
-        else:
-            layers.append(WavLayer(name, seamless_loop(data, int(CROSSFADE_SECONDS * sample_rate))))
     return layers
 
 
-def beat_loop(name: str, data: np.ndarray, bpm: float, sample_rate: int) -> WavLayer:
-    """A beat loop keeps every sample (beats must not be folded); its exact tempo comes from its length.
+def load_layer(path: Path, name: str, sample_rate: int) -> WavLayer:
+    """The WAV at ``path`` as a loop: a beat loop (``*_NNbpm.wav``) keeps every sample, any other is
+    made seamless; LofidError names the file if it cannot be read."""
+    m = _BPM_NAME.search(path.stem.lower())
 
-    The name's bpm only says roughly how many beats the file holds; the tempo that keeps the grid
-    in step with the loop for hours is the one that fits that whole number of beats exactly.
-    """
-    beats = max(1, round(len(data) / sample_rate * bpm / 60))
-    exact = beats * 60 * sample_rate / len(data)
-    edge = min(64, len(data) // 8)  # a few ms of fade at the ends: the loop's own cut never clicks
+    def given() -> np.ndarray:
+        data = read_wav(path, sample_rate)
+        return beat_edges(data) if m else seamless_loop(data, int(CROSSFADE_SECONDS * sample_rate))
+
+    first = given()
+    return WavLayer(name, first, given, bpm=exact_bpm(len(first), float(m.group(1)), sample_rate) if m else None)
+
+
+def exact_bpm(frames: int, bpm: float, sample_rate: int) -> float:
+    """A beat loop's exact tempo comes from its length. The name's bpm only says roughly how many beats
+    the file holds; the tempo that keeps the grid in step with the loop for hours is the one that
+    fits that whole number of beats exactly."""
+    beats = max(1, round(frames / sample_rate * bpm / 60))
+    return beats * 60 * sample_rate / frames
+
+
+def beat_edges(data: np.ndarray) -> np.ndarray:
+    """A beat loop keeps every sample (beats must not be folded), with a few ms of fade at its ends
+    so the loop's own cut never clicks."""
+    edge = min(64, len(data) // 8)
     ramp = np.linspace(0.0, 1.0, edge, dtype=np.float32)[:, None]
     data = data.copy()
     data[:edge] *= ramp
     data[-edge:] *= ramp[::-1]
-    return WavLayer(name, data, bpm=exact)
+    return data

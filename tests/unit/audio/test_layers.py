@@ -179,3 +179,30 @@ def test_volume_changes_glide_without_a_click(make_engine, play, tmp_path):
     assert jumps(np.concatenate([before[-1:], after])).max() <= 1.2 * steady  # no step at the change
     assert np.abs(after[:64]).max() > 0.1 and np.abs(after[-64:]).max() < 1e-3  # a 10 ms fade, then quiet
 
+
+
+def high_share(loop: np.ndarray) -> float:
+    """Share of a loop's power above 4 kHz."""
+    power = np.abs(np.fft.rfft(loop.astype(np.float64).mean(axis=1))) ** 2
+    return float(power[np.fft.rfftfreq(len(loop), 1 / RATE) > 4000].sum() / power.sum())
+
+
+def test_a_loop_darkened_then_opened_plays_bright_again_from_its_file(make_engine, tmp_path, caplog):
+    noise = np.random.default_rng(3).uniform(-0.5, 0.5, (RATE, 2))
+    write_wav(tmp_path / "hum.wav", noise)
+    engine, _ = make_engine([], {**QUIET, "fx.lowpass_hz": 1000.0}, effects_dir=tmp_path)
+    dark = engine.layers["hum"].loop.copy()
+    assert high_share(dark) < 0.05  # white noise has 82 % of its power above 4 kHz
+
+    engine.update(engine.cfg.replace({"fx.lowpass_hz": 20000.0}))  # only the file still has the top
+    bright = engine.layers["hum"].loop
+    assert high_share(bright) > 0.7
+    played = engine.layers["hum"].read(RATE // 2, start=0)
+    assert np.abs(played - seamless_loop(noise, int(0.5 * RATE))[:RATE // 2]).max() < 1e-4  # the file itself
+
+    (tmp_path / "hum.wav").unlink()  # gone while playing: the layer keeps the tone it has
+    with caplog.at_level(logging.WARNING, logger="lofid"):
+        engine.update(engine.cfg.replace({"fx.lowpass_hz": 2000.0}))
+    lines = [r.getMessage() for r in caplog.records if "hum" in r.getMessage()]
+    assert len(lines) == 1 and "hum.wav" in lines[0] and "keeps its tone" in lines[0], lines
+    np.testing.assert_array_equal(engine.layers["hum"].loop, bright)

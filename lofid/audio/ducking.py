@@ -28,7 +28,7 @@ class Ducker:
         attack, release = ATTACK_S * sample_rate, RELEASE_S * sample_rate
         since = np.arange(int(attack + FORGET_RELEASES * release), dtype=np.float64)
         # One kick's dip at full depth, from its first sample until it no longer shapes anything.
-        self._dip = np.where(since < attack, since / attack, np.exp(-(since - attack) / release))
+        self._dip = np.where(since < attack, since / attack, np.exp(-(since - attack) / release)).astype(np.float32)
         self._kicks: deque[int] = deque(maxlen=MAX_KICKS)
         self._depth = Gain(depth, SETTING_GLIDE_SECONDS * sample_rate)
 

@@ -73,7 +73,7 @@ def test_extra_layer_names_are_accepted(tmp_path):
         ("music:\n  bpm: fast\n", "music.bpm = fast is not allowed: expected a number from 40 to 200 or auto"),
         ("music:\n  track_minutes: 5-2\n", "music.track_minutes = 5-2 is not allowed: expected minutes, as 3 or a range 2-4"),
         ("layers:\n  rain:\n    enabled: 3\n", "layers.rain.enabled = 3 is not allowed: expected true or false"),
-        ("model:\n  backend: torch\n", "model.backend = torch is not allowed: expected one of litert, tensorflow"),
+        ("model:\n  backend: torch\n", "model.backend = torch is not allowed: expected one of numpy, litert, tensorflow"),
         ("music: [1, 2]\n", "music is a section, not a setting"),
         ("music:\n  bpm: [80\n", "not valid YAML at line"),
         ("generation:\n  temperature: .nan\n", "generation.temperature = .nan is not allowed"),

@@ -4,8 +4,8 @@ The trained network (lofid.training.network) is stored for playing as plain arra
 ``<model>.npz``: one table per input column, the embedding already projected through the first
 LSTM's input kernel (its bias folded into the first table), each LSTM's recurrent kernel (and
 for the layers above the first, its input kernel and bias), gates in i, f, o, g order, and the
-heads concatenated in ``HEADS`` order. Running the last window through it is a few small matrix
-products per note, about what LiteRT takes, without LiteRT's 13 MB runtime in the daemon.
+heads concatenated in ``HEADS`` order. Running the last window through it takes about half a
+millisecond a note (LiteRT: about half that), without LiteRT's 13 MB runtime in the daemon.
 """
 
 from __future__ import annotations

@@ -19,13 +19,14 @@ import numpy as np
 from lofid import paths
 from lofid.control.client import request
 from lofid.errors import LofidError
-from tests.support.pulse import SINK, PulseServer, read_recording
+from tests.support.pulse import SINK, Listener, PulseServer, read_recording
 from tests.support.waiting import until
 
 ROOT = paths.ROOT
 MODEL = ROOT / "models" / "lofid"
 LOFID = [sys.executable, "-m", "lofid.cli"]
 SILENT_RMS = 1e-4  # -80 dBFS: nothing but dither-level noise
+LISTEN_SKIP_S = 0.3  # the start of a recording not listened to: parec may hand over audio played before it
 
 
 def rms(audio: np.ndarray) -> float:
@@ -103,15 +104,16 @@ class Player:
     def wait_heard(self, timeout: float = 10.0) -> None:
         """Wait until music reaches the sink. The socket answers before the sound path is open, and
         the first sound reaches PulseAudio's null sink about a second later."""
-        self._until(lambda: self._running() and rms(self.listen(0.5, "heard")) > 10 * SILENT_RMS, "music at the sink", timeout)
+        with Listener(self.pulse, skip=LISTEN_SKIP_S) as ear:
+            self._until(lambda: self._running() and ear.wait_loud(0.1) is not None, "music at the sink", timeout)
 
     def listen(self, seconds: float, name: str, sink: str = SINK) -> np.ndarray:
-        """What ``sink`` played for ``seconds``, less the first 0.3 s (parec may hand over older audio)."""
+        """What ``sink`` played for ``seconds``, less the first LISTEN_SKIP_S (parec may hand over older audio)."""
         path = self.home / f"{name}.wav"
         with self.pulse.record(path, sink):
-            time.sleep(seconds + 0.3)
+            time.sleep(seconds + LISTEN_SKIP_S)
         audio, rate = read_recording(path)
-        return audio[int(0.3 * rate):]
+        return audio[int(LISTEN_SKIP_S * rate):]
 
     def stop(self) -> int:
         self.proc.send_signal(signal.SIGTERM)

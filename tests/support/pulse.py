@@ -32,6 +32,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 import wave
 from collections.abc import Callable, Iterator
@@ -229,3 +230,53 @@ class Recording:
         """Monotonic times of the loud samples between ``start`` and ``end``."""
         i, j = self.index_at(start), self.index_at(end) if end is not None else len(self.audio)
         return self.time_of(i + np.flatnonzero(np.abs(self.audio[i:j]).max(axis=1) > LOUD))
+
+
+class Listener:
+    """The sink's monitor as it plays, for waiting until music is heard without a fixed recording.
+
+    parec writes raw samples to a pipe, read by a thread as they come; each read is stamped on the
+    monotonic clock when it arrives, so the first loud frame's time needs no anchor (parec's WAV
+    file, which ``Recording`` reads, is only written out when parec stops).
+    """
+
+    def __init__(self, pulse: PulseServer, sink: str = SINK, skip: float = 0.0) -> None:
+        """``skip``: seconds at the start not to listen to (parec may hand over audio played before it)."""
+        self.pulse, self.sink, self.skip = pulse, sink, skip
+        self.heard: float | None = None  # monotonic time of the first loud frame
+        self._loud = threading.Event()
+
+    def __enter__(self) -> Listener:
+        self._proc = subprocess.Popen(
+            ["parec", "-d", f"{self.sink}.monitor", "--raw", "--format=s16le", "--channels=2",
+             f"--rate={self.pulse.sample_rate}", "--latency-msec=20", "--property=node.dont-reconnect=true"],
+            env=self.pulse.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._from = time.monotonic() + self.skip
+        self._thread = threading.Thread(target=self._read, name="listener", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        end_process(self._proc)
+        self._thread.join(5)
+
+    def wait_loud(self, timeout: float) -> float | None:
+        """The monotonic time music was first heard, waiting at most ``timeout`` s for it (None: not heard)."""
+        self._loud.wait(timeout)
+        return self.heard
+
+    def _read(self) -> None:
+        frame = 4  # bytes: two 16-bit channels
+        pending = b""
+        assert self._proc.stdout is not None
+        while chunk := os.read(self._proc.stdout.fileno(), 16384):
+            arrived = time.monotonic()
+            pending += chunk
+            usable = len(pending) // frame * frame
+            samples = np.frombuffer(pending[:usable], "<i2").reshape(-1, 2)
+            pending = pending[usable:]
+            times = arrived - (len(samples) - np.arange(len(samples))) / self.pulse.sample_rate
+            loud = np.flatnonzero((np.abs(samples).max(axis=1) > LOUD * 32768) & (times >= self._from))
+            if len(loud) and self.heard is None:
+                self.heard = float(times[loud[0]])
+                self._loud.set()

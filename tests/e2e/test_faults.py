@@ -67,6 +67,7 @@ def test_a_sound_server_gone_for_good_leaves_it_playing_on_the_null_sink(pulse, 
     player.start()
     player.wait_ready()
     until(lambda: not player.status()["output"].startswith("null"), "the sound device to open", 15)
+    player.wait_heard()  # playing, past the device's start (a stream still starting is given longer)
     pulse.kill()  # and never started again
     status = until(lambda: (s := player.status())["output"].startswith("null") and s, "the null sink", 15)
     assert "lost" in status["output"]

@@ -6,6 +6,10 @@ sample above -60 dBFS is the first thing a listener hears (with the default laye
 first note, whichever comes first). The clock starts just before the process is spawned, so Python's start-up, the
 model's loading and PortAudio's opening of the device are all inside the figure.
 
+The same launches into PipeWire (with pipewire-pulse, the sound server of today's desktops) show
+how much of the figure is the sound server's start of a new stream: PulseAudio's null sink starts
+playing a new stream about a second after lofid's sound card has started; PipeWire at once.
+
 Beside it, the moment the control socket first answers (``served_s``): lofid's own start (Python, the
 imports, the daemon built and served); the sound device is opened and started right after it, so the
 rest of the first-sound figure is the audio path's own start (PortAudio, the sound server).
@@ -18,6 +22,7 @@ from pathlib import Path
 
 from bench.player import Player
 from bench.stats import summary
+from tests.support.pipewire import PipeWireServer, pipewire_available
 from tests.support.pulse import Listener, PulseServer
 
 LISTEN_S = 6.0  # at most this long after launch for the first sound
@@ -36,7 +41,12 @@ def first_sound(pulse: PulseServer, model: Path) -> tuple[float, float]:
 
 
 def run(pulse: PulseServer, model: Path, runs: int = 5) -> dict:
-    """Median and spread over ``runs`` fresh launches (each in a fresh home, nothing cached but the OS's)."""
+    """Median and spread over ``runs`` fresh launches (each in a fresh home, nothing cached but the OS's);
+    then as many into a PipeWire server, when it is installed: the same lofid, the other sound server."""
     times = [first_sound(pulse, model) for _ in range(runs)]
-    return {"first_sound_s": summary([heard for heard, _ in times], 3),
-            "served_s": summary([served for _, served in times], 3)}
+    out = {"first_sound_s": summary([heard for heard, _ in times], 3),
+           "served_s": summary([served for _, served in times], 3)}
+    if pipewire_available():
+        with PipeWireServer() as pipewire:
+            out["pipewire_first_sound_s"] = summary([first_sound(pipewire, model)[0] for _ in range(runs)], 3)
+    return out

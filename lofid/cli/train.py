@@ -14,7 +14,7 @@ log = logging.getLogger("lofid")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", metavar="DIR",
-                        help="folder of .mid/.midi files (searched recursively); needed but with --refreeze")
+                        help="folder of .mid/.midi files (searched recursively); needed except with --refreeze")
     parser.add_argument("--out", required=True, metavar="PATH", help="model path without extension, e.g. models/lofid")
     parser.add_argument("--epochs", type=int, default=20, help="most epochs to train (default 20)")
     parser.add_argument("--units", type=int, default=256, help="LSTM width (default 256)")

@@ -48,13 +48,15 @@ class FrozenNetwork:
         return tuple(np.concatenate([k, r]) for k, r in zip(self.kernels, self.recurrent[1:], strict=True))
 
     def last_logits(self, rows: np.ndarray) -> np.ndarray:
-        """rows: (window, 6) int class rows -> the last position's logits, heads concatenated.
+        """rows: (window, 6) int class rows, or a batch of one (1, window, 6) -> the last position's
+        logits, heads concatenated.
 
         Every call starts the LSTMs from zero state, as the network was trained on each window. Only
         vector-matrix products: numpy's OpenBLAS runs a matrix-matrix product of the window on a
         second thread, which then spins for a while after each note (half a core, measured).
         """
         units = self.units
+        rows = rows.reshape(-1, len(COLUMNS))
         inputs = self.tables[0][rows[:, 0]]
         for column, table in enumerate(self.tables[1:], start=1):
             inputs += table[rows[:, column]]

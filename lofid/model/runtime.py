@@ -86,12 +86,7 @@ def load_model(base: str | Path, backend: str = MODEL_BACKENDS[0], window: int |
 def _numpy(info: ModelInfo) -> Callable[[np.ndarray], np.ndarray]:
     from lofid.model.frozen import read_frozen
 
-    net = read_frozen(info.file(".npz"))
-
-    def run(rows: np.ndarray) -> np.ndarray:
-        return net.last_logits(rows[0])
-
-    return run
+    return read_frozen(info.file(".npz")).last_logits
 
 
 def _litert(info: ModelInfo) -> Callable[[np.ndarray], np.ndarray]:

@@ -161,14 +161,14 @@ def check_against_keras(model: keras.Model, run: Callable[[np.ndarray], np.ndarr
 
 
 def export(model: keras.Model, out: Path, window: int, metadata: dict) -> list[Path]:
-    """Write <out>.keras, <out>.tflite and <out>.json (metadata plus window, grid and vocabularies)."""
+    """Write <out>.keras, <out>.tflite, <out>.npz and <out>.json (metadata plus window, grid and vocabularies)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     keras_path, tflite_path, npz_path, json_path = (out.with_name(out.name + ext)
                                                     for ext in (".keras", ".tflite", ".npz", ".json"))
     net = frozen_network(model)
     flatbuffer = to_tflite(net, window)
     difference = check_against_keras(model, _tflite_function(flatbuffer), window, "converted model")
-    numpy_difference = check_against_keras(model, lambda rows: net.last_logits(rows[0]), window, "numpy network")
+    numpy_difference = check_against_keras(model, net.last_logits, window, "numpy network")
     playing = keras.Model.from_config(model.get_config())  # uncompiled: no optimizer state, a third of the size
     playing.set_weights(model.get_weights())
     playing.save(keras_path)
@@ -196,7 +196,7 @@ def refreeze(out: Path) -> list[Path]:
     info = read_info(out)
     model = load_keras(info.file(".keras"))
     net = frozen_network(model)
-    difference = check_against_keras(model, lambda rows: net.last_logits(rows[0]), info.window, "numpy network")
+    difference = check_against_keras(model, net.last_logits, info.window, "numpy network")
     write_atomically(info.file(".npz"), net.to_bytes())
     write_atomically(info.file(".json"), json.dumps({**info.meta, "npz": {"max_difference_from_keras": difference}},
                                                     indent=1) + "\n")

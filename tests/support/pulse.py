@@ -125,15 +125,18 @@ class PulseServer:
                 os.environ[key] = value
         self._saved.clear()
 
+    def parec(self, sink: str, *args: str) -> list[str]:
+        """parec recording ``sink``'s monitor as 16-bit stereo at the server's rate, then ``args``."""
+        return ["parec", "-d", f"{sink}.monitor", "--format=s16le", "--channels=2", f"--rate={self.sample_rate}",
+                "--latency-msec=20",
+                "--property=node.dont-reconnect=true",  # PipeWire: stay on this sink when the default changes
+                *args]
+
     @contextlib.contextmanager
     def record(self, path: Path, sink: str = SINK) -> Iterator[Path]:
         """Record a null sink's monitor to a WAV file while the ``with`` body runs."""
-        proc = subprocess.Popen(
-            ["parec", "-d", f"{sink}.monitor", "--file-format=wav", "--format=s16le", "--channels=2",
-             f"--rate={self.sample_rate}", "--latency-msec=20",
-             "--property=node.dont-reconnect=true",  # PipeWire: stay on this sink when the default changes
-             str(path)],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(self.parec(sink, "--file-format=wav", str(path)),
+                                env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         time.sleep(0.3)  # let parec connect before the sound starts
         try:
             yield path
@@ -247,10 +250,8 @@ class Listener:
         self._loud = threading.Event()
 
     def __enter__(self) -> Listener:
-        self._proc = subprocess.Popen(
-            ["parec", "-d", f"{self.sink}.monitor", "--raw", "--format=s16le", "--channels=2",
-             f"--rate={self.pulse.sample_rate}", "--latency-msec=20", "--property=node.dont-reconnect=true"],
-            env=self.pulse.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._proc = subprocess.Popen(self.pulse.parec(self.sink, "--raw"), env=self.pulse.env,
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self._from = time.monotonic() + self.skip
         self._thread = threading.Thread(target=self._read, name="listener", daemon=True)
         self._thread.start()

@@ -1,6 +1,6 @@
 """Chain stages: what each stage of the lo-fi chain costs, beside the synth, on the render thread's real blocks.
 
-    .venv/bin/python -m bench.chain_stages [--seconds 120] [--seed 7] [--set KEY=VALUE ...]
+    .venv/bin/python -m bench.chain_stages [--seconds 120] [--seed 7] [--paced] [--set KEY=VALUE ...]
 
 The engine renders ``--seconds`` of the default composition (the note model, every layer on) in
 blocks of ``output.block_size``, as the daemon's render thread does, but as fast as it can. Each
@@ -11,7 +11,9 @@ whole block are timed the same way, and what is left of the whole (scheduling th
 loops, mixing the ambience, the Python between the stages) is shown as the rest. Each is the render
 thread's own CPU time (``time.thread_time``), so other work on a shared machine stretches it less than
 a wall clock. The figures are per second of audio, as a share of one core (1 % is 10 ms of compute
-for each second heard), the median of REPEATS runs. bench.chain_cost
+for each second heard), the median of REPEATS runs. With --paced the engine sleeps a block's length after each block, as the
+daemon's render thread does between the sound card's pulls: each block then starts with caches other
+work has cooled, and costs about twice as much as back to back (BENCHMARKS.md). bench.chain_cost
 measures the whole daemon against the bare fluidsynth player; this says where lofid's share goes.
 """
 
@@ -58,8 +60,9 @@ def _stages(chain) -> dict[str, object]:
     return found
 
 
-def once(cfg: Config, seconds: float, seed: int) -> dict[str, float]:
-    """One render of ``seconds``: compute seconds spent in each stage, the synth and the whole."""
+def once(cfg: Config, seconds: float, seed: int, paced: bool = False) -> dict[str, float]:
+    """One render of ``seconds``: compute seconds spent in each stage, the synth and the whole;
+    ``paced``: a block's length asleep after each block, as in real time."""
     engine = Engine(cfg, NoteGenerator(cfg, seed=seed).next_note)
     spent: dict[str, float] = defaultdict(float)
     try:
@@ -69,24 +72,30 @@ def once(cfg: Config, seconds: float, seed: int) -> dict[str, float]:
         engine.synth.render = _timed(spent, "synth (FluidSynth)", engine.synth.render)
         engine.source = _timed(spent, MODEL, engine.source)
         engine.chain.process = _timed(spent, "chain, all of it", engine.chain.process)
-        block, frames = cfg["output.block_size"], int(seconds * cfg["output.sample_rate"])
-        start = time.thread_time()
+        rate = cfg["output.sample_rate"]
+        block, frames = cfg["output.block_size"], int(seconds * rate)
+        whole = 0.0
         for _ in range(0, frames, block):
+            start = time.thread_time()
             engine.render(block)
-        spent[WHOLE] = time.thread_time() - start
+            whole += time.thread_time() - start
+            if paced:
+                time.sleep(block / rate)
+        spent[WHOLE] = whole
     finally:
         engine.close()
     spent[REST] = spent[WHOLE] - spent["synth (FluidSynth)"] - spent["chain, all of it"] - spent[MODEL]
     return dict(spent)
 
 
-def run(seconds: float = SECONDS, seed: int = SEED, settings: Sequence[str] = (), repeats: int = REPEATS) -> dict:
+def run(seconds: float = SECONDS, seed: int = SEED, settings: Sequence[str] = (), repeats: int = REPEATS,
+        paced: bool = False) -> dict:
     """Each stage's cost, % of one core: median over ``repeats`` renders (the figures for `make bench`)."""
     cfg = defaults().replace(dict(parse_set(item) for item in settings))
-    runs = [once(cfg, seconds, seed) for _ in range(repeats)]
+    runs = [once(cfg, seconds, seed, paced) for _ in range(repeats)]
     names = list(runs[0])
     return {"seconds": seconds, "seed": seed, "block_frames": cfg["output.block_size"], "repeats": repeats,
-            "settings": list(settings),
+            "settings": list(settings), "paced": paced,
             "pct_of_core": {n: round(float(np.median([100 * r.get(n, 0.0) / seconds for r in runs])), 3) for n in names}}
 
 
@@ -96,10 +105,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=SEED, help=f"the composition (default {SEED})")
     parser.add_argument("--repeats", type=int, default=REPEATS, help=f"runs, the median is shown (default {REPEATS})")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a setting for the render")
+    parser.add_argument("--paced", action="store_true", help="sleep a block's length after each block, as in real time")
     args = parser.parse_args()
-    results = run(args.seconds, args.seed, args.set, args.repeats)
-    print(f"chain stages: % of one core per second of audio, {results['block_frames']}-frame blocks, "
-          f"median of {results['repeats']} x {results['seconds']:g} s")
+    results = run(args.seconds, args.seed, args.set, args.repeats, args.paced)
+    print(f"chain stages: % of one core per second of audio, {results['block_frames']}-frame blocks"
+          f"{', paced' if args.paced else ''}, median of {results['repeats']} x {results['seconds']:g} s")
     for name, pct in sorted(results["pct_of_core"].items(), key=lambda kv: -kv[1]):
         print(f"  {name:<34} {pct:7.3f} %")
     return 0

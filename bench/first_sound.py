@@ -10,6 +10,10 @@ The same launches into PipeWire (with pipewire-pulse, the sound server of today'
 how much of the figure is the sound server's start of a new stream: PulseAudio's null sink starts
 playing a new stream about a second after lofid's sound card has started; PipeWire at once.
 
+Beside each, the same launch of `ffplay` playing an MP3 (a 440-Hz tone made by ffmpeg; what a user
+would otherwise start for study music): how soon a player that only decodes is heard through the
+same sound server, measured the same way. Its figure is the floor the sound server sets.
+
 Beside it, the moment the control socket first answers (``served_s``): lofid's own start (Python, the
 imports, the daemon built and served); the sound device is opened and started right after it, so the
 rest of the first-sound figure is the audio path's own start (PortAudio, the sound server).
@@ -17,16 +21,21 @@ rest of the first-sound figure is the audio path's own start (PortAudio, the sou
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import tempfile
 import time
 from pathlib import Path
 
+from bench.lightness import FFPLAY, ffplay_command
 from bench.player import Player
 from bench.stats import summary
 from tests.support.pipewire import PipeWireServer, pipewire_available
-from tests.support.pulse import Listener, PulseServer
+from tests.support.pulse import Listener, PulseServer, end_process
 
 LISTEN_S = 6.0  # at most this long after launch for the first sound
 SKIP_S = 0.3  # the listener's start, not listened to
+TONE_S = 8.0  # the reference MP3's length: longer than LISTEN_S
 
 
 def first_sound(pulse: PulseServer, model: Path) -> tuple[float, float]:
@@ -40,13 +49,48 @@ def first_sound(pulse: PulseServer, model: Path) -> tuple[float, float]:
     return (heard - launched if heard is not None else float("inf")), served
 
 
-def run(pulse: PulseServer, model: Path, runs: int = 5) -> dict:
-    """Median and spread over ``runs`` fresh launches (each in a fresh home, nothing cached but the OS's);
-    then as many into a PipeWire server, when it is installed: the same lofid, the other sound server."""
-    times = [first_sound(pulse, model) for _ in range(runs)]
+def tone_mp3(folder: Path) -> Path:
+    """A TONE_S 440-Hz tone at -12 dBFS as a 128-kbps MP3, made by ffmpeg (the reference player's file)."""
+    mp3 = folder / "tone.mp3"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", f"sine=frequency=440:duration={TONE_S:g}",
+                    "-af", "volume=0.25", "-codec:a", "libmp3lame", "-b:a", "128k", str(mp3)], check=True)
+    return mp3
+
+
+def ffplay_first_sound(pulse: PulseServer, mp3: Path) -> float:
+    """Seconds from launching ffplay on ``mp3`` to its first loud sample at the sink (inf if none)."""
+    with Listener(pulse, skip=SKIP_S) as ear:
+        time.sleep(SKIP_S)
+        launched = time.monotonic()
+        proc = subprocess.Popen(ffplay_command(mp3), env={**pulse.env, "SDL_AUDIODRIVER": "pulseaudio"},
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            heard = ear.wait_loud(LISTEN_S)
+        finally:
+            end_process(proc)
+    return heard - launched if heard is not None else float("inf")
+
+
+def _launches(server: PulseServer, model: Path, runs: int, mp3: Path | None) -> dict:
+    """lofid's launches into ``server``, then ffplay's (when there is an MP3 to play)."""
+    times = [first_sound(server, model) for _ in range(runs)]
     out = {"first_sound_s": summary([heard for heard, _ in times], 3),
            "served_s": summary([served for _, served in times], 3)}
-    if pipewire_available():
-        with PipeWireServer() as pipewire:
-            out["pipewire_first_sound_s"] = summary([first_sound(pipewire, model)[0] for _ in range(runs)], 3)
+    if mp3 is not None:
+        out["ffplay_first_sound_s"] = summary([ffplay_first_sound(server, mp3) for _ in range(runs)], 3)
+    return out
+
+
+def run(pulse: PulseServer, model: Path, runs: int = 5) -> dict:
+    """Median and spread over ``runs`` fresh launches (each in a fresh home, nothing cached but the OS's),
+    and ffplay's beside them; then the same into a PipeWire server, when it is installed."""
+    with tempfile.TemporaryDirectory(prefix="lofid-first-") as tmp:
+        mp3 = tone_mp3(Path(tmp)) if shutil.which(FFPLAY) and shutil.which("ffmpeg") else None
+        out = _launches(pulse, model, runs, mp3)
+        if pipewire_available():
+            with PipeWireServer() as pipewire:
+                both = _launches(pipewire, model, runs, mp3)
+            out["pipewire_first_sound_s"] = both["first_sound_s"]
+            if mp3 is not None:
+                out["pipewire_ffplay_first_sound_s"] = both["ffplay_first_sound_s"]
     return out

@@ -27,7 +27,7 @@ Row = tuple[str, str, str, str, str, str]
 SECTIONS = {"1 per note": "per_note", "2 footprint": "footprint", "3 first sound": "first_sound",
             "4 control": "control", "5 steadiness": "steadiness", "6 render": "render", "7 loudness": "loudness",
             "8 chain cost": "chain_cost", "9 streams": "streams", "10 balance": "balance", "11 chain stages": "chain_stages",
-            "12 lightness": "lightness"}
+            "12 lightness": "lightness", "13 threads": "threads"}
 RENDER_NAMES = {"engine": "engine alone (fixed notes)", "render": "lofid render (models/lofid)"}
 
 
@@ -117,9 +117,11 @@ def rows(results: dict) -> list[Row]:
                         "≤ 150 MB" if default else "—", (lambda m: m <= 150) if default else None, "min–max, 1 s samples"))
         for kind in ("pss", "uss"):
             out.append(_row("2 footprint", f"{backend}: {kind.upper()}, MB", f.get(f"{kind}_mb"), 0))
-    for key, server in (("first_sound_s", "PulseAudio"), ("pipewire_first_sound_s", "PipeWire")):
-        out.append(_row("3 first sound", f"launch to first sound, {server}, s", results.get("first_sound", {}).get(key),
-                        2, "≤ 1 s", lambda m: m <= 1.0))
+    for prefix, server in (("", "PulseAudio"), ("pipewire_", "PipeWire")):
+        out.append(_row("3 first sound", f"launch to first sound, {server}, s",
+                        results.get("first_sound", {}).get(f"{prefix}first_sound_s"), 2, "≤ 1 s", lambda m: m <= 1.0))
+        out.append(_row("3 first sound", f"ffplay of an MP3 launched the same way, {server}, s",
+                        results.get("first_sound", {}).get(f"{prefix}ffplay_first_sound_s"), 2))
     out.append(_row("3 first sound", "launch to control socket served, s",
                     results.get("first_sound", {}).get("served_s"), 2))
     control = results.get("control", {})
@@ -171,7 +173,12 @@ def rows(results: dict) -> list[Row]:
     stages = results.get("chain_stages", {})
     for name, pct in sorted(stages.get("pct_of_core", {}).items(), key=lambda kv: -kv[1]):
         out.append(_single("11 chain stages", f"{name}, % of one core", pct, 3,
-                           f"{stages['block_frames']}-frame blocks, median of {stages['repeats']}"))
+                           f"{stages['block_frames']}-frame blocks{', paced' if stages.get('paced') else ''}, "
+                           f"median of {stages['repeats']}"))
+    spent = results.get("threads", {})
+    for name, pct in sorted(spent.get("pct_of_core", {}).items(), key=lambda kv: -kv[1]):
+        out.append(_single("13 threads", f"{'the whole process' if name == 'all' else name}, % of one core", pct, 2,
+                           f"a playing lofid run, {spent['seconds']:g} s"))
     return [r for r in out if SECTIONS[r[0]] in results]  # benchmarks left out with --only have no rows
 
 

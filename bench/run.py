@@ -37,6 +37,7 @@ from bench import (
     report,
     steadiness,
     streams,
+    threads,
 )
 from bench.procfs import machine_busy
 from lofid.errors import LofidError
@@ -44,10 +45,11 @@ from lofid.model.runtime import read_info
 from tests.support.pulse import PulseServer, pulse_available
 
 ROOT = Path(__file__).resolve().parent.parent
-SOUND = ("first_sound", "control", "footprint", "chain_cost", "lightness", "steadiness")
+SOUND = ("first_sound", "control", "footprint", "chain_cost", "lightness", "threads", "steadiness")
 NULL_SINK = ("streams",)  # real time into output.device=none: no sound server
 OFFLINE = ("per_note", "render", "loudness", "balance", "chain_stages")
 RENDER_REPEAT = 3
+CHAIN_STAGES_S = 60.0  # audio rendered in each of bench.chain_stages' two paced runs
 
 
 def _timed(name: str, work: Callable[[], dict], results: dict) -> None:
@@ -86,6 +88,7 @@ def measure(args: argparse.Namespace) -> dict:
                     "chain_cost": lambda: chain_cost.run(pulse, model, args.chain_rounds),
                     # the stream outputs' share is bench.streams' own figure, shown beside it in the table
                     "lightness": lambda: lightness.run(pulse, model, args.chain_rounds, with_streams=False),
+                    "threads": lambda: threads.run(pulse, model),
                     "steadiness": lambda: steadiness.run(pulse, model, args.steady_seconds)}
             for name in SOUND:
                 if name in wanted:
@@ -102,7 +105,8 @@ def measure(args: argparse.Namespace) -> dict:
     if "balance" in wanted:
         _timed("balance", lambda: balance.run(args.balance_minutes, args.balance_seeds), results)
     if "chain_stages" in wanted:
-        _timed("chain_stages", chain_stages.run, results)
+        # paced as the daemon renders (a block's length asleep between blocks), where the caches start cold
+        _timed("chain_stages", lambda: chain_stages.run(CHAIN_STAGES_S, repeats=2, paced=True), results)
     return results
 
 
@@ -163,7 +167,7 @@ def main() -> int:
                (("Per note", bench_inference), ("Footprint", footprint), ("First sound", first_sound),
                 ("Control", control_latency), ("Steadiness", steadiness), ("Render", bench_render),
                 ("Loudness", loudness), ("Chain cost", chain_cost), ("Lightness", lightness), ("Streams", streams),
-                ("Tonal balance", balance), ("Chain stages", chain_stages))]
+                ("Tonal balance", balance), ("Chain stages", chain_stages), ("Threads", threads))]
     measured = "default" in results.get("balance", {})
     extra = ["## Tonal balance", "", balance.report(results["balance"]), ""] if measured else []
     Path(args.markdown).write_text(report.markdown(results, table, command.strip(), methods, extra))

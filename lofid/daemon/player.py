@@ -371,11 +371,12 @@ class Daemon:
                               self.playback.error)
                     return 1
                 self.tick()
-                line = self._status_line()
-                self.notifier.status(line)
-                if live:
-                    sys.stderr.write("\r\033[K" + line)
-                    sys.stderr.flush()
+                if live or self.notifier.enabled:  # the status line, for whoever shows it
+                    line = self._status_line()
+                    self.notifier.status(line)
+                    if live:
+                        sys.stderr.write("\r\033[K" + line)
+                        sys.stderr.flush()
         finally:
             if live:
                 sys.stderr.write("\n")

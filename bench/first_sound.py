@@ -7,12 +7,13 @@ first note, whichever comes first). The clock starts just before the process is 
 model's loading and PortAudio's opening of the device are all inside the figure.
 
 The same launches into PipeWire (with pipewire-pulse, the sound server of today's desktops) show
-how much of the figure is the sound server's start of a new stream: PulseAudio's null sink starts
-playing a new stream about a second after lofid's sound card has started; PipeWire at once.
+how much of the figure is the sound path's start of a new stream: PulseAudio's null sink mostly
+starts playing a stream opened through PortAudio and ALSA about 1.5 s after it is handed sound
+(lofid's, or a bare PortAudio sine's); PipeWire at once.
 
 Beside each, the same launch of `ffplay` playing an MP3 (a 440-Hz tone made by ffmpeg; what a user
-would otherwise start for study music): how soon a player that only decodes is heard through the
-same sound server, measured the same way. Its figure is the floor the sound server sets.
+would otherwise start for study music, talking to the sound server directly through SDL): how soon
+a player that only decodes is heard through the same sound server, measured the same way.
 
 Beside it, the moment the control socket first answers (``served_s``): lofid's own start (Python, the
 imports, the daemon built and served); the sound device is opened and started right after it, so the
@@ -27,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.lightness import FFPLAY, ffplay_command
+from bench.lightness import FFPLAY, start_ffplay
 from bench.player import Player
 from bench.stats import summary
 from tests.support.pipewire import PipeWireServer, pipewire_available
@@ -50,10 +51,10 @@ def first_sound(pulse: PulseServer, model: Path) -> tuple[float, float]:
 
 
 def tone_mp3(folder: Path) -> Path:
-    """A TONE_S 440-Hz tone at -12 dBFS as a 128-kbps MP3, made by ffmpeg (the reference player's file)."""
+    """A TONE_S 440-Hz tone (ffmpeg's sine, -18 dBFS) as a 128-kbps MP3: the reference player's file."""
     mp3 = folder / "tone.mp3"
     subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", f"sine=frequency=440:duration={TONE_S:g}",
-                    "-af", "volume=0.25", "-codec:a", "libmp3lame", "-b:a", "128k", str(mp3)], check=True)
+                    "-codec:a", "libmp3lame", "-b:a", "128k", str(mp3)], check=True)
     return mp3
 
 
@@ -62,8 +63,7 @@ def ffplay_first_sound(pulse: PulseServer, mp3: Path) -> float:
     with Listener(pulse, skip=SKIP_S) as ear:
         time.sleep(SKIP_S)
         launched = time.monotonic()
-        proc = subprocess.Popen(ffplay_command(mp3), env={**pulse.env, "SDL_AUDIODRIVER": "pulseaudio"},
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = start_ffplay(pulse, mp3)
         try:
             heard = ear.wait_loud(LISTEN_S)
         finally:

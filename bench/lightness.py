@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import IO
 
 from bench import chain_cost, streams
 from bench.chain_cost import ROUNDS, SEED, WINDOW_S, WINDOWS, heard_rms, sample_windows
@@ -63,12 +64,16 @@ def ffplay_command(mp3: Path) -> list[str]:
     return [FFPLAY, "-nodisp", "-autoexit", "-loglevel", "error", "-nostats", str(mp3)]
 
 
+def start_ffplay(pulse: PulseServer, mp3: Path, log: IO | int = subprocess.DEVNULL) -> subprocess.Popen:
+    """ffplay playing ``mp3`` into ``pulse`` (SDL's PulseAudio driver), its messages to ``log``."""
+    return subprocess.Popen(ffplay_command(mp3), env={**pulse.env, "SDL_AUDIODRIVER": "pulseaudio"},
+                            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+
+
 def turn_ffplay(pulse: PulseServer, mp3: Path, folder: Path, windows: int, window_s: float) -> dict:
     """One turn of ffplay on the MP3: warm-up, proof it is heard, the windows."""
-    env = {**pulse.env, "SDL_AUDIODRIVER": "pulseaudio"}
     with (folder / "ffplay.log").open("w") as log:
-        proc = subprocess.Popen(ffplay_command(mp3), env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT)
+        proc = start_ffplay(pulse, mp3, log)
     try:
         time.sleep(WARMUP_S)
         if proc.poll() is not None:

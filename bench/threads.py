@@ -7,7 +7,7 @@ null sink. After a warm-up, each of its threads' CPU time (utime + stime of /pro
 what `top -H -p PID` shows) is read at the start and end of SECONDS; the threads are named by
 `py-spy dump` (Python's thread names: lofid-render, lofid-producer ...); threads Python did not
 start (PortAudio's callback thread, PulseAudio's client thread, OpenBLAS) keep the name the
-kernel gives them. The figures are shares of one core, summed by name. Needs py-spy (the `bench`
+kernel gives them. The figures are shares of one core, summed by name. Needs py-spy (the `test`
 extra) and the right to trace the process (root, or ptrace_scope 0); without it the threads are
 listed by their kernel names alone.
 """

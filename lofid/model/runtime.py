@@ -20,7 +20,7 @@ import numpy as np
 from lofid.config import MODEL_BACKENDS
 from lofid.errors import LofidError
 from lofid.model.encoding import COLUMNS, HEADS, INPUT_VOCAB, VOCAB
-from lofid.paths import resolve
+from lofid.paths import resolve, write_atomically
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,12 @@ def read_info(base: str | Path) -> ModelInfo:
             or meta.get("input_vocab") != {c: INPUT_VOCAB[c] for c in COLUMNS}):
         raise LofidError(f"{path}: the model's outputs do not match this lofid version; retrain it")
     return ModelInfo(base, meta["window"], meta)
+
+
+def write_info(path: Path, meta: dict) -> None:
+    """Write a model's description ``meta`` to ``path`` (its .json), atomically: the one writer of the
+    format ``read_info`` reads, for the export and for what training adds to it later."""
+    write_atomically(path, json.dumps(meta, indent=1) + "\n")
 
 
 class NoteModel:

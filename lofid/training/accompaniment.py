@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from lofid.errors import LofidError
-from lofid.paths import write_atomically
+from lofid.model.runtime import write_info
 from lofid.training.comping import learn_comping
 from lofid.training.loops import learn_loops
 from lofid.training.progressions import merge, read_progressions
@@ -45,5 +45,5 @@ def relearn(data: str | Path, base: str | Path, progressions: str | Path | None 
     for name in STALE:
         meta.pop(name, None)
     meta.update(tables)
-    write_atomically(path, json.dumps(meta, indent=1) + "\n")
+    write_info(path, meta)
     return sorted(tables)

@@ -12,7 +12,6 @@ random windows, and writes each file atomically.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from lofid.errors import LofidError
 from lofid.model.encoding import COLUMNS, HEADS, INPUT_VOCAB, VOCAB, primer_rows
 from lofid.model.frozen import FrozenNetwork
 from lofid.model.reference import reference_function
+from lofid.model.runtime import read_info, write_info
 from lofid.music.notes import MAX_DURATION, MAX_STEP, STEPS_PER_BEAT, VELOCITY_BINS
 from lofid.paths import write_atomically
 from lofid.training.quiet import native_stderr
@@ -184,20 +184,18 @@ def export(model: keras.Model, out: Path, window: int, metadata: dict) -> list[P
             "tflite": {"input": [1, window, len(COLUMNS)], "output": "last position logits, heads concatenated",
                        "max_difference_from_keras": difference},
             "npz": {"max_difference_from_keras": numpy_difference}, **metadata}
-    write_atomically(json_path, json.dumps(meta, indent=2) + "\n")
+    write_info(json_path, meta)
     return [keras_path, tflite_path, npz_path, json_path]
 
 
 def refreeze(out: Path) -> list[Path]:
     """Write <out>.npz again from the trained <out>.keras (checked against it), and note it in <out>.json."""
     from lofid.model.reference import load_keras
-    from lofid.model.runtime import read_info
 
     info = read_info(out)
     model = load_keras(info.file(".keras"))
     net = frozen_network(model)
     difference = check_against_keras(model, net.last_logits, info.window, "numpy network")
     write_atomically(info.file(".npz"), net.to_bytes())
-    write_atomically(info.file(".json"), json.dumps({**info.meta, "npz": {"max_difference_from_keras": difference}},
-                                                    indent=1) + "\n")
+    write_info(info.file(".json"), {**info.meta, "npz": {"max_difference_from_keras": difference}})
     return [info.file(".npz"), info.file(".json")]

@@ -46,11 +46,13 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-# Stamps keep a second `make` fast: pip runs again only when pyproject.toml changes.
-$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+# Stamps keep a second `make` fast: pip runs again only when the package's build changes (its
+# metadata, or the compiled loops of lofid/audio/_dsp.c).
+BUILD := pyproject.toml lofid/audio/_dsp.c
+$(VENV)/.run-installed: $(BUILD) | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
-$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+$(VENV)/.test-installed: $(BUILD) | $(BIN)/python
 	$(BIN)/pip install -q -e '.[train,test]'
 	touch $@ $(VENV)/.run-installed

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the system libraries lofid needs, only those missing. Usage: sysdeps.sh run|test
-# run:  FluidSynth and PortAudio (and venv support on Debian); lofid plays its own instruments
+# run:  FluidSynth and PortAudio, a C compiler and Python's headers for the chain's compiled loops
+#       (lofid/audio/_dsp.c), and venv support on Debian; lofid plays its own instruments
 #       (instruments/lofid.sf2), so no soundfont package is needed.
 # test: also a good General MIDI soundfont (the tests that measure the chain on a General MIDI organ,
 #       and `sound.soundfont: gm`), PulseAudio with its ALSA plugin, which the tests use as a real sound server, PipeWire
@@ -17,6 +18,7 @@ want=${1:-run}
 
 if [ "$(uname -s)" = Darwin ]; then
   command -v brew >/dev/null || { echo "sysdeps: Homebrew is needed (https://brew.sh)" >&2; exit 1; }
+  xcode-select -p >/dev/null 2>&1 || { echo "sysdeps: Apple's command-line tools are needed (xcode-select --install)" >&2; exit 1; }
   missing=()
   for f in fluid-synth portaudio; do brew list --formula "$f" >/dev/null 2>&1 || missing+=("$f"); done
   if [ ${#missing[@]} -gt 0 ]; then echo "sysdeps: brew install ${missing[*]}"; brew install "${missing[@]}"; fi
@@ -30,6 +32,9 @@ missing=()
 has_lib 'libfluidsynth\.so\.3' || missing+=(libfluidsynth3)
 has_lib 'libportaudio\.so\.2' || missing+=(libportaudio2)
 python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
+command -v cc >/dev/null || missing+=(gcc libc6-dev)
+python3 -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' ||
+  missing+=(python3-dev)
 if [ "$want" = test ]; then
   [ -f /usr/share/sounds/sf3/MuseScore_General_Lite.sf3 ] || missing+=(musescore-general-soundfont-small)
   command -v fluidsynth >/dev/null || missing+=(fluidsynth)

@@ -47,6 +47,12 @@ class Gain:
         elif curve != 1.0:
             block *= curve
 
+    def values(self, frames: int) -> np.ndarray:
+        """``curve`` as an array for the compiled stages (lofid.audio._dsp): one value while the gain
+        holds still, one per frame while it glides."""
+        curve = self.curve(frames)
+        return curve if isinstance(curve, np.ndarray) else np.array([curve])
+
     def curve(self, frames: int) -> float | np.ndarray:
         """The gain over the next ``frames``, advancing the ramp: a plain number while it holds still
         (the usual case, so callers multiply by a scalar), else one value per frame."""

@@ -11,7 +11,7 @@ Cheap: the detector moves far slower than the sound, so it runs on STEP-frame se
 absolute clock (each segment's mean square, one value), and each segment's gain holds from the end
 of that segment to the end of the next (a step of a few hundredths of a dB every 0.36 ms, far below
 hearing). A segment cut by a block's end is finished in the next block, so any split into blocks
-gives the same gains.
+gives the same gains. The loop over the samples is compiled (lofid.audio._dsp.glue).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ import math
 
 import numpy as np
 
-from lofid.audio.filters import OnePole
+from lofid.audio import _dsp
+from lofid.audio.filters import pole
 from lofid.audio.fx import SETTING_GLIDE_SECONDS, Gain
 
 TIME_CONSTANT_S = 0.08  # the detector's memory: a beat's hits, not each cycle of the bass
@@ -33,34 +34,23 @@ class Glue:
     """The bus compressor; ``amount`` 0-1 is the share of the level over the threshold taken away."""
 
     def __init__(self, amount: float, sample_rate: int) -> None:
-        self._detector = OnePole(1 / (2 * math.pi * TIME_CONSTANT_S), sample_rate / STEP, channels=1)
+        self._pole = pole(1 / (2 * math.pi * TIME_CONSTANT_S), sample_rate / STEP)  # the detector, once a segment
         self._amount = Gain(amount, SETTING_GLIDE_SECONDS * sample_rate / STEP)  # moves once a segment
-        self._partial = np.zeros(0)  # the squared mid of the segment a block's end cut, so far
-        self._gain = 1.0  # the gain of the last finished segment
+        # The open segment's sum of squares and frames, the detector's power, the last finished segment's gain.
+        self._state = np.array([0.0, 0.0, 0.0, 1.0])
 
     def set(self, amount: float) -> None:
         self._amount.set(amount)
 
     def process(self, x: np.ndarray) -> np.ndarray:
-        mid = (x[:, 0] + x[:, 1]) * 0.5
-        squares = np.concatenate([self._partial, mid * mid])
-        done = len(squares) // STEP
-        self._partial = squares[done * STEP:]
-        first = STEP - (len(squares) - len(x)) if done else len(x)  # frames of the block before the first segment ends
-        if done == 0:
-            return x * self._gain if self._gain != 1.0 else x
-        power = self._detector.process(squares[:done * STEP].reshape(done, STEP).mean(axis=1)[:, None])[:, 0]
-        amount = self._amount.curve(done)
-        ratio = np.maximum(power, _THRESHOLD)
-        ratio *= 1 / _THRESHOLD
-        segment_gains = ratio ** (-0.5 * amount)  # 1 under the threshold, or with the glue off
-        gains = np.empty(len(x))
-        gains[:first] = self._gain
-        gains[first:] = np.repeat(segment_gains, STEP)[:len(x) - first]
-        self._gain = float(segment_gains[-1])
-        return x * gains[:, None]
+        """``x`` (frames, 2) pressed; a new array out."""
+        out = np.array(x, dtype=np.float64, order="C")
+        finished = (int(self._state[1]) + len(out)) // STEP  # segments that end in this block
+        amounts = self._amount.values(finished) if finished else np.array([self._amount.value])
+        _dsp.glue(out, self._state, amounts, STEP, self._pole, _THRESHOLD)
+        return out
 
     @property
     def reduction_db(self) -> float:
         """The gain reduction the last finished segment set, dB (0 under the threshold or off)."""
-        return -20 * math.log10(self._gain)
+        return -20 * math.log10(self._state[3])

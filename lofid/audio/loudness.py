@@ -1,14 +1,14 @@
 """The finished loudness: a slow stage that brings the programme to ``fx.loudness`` (LUFS).
 
 It measures as BS.1770 does, the K-weighted power, in HOP_S hops on the absolute sample clock, so
-any split into blocks measures and sounds the same. Each hop's power is read off its spectrum
-(Parseval: the sum of |X(f)|^2 |K(f)|^2 with BS.1770's exact K-weighting response), one FFT
-every 100 ms instead of a filter running on every sample. Each hop that is not near silence (the
-gap between tracks, a fade) updates a running estimate with a TIME_CONSTANT_S memory, and the
-gain moves toward target - estimate by at most SLEW_DB_PER_S: seconds, not beats, so nothing
-pumps and nothing jumps. Each hop's step (a tenth of a dB or so) glides in over GLIDE_S. A hop counts
-only while the music itself plays (the ``lead``: keys, bass, melody and drums): with the music
-and beat turned off, the rain is not pushed up to the target, it keeps its level.
+any split into blocks measures and sounds the same: BS.1770's two K-weighting biquads run on every
+sample in compiled code (``KMeter``), which a kept take's meter (lofid.audio.master) shares. Each
+hop that is not near silence (the gap between tracks, a fade) updates a running estimate with a
+TIME_CONSTANT_S memory, and the gain moves toward target - estimate by at most SLEW_DB_PER_S:
+seconds, not beats, so nothing pumps and nothing jumps. Each hop's step (a tenth of a dB or so)
+glides in over GLIDE_S. A hop counts only while the music itself plays (the ``lead``: keys, bass,
+melody and drums): with the music and beat turned off, the rain is not pushed up to the target, it
+keeps its level.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from lofid.audio import _dsp
 from lofid.audio.fx import Gain
 
 HOP_S = 0.1  # the loudness stage's measuring step
@@ -42,22 +43,31 @@ def lufs(power: float) -> float:
     return LUFS_OFFSET + 10 * math.log10(max(power, 1e-20))
 
 
-def k_weighting_response(frames: int, sample_rate: int) -> np.ndarray:
-    """|K(f)|^2 at the frequencies of ``np.fft.rfft`` of ``frames`` samples."""
+def k_weighting(sample_rate: int) -> np.ndarray:
+    """BS.1770-4's K-weighting at ``sample_rate``: the shelf's and the high-pass's b0 b1 b2 a1 a2 (a0 = 1)."""
     k = math.tan(math.pi * _SHELF_HZ / sample_rate)
     vh, q = 10 ** (_SHELF_DB / 20), _SHELF_Q
     vb = vh ** 0.4996667741545416
     a0 = 1 + k / q + k * k
-    shelf = ([(vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0],
-             [1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0])
+    shelf = [(vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0,
+             2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]
     k, q = math.tan(math.pi * _RLB_HZ / sample_rate), _RLB_Q
     a0 = 1 + k / q + k * k
-    rlb = ([1.0, -2.0, 1.0], [1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0])
-    z = np.exp(-1j * 2 * np.pi * np.fft.rfftfreq(frames))  # e^-jw at each bin
-    response = np.ones(len(z))
-    for b, a in (shelf, rlb):
-        response *= np.abs(np.polyval(b[::-1], z) / np.polyval(a[::-1], z)) ** 2
-    return response
+    rlb = [1.0, -2.0, 1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]
+    return np.array(shelf + rlb)
+
+
+class KMeter:
+    """The K-weighted energy of a stream, block by block: BS.1770's filter run on every sample
+    (compiled: lofid.audio._dsp.k_energy), its state carried, so any split into blocks reads the same."""
+
+    def __init__(self, sample_rate: int, channels: int = 2) -> None:
+        self._coefs = k_weighting(sample_rate)
+        self._state = np.zeros(4 * channels)
+
+    def energy(self, x: np.ndarray) -> float:
+        """The sum over frames and channels of ``x`` (frames, channels) K-weighted and squared."""
+        return _dsp.k_energy(np.ascontiguousarray(x, dtype=np.float64), self._state, self._coefs)
 
 
 class LoudnessStage:
@@ -66,14 +76,10 @@ class LoudnessStage:
     def __init__(self, target: float | None, sample_rate: int) -> None:
         self.target = target
         self.hop = round(HOP_S * sample_rate)
-        weights = k_weighting_response(self.hop, sample_rate) * 2  # one-sided spectrum: each bin twice...
-        weights[0] /= 2  # ...but DC
-        if self.hop % 2 == 0:
-            weights[-1] /= 2  # ...and the Nyquist bin
-        self._weights = weights[:, None] / self.hop ** 2  # Parseval: mean square = sum |X|^2 / N^2
-        self._buffer = np.zeros((self.hop, 2))  # the hop being measured
-        self._filled = 0
-        self._lead = 0.0  # the lead's plain energy in it
+        self._meter = KMeter(sample_rate)
+        self._filled = 0  # frames of the hop being measured
+        self._energy = 0.0  # their K-weighted energy
+        self._lead = 0.0  # the lead's plain energy in them
         self._estimate: float | None = None  # mean K-weighted power of the music heard
         self._counted = 0  # hops in the estimate
         self.gain_db = START_GAIN_DB if target is not None else 0.0
@@ -87,21 +93,19 @@ class LoudnessStage:
     def process(self, x: np.ndarray, lead: np.ndarray | None = None) -> np.ndarray:
         """``x`` with the stage's gain, in place; ``lead`` (same shape) is the music in it, None if all of it is."""
         lead = x if lead is None else lead
-        out = x
         done = 0
         while done < len(x):
             take = min(len(x) - done, self.hop - self._filled)
-            self._buffer[self._filled:self._filled + take] = x[done:done + take]  # measured before its gain
-            music = lead[done:done + take].ravel()
-            self._lead += float(np.dot(music, music))
-            self._gain.apply(out[done:done + take])
+            piece = x[done:done + take]
+            self._energy += self._meter.energy(piece)  # measured before its gain
+            self._lead += float(np.vdot(lead[done:done + take], lead[done:done + take]))
+            self._gain.apply(piece)
             self._filled += take
             done += take
             if self._filled == self.hop:
-                power = float((np.abs(np.fft.rfft(self._buffer, axis=0)) ** 2 * self._weights).sum())
-                self._end_hop(power, self._lead / self.hop > 10 ** (LEAD_GATE_DBFS / 10))
-                self._lead, self._filled = 0.0, 0
-        return out
+                self._end_hop(self._energy / self.hop, self._lead / self.hop > 10 ** (LEAD_GATE_DBFS / 10))
+                self._energy, self._lead, self._filled = 0.0, 0.0, 0
+        return x
 
     def _end_hop(self, power: float, lead_playing: bool) -> None:
         level = lufs(power)

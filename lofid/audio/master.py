@@ -2,10 +2,10 @@
 
 The live chain's loudness stage (lofid.audio.loudness) reaches ``fx.loudness`` over seconds, so a
 track rendered alone, from a fresh engine, starts off-target while it settles. A file the user keeps
-is measured whole instead: the K-weighted power of each 100 ms hop (the stage's own weighting, read
-off the hop's spectrum), 400 ms blocks of four hops (75 % overlap, as BS.1770-4), the absolute gate
-at -70 LUFS and the relative gate 10 LU under; then one gain brings it to the target, and the chain's
-own true-peak limiter (lofid.audio.limiter) keeps the few peaks the gain lifts under -1 dBTP.
+is measured whole instead: the K-weighted power of each 100 ms hop (the stage's own meter), 400 ms
+blocks of four hops (75 % overlap, as BS.1770-4), the absolute gate at -70 LUFS and the relative gate
+10 LU under; then one gain brings it to the target, and the chain's own true-peak limiter
+(lofid.audio.limiter) keeps the few peaks the gain lifts under -1 dBTP.
 """
 
 from __future__ import annotations
@@ -13,12 +13,11 @@ from __future__ import annotations
 import numpy as np
 
 from lofid.audio.limiter import TruePeakLimiter
-from lofid.audio.loudness import HOP_S, k_weighting_response, lufs
+from lofid.audio.loudness import HOP_S, KMeter, lufs
 
 BLOCK_HOPS = 4  # BS.1770-4: 400 ms blocks overlapping by 75 %
 ABSOLUTE_GATE_LUFS = -70.0
 RELATIVE_GATE_LU = -10.0
-CHUNK_HOPS = 100  # hops measured at once (10 s): a long track is never copied whole as float64
 LIMITER_BLOCK = 8192  # frames the limiter takes at once: its working arrays stay small
 
 
@@ -29,12 +28,8 @@ def integrated_lufs(audio: np.ndarray, sample_rate: int) -> float | None:
     hops = len(audio) // hop
     if hops < BLOCK_HOPS:
         return None
-    weights = k_weighting_response(hop, sample_rate) * 2  # a one-sided spectrum counts each bin twice...
-    weights[0] /= 2  # ...but DC
-    if hop % 2 == 0:
-        weights[-1] /= 2  # ...and the Nyquist bin
-    power = np.concatenate([_powers(audio[first * hop:min(hops, first + CHUNK_HOPS) * hop], hop, weights)
-                            for first in range(0, hops, CHUNK_HOPS)])
+    meter = KMeter(sample_rate)
+    power = np.array([meter.energy(audio[h * hop:(h + 1) * hop]) / hop for h in range(hops)])
     blocks = np.convolve(power, np.ones(BLOCK_HOPS) / BLOCK_HOPS, mode="valid")
     loud = blocks[[lufs(p) > ABSOLUTE_GATE_LUFS for p in blocks]]
     if not len(loud):
@@ -42,13 +37,6 @@ def integrated_lufs(audio: np.ndarray, sample_rate: int) -> float | None:
     gate = lufs(float(loud.mean())) + RELATIVE_GATE_LU
     kept = loud[[lufs(p) > gate for p in loud]]
     return lufs(float(kept.mean()))
-
-
-def _powers(audio: np.ndarray, hop: int, weights: np.ndarray) -> np.ndarray:
-    """The K-weighted mean square (channels summed) of each whole hop of ``audio``."""
-    frames = np.asarray(audio, np.float64).reshape(len(audio) // hop, hop, -1)
-    spectra = np.abs(np.fft.rfft(frames, axis=1)) ** 2  # (hops, bins, channels)
-    return np.einsum("hbc,b->h", spectra, weights) / hop ** 2
 
 
 def to_target(audio: np.ndarray, sample_rate: int, target: float | None) -> np.ndarray:

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lofid.audio.filters import HighPass
+from lofid.audio import _dsp
+from lofid.audio.filters import pole
 from lofid.audio.fx import SETTING_GLIDE_SECONDS, Carry, Gain
 
 DELAY_S = 0.013  # the mid's copy in the side comes this much later: well apart from the direct sound, not an echo
@@ -65,22 +66,19 @@ class MonoBass:
     def __init__(self, hz: float | None, sample_rate: int) -> None:
         self.sample_rate = sample_rate
         self.hz: float | None = None
-        self._highpass: HighPass | None = None
+        self._pole = 0.0
+        self._state = np.zeros(ORDER)  # each section's low-pass, carried on when ``hz`` moves while playing
         self.set(hz)
 
     def set(self, hz: float | None) -> None:
-        if hz == self.hz:
-            return
         self.hz = hz
-        if hz is None:
-            self._highpass = None
-        elif self._highpass is None:
-            self._highpass = HighPass(hz / SECTION_RATIO, self.sample_rate, channels=1, order=ORDER)
-        else:  # moved while playing: the filter's state goes on
-            self._highpass.set_cutoff(hz / SECTION_RATIO)
+        if hz is not None:
+            self._pole = pole(hz / SECTION_RATIO, self.sample_rate)
 
     def process(self, x: np.ndarray) -> np.ndarray:
-        if self._highpass is None:
+        """``x`` (frames, 2) with its side high-passed (compiled: lofid.audio._dsp); a new array out."""
+        if self.hz is None:
             return x
-        mid, side = mid_side(x)
-        return left_right(mid, self._highpass.process(side))
+        out = np.array(x, dtype=np.float64, order="C")
+        _dsp.side_high_pass(out, self._state, self._pole)
+        return out

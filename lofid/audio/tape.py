@@ -10,7 +10,8 @@ Saturation mixes in a soft tanh-like curve, symmetric as tape's is (its colour i
 harmonics, the third above all, and no offset to remove); ``fx.saturation`` is the share of the
 saturated signal, 0 passes the input through untouched. The curve is the rational u(27+u^2)/(27+9u^2),
 tanh to within 2.5 % up to u = 3, where it reaches 1 with zero slope and holds: a handful of
-multiplications where tanh costs a transcendental per sample (a third of the time).
+multiplications where tanh costs a transcendental per sample. Both loops over the samples are
+compiled (lofid.audio._dsp).
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ import math
 
 import numpy as np
 
+from lofid.audio import _dsp
 from lofid.audio.fx import SETTING_GLIDE_SECONDS, Carry, Gain
 
 WOW_HZ = 0.7  # the slow swing (tape wow sits near 0.5-1 Hz)
 FLUTTER_HZ = 7.5  # the fast one (flutter sits near 6-10 Hz)...
 FLUTTER_SHARE = 0.2  # ...at a fifth of wow's pitch bend
 BASE_DELAY_S = 0.003  # the delay the swing moves around: longer than the largest swing (2.3 ms at fx.wow's 1%)
-DRIVE = 2.5  # how hard the saturator is pushed: the curve is soft_clip(DRIVE*x)/DRIVE, slope 1 at 0
+DRIVE = 2.5  # how hard the saturator is pushed: the curve is soft_clip(DRIVE*x)/DRIVE (lofid/audio/_dsp.c), slope 1 at 0
 LFO_STEP = 32  # frames between computed points of the swing; linear between them (it moves at < 10 Hz)
 
 
@@ -46,16 +48,13 @@ class Wow:
         frames, keep, start = len(x), len(self._history.last), self._time
         buffer = self._history.join(x)
         self._time += frames
-        bend = self._depth.curve(frames)  # the pitch bend (a fraction), per frame while it ramps
-        if np.isscalar(bend) and bend == 0.0:  # off: the plain delay
+        bend = self._depth.values(frames)  # the pitch bend (a fraction), per frame while it ramps
+        if len(bend) == 1 and bend[0] == 0.0:  # off: the plain delay
             return buffer[keep - self.latency:keep - self.latency + frames]
-        points = np.arange(start - start % LFO_STEP, start + frames + LFO_STEP, LFO_STEP)  # on the absolute clock
-        swing = np.interp(start + np.arange(frames), points, self._swing(points))
-        where = keep + np.arange(frames) - (self.latency + bend * swing)
-        index = np.arange(len(buffer))
+        first = start - start % LFO_STEP  # the swing's points lie on the absolute clock
+        points = np.arange(first, start + frames + 2 * LFO_STEP, LFO_STEP, dtype=np.float64)
         out = np.empty((frames, buffer.shape[1]))
-        for c in range(buffer.shape[1]):
-            out[:, c] = np.interp(where, index, buffer[:, c])
+        _dsp.wow(buffer, out, self._swing(points), start - first, LFO_STEP, keep, float(self.latency), bend)
         return out
 
     def _swing(self, t: np.ndarray) -> np.ndarray:
@@ -77,21 +76,6 @@ class Saturation:
     def process(self, x: np.ndarray) -> np.ndarray:
         if self._amount.silent:
             return x
-        curved = soft_clip(DRIVE * x)  # small signals keep their level, peaks are rounded
-        curved *= 1 / DRIVE
-        curved -= x
-        self._amount.apply(curved)  # the saturated share of the sound
-        curved += x
-        return curved
-
-
-def soft_clip(u: np.ndarray) -> np.ndarray:
-    """tanh's shape, cheaply: u(27+u^2)/(27+9u^2) for |u| <= 3, and +-1 beyond (a new array)."""
-    u = np.clip(u, -3.0, 3.0)
-    square = u * u
-    out = square + 27.0
-    out *= u
-    square *= 9.0
-    square += 27.0
-    out /= square
-    return out
+        out = np.array(x, dtype=np.float64, order="C")
+        _dsp.saturate(out, self._amount.values(len(out)), DRIVE)  # small signals keep their level, peaks are rounded
+        return out

@@ -31,10 +31,7 @@ class KeysTone:
         self._lowpass = OnePole(TILT_HZ, sample_rate, channels=1)
 
     def process(self, mid: np.ndarray) -> np.ndarray:
-        warm = self._lowpass.process(mid)
-        warm *= TILT
-        warm += (1 - TILT) * mid
-        return warm
+        return self._lowpass.process(mid, dry=1 - TILT, wet=TILT)
 
 
 def centre(x: np.ndarray) -> np.ndarray:

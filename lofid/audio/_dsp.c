@@ -14,21 +14,25 @@ The functions release the GIL while they loop, so the producer thread runs meanw
 #include <Python.h>
 #include <math.h>
 
-/* A float64 C-contiguous buffer of `ndim` dimensions (0: any), writable if asked; -1 and an
-   exception when it is not one. */
-static int get_doubles(PyObject *obj, Py_buffer *view, int writable, int ndim, const char *name) {
+/* A C-contiguous buffer of `format` ("d": float64, "f": float32) and `ndim` dimensions (0: any),
+   writable if asked; -1 and an exception when it is not one. */
+static int get_array(PyObject *obj, Py_buffer *view, int writable, int ndim, const char *format, const char *name) {
     int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
     if (PyObject_GetBuffer(obj, view, flags) < 0) {
-        PyErr_Format(PyExc_TypeError, "%s: a C-contiguous%s float64 array is needed", name,
-                     writable ? ", writable" : "");
+        PyErr_Format(PyExc_TypeError, "%s: a C-contiguous%s array is needed", name, writable ? ", writable" : "");
         return -1;
     }
-    if (strcmp(view->format, "d") != 0 || (ndim && view->ndim != ndim)) {
-        PyErr_Format(PyExc_TypeError, "%s: a %d-dimensional float64 array is needed", name, ndim);
+    if (strcmp(view->format, format) != 0 || (ndim && view->ndim != ndim)) {
+        PyErr_Format(PyExc_TypeError, "%s: a %d-dimensional %s array is needed", name, ndim,
+                     format[0] == 'f' ? "float32" : "float64");
         PyBuffer_Release(view);
         return -1;
     }
     return 0;
+}
+
+static int get_doubles(PyObject *obj, Py_buffer *view, int writable, int ndim, const char *name) {
+    return get_array(obj, view, writable, ndim, "d", name);
 }
 
 static Py_ssize_t count(const Py_buffer *view) { return view->len / (Py_ssize_t)sizeof(double); }
@@ -266,7 +270,108 @@ static PyObject *glue(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* stems(planes, gains, mid, side, bass, drums): the synth's float32 stems (8, frames: L and R of
+   keys, drums, bass, melody, as lofid.audio.synth.STEMS) at their gains (4, 1 or frames), sorted
+   into the buses the chain works on: the keys and melody together as mid and side (frames, 1 each),
+   the bass as its mid (frames, 1), the drums as they are (frames, 2). */
+static PyObject *stems(PyObject *self, PyObject *args) {
+    PyObject *po, *go, *mo, *so, *bo, *dro;
+    if (!PyArg_ParseTuple(args, "OOOOOO", &po, &go, &mo, &so, &bo, &dro)) return NULL;
+    Py_buffer p, g, m, sd, b, d;
+    if (get_array(po, &p, 0, 2, "f", "planes") < 0) return NULL;
+    if (get_doubles(go, &g, 0, 2, "gains") < 0) { PyBuffer_Release(&p); return NULL; }
+    if (get_doubles(mo, &m, 1, 2, "mid") < 0) { PyBuffer_Release(&p); PyBuffer_Release(&g); return NULL; }
+    if (get_doubles(so, &sd, 1, 2, "side") < 0) {
+        PyBuffer_Release(&p); PyBuffer_Release(&g); PyBuffer_Release(&m); return NULL;
+    }
+    if (get_doubles(bo, &b, 1, 2, "bass") < 0) {
+        PyBuffer_Release(&p); PyBuffer_Release(&g); PyBuffer_Release(&m); PyBuffer_Release(&sd); return NULL;
+    }
+    if (get_doubles(dro, &d, 1, 2, "drums") < 0) {
+        PyBuffer_Release(&p); PyBuffer_Release(&g); PyBuffer_Release(&m); PyBuffer_Release(&sd); PyBuffer_Release(&b);
+        return NULL;
+    }
+    Py_ssize_t frames = p.shape[1], per = g.shape[1];
+    int fits = p.shape[0] == 8 && g.shape[0] == 4 && (per == 1 || per == frames)
+               && count(&m) == frames && count(&sd) == frames && count(&b) == frames
+               && d.shape[0] == frames && d.shape[1] == 2;
+    if (fits) {
+        const float *pp = p.buf;
+        const double *pg = g.buf;
+        double *pm = m.buf, *ps = sd.buf, *pb = b.buf, *pd = d.buf;
+        Py_BEGIN_ALLOW_THREADS
+        const float *kl = pp, *kr = pp + frames, *dl = pp + 2 * frames, *dr = pp + 3 * frames;
+        const float *bl = pp + 4 * frames, *br = pp + 5 * frames, *ml = pp + 6 * frames, *mr = pp + 7 * frames;
+        for (Py_ssize_t n = 0; n < frames; n++) {
+            Py_ssize_t i = per == 1 ? 0 : n;
+            double gk = pg[i], gd = pg[per + i], gb = pg[2 * per + i], gm = pg[3 * per + i];
+            double left = gk * kl[n] + gm * ml[n], right = gk * kr[n] + gm * mr[n];
+            pm[n] = (left + right) * 0.5;
+            ps[n] = (left - right) * 0.5;
+            pb[n] = gb * ((double)bl[n] + (double)br[n]) * 0.5;
+            pd[2 * n] = gd * dl[n];
+            pd[2 * n + 1] = gd * dr[n];
+        }
+        Py_END_ALLOW_THREADS
+    }
+    PyBuffer_Release(&p); PyBuffer_Release(&g); PyBuffer_Release(&m); PyBuffer_Release(&sd); PyBuffer_Release(&b);
+    PyBuffer_Release(&d);
+    if (!fits) return PyErr_Format(PyExc_ValueError, "stems: planes (8, frames), gains (4, 1 or frames), buses of frames");
+    Py_RETURN_NONE;
+}
+
+/* widen(mid, side, history, decorrelate, width, centre, out): the keys' stereo image into out
+   (frames, 2): the side plus decorrelate times the mid len(history) frames ago, scaled by width
+   (one value, or one per frame while it glides), around the mid, with centre (frames, 1: the bass)
+   added to both. history holds the last len(history) frames of the mid, oldest first, carried on. */
+static PyObject *widen(PyObject *self, PyObject *args) {
+    PyObject *mo, *so, *ho, *wo, *co, *oo;
+    double decorrelate;
+    if (!PyArg_ParseTuple(args, "OOOdOOO", &mo, &so, &ho, &decorrelate, &wo, &co, &oo)) return NULL;
+    Py_buffer m, sd, h, w, c, o;
+    if (get_doubles(mo, &m, 0, 0, "mid") < 0) return NULL;
+    if (get_doubles(so, &sd, 0, 0, "side") < 0) { PyBuffer_Release(&m); return NULL; }
+    if (get_doubles(ho, &h, 1, 1, "history") < 0) { PyBuffer_Release(&m); PyBuffer_Release(&sd); return NULL; }
+    if (get_doubles(wo, &w, 0, 1, "width") < 0) {
+        PyBuffer_Release(&m); PyBuffer_Release(&sd); PyBuffer_Release(&h); return NULL;
+    }
+    if (get_doubles(co, &c, 0, 0, "centre") < 0) {
+        PyBuffer_Release(&m); PyBuffer_Release(&sd); PyBuffer_Release(&h); PyBuffer_Release(&w); return NULL;
+    }
+    if (get_doubles(oo, &o, 1, 2, "out") < 0) {
+        PyBuffer_Release(&m); PyBuffer_Release(&sd); PyBuffer_Release(&h); PyBuffer_Release(&w); PyBuffer_Release(&c);
+        return NULL;
+    }
+    Py_ssize_t frames = count(&m), delay = count(&h), widths = count(&w);
+    int fits = count(&sd) == frames && count(&c) == frames && o.shape[0] == frames && o.shape[1] == 2
+               && (widths == 1 || widths == frames);
+    if (fits) {
+        const double *pm = m.buf, *ps = sd.buf, *pw = w.buf, *pc = c.buf;
+        double *ph = h.buf, *po = o.buf;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t n = 0; n < frames; n++) {
+            double late = n < delay ? ph[n] : pm[n - delay];
+            double side = (ps[n] + decorrelate * late) * pw[widths == 1 ? 0 : n];
+            po[2 * n] = pm[n] + side + pc[n];
+            po[2 * n + 1] = pm[n] - side + pc[n];
+        }
+        if (frames >= delay) {
+            memcpy(ph, pm + frames - delay, (size_t)delay * sizeof(double));
+        } else {
+            memmove(ph, ph + frames, (size_t)(delay - frames) * sizeof(double));
+            memcpy(ph + delay - frames, pm, (size_t)frames * sizeof(double));
+        }
+        Py_END_ALLOW_THREADS
+    }
+    PyBuffer_Release(&m); PyBuffer_Release(&sd); PyBuffer_Release(&h); PyBuffer_Release(&w); PyBuffer_Release(&c);
+    PyBuffer_Release(&o);
+    if (!fits) return PyErr_Format(PyExc_ValueError, "widen: mid, side, centre and out must have the same frames");
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
+    {"stems", stems, METH_VARARGS, "stems(planes, gains, mid, side, bass, drums): the synth's stems sorted into the chain's buses."},
+    {"widen", widen, METH_VARARGS, "widen(mid, side, history, decorrelate, width, centre, out): the keys' stereo image."},
     {"one_pole", one_pole, METH_VARARGS, "one_pole(x, state, a, dry, wet): a one-pole low-pass down each column of x, mixed with it, in place."},
     {"side_high_pass", side_high_pass, METH_VARARGS, "side_high_pass(x, state, a): a stereo block's side high-passed, in place."},
     {"wow", wow, METH_VARARGS, "wow(buffer, out, swing, offset, step, keep, latency, bend): the wandering delay line."},

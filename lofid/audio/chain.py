@@ -29,6 +29,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from lofid.audio import _dsp
 from lofid.audio.ducking import Ducker
 from lofid.audio.fx import RAMP_SECONDS, Gain
 from lofid.audio.glue import Glue
@@ -36,10 +37,10 @@ from lofid.audio.hiss import Hiss
 from lofid.audio.limiter import TruePeakLimiter
 from lofid.audio.loudness import LoudnessStage
 from lofid.audio.sampler import Sampler, band_limit
-from lofid.audio.stereo import MonoBass, Width, mid_side
+from lofid.audio.stereo import MonoBass, Width
 from lofid.audio.synth import STEMS
 from lofid.audio.tape import Saturation, Wow
-from lofid.audio.tone import KeysTone, centre
+from lofid.audio.tone import KeysTone
 from lofid.config import Config
 
 PARTS = STEMS  # every stem is a part: the drums are the beat layer, the others the music layer
@@ -92,29 +93,33 @@ class Chain:
         frames = len(ambience)
         duck = self.ducker.gains(start, frames)
         music_gain, beat_gain = music.curve(frames), beat.curve(frames)
-        stems = self._stems(planes, music_gain, beat_gain)
-        drums, bass = stems["drums"], stems["bass"]
-        mid, side = mid_side(stems["keys"] + stems["melody"])  # the keys' stem holds the pad too
-        music_bus = self.width.process(self.keys_tone.process(mid), side) + centre(bass)
+        mid, side, bass, drums = self.buses(planes, music_gain, beat_gain)  # the keys' bus holds the pad too
+        music_bus = self.width.process(self.keys_tone.process(mid), side, centre=bass)
         if duck is not None:
             music_bus *= duck
-        bus = self.sampler.process(music_bus + drums)
+        music_bus += drums
+        bus = self.sampler.process(music_bus)
         bus = self.saturation.process(self.wow.process(self.glue.process(bus)))
         if duck is not None:
             ambience *= duck
         self.hiss.add_to(ambience, np.maximum(music_gain, beat_gain))  # the tape's: it runs while the music or beat does
-        mix = self.mono_bass.process(bus + ambience)
+        ambience += bus
+        mix = self.mono_bass.process(ambience)
         return self.limiter.process(self.loudness.process(mix, lead=bus)).astype(np.float32)
 
-    def _stems(self, planes: np.ndarray, music: float | np.ndarray, beat: float | np.ndarray) -> dict[str, np.ndarray]:
-        """Each part as (frames, 2) at its level and its layer's volume; a gain is a number, or one per
-        frame while it glides."""
+    def buses(self, planes: np.ndarray, music: float | np.ndarray,
+               beat: float | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The stems at their levels and layers' volumes (a gain is a number, or one per frame while it
+        glides), as the buses the chain works on: the keys and melody's mid and side, the bass's mid
+        (each (frames, 1)) and the drums (frames, 2); compiled (lofid.audio._dsp.stems)."""
         frames = planes.shape[1]
-        stems = {}
-        for i, part in enumerate(STEMS):
-            gain = self.levels[part].curve(frames) * (beat if part == "drums" else music)
-            stems[part] = (planes[2 * i:2 * i + 2] * gain).T
-        return stems
+        gains = [self.levels[part].curve(frames) * (beat if part == "drums" else music) for part in STEMS]
+        per_frame = any(isinstance(g, np.ndarray) for g in gains)
+        table = np.array([np.broadcast_to(g, frames) for g in gains] if per_frame else [[g] for g in gains])
+        mid, side, bass = np.empty((frames, 1)), np.empty((frames, 1)), np.empty((frames, 1))
+        drums = np.empty((frames, 2))
+        _dsp.stems(np.ascontiguousarray(planes, dtype=np.float32), table, mid, side, bass, drums)
+        return mid, side, bass, drums
 
 
 def _level(cfg: Config, part: str) -> float:

@@ -55,21 +55,23 @@ class TruePeakLimiter:
         self._released = 0.0  # the last held-and-released reduction (dB)
         self._smoothed = Carry(self.window - 1, None)  # the last released reductions, for the moving average
         self._delay = Carry(self.latency)
+        self._idle = True  # no reduction held, released or smoothed: a quiet block passes with its delay alone
 
     def process(self, x: np.ndarray) -> np.ndarray:
         frames = len(x)
-        reduction = self._reduction(self._needed_db(x))
+        recent = self._tail.join(x)
+        quiet = self._idle and np.abs(recent).max() < self._guard  # the usual block: nothing to do but delay it
+        reduction = None if quiet else self._reduction(self._needed_db(recent, frames))
         out = self._delay.join(x)[:frames]
         if reduction is not None:
             out = out * (10 ** (-reduction / 20))[:, None]
         return np.clip(out, -CEILING, CEILING)
 
-    def _needed_db(self, x: np.ndarray) -> np.ndarray:
-        """The reduction each frame's true peak needs, in dB (mostly zeros; the interpolator only runs near the top)."""
-        recent = self._tail.join(x)
+    def _needed_db(self, recent: np.ndarray, frames: int) -> np.ndarray:
+        """The reduction each of the last ``frames`` of ``recent`` (the block after the interpolator's
+        memory) needs for its true peak, in dB (mostly zeros; the interpolator only runs near the top)."""
         if np.abs(recent).max() < self._guard:
-            return np.zeros(len(x))
-        frames = len(x)
+            return np.zeros(frames)
         lag = TAPS_PER_PHASE - 1 - _FIR_DELAY
         peak = np.abs(recent[lag:lag + frames]).max(axis=1)  # phase 0: the samples themselves
         for taps in self._phases:
@@ -81,7 +83,8 @@ class TruePeakLimiter:
         """The smoothed reduction in dB per frame, or None where there is none at all (the usual case)."""
         frames = len(needed)
         held_in = self._needed.join(needed)
-        if self._released == 0.0 and not held_in.any() and not self._smoothed.last.any():
+        self._idle = self._released == 0.0 and not held_in.any() and not self._smoothed.last.any()
+        if self._idle:
             return None
         held = np.lib.stride_tricks.sliding_window_view(held_in, self.hold).max(axis=1)
         ramp = np.arange(frames) * self._release

@@ -20,7 +20,7 @@ import numpy as np
 
 from lofid.audio import _dsp
 from lofid.audio.filters import pole
-from lofid.audio.fx import SETTING_GLIDE_SECONDS, Carry, Gain
+from lofid.audio.fx import SETTING_GLIDE_SECONDS, Gain
 
 DELAY_S = 0.013  # the mid's copy in the side comes this much later: well apart from the direct sound, not an echo
 DECORRELATE = 0.45  # ...at this share of the mid, at fx.width 1
@@ -29,35 +29,24 @@ SECTION_RATIO = 1.3  # each section's pole at mono_bass_hz / this: the side is -
 # two thirds of it, -16 dB at a third, and within 0.6 dB of itself an octave above
 
 
-def mid_side(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(mid, side) of a (frames, 2) block, each (frames, 1)."""
-    left, right = x[:, :1], x[:, 1:]
-    return (left + right) * 0.5, (left - right) * 0.5
-
-
-def left_right(mid: np.ndarray, side: np.ndarray) -> np.ndarray:
-    """A (frames, 2) block from its (frames, 1) mid and side."""
-    return np.concatenate([mid + side, mid - side], axis=1)
-
-
 class Width:
     """The keys' and pad's stereo width: ``width`` 0 is mono, 1 the design, 2 twice as wide."""
 
     def __init__(self, width: float, sample_rate: int) -> None:
-        self._delay = round(DELAY_S * sample_rate)
-        self._history = Carry(self._delay, channels=1)
+        self._history = np.zeros(round(DELAY_S * sample_rate))  # the mid's last DELAY_S, oldest first
         self._width = Gain(width, SETTING_GLIDE_SECONDS * sample_rate)
 
     def set(self, width: float) -> None:
         self._width.set(width)
 
-    def process(self, mid: np.ndarray, side: np.ndarray) -> np.ndarray:
-        """The (frames, 2) block made from its ``mid`` and ``side`` (each (frames, 1)), widened."""
-        late = self._history.join(mid)[:len(mid)]  # the mid DELAY_S ago
-        side = side + DECORRELATE * late
-        width = self._width.curve(len(mid))
-        side *= width[:, None] if isinstance(width, np.ndarray) else width
-        return left_right(mid, side)
+    def process(self, mid: np.ndarray, side: np.ndarray, centre: np.ndarray | None = None) -> np.ndarray:
+        """The (frames, 2) block made from its ``mid`` and ``side`` (each (frames, 1)), widened, with
+        ``centre`` (frames, 1: the bass) in the middle of it (compiled: lofid.audio._dsp.widen)."""
+        mid, side = (np.ascontiguousarray(a, dtype=np.float64) for a in (mid, side))
+        centre = np.zeros(len(mid)) if centre is None else np.ascontiguousarray(centre, dtype=np.float64)
+        out = np.empty((len(mid), 2))
+        _dsp.widen(mid, side, self._history, DECORRELATE, self._width.values(len(mid)), centre, out)
+        return out
 
 
 class MonoBass:

@@ -9,8 +9,6 @@ first-order tilt that keeps their body (-1 dB at 250 Hz) and lays their upper mi
 tape), so they stop boxing the beat in, yet keep the presence (1-2 kHz) lo-fi records have. Their
 side is left alone: that is the width (lofid.audio.stereo).
 
-``centre``: the bass, mono (a bass is one speaker cone's job).
-
 Cheap: one one-pole on one channel (lofid.audio.filters), its state carried across blocks.
 """
 
@@ -33,8 +31,3 @@ class KeysTone:
     def process(self, mid: np.ndarray) -> np.ndarray:
         return self._lowpass.process(mid, dry=1 - TILT, wet=TILT)
 
-
-def centre(x: np.ndarray) -> np.ndarray:
-    """``x`` (frames, 2) with both channels the mid."""
-    mid = (x[:, 0] + x[:, 1]) * 0.5
-    return np.stack([mid, mid], axis=1)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lofid.audio.chain import voice_cutoffs
+from lofid.audio.chain import Chain, voice_cutoffs
 from lofid.audio.glue import THRESHOLD_DBFS, Glue
 from lofid.audio.hiss import FULL_DBFS, Hiss
 from lofid.audio.sampler import BAND, FULL_SCALE, Sampler
-from lofid.audio.stereo import DECORRELATE, MonoBass, Width, mid_side
-from lofid.audio.tone import KeysTone, centre
+from lofid.audio.stereo import DECORRELATE, MonoBass, Width
+from lofid.audio.tone import KeysTone
 from lofid.config import defaults
 
 RATE = 44100
@@ -52,11 +52,28 @@ def test_the_keys_tone_keeps_their_body_and_lays_the_upper_mids_back():
     assert -6.5 < at[4000] < at[1000] - 0.5  # darker still on top, but not gone
 
 
-def test_the_bass_is_centred():
+def mid_side(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mid, side) of a (frames, 2) block, each (frames, 1)."""
+    return (x[:, :1] + x[:, 1:]) * 0.5, (x[:, :1] - x[:, 1:]) * 0.5
+
+
+def test_the_bass_is_centred_and_every_stem_lands_on_its_bus():
+    """The chain's buses from the synth's stems: the bass as its mid (one speaker cone's job), the keys
+    and melody as one mid and side, the drums as they are, each at its level."""
+    chain = Chain(defaults(), RATE)
+    level = {part: gain.value for part, gain in chain.levels.items()}
     wide = tone(50) * [1.0, -0.2]
-    out = centre(wide)
-    np.testing.assert_array_equal(out[:, 0], out[:, 1])
-    np.testing.assert_allclose(out[:, 0], wide.mean(axis=1))
+    planes = np.zeros((8, RATE), np.float32)
+    planes[4:6] = wide.T  # the bass (lofid.audio.synth.STEMS: keys, drums, bass, melody)
+    planes[2] = planes[3] = 0.5  # the drums
+    planes[6] = 0.25  # the melody, left only
+    mid, side, bass, drums = chain.buses(planes, 1.0, 0.5)
+    np.testing.assert_allclose(bass[:, 0], level["bass"] * wide.astype(np.float32).mean(axis=1), rtol=1e-6)
+    np.testing.assert_allclose(drums, 0.5 * 0.5 * level["drums"])  # the beat layer at half volume
+    np.testing.assert_allclose(mid, 0.125 * level["melody"])
+    np.testing.assert_allclose(side, 0.125 * level["melody"])
+    out = Width(1.0, RATE).process(mid, side, centre=bass)
+    np.testing.assert_allclose(out.mean(axis=1)[:, None], mid + bass, atol=1e-12)  # the bass in the middle
 
 
 def test_width_leaves_the_mono_sum_alone_and_widens_a_mono_keyboard():

@@ -100,50 +100,100 @@ static PyObject *side_high_pass(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
-/* wow(buffer, out, swing, offset, step, keep, latency, bend): the wandering delay line. Frame n of
-   the block reads buffer (length, channels; the block follows `keep` carried frames) at
-   keep + n - (latency + bend[n] * swing(n)), linearly between the two neighbouring frames, into out
-   (frames, channels). The swing is given at every `step` frames, swing[0] at `offset` frames before
-   the block's first, and is linear between. bend: one value, or one per frame while it glides. */
+/* wow(buffer, out, start, step, keep, latency, bend, swings): the wandering delay line. Frame n of
+   the block (frame start + n on the absolute clock) reads buffer (length, channels; the block
+   follows `keep` carried frames) at keep + n - (latency + bend[n] * swing), linearly between the two
+   neighbouring frames, into out (frames, channels). The swing, in frames, is the sum over the
+   sines in swings (radians a frame, then amplitude in frames, of each), worked out every `step`
+   frames of the absolute clock and linear between. bend: one value, or one per frame while it glides. */
+static double swing_at(double t, const double *swings, Py_ssize_t sines) {
+    double sum = 0.0;
+    for (Py_ssize_t i = 0; i < sines; i++) sum += sin(swings[2 * i] * t) * swings[2 * i + 1];
+    return sum;
+}
+
 static PyObject *wow(PyObject *self, PyObject *args) {
-    PyObject *bo, *oo, *wo, *eo;
-    Py_ssize_t offset, step, keep;
+    PyObject *bo, *oo, *eo, *wo;
+    long long start;
+    Py_ssize_t step, keep;
     double latency;
-    if (!PyArg_ParseTuple(args, "OOOnnndO", &bo, &oo, &wo, &offset, &step, &keep, &latency, &eo)) return NULL;
-    Py_buffer b, o, w, e;
+    if (!PyArg_ParseTuple(args, "OOLnndOO", &bo, &oo, &start, &step, &keep, &latency, &eo, &wo)) return NULL;
+    Py_buffer b, o, e, w;
     if (get_doubles(bo, &b, 0, 2, "buffer") < 0) return NULL;
     if (get_doubles(oo, &o, 1, 2, "out") < 0) { PyBuffer_Release(&b); return NULL; }
-    if (get_doubles(wo, &w, 0, 1, "swing") < 0) { PyBuffer_Release(&b); PyBuffer_Release(&o); return NULL; }
-    if (get_doubles(eo, &e, 0, 1, "bend") < 0) {
-        PyBuffer_Release(&b); PyBuffer_Release(&o); PyBuffer_Release(&w); return NULL;
+    if (get_doubles(eo, &e, 0, 1, "bend") < 0) { PyBuffer_Release(&b); PyBuffer_Release(&o); return NULL; }
+    if (get_doubles(wo, &w, 0, 1, "swings") < 0) {
+        PyBuffer_Release(&b); PyBuffer_Release(&o); PyBuffer_Release(&e); return NULL;
     }
     Py_ssize_t length = b.shape[0], channels = b.shape[1], frames = o.shape[0], bends = count(&e);
-    int fits = o.shape[1] == channels && length >= 2 && step >= 1 && offset >= 0
-               && (frames == 0 || (offset + frames - 1) / step + 2 <= count(&w)) && (bends == 1 || bends == frames);
-    if (!fits) {
-        PyBuffer_Release(&b); PyBuffer_Release(&o); PyBuffer_Release(&w); PyBuffer_Release(&e);
-        return PyErr_Format(PyExc_ValueError, "wow: buffer, out, swing and bend do not fit together");
-    }
-    const double *pb = b.buf, *pw = w.buf, *pe = e.buf;
-    double *po = o.buf;
-    Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t n = 0; n < frames; n++) {
-        Py_ssize_t k = (offset + n) / step;
-        double f = (double)((offset + n) % step) / (double)step;
-        double swing = pw[k] + f * (pw[k + 1] - pw[k]);
-        double at = (double)(keep + n) - (latency + pe[bends == 1 ? 0 : n] * swing);
-        Py_ssize_t i;
-        double t;
-        if (!(at > 0.0)) { i = 0; t = 0.0; }  /* held at the ends, as np.interp does */
-        else if (at >= (double)(length - 1)) { i = length - 2; t = 1.0; }
-        else { i = (Py_ssize_t)at; t = at - (double)i; }
-        for (Py_ssize_t c = 0; c < channels; c++) {
-            double lo = pb[i * channels + c], hi = pb[(i + 1) * channels + c];
-            po[n * channels + c] = lo + t * (hi - lo);
+    int fits = o.shape[1] == channels && length >= 2 && step >= 1 && start >= 0 && count(&w) % 2 == 0
+               && (bends == 1 || bends == frames);
+    if (fits) {
+        const double *pb = b.buf, *pe = e.buf, *pw = w.buf;
+        double *po = o.buf;
+        Py_ssize_t sines = count(&w) / 2;
+        Py_BEGIN_ALLOW_THREADS
+        long long point = start - start % step;  /* the swing's points lie on the absolute clock */
+        double lo = swing_at((double)point, pw, sines), hi = swing_at((double)(point + step), pw, sines);
+        for (Py_ssize_t n = 0; n < frames; n++) {
+            long long t = start + n;
+            if (t >= point + step) {
+                point += step;
+                lo = hi;
+                hi = swing_at((double)(point + step), pw, sines);
+            }
+            double swing = lo + (double)(t - point) / (double)step * (hi - lo);
+            double at = (double)(keep + n) - (latency + pe[bends == 1 ? 0 : n] * swing);
+            Py_ssize_t i;
+            double f;
+            if (!(at > 0.0)) { i = 0; f = 0.0; }  /* held at the ends, as np.interp does */
+            else if (at >= (double)(length - 1)) { i = length - 2; f = 1.0; }
+            else { i = (Py_ssize_t)at; f = at - (double)i; }
+            for (Py_ssize_t c = 0; c < channels; c++) {
+                double a = pb[i * channels + c], z = pb[(i + 1) * channels + c];
+                po[n * channels + c] = a + f * (z - a);
+            }
         }
+        Py_END_ALLOW_THREADS
     }
-    Py_END_ALLOW_THREADS
-    PyBuffer_Release(&b); PyBuffer_Release(&o); PyBuffer_Release(&w); PyBuffer_Release(&e);
+    PyBuffer_Release(&b); PyBuffer_Release(&o); PyBuffer_Release(&e); PyBuffer_Release(&w);
+    if (!fits) return PyErr_Format(PyExc_ValueError, "wow: buffer, out, bend and swings do not fit together");
+    Py_RETURN_NONE;
+}
+
+/* add_loop(out, loop, left, right, scale): out (frames, 2) += the int16 PCM loop read from frame
+   `left` for the left channel and from `right` for the right, each wrapping round the loop's end as
+   often as needed, times scale (one value, or one per frame while a gain glides). loop is (length, 2),
+   or (length,) for one channel read twice. */
+static PyObject *add_loop(PyObject *self, PyObject *args) {
+    PyObject *oo, *lo, *so;
+    Py_ssize_t left, right;
+    if (!PyArg_ParseTuple(args, "OOnnO", &oo, &lo, &left, &right, &so)) return NULL;
+    Py_buffer o, l, sc;
+    if (get_doubles(oo, &o, 1, 2, "out") < 0) return NULL;
+    if (get_array(lo, &l, 0, 0, "h", "loop") < 0) { PyBuffer_Release(&o); return NULL; }
+    if (get_doubles(so, &sc, 0, 1, "scale") < 0) { PyBuffer_Release(&o); PyBuffer_Release(&l); return NULL; }
+    Py_ssize_t frames = o.shape[0], length = l.shape[0], scales = count(&sc);
+    Py_ssize_t channels = l.ndim == 2 ? l.shape[1] : 1;
+    int fits = o.shape[1] == 2 && length >= 1 && (l.ndim == 1 || (l.ndim == 2 && (channels == 1 || channels == 2)))
+               && (scales == 1 || scales == frames) && left >= 0 && right >= 0;
+    if (fits) {
+        const short *pl = l.buf;
+        const double *ps = sc.buf;
+        double *po = o.buf;
+        Py_BEGIN_ALLOW_THREADS
+        Py_ssize_t i = left % length, j = right % length, second = channels == 2 ? 1 : 0;
+        for (Py_ssize_t n = 0; n < frames; n++) {
+            double g = ps[scales == 1 ? 0 : n];
+            po[2 * n] += g * (double)pl[i * channels];
+            po[2 * n + 1] += g * (double)pl[j * channels + second];
+            if (++i == length) i = 0;
+            if (++j == length) j = 0;
+        }
+        Py_END_ALLOW_THREADS
+    }
+    PyBuffer_Release(&o); PyBuffer_Release(&l); PyBuffer_Release(&sc);
+    if (!fits) return PyErr_Format(PyExc_ValueError, "add_loop: out (frames, 2), loop (length, 1 or 2), scale 1 or frames");
     Py_RETURN_NONE;
 }
 
@@ -374,7 +424,8 @@ static PyMethodDef methods[] = {
     {"widen", widen, METH_VARARGS, "widen(mid, side, history, decorrelate, width, centre, out): the keys' stereo image."},
     {"one_pole", one_pole, METH_VARARGS, "one_pole(x, state, a, dry, wet): a one-pole low-pass down each column of x, mixed with it, in place."},
     {"side_high_pass", side_high_pass, METH_VARARGS, "side_high_pass(x, state, a): a stereo block's side high-passed, in place."},
-    {"wow", wow, METH_VARARGS, "wow(buffer, out, swing, offset, step, keep, latency, bend): the wandering delay line."},
+    {"wow", wow, METH_VARARGS, "wow(buffer, out, start, step, keep, latency, bend, swings): the wandering delay line."},
+    {"add_loop", add_loop, METH_VARARGS, "add_loop(out, loop, left, right, scale): a 16-bit loop added, wrapping round."},
     {"k_energy", k_energy, METH_VARARGS, "k_energy(x, state, coefs): the K-weighted energy of a block, filter state carried."},
     {"saturate", saturate, METH_VARARGS, "saturate(x, amount, drive): soft tape saturation mixed in, in place."},
     {"glue", glue, METH_VARARGS, "glue(x, state, amounts, step, a, threshold): the bus compressor, in place."},

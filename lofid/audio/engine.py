@@ -259,14 +259,12 @@ class Engine:
             if gain.silent:
                 continue
             pinned = None if layer.bpm is None else int(self.grid.phase(start) * self.grid.step_frames)
-            block = layer.read(frames, pinned)
-            gain.apply(block)
-            ambience += block
+            layer.add_to(ambience, gain.values(frames), pinned)
         if self.crackle is not None:
-            grain = self.crackle.read(frames)  # read even when silent: the crackle runs free
-            if not self._crackle_gain.silent:
-                self._crackle_gain.apply(grain)
-                ambience += grain
+            if self._crackle_gain.silent:
+                self.crackle.advance(frames)  # the crackle runs free, heard or not
+            else:
+                self.crackle.add_to(ambience, self._crackle_gain.values(frames))
         if self._overlay is not None:
             part = self._overlay[self._overlay_at:self._overlay_at + frames]
             ambience[:len(part)] += part

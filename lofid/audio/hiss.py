@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from lofid.audio import _dsp
 from lofid.audio.fx import RAMP_SECONDS, Gain
-from lofid.audio.layers import PCM_SCALE, loop_slice, to_pcm16
+from lofid.audio.layers import PCM_SCALE, to_pcm16
 
 LOOP_S = 9.7  # about (smooth_length): long enough that noise never sounds frozen
 LOW_HZ = 150.0  # below this the hiss thins out (first order)
@@ -73,8 +74,7 @@ class Hiss:
         frames, n = len(x), len(self._loop)
         at = self._time
         self._time = (self._time + frames) % n
-        level = self._level.curve(frames) * scale * self._unit
-        if np.isscalar(level) and level == 0.0:
+        level = np.atleast_1d(self._level.curve(frames) * scale * self._unit)
+        if len(level) == 1 and level[0] == 0.0:
             return
-        x[:, 0] += loop_slice(self._loop, at, frames) * level
-        x[:, 1] += loop_slice(self._loop, (at + n // 2) % n, frames) * level
+        _dsp.add_loop(x, self._loop, at, (at + n // 2) % n, level)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lofid.audio import _dsp
 from lofid.audio.filters import OPEN_HZ, LowPass
 from lofid.errors import LofidError
 
@@ -119,25 +120,23 @@ class WavLayer:
         """Play ``toned`` (16-bit PCM, the loop through the low-pass) from now on."""
         self.loop, self.toned = toned, True
 
-    def read(self, frames: int, start: int | None = None) -> np.ndarray:
-        """The next ``frames`` of the loop as float64; ``start`` pins the position (beat loops follow the grid)."""
+    def add_to(self, out: np.ndarray, scale: np.ndarray, start: int | None = None) -> None:
+        """Add the next len(out) frames of the loop to ``out`` (frames, 2, float64), times ``scale`` (one
+        value, or one per frame while a gain glides); ``start`` pins the position (beat loops follow
+        the grid). One compiled call (lofid.audio._dsp.add_loop), wrapping round the loop's end."""
+        pos = self.advance(len(out), start)
+        _dsp.add_loop(out, self.loop, pos, pos, scale * (1 / PCM_SCALE))
+
+    def advance(self, frames: int, start: int | None = None) -> int:
+        """Move on by ``frames`` (from ``start`` when pinned); the frame they begin at."""
         pos = self.position if start is None else start % len(self.loop)
         self.position = (pos + frames) % len(self.loop)
-        out = loop_slice(self.loop, pos, frames)
-        out *= 1 / PCM_SCALE
-        return out
+        return pos
 
 
 def to_pcm16(x: np.ndarray) -> np.ndarray:
     """Float samples in -1..1 as 16-bit PCM (int16), rounded and clipped."""
     return np.round(np.clip(x, -1.0, PCM_MAX / PCM_SCALE) * PCM_SCALE).astype(np.int16)
-
-
-def loop_slice(loop: np.ndarray, start: int, frames: int) -> np.ndarray:
-    """``frames`` frames of ``loop`` from ``start``, float64, wrapping around its end as often as needed."""
-    if start + frames <= len(loop):
-        return loop[start:start + frames].astype(np.float64)
-    return loop[(start + np.arange(frames)) % len(loop)].astype(np.float64)
 
 
 def darken(loop: np.ndarray, cutoff_hz: float, sample_rate: int) -> np.ndarray:

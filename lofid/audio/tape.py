@@ -40,6 +40,10 @@ class Wow:
         self._history = Carry(self.latency * 2 + 4)  # the last input frames, enough for any delay
         self._depth = Gain(percent / 100, SETTING_GLIDE_SECONDS * sample_rate)
         self._time = 0  # frames processed so far: the swings' clock
+        # The delay's swing, in frames: wow's sine and flutter's on top, each as radians a frame and its depth.
+        self._swings = np.array([2 * math.pi * WOW_HZ / sample_rate, sample_rate / (2 * math.pi * WOW_HZ),
+                                 2 * math.pi * FLUTTER_HZ / sample_rate,
+                                 FLUTTER_SHARE * sample_rate / (2 * math.pi * FLUTTER_HZ)])
 
     def set(self, percent: float) -> None:
         self._depth.set(percent / 100)
@@ -51,17 +55,9 @@ class Wow:
         bend = self._depth.values(frames)  # the pitch bend (a fraction), per frame while it ramps
         if len(bend) == 1 and bend[0] == 0.0:  # off: the plain delay
             return buffer[keep - self.latency:keep - self.latency + frames]
-        first = start - start % LFO_STEP  # the swing's points lie on the absolute clock
-        points = np.arange(first, start + frames + 2 * LFO_STEP, LFO_STEP, dtype=np.float64)
         out = np.empty((frames, buffer.shape[1]))
-        _dsp.wow(buffer, out, self._swing(points), start - first, LFO_STEP, keep, float(self.latency), bend)
+        _dsp.wow(buffer, out, start, LFO_STEP, keep, float(self.latency), bend, self._swings)
         return out
-
-    def _swing(self, t: np.ndarray) -> np.ndarray:
-        """The delay's swing, in frames, at frames ``t``: wow's sine, flutter's on top."""
-        sr = self.sample_rate
-        return (np.sin(2 * math.pi * WOW_HZ / sr * t) * (sr / (2 * math.pi * WOW_HZ))
-                + np.sin(2 * math.pi * FLUTTER_HZ / sr * t) * (FLUTTER_SHARE * sr / (2 * math.pi * FLUTTER_HZ)))
 
 
 class Saturation:

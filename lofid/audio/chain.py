@@ -29,7 +29,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from lofid.audio import _dsp
+from lofid.audio.compiled import dsp
 from lofid.audio.ducking import Ducker
 from lofid.audio.fx import RAMP_SECONDS, Gain
 from lofid.audio.glue import Glue
@@ -118,7 +118,7 @@ class Chain:
         table = np.array([np.broadcast_to(g, frames) for g in gains] if per_frame else [[g] for g in gains])
         mid, side, bass = np.empty((frames, 1)), np.empty((frames, 1)), np.empty((frames, 1))
         drums = np.empty((frames, 2))
-        _dsp.stems(np.ascontiguousarray(planes, dtype=np.float32), table, mid, side, bass, drums)
+        dsp.stems(np.ascontiguousarray(planes, dtype=np.float32), table, mid, side, bass, drums)
         return mid, side, bass, drums
 
 

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from lofid.audio import _dsp
+from lofid.audio.compiled import dsp
 
 OPEN_HZ = 20000.0  # a low-pass set this high (or higher) passes everything: no filter is run
 
@@ -38,7 +38,7 @@ class OnePole:
         """``dry`` * ``x`` + ``wet`` * ``x`` filtered, for ``x`` (frames, channels): the low-pass by
         default, (1, -1) the high-pass; a new float64 array out, ``x`` untouched."""
         y = np.array(x, dtype=np.float64, order="C")
-        _dsp.one_pole(y, self.state, self.a, dry, wet)
+        dsp.one_pole(y, self.state, self.a, dry, wet)
         return y
 
 

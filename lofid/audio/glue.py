@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from lofid.audio import _dsp
+from lofid.audio.compiled import dsp
 from lofid.audio.filters import pole
 from lofid.audio.fx import SETTING_GLIDE_SECONDS, Gain
 
@@ -47,7 +47,7 @@ class Glue:
         out = np.array(x, dtype=np.float64, order="C")
         finished = (int(self._state[1]) + len(out)) // STEP  # segments that end in this block
         amounts = self._amount.values(finished) if finished else np.array([self._amount.value])
-        _dsp.glue(out, self._state, amounts, STEP, self._pole, _THRESHOLD)
+        dsp.glue(out, self._state, amounts, STEP, self._pole, _THRESHOLD)
         return out
 
     @property

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lofid.audio import _dsp
+from lofid.audio.compiled import dsp
 from lofid.audio.fx import RAMP_SECONDS, Gain
 from lofid.audio.layers import PCM_SCALE, to_pcm16
 
@@ -77,4 +77,4 @@ class Hiss:
         level = np.atleast_1d(self._level.curve(frames) * scale * self._unit)
         if len(level) == 1 and level[0] == 0.0:
             return
-        _dsp.add_loop(x, self._loop, at, (at + n // 2) % n, level)
+        dsp.add_loop(x, self._loop, at, (at + n // 2) % n, level)

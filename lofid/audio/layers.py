@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lofid.audio import _dsp
+from lofid.audio.compiled import dsp
 from lofid.audio.filters import OPEN_HZ, LowPass
 from lofid.errors import LofidError
 
@@ -125,7 +125,7 @@ class WavLayer:
         value, or one per frame while a gain glides); ``start`` pins the position (beat loops follow
         the grid). One compiled call (lofid.audio._dsp.add_loop), wrapping round the loop's end."""
         pos = self.advance(len(out), start)
-        _dsp.add_loop(out, self.loop, pos, pos, scale * (1 / PCM_SCALE))
+        dsp.add_loop(out, self.loop, pos, pos, scale * (1 / PCM_SCALE))
 
     def advance(self, frames: int, start: int | None = None) -> int:
         """Move on by ``frames`` (from ``start`` when pinned); the frame they begin at."""

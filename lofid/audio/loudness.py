@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from lofid.audio import _dsp
+from lofid.audio.compiled import dsp
 from lofid.audio.fx import Gain
 
 HOP_S = 0.1  # the loudness stage's measuring step
@@ -67,7 +67,7 @@ class KMeter:
 
     def energy(self, x: np.ndarray) -> float:
         """The sum over frames and channels of ``x`` (frames, channels) K-weighted and squared."""
-        return _dsp.k_energy(np.ascontiguousarray(x, dtype=np.float64), self._state, self._coefs)
+        return dsp.k_energy(np.ascontiguousarray(x, dtype=np.float64), self._state, self._coefs)
 
 
 class LoudnessStage:

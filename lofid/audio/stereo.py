@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lofid.audio import _dsp
+from lofid.audio.compiled import dsp
 from lofid.audio.filters import pole
 from lofid.audio.fx import SETTING_GLIDE_SECONDS, Gain
 
@@ -45,7 +45,7 @@ class Width:
         mid, side = (np.ascontiguousarray(a, dtype=np.float64) for a in (mid, side))
         centre = np.zeros(len(mid)) if centre is None else np.ascontiguousarray(centre, dtype=np.float64)
         out = np.empty((len(mid), 2))
-        _dsp.widen(mid, side, self._history, DECORRELATE, self._width.values(len(mid)), centre, out)
+        dsp.widen(mid, side, self._history, DECORRELATE, self._width.values(len(mid)), centre, out)
         return out
 
 
@@ -69,5 +69,5 @@ class MonoBass:
         if self.hz is None:
             return x
         out = np.array(x, dtype=np.float64, order="C")
-        _dsp.side_high_pass(out, self._state, self._pole)
+        dsp.side_high_pass(out, self._state, self._pole)
         return out

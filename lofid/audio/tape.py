@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from lofid.audio import _dsp
+from lofid.audio.compiled import dsp
 from lofid.audio.fx import SETTING_GLIDE_SECONDS, Carry, Gain
 
 WOW_HZ = 0.7  # the slow swing (tape wow sits near 0.5-1 Hz)
@@ -56,7 +56,7 @@ class Wow:
         if len(bend) == 1 and bend[0] == 0.0:  # off: the plain delay
             return buffer[keep - self.latency:keep - self.latency + frames]
         out = np.empty((frames, buffer.shape[1]))
-        _dsp.wow(buffer, out, start, LFO_STEP, keep, float(self.latency), bend, self._swings)
+        dsp.wow(buffer, out, start, LFO_STEP, keep, float(self.latency), bend, self._swings)
         return out
 
 
@@ -73,5 +73,5 @@ class Saturation:
         if self._amount.silent:
             return x
         out = np.array(x, dtype=np.float64, order="C")
-        _dsp.saturate(out, self._amount.values(len(out)), DRIVE)  # small signals keep their level, peaks are rounded
+        dsp.saturate(out, self._amount.values(len(out)), DRIVE)  # small signals keep their level, peaks are rounded
         return out

@@ -1,41 +1,70 @@
 /* lofid.audio._dsp: the chain's sample loops, compiled.
 
-Each function runs one stage's inner loop over a block in place, on float64 C-contiguous arrays
-(numpy's default), and keeps the stage's state in a small array the stage owns, so a stream of
-blocks comes out exactly as one long block would. The stages themselves (lofid.audio.filters, tape,
-glue) keep their settings, glides and docs in Python; only the per-sample work is here, where a
-block costs one call instead of numpy's dozens of small calls, each of them slow on the cold
-caches the render thread wakes up to every block (BENCHMARKS.md, "Where the CPU goes").
+Each function runs one stage's inner loop over a block, in place, on C-contiguous numpy arrays
+(float64 but where it says otherwise), and keeps the stage's state in a small array the stage owns,
+so a stream of blocks comes out exactly as one long block would. The stages themselves
+(lofid.audio.filters, tone, stereo, tape, glue, loudness, layers, hiss, chain) keep their settings,
+glides and docs in Python; only the per-sample work is here, where a block costs one call instead
+of numpy's dozens of small calls, each of them slow on the cold caches the render thread wakes up
+to every block (BENCHMARKS.md, "The chain's sample loops compiled").
 
 Plain C and Python's own buffer protocol: no numpy headers, nothing beyond a C compiler to build.
-The functions release the GIL while they loop, so the producer thread runs meanwhile.
+An array of the wrong type or shape is refused with an exception naming it, before anything is
+read or written. The loops run without the GIL, so the producer thread runs meanwhile.
 */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <string.h>
 
-/* A C-contiguous buffer of `format` ("d": float64, "f": float32) and `ndim` dimensions (0: any),
-   writable if asked; -1 and an exception when it is not one. */
-static int get_array(PyObject *obj, Py_buffer *view, int writable, int ndim, const char *format, const char *name) {
+#define MAX_ARRAYS 6
+
+/* The arrays one call holds: taken in turn, all given back by release(). */
+typedef struct {
+    Py_buffer view[MAX_ARRAYS];
+    int held;
+} Arrays;
+
+static const char *type_name(const char *format) {
+    switch (format[0]) {
+        case 'f': return "float32";
+        case 'h': return "int16";
+        default: return "float64";
+    }
+}
+
+/* The next array of the call: C-contiguous, of `format` ("d" float64, "f" float32, "h" int16) and
+   `ndim` dimensions (0: any), writable if asked; NULL and an exception naming it otherwise. */
+static Py_buffer *take(Arrays *a, PyObject *obj, int writable, int ndim, const char *format, const char *name) {
+    Py_buffer *view = &a->view[a->held];
     int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
     if (PyObject_GetBuffer(obj, view, flags) < 0) {
-        PyErr_Format(PyExc_TypeError, "%s: a C-contiguous%s array is needed", name, writable ? ", writable" : "");
-        return -1;
+        PyErr_Format(PyExc_TypeError, "%s: a C-contiguous%s %s array is needed", name,
+                     writable ? ", writable" : "", type_name(format));
+        return NULL;
     }
     if (strcmp(view->format, format) != 0 || (ndim && view->ndim != ndim)) {
-        PyErr_Format(PyExc_TypeError, "%s: a %d-dimensional %s array is needed", name, ndim,
-                     format[0] == 'f' ? "float32" : "float64");
         PyBuffer_Release(view);
-        return -1;
+        if (ndim) PyErr_Format(PyExc_TypeError, "%s: a %d-dimensional %s array is needed", name, ndim, type_name(format));
+        else PyErr_Format(PyExc_TypeError, "%s: a %s array is needed", name, type_name(format));
+        return NULL;
     }
-    return 0;
+    a->held++;
+    return view;
 }
 
-static int get_doubles(PyObject *obj, Py_buffer *view, int writable, int ndim, const char *name) {
-    return get_array(obj, view, writable, ndim, "d", name);
+static void release(Arrays *a) {
+    while (a->held > 0) PyBuffer_Release(&a->view[--a->held]);
 }
 
-static Py_ssize_t count(const Py_buffer *view) { return view->len / (Py_ssize_t)sizeof(double); }
+/* Gives the arrays back and raises ValueError with the message: for shapes that do not fit together. */
+static PyObject *refuse(Arrays *a, const char *message) {
+    release(a);
+    PyErr_SetString(PyExc_ValueError, message);
+    return NULL;
+}
+
+static Py_ssize_t doubles(const Py_buffer *view) { return view->len / (Py_ssize_t)sizeof(double); }
 
 /* one_pole(x, state, a, dry, wet): y[n] = a*y[n-1] + (1-a)*x[n] down each column of x (frames,
    channels), and x[n] becomes dry*x[n] + wet*y[n], in place: (0, 1) is the low-pass, (1, -1) the
@@ -45,15 +74,18 @@ static PyObject *one_pole(PyObject *self, PyObject *args) {
     PyObject *xo, *so;
     double a, dry, wet;
     if (!PyArg_ParseTuple(args, "OOddd", &xo, &so, &a, &dry, &wet)) return NULL;
-    Py_buffer x, s;
-    if (get_doubles(xo, &x, 1, 2, "x") < 0) return NULL;
-    if (get_doubles(so, &s, 1, 1, "state") < 0) { PyBuffer_Release(&x); return NULL; }
-    Py_ssize_t frames = x.shape[0], channels = x.shape[1];
-    if (channels != count(&s)) {
-        PyBuffer_Release(&x); PyBuffer_Release(&s);
-        return PyErr_Format(PyExc_ValueError, "x has %zd channels, state %zd", channels, count(&s));
+    Arrays arrays = {.held = 0};
+    Py_buffer *x, *s;
+    if (!(x = take(&arrays, xo, 1, 2, "d", "x")) || !(s = take(&arrays, so, 1, 1, "d", "state"))) {
+        release(&arrays);
+        return NULL;
     }
-    double *px = x.buf, *ps = s.buf, b = 1.0 - a;
+    Py_ssize_t frames = x->shape[0], channels = x->shape[1];
+    if (channels != doubles(s)) {
+        release(&arrays);
+        return PyErr_Format(PyExc_ValueError, "x has %zd channels, state %zd", channels, doubles(s));
+    }
+    double *px = x->buf, *ps = s->buf, b = 1.0 - a;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t c = 0; c < channels; c++) {
         double y = ps[c];
@@ -65,7 +97,7 @@ static PyObject *one_pole(PyObject *self, PyObject *args) {
         ps[c] = y;
     }
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&x); PyBuffer_Release(&s);
+    release(&arrays);
     Py_RETURN_NONE;
 }
 
@@ -75,15 +107,15 @@ static PyObject *side_high_pass(PyObject *self, PyObject *args) {
     PyObject *xo, *so;
     double a;
     if (!PyArg_ParseTuple(args, "OOd", &xo, &so, &a)) return NULL;
-    Py_buffer x, s;
-    if (get_doubles(xo, &x, 1, 2, "x") < 0) return NULL;
-    if (get_doubles(so, &s, 1, 1, "state") < 0) { PyBuffer_Release(&x); return NULL; }
-    if (x.shape[1] != 2) {
-        PyBuffer_Release(&x); PyBuffer_Release(&s);
-        return PyErr_Format(PyExc_ValueError, "side_high_pass: x must be (frames, 2)");
+    Arrays arrays = {.held = 0};
+    Py_buffer *x, *s;
+    if (!(x = take(&arrays, xo, 1, 2, "d", "x")) || !(s = take(&arrays, so, 1, 1, "d", "state"))) {
+        release(&arrays);
+        return NULL;
     }
-    Py_ssize_t frames = x.shape[0], order = count(&s);
-    double *px = x.buf, *ps = s.buf, b = 1.0 - a;
+    if (x->shape[1] != 2) return refuse(&arrays, "side_high_pass: x must be (frames, 2)");
+    Py_ssize_t frames = x->shape[0], order = doubles(s);
+    double *px = x->buf, *ps = s->buf, b = 1.0 - a;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t n = 0; n < frames; n++) {
         double left = px[2 * n], right = px[2 * n + 1];
@@ -96,68 +128,73 @@ static PyObject *side_high_pass(PyObject *self, PyObject *args) {
         px[2 * n + 1] = mid - side;
     }
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&x); PyBuffer_Release(&s);
+    release(&arrays);
     Py_RETURN_NONE;
 }
 
-/* wow(buffer, out, start, step, keep, latency, bend, swings): the wandering delay line. Frame n of
-   the block (frame start + n on the absolute clock) reads buffer (length, channels; the block
-   follows `keep` carried frames) at keep + n - (latency + bend[n] * swing), linearly between the two
-   neighbouring frames, into out (frames, channels). The swing, in frames, is the sum over the
-   sines in swings (radians a frame, then amplitude in frames, of each), worked out every `step`
-   frames of the absolute clock and linear between. bend: one value, or one per frame while it glides. */
+/* The frame-linear read of buffer (length, channels) at the fractional frame `at` into out[0..channels),
+   held at the ends as np.interp does. */
+static inline void read_between(const double *buffer, Py_ssize_t length, Py_ssize_t channels, double at, double *out) {
+    Py_ssize_t i;
+    double f;
+    if (!(at > 0.0)) { i = 0; f = 0.0; }
+    else if (at >= (double)(length - 1)) { i = length - 2; f = 1.0; }
+    else { i = (Py_ssize_t)at; f = at - (double)i; }
+    for (Py_ssize_t c = 0; c < channels; c++) {
+        double lo = buffer[i * channels + c], hi = buffer[(i + 1) * channels + c];
+        out[c] = lo + f * (hi - lo);
+    }
+}
+
+/* The swing at frame t: the sum over the sines in swings (radians a frame, then amplitude, of each). */
 static double swing_at(double t, const double *swings, Py_ssize_t sines) {
     double sum = 0.0;
     for (Py_ssize_t i = 0; i < sines; i++) sum += sin(swings[2 * i] * t) * swings[2 * i + 1];
     return sum;
 }
 
+/* wow(buffer, out, start, step, keep, latency, bend, swings): the wandering delay line. Frame n of
+   the block (frame start + n on the absolute clock) reads buffer (length, channels; the block
+   follows `keep` carried frames) at keep + n - (latency + bend[n] * swing), linearly between the two
+   neighbouring frames, into out (frames, channels). The swing, in frames, is swing_at() worked out
+   every `step` frames of the absolute clock and linear between. bend: one value, or one per frame
+   while it glides. */
 static PyObject *wow(PyObject *self, PyObject *args) {
     PyObject *bo, *oo, *eo, *wo;
     long long start;
     Py_ssize_t step, keep;
     double latency;
     if (!PyArg_ParseTuple(args, "OOLnndOO", &bo, &oo, &start, &step, &keep, &latency, &eo, &wo)) return NULL;
-    Py_buffer b, o, e, w;
-    if (get_doubles(bo, &b, 0, 2, "buffer") < 0) return NULL;
-    if (get_doubles(oo, &o, 1, 2, "out") < 0) { PyBuffer_Release(&b); return NULL; }
-    if (get_doubles(eo, &e, 0, 1, "bend") < 0) { PyBuffer_Release(&b); PyBuffer_Release(&o); return NULL; }
-    if (get_doubles(wo, &w, 0, 1, "swings") < 0) {
-        PyBuffer_Release(&b); PyBuffer_Release(&o); PyBuffer_Release(&e); return NULL;
+    Arrays arrays = {.held = 0};
+    Py_buffer *b, *o, *e, *w;
+    if (!(b = take(&arrays, bo, 0, 2, "d", "buffer")) || !(o = take(&arrays, oo, 1, 2, "d", "out"))
+        || !(e = take(&arrays, eo, 0, 1, "d", "bend")) || !(w = take(&arrays, wo, 0, 1, "d", "swings"))) {
+        release(&arrays);
+        return NULL;
     }
-    Py_ssize_t length = b.shape[0], channels = b.shape[1], frames = o.shape[0], bends = count(&e);
-    int fits = o.shape[1] == channels && length >= 2 && step >= 1 && start >= 0 && count(&w) % 2 == 0
-               && (bends == 1 || bends == frames);
-    if (fits) {
-        const double *pb = b.buf, *pe = e.buf, *pw = w.buf;
-        double *po = o.buf;
-        Py_ssize_t sines = count(&w) / 2;
-        Py_BEGIN_ALLOW_THREADS
-        long long point = start - start % step;  /* the swing's points lie on the absolute clock */
-        double lo = swing_at((double)point, pw, sines), hi = swing_at((double)(point + step), pw, sines);
-        for (Py_ssize_t n = 0; n < frames; n++) {
-            long long t = start + n;
-            if (t >= point + step) {
-                point += step;
-                lo = hi;
-                hi = swing_at((double)(point + step), pw, sines);
-            }
-            double swing = lo + (double)(t - point) / (double)step * (hi - lo);
-            double at = (double)(keep + n) - (latency + pe[bends == 1 ? 0 : n] * swing);
-            Py_ssize_t i;
-            double f;
-            if (!(at > 0.0)) { i = 0; f = 0.0; }  /* held at the ends, as np.interp does */
-            else if (at >= (double)(length - 1)) { i = length - 2; f = 1.0; }
-            else { i = (Py_ssize_t)at; f = at - (double)i; }
-            for (Py_ssize_t c = 0; c < channels; c++) {
-                double a = pb[i * channels + c], z = pb[(i + 1) * channels + c];
-                po[n * channels + c] = a + f * (z - a);
-            }
+    Py_ssize_t length = b->shape[0], channels = b->shape[1], frames = o->shape[0], bends = doubles(e);
+    if (o->shape[1] != channels || length < 2 || step < 1 || start < 0 || doubles(w) % 2 != 0
+        || (bends != 1 && bends != frames))
+        return refuse(&arrays, "wow: buffer, out, bend and swings do not fit together");
+    const double *pb = b->buf, *pe = e->buf, *pw = w->buf;
+    double *po = o->buf;
+    Py_ssize_t sines = doubles(w) / 2;
+    Py_BEGIN_ALLOW_THREADS
+    long long point = start - start % step;  /* the swing's points lie on the absolute clock */
+    double lo = swing_at((double)point, pw, sines), hi = swing_at((double)(point + step), pw, sines);
+    for (Py_ssize_t n = 0; n < frames; n++) {
+        long long t = start + n;
+        if (t >= point + step) {
+            point += step;
+            lo = hi;
+            hi = swing_at((double)(point + step), pw, sines);
         }
-        Py_END_ALLOW_THREADS
+        double swing = lo + (double)(t - point) / (double)step * (hi - lo);
+        double at = (double)(keep + n) - (latency + pe[bends == 1 ? 0 : n] * swing);
+        read_between(pb, length, channels, at, po + n * channels);
     }
-    PyBuffer_Release(&b); PyBuffer_Release(&o); PyBuffer_Release(&e); PyBuffer_Release(&w);
-    if (!fits) return PyErr_Format(PyExc_ValueError, "wow: buffer, out, bend and swings do not fit together");
+    Py_END_ALLOW_THREADS
+    release(&arrays);
     Py_RETURN_NONE;
 }
 
@@ -169,31 +206,32 @@ static PyObject *add_loop(PyObject *self, PyObject *args) {
     PyObject *oo, *lo, *so;
     Py_ssize_t left, right;
     if (!PyArg_ParseTuple(args, "OOnnO", &oo, &lo, &left, &right, &so)) return NULL;
-    Py_buffer o, l, sc;
-    if (get_doubles(oo, &o, 1, 2, "out") < 0) return NULL;
-    if (get_array(lo, &l, 0, 0, "h", "loop") < 0) { PyBuffer_Release(&o); return NULL; }
-    if (get_doubles(so, &sc, 0, 1, "scale") < 0) { PyBuffer_Release(&o); PyBuffer_Release(&l); return NULL; }
-    Py_ssize_t frames = o.shape[0], length = l.shape[0], scales = count(&sc);
-    Py_ssize_t channels = l.ndim == 2 ? l.shape[1] : 1;
-    int fits = o.shape[1] == 2 && length >= 1 && (l.ndim == 1 || (l.ndim == 2 && (channels == 1 || channels == 2)))
-               && (scales == 1 || scales == frames) && left >= 0 && right >= 0;
-    if (fits) {
-        const short *pl = l.buf;
-        const double *ps = sc.buf;
-        double *po = o.buf;
-        Py_BEGIN_ALLOW_THREADS
-        Py_ssize_t i = left % length, j = right % length, second = channels == 2 ? 1 : 0;
-        for (Py_ssize_t n = 0; n < frames; n++) {
-            double g = ps[scales == 1 ? 0 : n];
-            po[2 * n] += g * (double)pl[i * channels];
-            po[2 * n + 1] += g * (double)pl[j * channels + second];
-            if (++i == length) i = 0;
-            if (++j == length) j = 0;
-        }
-        Py_END_ALLOW_THREADS
+    Arrays arrays = {.held = 0};
+    Py_buffer *o, *l, *sc;
+    if (!(o = take(&arrays, oo, 1, 2, "d", "out")) || !(l = take(&arrays, lo, 0, 0, "h", "loop"))
+        || !(sc = take(&arrays, so, 0, 1, "d", "scale"))) {
+        release(&arrays);
+        return NULL;
     }
-    PyBuffer_Release(&o); PyBuffer_Release(&l); PyBuffer_Release(&sc);
-    if (!fits) return PyErr_Format(PyExc_ValueError, "add_loop: out (frames, 2), loop (length, 1 or 2), scale 1 or frames");
+    Py_ssize_t frames = o->shape[0], length = l->shape[0], scales = doubles(sc);
+    Py_ssize_t channels = l->ndim == 2 ? l->shape[1] : 1;
+    if (o->shape[1] != 2 || length < 1 || l->ndim > 2 || channels > 2 || (scales != 1 && scales != frames)
+        || left < 0 || right < 0)
+        return refuse(&arrays, "add_loop: out (frames, 2), loop (length, 1 or 2), scale 1 or frames");
+    const short *pl = l->buf;
+    const double *ps = sc->buf;
+    double *po = o->buf;
+    Py_BEGIN_ALLOW_THREADS
+    Py_ssize_t i = left % length, j = right % length, second = channels == 2 ? 1 : 0;
+    for (Py_ssize_t n = 0; n < frames; n++) {
+        double g = ps[scales == 1 ? 0 : n];
+        po[2 * n] += g * (double)pl[i * channels];
+        po[2 * n + 1] += g * (double)pl[j * channels + second];
+        if (++i == length) i = 0;
+        if (++j == length) j = 0;
+    }
+    Py_END_ALLOW_THREADS
+    release(&arrays);
     Py_RETURN_NONE;
 }
 
@@ -203,17 +241,18 @@ static PyObject *add_loop(PyObject *self, PyObject *args) {
 static PyObject *k_energy(PyObject *self, PyObject *args) {
     PyObject *xo, *so, *co;
     if (!PyArg_ParseTuple(args, "OOO", &xo, &so, &co)) return NULL;
-    Py_buffer x, s, c;
-    if (get_doubles(xo, &x, 0, 2, "x") < 0) return NULL;
-    if (get_doubles(so, &s, 1, 1, "state") < 0) { PyBuffer_Release(&x); return NULL; }
-    if (get_doubles(co, &c, 0, 1, "coefs") < 0) { PyBuffer_Release(&x); PyBuffer_Release(&s); return NULL; }
-    Py_ssize_t frames = x.shape[0], channels = x.shape[1];
-    if (count(&s) != 4 * channels || count(&c) != 10) {
-        PyBuffer_Release(&x); PyBuffer_Release(&s); PyBuffer_Release(&c);
-        return PyErr_Format(PyExc_ValueError, "k_energy: state must hold 4 values a channel, coefs 10");
+    Arrays arrays = {.held = 0};
+    Py_buffer *x, *s, *c;
+    if (!(x = take(&arrays, xo, 0, 2, "d", "x")) || !(s = take(&arrays, so, 1, 1, "d", "state"))
+        || !(c = take(&arrays, co, 0, 1, "d", "coefs"))) {
+        release(&arrays);
+        return NULL;
     }
-    const double *px = x.buf, *k = c.buf;
-    double *ps = s.buf, energy = 0.0;
+    Py_ssize_t frames = x->shape[0], channels = x->shape[1];
+    if (doubles(s) != 4 * channels || doubles(c) != 10)
+        return refuse(&arrays, "k_energy: state must hold 4 values a channel, coefs 10");
+    const double *px = x->buf, *k = c->buf;
+    double *ps = s->buf, energy = 0.0;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t ch = 0; ch < channels; ch++) {
         double *z = ps + 4 * ch;
@@ -230,7 +269,7 @@ static PyObject *k_energy(PyObject *self, PyObject *args) {
         }
     }
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&x); PyBuffer_Release(&s); PyBuffer_Release(&c);
+    release(&arrays);
     return PyFloat_FromDouble(energy);
 }
 
@@ -248,16 +287,19 @@ static PyObject *saturate(PyObject *self, PyObject *args) {
     PyObject *xo, *ao;
     double drive;
     if (!PyArg_ParseTuple(args, "OOd", &xo, &ao, &drive)) return NULL;
-    Py_buffer x, a;
-    if (get_doubles(xo, &x, 1, 2, "x") < 0) return NULL;
-    if (get_doubles(ao, &a, 0, 1, "amount") < 0) { PyBuffer_Release(&x); return NULL; }
-    Py_ssize_t frames = x.shape[0], channels = x.shape[1], amounts = count(&a);
+    Arrays arrays = {.held = 0};
+    Py_buffer *x, *a;
+    if (!(x = take(&arrays, xo, 1, 2, "d", "x")) || !(a = take(&arrays, ao, 0, 1, "d", "amount"))) {
+        release(&arrays);
+        return NULL;
+    }
+    Py_ssize_t frames = x->shape[0], channels = x->shape[1], amounts = doubles(a);
     if (amounts != 1 && amounts != frames) {
-        PyBuffer_Release(&x); PyBuffer_Release(&a);
+        release(&arrays);
         return PyErr_Format(PyExc_ValueError, "saturate: %zd amounts for %zd frames", amounts, frames);
     }
-    double *px = x.buf;
-    const double *pa = a.buf;
+    double *px = x->buf;
+    const double *pa = a->buf;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t n = 0; n < frames; n++) {
         double share = pa[amounts == 1 ? 0 : n];
@@ -267,7 +309,7 @@ static PyObject *saturate(PyObject *self, PyObject *args) {
         }
     }
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&x); PyBuffer_Release(&a);
+    release(&arrays);
     Py_RETURN_NONE;
 }
 
@@ -281,20 +323,21 @@ static PyObject *glue(PyObject *self, PyObject *args) {
     Py_ssize_t step;
     double a, threshold;
     if (!PyArg_ParseTuple(args, "OOOndd", &xo, &so, &ao, &step, &a, &threshold)) return NULL;
-    Py_buffer x, s, m;
-    if (get_doubles(xo, &x, 1, 2, "x") < 0) return NULL;
-    if (get_doubles(so, &s, 1, 1, "state") < 0) { PyBuffer_Release(&x); return NULL; }
-    if (get_doubles(ao, &m, 0, 1, "amounts") < 0) { PyBuffer_Release(&x); PyBuffer_Release(&s); return NULL; }
-    Py_ssize_t frames = x.shape[0], amounts = count(&m);
-    double *px = x.buf, *ps = s.buf;
-    const double *pm = m.buf;
-    if (x.shape[1] != 2 || count(&s) != 4 || step < 1 || amounts < 1) {
-        PyBuffer_Release(&x); PyBuffer_Release(&s); PyBuffer_Release(&m);
-        return PyErr_Format(PyExc_ValueError, "glue: x must be (frames, 2), state 4 values, step and amounts 1 or more");
+    Arrays arrays = {.held = 0};
+    Py_buffer *x, *s, *m;
+    if (!(x = take(&arrays, xo, 1, 2, "d", "x")) || !(s = take(&arrays, so, 1, 1, "d", "state"))
+        || !(m = take(&arrays, ao, 0, 1, "d", "amounts"))) {
+        release(&arrays);
+        return NULL;
     }
+    Py_ssize_t frames = x->shape[0], amounts = doubles(m);
+    double *px = x->buf, *ps = s->buf;
+    const double *pm = m->buf;
+    if (x->shape[1] != 2 || doubles(s) != 4 || step < 1 || amounts < 1)
+        return refuse(&arrays, "glue: x must be (frames, 2), state 4 values, step and amounts 1 or more");
     Py_ssize_t finished = ((Py_ssize_t)ps[1] + frames) / step;
     if (amounts != 1 && amounts < finished) {
-        PyBuffer_Release(&x); PyBuffer_Release(&s); PyBuffer_Release(&m);
+        release(&arrays);
         return PyErr_Format(PyExc_ValueError, "glue: %zd amounts for %zd segments", amounts, finished);
     }
     Py_BEGIN_ALLOW_THREADS
@@ -316,7 +359,7 @@ static PyObject *glue(PyObject *self, PyObject *args) {
     }
     ps[0] = sum; ps[1] = (double)filled; ps[2] = power; ps[3] = gain;
     Py_END_ALLOW_THREADS
-    PyBuffer_Release(&x); PyBuffer_Release(&s); PyBuffer_Release(&m);
+    release(&arrays);
     Py_RETURN_NONE;
 }
 
@@ -327,46 +370,36 @@ static PyObject *glue(PyObject *self, PyObject *args) {
 static PyObject *stems(PyObject *self, PyObject *args) {
     PyObject *po, *go, *mo, *so, *bo, *dro;
     if (!PyArg_ParseTuple(args, "OOOOOO", &po, &go, &mo, &so, &bo, &dro)) return NULL;
-    Py_buffer p, g, m, sd, b, d;
-    if (get_array(po, &p, 0, 2, "f", "planes") < 0) return NULL;
-    if (get_doubles(go, &g, 0, 2, "gains") < 0) { PyBuffer_Release(&p); return NULL; }
-    if (get_doubles(mo, &m, 1, 2, "mid") < 0) { PyBuffer_Release(&p); PyBuffer_Release(&g); return NULL; }
-    if (get_doubles(so, &sd, 1, 2, "side") < 0) {
-        PyBuffer_Release(&p); PyBuffer_Release(&g); PyBuffer_Release(&m); return NULL;
-    }
-    if (get_doubles(bo, &b, 1, 2, "bass") < 0) {
-        PyBuffer_Release(&p); PyBuffer_Release(&g); PyBuffer_Release(&m); PyBuffer_Release(&sd); return NULL;
-    }
-    if (get_doubles(dro, &d, 1, 2, "drums") < 0) {
-        PyBuffer_Release(&p); PyBuffer_Release(&g); PyBuffer_Release(&m); PyBuffer_Release(&sd); PyBuffer_Release(&b);
+    Arrays arrays = {.held = 0};
+    Py_buffer *p, *g, *m, *sd, *b, *d;
+    if (!(p = take(&arrays, po, 0, 2, "f", "planes")) || !(g = take(&arrays, go, 0, 2, "d", "gains"))
+        || !(m = take(&arrays, mo, 1, 2, "d", "mid")) || !(sd = take(&arrays, so, 1, 2, "d", "side"))
+        || !(b = take(&arrays, bo, 1, 2, "d", "bass")) || !(d = take(&arrays, dro, 1, 2, "d", "drums"))) {
+        release(&arrays);
         return NULL;
     }
-    Py_ssize_t frames = p.shape[1], per = g.shape[1];
-    int fits = p.shape[0] == 8 && g.shape[0] == 4 && (per == 1 || per == frames)
-               && count(&m) == frames && count(&sd) == frames && count(&b) == frames
-               && d.shape[0] == frames && d.shape[1] == 2;
-    if (fits) {
-        const float *pp = p.buf;
-        const double *pg = g.buf;
-        double *pm = m.buf, *ps = sd.buf, *pb = b.buf, *pd = d.buf;
-        Py_BEGIN_ALLOW_THREADS
-        const float *kl = pp, *kr = pp + frames, *dl = pp + 2 * frames, *dr = pp + 3 * frames;
-        const float *bl = pp + 4 * frames, *br = pp + 5 * frames, *ml = pp + 6 * frames, *mr = pp + 7 * frames;
-        for (Py_ssize_t n = 0; n < frames; n++) {
-            Py_ssize_t i = per == 1 ? 0 : n;
-            double gk = pg[i], gd = pg[per + i], gb = pg[2 * per + i], gm = pg[3 * per + i];
-            double left = gk * kl[n] + gm * ml[n], right = gk * kr[n] + gm * mr[n];
-            pm[n] = (left + right) * 0.5;
-            ps[n] = (left - right) * 0.5;
-            pb[n] = gb * ((double)bl[n] + (double)br[n]) * 0.5;
-            pd[2 * n] = gd * dl[n];
-            pd[2 * n + 1] = gd * dr[n];
-        }
-        Py_END_ALLOW_THREADS
+    Py_ssize_t frames = p->shape[1], per = g->shape[1];
+    if (p->shape[0] != 8 || g->shape[0] != 4 || (per != 1 && per != frames) || doubles(m) != frames
+        || doubles(sd) != frames || doubles(b) != frames || d->shape[0] != frames || d->shape[1] != 2)
+        return refuse(&arrays, "stems: planes (8, frames), gains (4, 1 or frames), buses of frames");
+    const float *pp = p->buf;
+    const double *pg = g->buf;
+    double *pm = m->buf, *ps = sd->buf, *pb = b->buf, *pd = d->buf;
+    Py_BEGIN_ALLOW_THREADS
+    const float *kl = pp, *kr = pp + frames, *dl = pp + 2 * frames, *dr = pp + 3 * frames;
+    const float *bl = pp + 4 * frames, *br = pp + 5 * frames, *ml = pp + 6 * frames, *mr = pp + 7 * frames;
+    for (Py_ssize_t n = 0; n < frames; n++) {
+        Py_ssize_t i = per == 1 ? 0 : n;
+        double gk = pg[i], gd = pg[per + i], gb = pg[2 * per + i], gm = pg[3 * per + i];
+        double left = gk * kl[n] + gm * ml[n], right = gk * kr[n] + gm * mr[n];
+        pm[n] = (left + right) * 0.5;
+        ps[n] = (left - right) * 0.5;
+        pb[n] = gb * ((double)bl[n] + (double)br[n]) * 0.5;
+        pd[2 * n] = gd * dl[n];
+        pd[2 * n + 1] = gd * dr[n];
     }
-    PyBuffer_Release(&p); PyBuffer_Release(&g); PyBuffer_Release(&m); PyBuffer_Release(&sd); PyBuffer_Release(&b);
-    PyBuffer_Release(&d);
-    if (!fits) return PyErr_Format(PyExc_ValueError, "stems: planes (8, frames), gains (4, 1 or frames), buses of frames");
+    Py_END_ALLOW_THREADS
+    release(&arrays);
     Py_RETURN_NONE;
 }
 
@@ -378,44 +411,35 @@ static PyObject *widen(PyObject *self, PyObject *args) {
     PyObject *mo, *so, *ho, *wo, *co, *oo;
     double decorrelate;
     if (!PyArg_ParseTuple(args, "OOOdOOO", &mo, &so, &ho, &decorrelate, &wo, &co, &oo)) return NULL;
-    Py_buffer m, sd, h, w, c, o;
-    if (get_doubles(mo, &m, 0, 0, "mid") < 0) return NULL;
-    if (get_doubles(so, &sd, 0, 0, "side") < 0) { PyBuffer_Release(&m); return NULL; }
-    if (get_doubles(ho, &h, 1, 1, "history") < 0) { PyBuffer_Release(&m); PyBuffer_Release(&sd); return NULL; }
-    if (get_doubles(wo, &w, 0, 1, "width") < 0) {
-        PyBuffer_Release(&m); PyBuffer_Release(&sd); PyBuffer_Release(&h); return NULL;
-    }
-    if (get_doubles(co, &c, 0, 0, "centre") < 0) {
-        PyBuffer_Release(&m); PyBuffer_Release(&sd); PyBuffer_Release(&h); PyBuffer_Release(&w); return NULL;
-    }
-    if (get_doubles(oo, &o, 1, 2, "out") < 0) {
-        PyBuffer_Release(&m); PyBuffer_Release(&sd); PyBuffer_Release(&h); PyBuffer_Release(&w); PyBuffer_Release(&c);
+    Arrays arrays = {.held = 0};
+    Py_buffer *m, *sd, *h, *w, *c, *o;
+    if (!(m = take(&arrays, mo, 0, 0, "d", "mid")) || !(sd = take(&arrays, so, 0, 0, "d", "side"))
+        || !(h = take(&arrays, ho, 1, 1, "d", "history")) || !(w = take(&arrays, wo, 0, 1, "d", "width"))
+        || !(c = take(&arrays, co, 0, 0, "d", "centre")) || !(o = take(&arrays, oo, 1, 2, "d", "out"))) {
+        release(&arrays);
         return NULL;
     }
-    Py_ssize_t frames = count(&m), delay = count(&h), widths = count(&w);
-    int fits = count(&sd) == frames && count(&c) == frames && o.shape[0] == frames && o.shape[1] == 2
-               && (widths == 1 || widths == frames);
-    if (fits) {
-        const double *pm = m.buf, *ps = sd.buf, *pw = w.buf, *pc = c.buf;
-        double *ph = h.buf, *po = o.buf;
-        Py_BEGIN_ALLOW_THREADS
-        for (Py_ssize_t n = 0; n < frames; n++) {
-            double late = n < delay ? ph[n] : pm[n - delay];
-            double side = (ps[n] + decorrelate * late) * pw[widths == 1 ? 0 : n];
-            po[2 * n] = pm[n] + side + pc[n];
-            po[2 * n + 1] = pm[n] - side + pc[n];
-        }
-        if (frames >= delay) {
-            memcpy(ph, pm + frames - delay, (size_t)delay * sizeof(double));
-        } else {
-            memmove(ph, ph + frames, (size_t)(delay - frames) * sizeof(double));
-            memcpy(ph + delay - frames, pm, (size_t)frames * sizeof(double));
-        }
-        Py_END_ALLOW_THREADS
+    Py_ssize_t frames = doubles(m), delay = doubles(h), widths = doubles(w);
+    if (doubles(sd) != frames || doubles(c) != frames || o->shape[0] != frames || o->shape[1] != 2
+        || (widths != 1 && widths != frames))
+        return refuse(&arrays, "widen: mid, side, centre and out must have the same frames");
+    const double *pm = m->buf, *ps = sd->buf, *pw = w->buf, *pc = c->buf;
+    double *ph = h->buf, *po = o->buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t n = 0; n < frames; n++) {
+        double late = n < delay ? ph[n] : pm[n - delay];
+        double side = (ps[n] + decorrelate * late) * pw[widths == 1 ? 0 : n];
+        po[2 * n] = pm[n] + side + pc[n];
+        po[2 * n + 1] = pm[n] - side + pc[n];
     }
-    PyBuffer_Release(&m); PyBuffer_Release(&sd); PyBuffer_Release(&h); PyBuffer_Release(&w); PyBuffer_Release(&c);
-    PyBuffer_Release(&o);
-    if (!fits) return PyErr_Format(PyExc_ValueError, "widen: mid, side, centre and out must have the same frames");
+    if (frames >= delay) {
+        memcpy(ph, pm + frames - delay, (size_t)delay * sizeof(double));
+    } else {
+        memmove(ph, ph + frames, (size_t)(delay - frames) * sizeof(double));
+        memcpy(ph + delay - frames, pm, (size_t)frames * sizeof(double));
+    }
+    Py_END_ALLOW_THREADS
+    release(&arrays);
     Py_RETURN_NONE;
 }
 
@@ -433,7 +457,11 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_dsp", "The chain's sample loops, compiled (lofid/audio/_dsp.c).", -1, methods,
+    PyModuleDef_HEAD_INIT,
+    .m_name = "_dsp",
+    .m_doc = "The chain's sample loops, compiled (lofid/audio/_dsp.c).",
+    .m_size = -1,
+    .m_methods = methods,
 };
 
 PyMODINIT_FUNC PyInit__dsp(void) { return PyModule_Create(&module); }

@@ -60,9 +60,11 @@ class MonoBass:
         self.set(hz)
 
     def set(self, hz: float | None) -> None:
-        self.hz = hz
-        if hz is not None:
+        if hz is None:
+            self._state[:] = 0.0  # turned on again later, it starts afresh
+        else:
             self._pole = pole(hz / SECTION_RATIO, self.sample_rate)
+        self.hz = hz
 
     def process(self, x: np.ndarray) -> np.ndarray:
         """``x`` (frames, 2) with its side high-passed (compiled: lofid.audio._dsp); a new array out."""

@@ -52,6 +52,16 @@ def check_fluidsynth() -> Check:
     return Check("FluidSynth", True, f"library loads ({ctypes.util.find_library('fluidsynth') or 'found'})")
 
 
+def check_compiled() -> Check:
+    """The effects chain's sample loops, compiled when lofid is installed (lofid/audio/_dsp.c)."""
+    try:
+        from lofid.audio.compiled import dsp  # noqa: F401
+    except LofidError as e:
+        compiler = "xcode-select --install" if MAC else "sudo apt-get install gcc python3-dev"
+        return Check("effects chain", False, str(e), f"make run   (or: {compiler}, then pip install . again)")
+    return Check("effects chain", True, "its compiled sample loops load")
+
+
 def check_soundfont(cfg: Config) -> Check:
     choice = find_soundfont(cfg["sound.soundfont"])
     if choice.path is None:
@@ -156,8 +166,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     config_check, cfg = check_config(args)
-    checks = [config_check, check_fluidsynth(), check_soundfont(cfg), check_instruments(cfg), check_portaudio(cfg),
-              check_model(cfg)]
+    checks = [config_check, check_fluidsynth(), check_compiled(), check_soundfont(cfg), check_instruments(cfg),
+              check_portaudio(cfg), check_model(cfg)]
     checks += [check_mpd(cfg)] if cfg["control.mpd.enabled"] else []
     for c in checks:
         print(c.line())

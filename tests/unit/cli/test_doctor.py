@@ -12,9 +12,9 @@ from lofid import paths
 ROOT = paths.ROOT
 
 
-def doctor(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+def doctor(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
-           "XDG_RUNTIME_DIR": str(tmp_path)}
+           "XDG_RUNTIME_DIR": str(tmp_path), **(env or {})}
     return subprocess.run([sys.executable, "-m", "lofid.cli", "doctor", *args], capture_output=True,
                           text=True, env=env, cwd=ROOT, timeout=120)
 
@@ -30,6 +30,19 @@ def test_missing_model_fails_with_the_command_that_fixes_it(tmp_path):
     assert f"{tmp_path}/nomodel.json: no such model file" in r.stdout
     assert "lofid train --data DIR --out models/NAME" in r.stdout
     assert "cannot play yet: fix model" in r.stderr
+
+
+def test_an_install_without_the_compiled_loops_fails_naming_them_and_the_fix(tmp_path):
+    """As an install whose C compiler was missing leaves it: lofid.audio._dsp cannot be imported
+    (hidden here by a sitecustomize on PYTHONPATH, since this checkout has it built)."""
+    assert line(doctor(tmp_path).stdout, "effects chain") == "[ok  ] effects chain: its compiled sample loops load"
+    hide = tmp_path / "hide"
+    hide.mkdir()
+    (hide / "sitecustomize.py").write_text('import sys\nsys.modules["lofid.audio._dsp"] = None\n')
+    r = doctor(tmp_path, env={"PYTHONPATH": str(hide)})
+    assert r.returncode == 1
+    assert line(r.stdout, "effects chain").startswith("[FAIL] effects chain: lofid's compiled sample loops (lofid/audio/_dsp.c)")
+    assert "make run" in r.stdout and "cannot play yet: fix effects chain" in r.stderr
 
 
 def test_missing_configured_soundfont_fails(tmp_path):

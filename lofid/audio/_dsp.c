@@ -1,4 +1,4 @@
-/* lofid.audio._dsp: the chain's sample loops, compiled.
+/* lofid.audio._dsp: the chain's sample loops, compiled, and the sound card callback's doorbell.
 
 Each function runs one stage's inner loop over a block, in place, on C-contiguous numpy arrays
 (float64 but where it says otherwise), and keeps the stage's state in a small array the stage owns,
@@ -16,6 +16,7 @@ read or written. The loops run without the GIL, so the producer thread runs mean
 #include <Python.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_ARRAYS 6
 
@@ -443,7 +444,20 @@ static PyObject *widen(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* ring(fd): one byte into the non-blocking pipe fd, the GIL kept throughout. The sound card's
+   callback rings it after each pull, so the render thread wakes once a block, when there is room,
+   instead of polling (lofid.audio.sinks.Doorbell); os.write would release the GIL and could leave
+   the callback waiting for it behind another thread. A full pipe already says "look": ignored. */
+static PyObject *ring(PyObject *self, PyObject *args) {
+    int fd;
+    if (!PyArg_ParseTuple(args, "i", &fd)) return NULL;
+    static const char byte = 0;
+    if (write(fd, &byte, 1) < 0) { /* EAGAIN: the reader has a byte waiting already */ }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
+    {"ring", ring, METH_VARARGS, "ring(fd): one byte into a non-blocking pipe, the GIL kept (the callback's doorbell)."},
     {"stems", stems, METH_VARARGS, "stems(planes, gains, mid, side, bass, drums): the synth's stems sorted into the chain's buses."},
     {"widen", widen, METH_VARARGS, "widen(mid, side, history, decorrelate, width, centre, out): the keys' stereo image."},
     {"one_pole", one_pole, METH_VARARGS, "one_pole(x, state, a, dry, wet): a one-pole low-pass down each column of x, mixed with it, in place."},

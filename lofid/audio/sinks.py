@@ -1,9 +1,11 @@
 """Where rendered blocks go: the sound card (sounddevice), a WAV file, or nowhere.
 
 The sound card is fed through a ring buffer: a render thread (``Playback``) keeps it about
-150 ms ahead, and the PortAudio callback only copies out of it. The callback allocates no
-buffers, takes no lock and never logs, so a slow note-model step or a busy machine cannot make
-it late; if the ring does run dry it plays silence and counts an underrun.
+150 ms ahead, and the PortAudio callback only copies out of it, then rings a doorbell (one byte
+into a pipe) that wakes the render thread when there is room: one wake-up a block, where polling
+took four (each costs some 80 us of CPU on a virtual machine, BENCHMARKS.md). The callback
+allocates no buffers, takes no lock and never logs, so a slow note-model step or a busy machine
+cannot make it late; if the ring does run dry it plays silence and counts an underrun.
 
 A lost device (unplugged, sound server restarted) is reopened with back-off while the render
 thread keeps going at the pace of the real clock, so the music carries on where it would have
@@ -13,6 +15,8 @@ been; when no device exists at all, the null sink stands in, paced the same way.
 from __future__ import annotations
 
 import logging
+import os
+import select
 import threading
 import time
 import wave
@@ -22,6 +26,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from lofid.audio.compiled import dsp
 from lofid.audio.portaudio import rescan_devices
 from lofid.config import Config
 from lofid.errors import LofidError
@@ -29,7 +34,6 @@ from lofid.errors import LofidError
 log = logging.getLogger(__name__)
 
 AHEAD_SECONDS = 0.15  # how far the render thread keeps the ring ahead of the sound card
-POLLS_PER_MARGIN = 4  # the render thread looks for room in the ring at least this often per the time it holds
 STALL_SECONDS = 2.0  # a callback silent this long means the device is gone...
 START_SECONDS = 5.0  # ...but a stream just started may wait longer (PulseAudio via ALSA takes ~2 s)
 FROZEN_SECONDS = 1.0  # a wait overrunning by this much means the process was frozen (SIGSTOP, suspend)
@@ -168,6 +172,39 @@ class RingBuffer:
         return n
 
 
+class Doorbell:
+    """The callback's word to the render thread that room came in the ring: a non-blocking pipe.
+
+    Thread: ``ring`` is for the real-time callback (one byte written in C with the GIL kept: it
+    never waits); ``wait`` and ``close`` for the render thread. Failure: a full pipe means a ring
+    is waiting already, so nothing is lost by dropping the byte.
+    """
+
+    def __init__(self) -> None:
+        self._read, self._write = os.pipe()
+        for fd in (self._read, self._write):
+            os.set_blocking(fd, False)
+
+    def ring(self) -> None:
+        dsp.ring(self._write)
+
+    def wait(self, timeout: float) -> None:
+        """Until the doorbell rings (at once if it rang meanwhile) or ``timeout`` seconds pass."""
+        ready, _, _ = select.select([self._read], [], [], timeout)
+        if ready:
+            try:
+                os.read(self._read, 4096)  # every ring so far: one look answers them all
+            except BlockingIOError:
+                pass
+
+    def close(self) -> None:
+        """Once no callback can ring any more (its stream closed); a second close does nothing."""
+        for fd in (self._read, self._write):
+            if fd >= 0:
+                os.close(fd)
+        self._read = self._write = -1
+
+
 class DeviceSink:
     """The sound card through sounddevice, fed from a ring buffer kept ``ahead`` seconds full."""
 
@@ -184,8 +221,13 @@ class DeviceSink:
         self.lost = False
         self._pacer = Pacer(sample_rate)
         self._draining = False
+        self._doorbell = Doorbell()
         self._stream: Any = None  # a sounddevice.OutputStream while open
-        self._open()  # raises PortAudioError/ValueError when there is no such device
+        try:
+            self._open()  # raises PortAudioError/ValueError when there is no such device
+        except Exception:
+            self._doorbell.close()
+            raise
 
     def _callback(self, outdata, frames, time_info, status) -> None:
         # Real-time: copy, count, nothing else.
@@ -196,6 +238,7 @@ class DeviceSink:
             outdata[got:] = 0.0
             if not self._draining:  # running dry at close is the end, not an underrun
                 self.underruns += 1
+        self._doorbell.ring()
 
     def _open(self) -> None:
         self._stream = self._sd.OutputStream(
@@ -219,13 +262,11 @@ class DeviceSink:
                 self._stream.start()
                 self._started, self._start_read = True, self.ring.read
                 continue
-            # Room comes a callback at a time, at moments the writer cannot see: it looks again within
-            # a share of the ring's margin, so a callback just after it fell asleep leaves most of the
-            # margin for the next block (sleeping the whole shortfall could miss the callback after it).
-            shortfall = min(self.ring.fill + n - self.target, max(1, (self.target - n) // POLLS_PER_MARGIN))
-            wait = max(0.001, shortfall / self.sample_rate)
+            # Room comes a callback at a time, and the callback rings the doorbell: the writer sleeps
+            # until then, or for the ring's margin at most, to notice a device that stopped pulling.
+            wait = max(0.001, (self.target - n) / self.sample_rate)
             asleep = time.monotonic()
-            time.sleep(wait)
+            self._doorbell.wait(wait)
             now = time.monotonic()
             # Progress, or a freeze of the whole process (the callback had no chance either): the stall clock restarts.
             if self.ring.read != last_read or now - asleep > wait + FROZEN_SECONDS:
@@ -283,6 +324,7 @@ class DeviceSink:
                 time.sleep(0.01)
             time.sleep(0.1)  # the device's own buffer
         self._close_stream()
+        self._doorbell.close()
 
 
 def parse_device(setting: str) -> int | str | None:

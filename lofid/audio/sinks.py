@@ -191,11 +191,11 @@ class Doorbell:
     def wait(self, timeout: float) -> None:
         """Until the doorbell rings (at once if it rang meanwhile) or ``timeout`` seconds pass."""
         ready, _, _ = select.select([self._read], [], [], timeout)
-        if ready:
-            try:
-                os.read(self._read, 4096)  # every ring so far: one look answers them all
-            except BlockingIOError:
+        try:
+            while ready and os.read(self._read, 4096):  # every ring so far: one look answers them all
                 pass
+        except BlockingIOError:
+            pass
 
     def close(self) -> None:
         """Once no callback can ring any more (its stream closed); a second close does nothing."""

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from lofid.audio.portaudio import rescan_devices
-from lofid.audio.sinks import DeviceSink, NullSink, Playback, RingBuffer, WavSink, open_sink
+from lofid.audio.sinks import DeviceSink, Doorbell, NullSink, Playback, RingBuffer, WavSink, open_sink
 from lofid.config import defaults
 from lofid.errors import LofidError
 from lofid.music.notes import Note
@@ -165,3 +165,25 @@ def test_the_render_thread_keeps_an_error_for_whoever_joins_it():
     playback.join(5)
     assert isinstance(playback.error, LofidError)
     assert threading.active_count() >= 1
+
+
+def test_the_doorbell_wakes_the_writer_for_a_ring_made_before_or_while_it_waits():
+    """No ring is lost (one made before the wait answers it at once, however many piled up), a wait
+    with none ends at its timeout, and a ring from another thread wakes a waiter at once."""
+    bell = Doorbell()
+    try:
+        for _ in range(10_000):  # far more than the pipe holds: the extra rings are dropped, not blocking
+            bell.ring()
+        start = time.monotonic()
+        bell.wait(5.0)
+        assert time.monotonic() - start < 1.0
+        start = time.monotonic()
+        bell.wait(0.2)  # every ring was answered by the one look
+        assert time.monotonic() - start >= 0.19
+        threading.Timer(0.1, bell.ring).start()
+        start = time.monotonic()
+        bell.wait(5.0)
+        assert time.monotonic() - start < 2.0
+    finally:
+        bell.close()
+    bell.close()  # twice: nothing

@@ -8,10 +8,12 @@ octaves turned down already (lofid.audio.tone), and what the side keeps of them 
 stage takes out.
 
 ``MonoBass`` makes the whole mix mono below ``fx.mono_bass_hz``: the side goes through a steep
-high-pass (ORDER one-pole sections), the mid is left alone; bass and kick are centred where they
-are made (lofid.audio.tone), this catches the room, the rain and whatever else strays.
+high-pass (ORDER one-pole sections), the mid is left alone; the bass is centred as the chain sorts
+the stems (lofid.audio.chain.Chain.buses, added by ``Width`` in the middle), and this catches the
+drums' low side, the room, the rain and whatever else strays.
 
-Both carry their state from block to block, and each setting glides.
+Both carry their state from block to block, and each setting glides; their loops are compiled
+(lofid.audio._dsp).
 """
 
 from __future__ import annotations

@@ -34,28 +34,31 @@ static const char *type_name(const char *format) {
     }
 }
 
+static void release(Arrays *a) {
+    while (a->held > 0) PyBuffer_Release(&a->view[--a->held]);
+}
+
 /* The next array of the call: C-contiguous, of `format` ("d" float64, "f" float32, "h" int16) and
-   `ndim` dimensions (0: any), writable if asked; NULL and an exception naming it otherwise. */
+   `ndim` dimensions (0: any), writable if asked. Otherwise NULL, an exception naming it, and every
+   array taken so far given back, so a caller just returns NULL. */
 static Py_buffer *take(Arrays *a, PyObject *obj, int writable, int ndim, const char *format, const char *name) {
     Py_buffer *view = &a->view[a->held];
     int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
     if (PyObject_GetBuffer(obj, view, flags) < 0) {
         PyErr_Format(PyExc_TypeError, "%s: a C-contiguous%s %s array is needed", name,
                      writable ? ", writable" : "", type_name(format));
+        release(a);
         return NULL;
     }
     if (strcmp(view->format, format) != 0 || (ndim && view->ndim != ndim)) {
         PyBuffer_Release(view);
         if (ndim) PyErr_Format(PyExc_TypeError, "%s: a %d-dimensional %s array is needed", name, ndim, type_name(format));
         else PyErr_Format(PyExc_TypeError, "%s: a %s array is needed", name, type_name(format));
+        release(a);
         return NULL;
     }
     a->held++;
     return view;
-}
-
-static void release(Arrays *a) {
-    while (a->held > 0) PyBuffer_Release(&a->view[--a->held]);
 }
 
 /* Gives the arrays back and raises ValueError with the message: for shapes that do not fit together. */
@@ -77,10 +80,7 @@ static PyObject *one_pole(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOddd", &xo, &so, &a, &dry, &wet)) return NULL;
     Arrays arrays = {.held = 0};
     Py_buffer *x, *s;
-    if (!(x = take(&arrays, xo, 1, 2, "d", "x")) || !(s = take(&arrays, so, 1, 1, "d", "state"))) {
-        release(&arrays);
-        return NULL;
-    }
+    if (!(x = take(&arrays, xo, 1, 2, "d", "x")) || !(s = take(&arrays, so, 1, 1, "d", "state"))) return NULL;
     Py_ssize_t frames = x->shape[0], channels = x->shape[1];
     if (channels != doubles(s)) {
         release(&arrays);
@@ -110,10 +110,7 @@ static PyObject *side_high_pass(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOd", &xo, &so, &a)) return NULL;
     Arrays arrays = {.held = 0};
     Py_buffer *x, *s;
-    if (!(x = take(&arrays, xo, 1, 2, "d", "x")) || !(s = take(&arrays, so, 1, 1, "d", "state"))) {
-        release(&arrays);
-        return NULL;
-    }
+    if (!(x = take(&arrays, xo, 1, 2, "d", "x")) || !(s = take(&arrays, so, 1, 1, "d", "state"))) return NULL;
     if (x->shape[1] != 2) return refuse(&arrays, "side_high_pass: x must be (frames, 2)");
     Py_ssize_t frames = x->shape[0], order = doubles(s);
     double *px = x->buf, *ps = s->buf, b = 1.0 - a;
@@ -169,10 +166,7 @@ static PyObject *wow(PyObject *self, PyObject *args) {
     Arrays arrays = {.held = 0};
     Py_buffer *b, *o, *e, *w;
     if (!(b = take(&arrays, bo, 0, 2, "d", "buffer")) || !(o = take(&arrays, oo, 1, 2, "d", "out"))
-        || !(e = take(&arrays, eo, 0, 1, "d", "bend")) || !(w = take(&arrays, wo, 0, 1, "d", "swings"))) {
-        release(&arrays);
-        return NULL;
-    }
+        || !(e = take(&arrays, eo, 0, 1, "d", "bend")) || !(w = take(&arrays, wo, 0, 1, "d", "swings"))) return NULL;
     Py_ssize_t length = b->shape[0], channels = b->shape[1], frames = o->shape[0], bends = doubles(e);
     if (o->shape[1] != channels || length < 2 || step < 1 || start < 0 || doubles(w) % 2 != 0
         || (bends != 1 && bends != frames))
@@ -210,10 +204,7 @@ static PyObject *add_loop(PyObject *self, PyObject *args) {
     Arrays arrays = {.held = 0};
     Py_buffer *o, *l, *sc;
     if (!(o = take(&arrays, oo, 1, 2, "d", "out")) || !(l = take(&arrays, lo, 0, 0, "h", "loop"))
-        || !(sc = take(&arrays, so, 0, 1, "d", "scale"))) {
-        release(&arrays);
-        return NULL;
-    }
+        || !(sc = take(&arrays, so, 0, 1, "d", "scale"))) return NULL;
     Py_ssize_t frames = o->shape[0], length = l->shape[0], scales = doubles(sc);
     Py_ssize_t channels = l->ndim == 2 ? l->shape[1] : 1;
     if (o->shape[1] != 2 || length < 1 || l->ndim > 2 || channels > 2 || (scales != 1 && scales != frames)
@@ -245,10 +236,7 @@ static PyObject *k_energy(PyObject *self, PyObject *args) {
     Arrays arrays = {.held = 0};
     Py_buffer *x, *s, *c;
     if (!(x = take(&arrays, xo, 0, 2, "d", "x")) || !(s = take(&arrays, so, 1, 1, "d", "state"))
-        || !(c = take(&arrays, co, 0, 1, "d", "coefs"))) {
-        release(&arrays);
-        return NULL;
-    }
+        || !(c = take(&arrays, co, 0, 1, "d", "coefs"))) return NULL;
     Py_ssize_t frames = x->shape[0], channels = x->shape[1];
     if (doubles(s) != 4 * channels || doubles(c) != 10)
         return refuse(&arrays, "k_energy: state must hold 4 values a channel, coefs 10");
@@ -290,10 +278,7 @@ static PyObject *saturate(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOd", &xo, &ao, &drive)) return NULL;
     Arrays arrays = {.held = 0};
     Py_buffer *x, *a;
-    if (!(x = take(&arrays, xo, 1, 2, "d", "x")) || !(a = take(&arrays, ao, 0, 1, "d", "amount"))) {
-        release(&arrays);
-        return NULL;
-    }
+    if (!(x = take(&arrays, xo, 1, 2, "d", "x")) || !(a = take(&arrays, ao, 0, 1, "d", "amount"))) return NULL;
     Py_ssize_t frames = x->shape[0], channels = x->shape[1], amounts = doubles(a);
     if (amounts != 1 && amounts != frames) {
         release(&arrays);
@@ -327,10 +312,7 @@ static PyObject *glue(PyObject *self, PyObject *args) {
     Arrays arrays = {.held = 0};
     Py_buffer *x, *s, *m;
     if (!(x = take(&arrays, xo, 1, 2, "d", "x")) || !(s = take(&arrays, so, 1, 1, "d", "state"))
-        || !(m = take(&arrays, ao, 0, 1, "d", "amounts"))) {
-        release(&arrays);
-        return NULL;
-    }
+        || !(m = take(&arrays, ao, 0, 1, "d", "amounts"))) return NULL;
     Py_ssize_t frames = x->shape[0], amounts = doubles(m);
     double *px = x->buf, *ps = s->buf;
     const double *pm = m->buf;
@@ -375,10 +357,7 @@ static PyObject *stems(PyObject *self, PyObject *args) {
     Py_buffer *p, *g, *m, *sd, *b, *d;
     if (!(p = take(&arrays, po, 0, 2, "f", "planes")) || !(g = take(&arrays, go, 0, 2, "d", "gains"))
         || !(m = take(&arrays, mo, 1, 2, "d", "mid")) || !(sd = take(&arrays, so, 1, 2, "d", "side"))
-        || !(b = take(&arrays, bo, 1, 2, "d", "bass")) || !(d = take(&arrays, dro, 1, 2, "d", "drums"))) {
-        release(&arrays);
-        return NULL;
-    }
+        || !(b = take(&arrays, bo, 1, 2, "d", "bass")) || !(d = take(&arrays, dro, 1, 2, "d", "drums"))) return NULL;
     Py_ssize_t frames = p->shape[1], per = g->shape[1];
     if (p->shape[0] != 8 || g->shape[0] != 4 || (per != 1 && per != frames) || doubles(m) != frames
         || doubles(sd) != frames || doubles(b) != frames || d->shape[0] != frames || d->shape[1] != 2)
@@ -416,10 +395,7 @@ static PyObject *widen(PyObject *self, PyObject *args) {
     Py_buffer *m, *sd, *h, *w, *c, *o;
     if (!(m = take(&arrays, mo, 0, 0, "d", "mid")) || !(sd = take(&arrays, so, 0, 0, "d", "side"))
         || !(h = take(&arrays, ho, 1, 1, "d", "history")) || !(w = take(&arrays, wo, 0, 1, "d", "width"))
-        || !(c = take(&arrays, co, 0, 0, "d", "centre")) || !(o = take(&arrays, oo, 1, 2, "d", "out"))) {
-        release(&arrays);
-        return NULL;
-    }
+        || !(c = take(&arrays, co, 0, 0, "d", "centre")) || !(o = take(&arrays, oo, 1, 2, "d", "out"))) return NULL;
     Py_ssize_t frames = doubles(m), delay = doubles(h), widths = doubles(w);
     if (doubles(sd) != frames || doubles(c) != frames || o->shape[0] != frames || o->shape[1] != 2
         || (widths != 1 && widths != frames))

@@ -96,9 +96,9 @@ class LoudnessStage:
         done = 0
         while done < len(x):
             take = min(len(x) - done, self.hop - self._filled)
-            piece = x[done:done + take]
+            piece, music = x[done:done + take], lead[done:done + take]
             self._energy += self._meter.energy(piece)  # measured before its gain
-            self._lead += float(np.vdot(lead[done:done + take], lead[done:done + take]))
+            self._lead += float(np.vdot(music, music))
             self._gain.apply(piece)
             self._filled += take
             done += take

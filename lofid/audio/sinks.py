@@ -1,9 +1,10 @@
 """Where rendered blocks go: the sound card (sounddevice), a WAV file, or nowhere.
 
 The sound card is fed through a ring buffer: a render thread (``Playback``) keeps it about
-150 ms ahead, and the PortAudio callback only copies out of it, then rings a doorbell (one byte
-into a pipe) that wakes the render thread when there is room: one wake-up a block, where polling
-took four (each costs some 80 us of CPU on a virtual machine, BENCHMARKS.md). The callback
+150 ms ahead, rendering two of the card's blocks at a time, and the PortAudio callback only
+copies out of it, then rings a doorbell (one byte into a pipe) that wakes the render thread once
+there is room for its next render: one wake-up a render, where polling took eight (each costs
+some 80 us of CPU on a virtual machine, and cold caches after it more, BENCHMARKS.md). The callback
 allocates no buffers, takes no lock and never logs, so a slow note-model step or a busy machine
 cannot make it late; if the ring does run dry it plays silence and counts an underrun.
 
@@ -40,6 +41,15 @@ FROZEN_SECONDS = 1.0  # a wait overrunning by this much means the process was fr
 # Waits between reopen attempts; the last repeats. It stays short, since the music must be heard
 # within 5 s of the sound server's return and opening takes up to ~2 s; an attempt costs ~70 ms.
 BACKOFF_SECONDS = (0.5, 1.0, 2.0)
+# The render thread renders this many of the card's blocks at each wake-up. On a virtual machine a
+# thread's first work after sleeping runs on cold caches at about a third of its warm speed, so half
+# as many wake-ups cost a fifth less CPU; the ring holds one block more for it (BENCHMARKS.md).
+RENDER_BLOCKS = 2
+
+
+def render_frames(block_size: int) -> int:
+    """The frames the render thread renders at a time, for a sound card pulling ``block_size``."""
+    return RENDER_BLOCKS * block_size
 
 
 class Sink(Protocol):
@@ -214,7 +224,10 @@ class DeviceSink:
 
         self._sd = sd
         self.sample_rate, self.device, self.block_size = sample_rate, device, block_size
-        self.target = max(int(ahead * sample_rate), 2 * block_size)
+        # The writer waits for room for a whole render before it renders: a block beyond it is what
+        # the card has to play meanwhile.
+        self.target = max(int(ahead * sample_rate), block_size + render_frames(block_size))
+        self._ring_at = self.target - render_frames(block_size)  # the fill at which the writer has room
         self.ring = RingBuffer(self.target + 2 * max(block_size, 4096))
         self.underruns = 0
         self.reopens = 0
@@ -238,7 +251,8 @@ class DeviceSink:
             outdata[got:] = 0.0
             if not self._draining:  # running dry at close is the end, not an underrun
                 self.underruns += 1
-        self._doorbell.ring()
+        if self.ring.written - self.ring.read <= self._ring_at:  # only when the writer has room: a wake-up is dear
+            self._doorbell.ring()
 
     def _open(self) -> None:
         self._stream = self._sd.OutputStream(
@@ -254,6 +268,7 @@ class DeviceSink:
             self._try_reopen()
             return
         n = len(block)
+        self._ring_at = self.target - n  # before the look for room: a pull after it rings, none is missed
         last_read, last_progress = self.ring.read, time.monotonic()
         # Before the start the ring is primed a block beyond the target: the card's first pull takes
         # its whole buffer (two blocks) at once, and a ring holding just that ran dry on the next.
@@ -262,9 +277,10 @@ class DeviceSink:
                 self._stream.start()
                 self._started, self._start_read = True, self.ring.read
                 continue
-            # Room comes a callback at a time, and the callback rings the doorbell: the writer sleeps
-            # until then, or for the ring's margin at most, to notice a device that stopped pulling.
-            wait = max(0.001, (self.target - n) / self.sample_rate)
+            # Room comes a callback at a time, and the callback rings the doorbell once there is
+            # enough: the writer sleeps until then, or a block longer at most, to notice a device
+            # that stopped pulling.
+            wait = (self.ring.fill + n - self.target + self.block_size) / self.sample_rate
             asleep = time.monotonic()
             self._doorbell.wait(wait)
             now = time.monotonic()

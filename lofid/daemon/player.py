@@ -33,7 +33,7 @@ from typing import Any
 from lofid import paths
 from lofid.audio.chime import chime
 from lofid.audio.engine import FADE_SECONDS, Engine, layer_value
-from lofid.audio.sinks import DeviceSink, NullSink, Playback, open_sink
+from lofid.audio.sinks import DeviceSink, NullSink, Playback, open_sink, render_frames
 from lofid.compose.generator import NoteGenerator
 from lofid.compose.queue import Producer
 from lofid.config import Config, applying, load, resolve_seed
@@ -351,7 +351,8 @@ class Daemon:
         self.producer.start()
         self.producer.wait_for(FIRST_NOTES, timeout=2.0)
         self.sink = open_sink(self.cfg)  # with no device: one line saying so, and the null sink
-        self.playback = Playback(self.engine.render, self.sink, self.cfg["output.block_size"], self.streams.taps)
+        self.playback = Playback(self.engine.render, self.sink, render_frames(self.cfg["output.block_size"]),
+                                 self.streams.taps)
         self.playback.start()
         self.streams.start()
         log.info("playing %s through %s; control socket %s", paths.resolve(self.cfg["model.path"]).name,

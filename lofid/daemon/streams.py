@@ -20,6 +20,7 @@ import numpy as np
 
 from lofid.addresses import icecast_target, listen_address, snapcast_target
 from lofid.audio.broadcast import Broadcast
+from lofid.audio.sinks import render_frames
 from lofid.config import Config
 from lofid.control.protocol import Controllable, encode
 from lofid.control.status import Event, StreamsStatus
@@ -50,7 +51,7 @@ class Streams:
             from lofid.audio.snapcast import SnapcastSource
 
             self.snapcast = SnapcastSource(snapcast_target(cfg["output.snapcast.url"]), cfg["output.sample_rate"],
-                                           cfg["output.block_size"])
+                                           render_frames(cfg["output.block_size"]))
         url = cfg["output.icecast.url"].strip()
         if not (cfg["output.http.enabled"] or url):
             return
@@ -64,7 +65,7 @@ class Streams:
 
             self.http = WebServer(listen_address(cfg["output.http.listen"]), cfg["output.http.token"], target,
                                   self.audio, self.events)
-        self.encoder = Mp3Encoder(cfg["output.sample_rate"], cfg["output.block_size"], bitrate, self.audio)
+        self.encoder = Mp3Encoder(cfg["output.sample_rate"], render_frames(cfg["output.block_size"]), bitrate, self.audio)
         if url:
             from lofid.audio.icecast import IcecastSource
 

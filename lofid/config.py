@@ -150,7 +150,7 @@ SCHEMA: tuple[Setting, ...] = (
     Setting("output.volume", 100, int, "master volume in percent, as on a mixer (lofid ctl volume N); 100 is full level",
             0, 100, short="volume"),
     Setting("output.sample_rate", 44100, int, "samples per second", 8000, 192000, applies=RESTART),
-    Setting("output.block_size", 4096, int, "frames per audio block; bigger costs less CPU, smaller reacts sooner", 64, 8192,
+    Setting("output.block_size", 4096, int, "frames the sound card takes at a time (the render thread renders two); bigger costs less CPU, smaller reacts sooner", 64, 8192,
             applies=RESTART),
     Setting("output.http.enabled", False, bool, "serve the MP3 stream, the web remote and the JSON API over HTTP",
             applies=RESTART),

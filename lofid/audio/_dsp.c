@@ -1,4 +1,4 @@
-/* lofid.audio._dsp: the chain's sample loops, compiled, and the sound card callback's doorbell.
+/* lofid.audio._dsp: the chain's sample loops, compiled, and the ring the sound card plays from.
 
 Each function runs one stage's inner loop over a block, in place, on C-contiguous numpy arrays
 (float64 but where it says otherwise), and keeps the stage's state in a small array the stage owns,
@@ -15,6 +15,7 @@ read or written. The loops run without the GIL, so the producer thread runs mean
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -30,6 +31,7 @@ static const char *type_name(const char *format) {
     switch (format[0]) {
         case 'f': return "float32";
         case 'h': return "int16";
+        case 'l': return "int64";
         default: return "float64";
     }
 }
@@ -38,7 +40,7 @@ static void release(Arrays *a) {
     while (a->held > 0) PyBuffer_Release(&a->view[--a->held]);
 }
 
-/* The next array of the call: C-contiguous, of `format` ("d" float64, "f" float32, "h" int16) and
+/* The next array of the call: C-contiguous, of `format` ("d" float64, "f" float32, "h" int16, "l" int64) and
    `ndim` dimensions (0: any), writable if asked. Otherwise NULL, an exception naming it, and every
    array taken so far given back, so a caller just returns NULL. */
 static Py_buffer *take(Arrays *a, PyObject *obj, int writable, int ndim, const char *format, const char *name) {
@@ -420,20 +422,143 @@ static PyObject *widen(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
-/* ring(fd): one byte into the non-blocking pipe fd, the GIL kept throughout. The sound card's
-   callback rings it after each pull, so the render thread wakes once a block, when there is room,
-   instead of polling (lofid.audio.sinks.Doorbell); os.write would release the GIL and could leave
-   the callback waiting for it behind another thread. A full pipe already says "look": ignored. */
-static PyObject *ring(PyObject *self, PyObject *args) {
+/* The ring the render thread fills and the sound card empties (lofid.audio.sinks.RingBuffer).
+
+Its state is a small int64 array the Python side owns beside the float32 frames (capacity x 2,
+interleaved): the slots below. Each counter is stored by one side only, the writer's `written`
+after its frames are in (release) and the reader's `read` after its copy is out, each read by the
+other with acquire, so neither side ever waits for the other or sees frames before they are there.
+The reader is the sound card's callback, in C, which takes no GIL and calls no Python: no thread of
+the daemon can keep it waiting. A pull that leaves `ring_at` frames or fewer rings the doorbell, one
+byte into a non-blocking pipe that wakes the render thread once there is room for its next render
+(a full pipe already says "look": the byte is dropped). */
+enum { RING_FRAMES, RING_CAPACITY, RING_WRITTEN, RING_READ, RING_AT, RING_UNDERRUNS, RING_DOORBELL, RING_DRAINING,
+       RING_SLOTS };
+
+#define PA_OUTPUT_UNDERFLOW 0x4UL /* PortAudio's paOutputUnderflow status flag */
+#define PA_CONTINUE 0             /* PortAudio's paContinue */
+
+static void copy_frames(float *to, const float *from, int64_t frames) { memcpy(to, from, (size_t)frames * 2 * sizeof(float)); }
+
+/* Up to `frames` frames into `out`, the rest silence: how many were there. A short pull is an
+   underrun unless the ring is draining (the end), and so is the card's own report of one. */
+static int64_t ring_pull_frames(int64_t *s, float *out, int64_t frames, int card_underflow) {
+    const float *buf = (const float *)(intptr_t)s[RING_FRAMES];
+    int64_t cap = s[RING_CAPACITY], r = s[RING_READ];
+    int64_t w = __atomic_load_n(&s[RING_WRITTEN], __ATOMIC_ACQUIRE);
+    int64_t n = w - r < frames ? w - r : frames;
+    int64_t at = r % cap, first = cap - at < n ? cap - at : n;
+    copy_frames(out, buf + 2 * at, first);
+    copy_frames(out + 2 * first, buf, n - first);
+    if (n < frames) memset(out + 2 * n, 0, (size_t)(frames - n) * 2 * sizeof(float));
+    if (card_underflow) __atomic_fetch_add(&s[RING_UNDERRUNS], 1, __ATOMIC_RELAXED);
+    if (n < frames && !__atomic_load_n(&s[RING_DRAINING], __ATOMIC_RELAXED))
+        __atomic_fetch_add(&s[RING_UNDERRUNS], 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&s[RING_READ], r + n, __ATOMIC_RELEASE);
+    int fd = (int)s[RING_DOORBELL];
+    if (fd >= 0 && w - (r + n) <= __atomic_load_n(&s[RING_AT], __ATOMIC_RELAXED)) {
+        static const char byte = 0;
+        if (write(fd, &byte, 1) < 0) { /* EAGAIN: the reader has a byte waiting already */ }
+    }
+    return n;
+}
+
+/* PortAudio's stream callback (PaStreamCallback), interleaved stereo float32 out; `user` is the
+   ring's state. Real-time: copies, counts, rings, nothing else. */
+static int card_callback(const void *input, void *output, unsigned long frames, const void *time_info,
+                         unsigned long flags, void *user) {
+    (void)input; (void)time_info;
+    ring_pull_frames((int64_t *)user, (float *)output, (int64_t)frames, (flags & PA_OUTPUT_UNDERFLOW) != 0);
+    return PA_CONTINUE;
+}
+
+/* The state array of a call: writable int64, RING_SLOTS long, or NULL with the exception set. */
+static int64_t *ring_state(Arrays *a, PyObject *obj) {
+    Py_buffer *view = take(a, obj, 1, 1, "l", "state");
+    if (!view) return NULL;
+    if (view->len < (Py_ssize_t)(RING_SLOTS * sizeof(int64_t))) {
+        refuse(a, "state: the ring's state needs RING_SLOTS slots");
+        return NULL;
+    }
+    return (int64_t *)view->buf;
+}
+
+/* A (frames, 2) float32 block of a call, or NULL with the exception set. */
+static Py_buffer *stereo_frames(Arrays *a, PyObject *obj, int writable, const char *name) {
+    Py_buffer *view = take(a, obj, writable, 2, "f", name);
+    if (view && view->shape[1] != 2) {
+        refuse(a, "a block of stereo frames, (frames, 2), is needed");
+        return NULL;
+    }
+    return view;
+}
+
+/* ring_bind(state, frames, doorbell): make state the ring over frames (capacity, 2), empty; a pull
+   rings the pipe fd doorbell (-1: none). The caller keeps frames alive as long as state is used. */
+static PyObject *ring_bind(PyObject *self, PyObject *args) {
+    PyObject *state_obj, *frames_obj;
     int fd;
-    if (!PyArg_ParseTuple(args, "i", &fd)) return NULL;
-    static const char byte = 0;
-    if (write(fd, &byte, 1) < 0) { /* EAGAIN: the reader has a byte waiting already */ }
+    if (!PyArg_ParseTuple(args, "OOi", &state_obj, &frames_obj, &fd)) return NULL;
+    Arrays a = {.held = 0};
+    int64_t *s = ring_state(&a, state_obj);
+    if (!s) return NULL;
+    Py_buffer *frames = stereo_frames(&a, frames_obj, 1, "frames");
+    if (!frames) return NULL;
+    memset(s, 0, RING_SLOTS * sizeof(int64_t));
+    s[RING_FRAMES] = (int64_t)(intptr_t)frames->buf;
+    s[RING_CAPACITY] = frames->shape[0];
+    s[RING_DOORBELL] = fd;
+    release(&a);
     Py_RETURN_NONE;
 }
 
+/* ring_push(state, block): the writer's side, the block's frames in after what was written. The
+   caller waits for room first; a block that does not fit is refused, nothing written. */
+static PyObject *ring_push(PyObject *self, PyObject *args) {
+    PyObject *state_obj, *block_obj;
+    if (!PyArg_ParseTuple(args, "OO", &state_obj, &block_obj)) return NULL;
+    Arrays a = {.held = 0};
+    int64_t *s = ring_state(&a, state_obj);
+    if (!s) return NULL;
+    Py_buffer *block = stereo_frames(&a, block_obj, 0, "block");
+    if (!block) return NULL;
+    float *buf = (float *)(intptr_t)s[RING_FRAMES];
+    int64_t cap = s[RING_CAPACITY], w = s[RING_WRITTEN], n = block->shape[0];
+    if (n > cap - (w - __atomic_load_n(&s[RING_READ], __ATOMIC_ACQUIRE))) return refuse(&a, "block: no room in the ring for it");
+    int64_t at = w % cap, first = cap - at < n ? cap - at : n;
+    const float *in = (const float *)block->buf;
+    copy_frames(buf + 2 * at, in, first);
+    copy_frames(buf, in + 2 * first, n - first);
+    __atomic_store_n(&s[RING_WRITTEN], w + n, __ATOMIC_RELEASE);
+    release(&a);
+    Py_RETURN_NONE;
+}
+
+/* ring_pull(state, out): what the sound card's callback does, from Python: out (frames, 2) filled
+   from the ring, silence after what was there; returns how many frames were there. */
+static PyObject *ring_pull(PyObject *self, PyObject *args) {
+    PyObject *state_obj, *out_obj;
+    if (!PyArg_ParseTuple(args, "OO", &state_obj, &out_obj)) return NULL;
+    Arrays a = {.held = 0};
+    int64_t *s = ring_state(&a, state_obj);
+    if (!s) return NULL;
+    Py_buffer *out = stereo_frames(&a, out_obj, 1, "out");
+    if (!out) return NULL;
+    int64_t n = ring_pull_frames(s, (float *)out->buf, out->shape[0], 0);
+    release(&a);
+    return PyLong_FromLongLong(n);
+}
+
+/* card_callback(): the address of the C callback, for PortAudio (lofid.audio.portaudio). */
+static PyObject *card_callback_address(PyObject *self, PyObject *unused) {
+    return PyLong_FromVoidPtr((void *)&card_callback);
+}
+
 static PyMethodDef methods[] = {
-    {"ring", ring, METH_VARARGS, "ring(fd): one byte into a non-blocking pipe, the GIL kept (the callback's doorbell)."},
+    {"ring_bind", ring_bind, METH_VARARGS, "ring_bind(state, frames, doorbell): state made the empty ring over frames."},
+    {"ring_push", ring_push, METH_VARARGS, "ring_push(state, block): the writer's frames into the ring."},
+    {"ring_pull", ring_pull, METH_VARARGS, "ring_pull(state, out): the sound card's pull, from Python; frames that were there."},
+    {"card_callback", card_callback_address, METH_NOARGS, "card_callback(): the PortAudio callback's address (user data: the state)."},
     {"stems", stems, METH_VARARGS, "stems(planes, gains, mid, side, bass, drums): the synth's stems sorted into the chain's buses."},
     {"widen", widen, METH_VARARGS, "widen(mid, side, history, decorrelate, width, centre, out): the keys' stereo image."},
     {"one_pole", one_pole, METH_VARARGS, "one_pole(x, state, a, dry, wet): a one-pole low-pass down each column of x, mixed with it, in place."},
@@ -454,4 +579,16 @@ static struct PyModuleDef module = {
     .m_methods = methods,
 };
 
-PyMODINIT_FUNC PyInit__dsp(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__dsp(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (!m) return NULL;
+    /* The ring's state slots, so Python reads them by name (lofid.audio.sinks.RingBuffer). */
+    if (PyModule_AddIntConstant(m, "RING_SLOTS", RING_SLOTS) < 0 || PyModule_AddIntConstant(m, "RING_WRITTEN", RING_WRITTEN) < 0
+        || PyModule_AddIntConstant(m, "RING_READ", RING_READ) < 0 || PyModule_AddIntConstant(m, "RING_AT", RING_AT) < 0
+        || PyModule_AddIntConstant(m, "RING_UNDERRUNS", RING_UNDERRUNS) < 0
+        || PyModule_AddIntConstant(m, "RING_DRAINING", RING_DRAINING) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

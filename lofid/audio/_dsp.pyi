@@ -1,5 +1,5 @@
-"""Types of lofid/audio/_dsp.c, the chain's compiled sample loops (each documented there): float64
-C-contiguous numpy arrays in, changed in place where the C says so."""
+"""Types of lofid/audio/_dsp.c, the chain's compiled sample loops and the sound card's ring (each
+documented there): C-contiguous numpy arrays in, changed in place where the C says so."""
 
 import numpy as np
 
@@ -15,4 +15,15 @@ def stems(planes: np.ndarray, gains: np.ndarray, mid: np.ndarray, side: np.ndarr
           drums: np.ndarray) -> None: ...
 def widen(mid: np.ndarray, side: np.ndarray, history: np.ndarray, decorrelate: float, width: np.ndarray,
           centre: np.ndarray, out: np.ndarray) -> None: ...
-def ring(fd: int) -> None: ...
+
+RING_SLOTS: int
+RING_WRITTEN: int
+RING_READ: int
+RING_AT: int
+RING_UNDERRUNS: int
+RING_DRAINING: int
+
+def ring_bind(state: np.ndarray, frames: np.ndarray, doorbell: int) -> None: ...
+def ring_push(state: np.ndarray, block: np.ndarray) -> None: ...
+def ring_pull(state: np.ndarray, out: np.ndarray) -> int: ...
+def card_callback() -> int: ...

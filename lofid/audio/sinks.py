@@ -1,12 +1,13 @@
-"""Where rendered blocks go: the sound card (sounddevice), a WAV file, or nowhere.
+"""Where rendered blocks go: the sound card (PortAudio), a WAV file, or nowhere.
 
-The sound card is fed through a ring buffer: a render thread (``Playback``) keeps it about
-150 ms ahead, rendering two of the card's blocks at a time, and the PortAudio callback only
-copies out of it, then rings a doorbell (one byte into a pipe) that wakes the render thread once
-there is room for its next render: one wake-up a render, where polling took eight (each costs
-some 80 us of CPU on a virtual machine, and cold caches after it more, BENCHMARKS.md). The callback
-allocates no buffers, takes no lock and never logs, so a slow note-model step or a busy machine
-cannot make it late; if the ring does run dry it plays silence and counts an underrun.
+The sound card is fed through a ring buffer: a render thread (``Playback``) keeps it ahead,
+rendering 186 ms at a time whenever there is room for it, and the PortAudio callback, in C
+(lofid/audio/_dsp.c), only copies out of it, then rings a doorbell (one byte into a pipe) that
+wakes the render thread once there is room for its next render: one wake-up a render, where
+polling took eight (each costs some 80 us of CPU on a virtual machine, and cold caches after it
+more, BENCHMARKS.md). The callback allocates nothing, takes no lock, not even the GIL, and never
+logs, so a slow note-model step, a busy machine or a Python thread holding the interpreter cannot
+make it late; if the ring does run dry it plays silence and counts an underrun.
 
 A lost device (unplugged, sound server restarted) is reopened with back-off while the render
 thread keeps going at the pace of the real clock, so the music carries on where it would have
@@ -28,28 +29,30 @@ from typing import Any, Protocol
 import numpy as np
 
 from lofid.audio.compiled import dsp
-from lofid.audio.portaudio import rescan_devices
+from lofid.audio.portaudio import open_output, rescan_devices
 from lofid.config import Config
 from lofid.errors import LofidError
 
 log = logging.getLogger(__name__)
 
-AHEAD_SECONDS = 0.15  # how far the render thread keeps the ring ahead of the sound card
+AHEAD_SECONDS = 0.15  # how far a paced writer runs ahead of the real clock (a live null sink)
+# What the ring still holds when the render thread wakes to render: what the card plays meanwhile.
+MARGIN_SECONDS = 0.093
+# What the render thread renders at each wake-up, in frames (186 ms at 44.1 kHz). On a virtual
+# machine a thread's first work after sleeping runs on cold caches at about a third of its warm
+# speed, so fewer, bigger renders cost a fifth less CPU than one per 4096-frame block (BENCHMARKS.md).
+RENDER_FRAMES = 8192
 STALL_SECONDS = 2.0  # a callback silent this long means the device is gone...
 START_SECONDS = 5.0  # ...but a stream just started may wait longer (PulseAudio via ALSA takes ~2 s)
 FROZEN_SECONDS = 1.0  # a wait overrunning by this much means the process was frozen (SIGSTOP, suspend)
 # Waits between reopen attempts; the last repeats. It stays short, since the music must be heard
 # within 5 s of the sound server's return and opening takes up to ~2 s; an attempt costs ~70 ms.
 BACKOFF_SECONDS = (0.5, 1.0, 2.0)
-# The render thread renders this many of the card's blocks at each wake-up. On a virtual machine a
-# thread's first work after sleeping runs on cold caches at about a third of its warm speed, so half
-# as many wake-ups cost a fifth less CPU; the ring holds one block more for it (BENCHMARKS.md).
-RENDER_BLOCKS = 2
 
 
 def render_frames(block_size: int) -> int:
     """The frames the render thread renders at a time, for a sound card pulling ``block_size``."""
-    return RENDER_BLOCKS * block_size
+    return max(RENDER_FRAMES, block_size)
 
 
 class Sink(Protocol):
@@ -143,60 +146,75 @@ def pcm16(block: np.ndarray) -> bytes:
 
 
 class RingBuffer:
-    """A single-writer, single-reader ring of stereo float32 frames, preallocated.
+    """A single-writer, single-reader ring of stereo float32 frames, preallocated, kept in C.
 
-    The two counters only grow and each is written by one side; under the GIL each assignment is
-    atomic, so neither side ever waits for the other.
+    The writer is the render thread (``push``); the reader the sound card's callback, which is C
+    (lofid/audio/_dsp.c) and never takes the GIL, so no Python thread can make it late. Each counter
+    is stored by one side only, in order with the frames, so neither side ever waits for the other.
+    A pull that leaves ``ring_at`` frames or fewer rings the ``doorbell`` pipe (fd; -1: none).
     """
 
-    def __init__(self, capacity: int) -> None:
-        self.buf = np.zeros((capacity, 2), np.float32)
+    def __init__(self, capacity: int, doorbell: int = -1) -> None:
         self.capacity = capacity
-        self.written = 0
-        self.read = 0
+        self.frames = np.zeros((capacity, 2), np.float32)
+        self.state = np.zeros(dsp.RING_SLOTS, np.int64)  # read by the callback: lives as long as the ring
+        dsp.ring_bind(self.state, self.frames, doorbell)
+
+    @property
+    def written(self) -> int:
+        return int(self.state[dsp.RING_WRITTEN])
+
+    @property
+    def read(self) -> int:
+        return int(self.state[dsp.RING_READ])
 
     @property
     def fill(self) -> int:
         return self.written - self.read
 
+    @property
+    def underruns(self) -> int:
+        """Pulls that found the ring short (but while draining), and the card's own underflows."""
+        return int(self.state[dsp.RING_UNDERRUNS])
+
+    @property
+    def ring_at(self) -> int:
+        return int(self.state[dsp.RING_AT])
+
+    @ring_at.setter
+    def ring_at(self, frames: int) -> None:
+        self.state[dsp.RING_AT] = frames
+
+    def drain(self) -> None:
+        """From now on running dry is the end, not an underrun."""
+        self.state[dsp.RING_DRAINING] = 1
+
+    def drop(self) -> None:
+        """Forget what is queued; only with no reader pulling (the stream closed)."""
+        self.state[dsp.RING_READ] = self.state[dsp.RING_WRITTEN]
+
     def push(self, block: np.ndarray) -> None:
         """Writer side; the caller has made sure there is room."""
-        n, cap, w = len(block), self.capacity, self.written
-        i = w % cap
-        first = min(n, cap - i)
-        self.buf[i:i + first] = block[:first]
-        if n > first:
-            self.buf[:n - first] = block[first:]
-        self.written = w + n
+        dsp.ring_push(self.state, block)
 
     def pull_into(self, out: np.ndarray) -> int:
-        """Reader side (the audio callback): copy up to len(out) frames into ``out``, no allocation."""
-        r = self.read
-        n = min(len(out), self.written - r)
-        i = r % self.capacity
-        first = min(n, self.capacity - i)
-        out[:first] = self.buf[i:i + first]
-        if n > first:
-            out[first:n] = self.buf[:n - first]
-        self.read = r + n
-        return n
+        """What the sound card's callback does: ``out`` filled, silence after what was there; the
+        frames that were."""
+        return dsp.ring_pull(self.state, out)
 
 
 class Doorbell:
     """The callback's word to the render thread that room came in the ring: a non-blocking pipe.
 
-    Thread: ``ring`` is for the real-time callback (one byte written in C with the GIL kept: it
-    never waits); ``wait`` and ``close`` for the render thread. Failure: a full pipe means a ring
-    is waiting already, so nothing is lost by dropping the byte.
+    Thread: the ring's reader (the real-time callback, in C) writes one byte to ``fd``, which never
+    waits; ``wait`` and ``close`` are for the render thread. Failure: a full pipe means a ring is
+    waiting already, so nothing is lost by dropping the byte.
     """
 
     def __init__(self) -> None:
-        self._read, self._write = os.pipe()
-        for fd in (self._read, self._write):
+        self._read, self.fd = os.pipe()
+        for fd in (self._read, self.fd):
             os.set_blocking(fd, False)
-
-    def ring(self) -> None:
-        dsp.ring(self._write)
 
     def wait(self, timeout: float) -> None:
         """Until the doorbell rings (at once if it rang meanwhile) or ``timeout`` seconds pass."""
@@ -209,56 +227,41 @@ class Doorbell:
 
     def close(self) -> None:
         """Once no callback can ring any more (its stream closed); a second close does nothing."""
-        for fd in (self._read, self._write):
+        for fd in (self._read, self.fd):
             if fd >= 0:
                 os.close(fd)
-        self._read = self._write = -1
+        self._read = self.fd = -1
 
 
 class DeviceSink:
-    """The sound card through sounddevice, fed from a ring buffer kept ``ahead`` seconds full."""
+    """The sound card through PortAudio, fed from a ring buffer the render thread keeps full."""
 
     def __init__(self, sample_rate: int, device: int | str | None, block_size: int,
-                 ahead: float = AHEAD_SECONDS) -> None:
-        import sounddevice as sd
-
-        self._sd = sd
+                 margin: float = MARGIN_SECONDS) -> None:
         self.sample_rate, self.device, self.block_size = sample_rate, device, block_size
-        # The writer waits for room for a whole render before it renders: a block beyond it is what
-        # the card has to play meanwhile.
-        self.target = max(int(ahead * sample_rate), block_size + render_frames(block_size))
-        self._ring_at = self.target - render_frames(block_size)  # the fill at which the writer has room
-        self.ring = RingBuffer(self.target + 2 * max(block_size, 4096))
-        self.underruns = 0
+        # The writer waits for room for a whole render before it renders; what is left in the ring
+        # then (``margin``, a card's block at least) is what the card plays meanwhile.
+        self.target = render_frames(block_size) + max(int(margin * sample_rate), block_size)
+        self._doorbell = Doorbell()
+        self.ring = RingBuffer(self.target + 2 * max(block_size, 4096), self._doorbell.fd)
+        self.ring.ring_at = self.target - render_frames(block_size)  # the fill at which the writer has room
         self.reopens = 0
         self.lost = False
         self._pacer = Pacer(sample_rate)
-        self._draining = False
-        self._doorbell = Doorbell()
-        self._stream: Any = None  # a sounddevice.OutputStream while open
+        self._stream: Any = None  # a PortAudio output stream while open (lofid.audio.portaudio)
         try:
             self._open()  # raises PortAudioError/ValueError when there is no such device
         except Exception:
             self._doorbell.close()
             raise
 
-    def _callback(self, outdata, frames, time_info, status) -> None:
-        # Real-time: copy, count, nothing else.
-        if status.output_underflow:
-            self.underruns += 1
-        got = self.ring.pull_into(outdata)
-        if got < frames:
-            outdata[got:] = 0.0
-            if not self._draining:  # running dry at close is the end, not an underrun
-                self.underruns += 1
-        if self.ring.written - self.ring.read <= self._ring_at:  # only when the writer has room: a wake-up is dear
-            self._doorbell.ring()
+    @property
+    def underruns(self) -> int:
+        """Blocks the sound card wanted before they were ready, counted by its callback."""
+        return self.ring.underruns
 
     def _open(self) -> None:
-        self._stream = self._sd.OutputStream(
-            samplerate=self.sample_rate, channels=2, dtype="float32", blocksize=self.block_size,
-            device=self.device, callback=self._callback)
-        self.name = self._sd.query_devices(self._stream.device)["name"]
+        self._stream, self.name = open_output(self.sample_rate, self.device, self.block_size, self.ring.state)
         self._started = False
 
     def write(self, block: np.ndarray) -> None:
@@ -268,7 +271,7 @@ class DeviceSink:
             self._try_reopen()
             return
         n = len(block)
-        self._ring_at = self.target - n  # before the look for room: a pull after it rings, none is missed
+        self.ring.ring_at = self.target - n  # before the look for room: a pull after it rings, none is missed
         last_read, last_progress = self.ring.read, time.monotonic()
         # Before the start the ring is primed a block beyond the target: the card's first pull takes
         # its whole buffer (two blocks) at once, and a ring holding just that ran dry on the next.
@@ -302,7 +305,7 @@ class DeviceSink:
         log.warning("sound device %s stopped; reopening it (music keeps going)", self.name)
         self.lost = True
         self._close_stream()
-        self.ring.read = self.ring.written  # drop what was queued for the old stream
+        self.ring.drop()  # what was queued for the old stream
         self._pacer.reset()
         self._attempt, self._next_try = 0, time.monotonic() + BACKOFF_SECONDS[0]
 
@@ -333,7 +336,7 @@ class DeviceSink:
 
     def close(self) -> None:
         """Let what is queued play out, then stop."""
-        self._draining = True
+        self.ring.drain()
         if self._stream is not None and self._started and not self.lost:
             deadline = time.monotonic() + self.ring.fill / self.sample_rate + 0.5
             while self.ring.fill > 0 and time.monotonic() < deadline and self._stream.active:

@@ -38,11 +38,24 @@ def test_the_ring_hands_back_exactly_what_went_in_across_its_wrap():
     np.testing.assert_array_equal(out[:read], data[:read])
 
 
-def test_the_ring_reports_a_short_read_instead_of_inventing_audio():
+def test_the_ring_plays_silence_for_what_it_lacks_and_counts_it_unless_draining():
     ring = RingBuffer(64)
     ring.push(np.ones((10, 2), np.float32))
     out = np.full((32, 2), 7.0, np.float32)
-    assert ring.pull_into(out) == 10 and np.all(out[:10] == 1) and np.all(out[10:] == 7)
+    assert ring.pull_into(out) == 10 and np.all(out[:10] == 1) and np.all(out[10:] == 0)
+    assert ring.underruns == 1
+    ring.drain()  # the end of the music: running dry is no underrun
+    assert ring.pull_into(out) == 0 and np.all(out == 0) and ring.underruns == 1
+
+
+def test_the_ring_refuses_a_block_it_has_no_room_for_and_keeps_what_it_holds():
+    ring = RingBuffer(16)
+    ring.push(np.ones((10, 2), np.float32))
+    with pytest.raises(ValueError, match="no room"):
+        ring.push(np.ones((7, 2), np.float32))
+    with pytest.raises(TypeError, match="float32"):
+        ring.push(np.ones((2, 2), np.float64))
+    assert ring.fill == 10
 
 
 def test_the_wav_sink_writes_a_stereo_file_at_the_rate(tmp_path):
@@ -168,19 +181,28 @@ def test_the_render_thread_keeps_an_error_for_whoever_joins_it():
 
 
 def test_the_doorbell_wakes_the_writer_for_a_ring_made_before_or_while_it_waits():
-    """No ring is lost (one made before the wait answers it at once, however many piled up), a wait
-    with none ends at its timeout, and a ring from another thread wakes a waiter at once."""
+    """The ring's reader rings once a pull leaves room for the writer (at or under ``ring_at``), not
+    before; no ring is lost (one made before the wait answers it at once, however many piled up), a
+    wait with none ends at its timeout, and a ring from another thread wakes a waiter at once."""
     bell = Doorbell()
+    ring = RingBuffer(100_000, bell.fd)
+    out = np.zeros((1, 2), np.float32)
     try:
-        for _ in range(10_000):  # far more than the pipe holds: the extra rings are dropped, not blocking
-            bell.ring()
+        ring.push(np.zeros((20_000, 2), np.float32))
+        ring.ring_at = 10_000
+        ring.pull_into(out)  # 19,999 left: no room yet, no ring
+        start = time.monotonic()
+        bell.wait(0.2)
+        assert time.monotonic() - start >= 0.19
+        for _ in range(10_000):  # far more rings than the pipe holds: the extra ones are dropped, not blocking
+            ring.pull_into(out)
         start = time.monotonic()
         bell.wait(5.0)
         assert time.monotonic() - start < 1.0
         start = time.monotonic()
         bell.wait(0.2)  # every ring was answered by the one look
         assert time.monotonic() - start >= 0.19
-        threading.Timer(0.1, bell.ring).start()
+        threading.Timer(0.1, ring.pull_into, (out,)).start()
         start = time.monotonic()
         bell.wait(5.0)
         assert time.monotonic() - start < 2.0

@@ -1,4 +1,4 @@
-"""The chain's compiled sample loops and the sound card's doorbell (lofid/audio/_dsp.c), or one
+"""The chain's compiled sample loops and the sound card's ring and callback (lofid/audio/_dsp.c), or one
 clear line when they were not built.
 
 They are compiled when lofid is installed (`make run`, `pip install`); a checkout run without that,

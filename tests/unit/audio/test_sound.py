@@ -126,8 +126,8 @@ def test_the_rain_sits_at_least_ten_lu_under_the_music_with_the_stage_off():
 
 
 def test_the_chain_sounds_the_same_whatever_the_block_size():
-    """Every stage carries its state across blocks: the daemon's 2048-frame blocks, an offline
-    render's 8192 and odd sizes give the same samples, with every effect on."""
+    """Every stage carries its state across blocks: the daemon's and an offline render's 8192 frames
+    (made in pieces of CHUNK_FRAMES), 2048 and odd sizes give the same samples, every effect on."""
     from lofid.audio.engine import Engine
 
     cfg = defaults().replace({"generation.seed": 8})

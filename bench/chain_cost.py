@@ -8,8 +8,9 @@ crackle, the loudness stage) costs over what playing the notes costs at all. The
 writes for the same seed (the same composition, beat included) with the soundfont lofid plays
 (``sound.soundfont: auto``, passed to both explicitly), with lofid's FluidSynth settings that
 change the synthesis work (FLUID_OPTIONS: reverb on, chorus off, 128 voices, one core, samples
-loaded on demand), at lofid's sample rate and block size, through its PulseAudio driver into the
-same private null sink lofid plays into (``tests.support.pulse.PulseServer``).
+loaded on demand), at lofid's sample rate, with its period (``-z``) the frames lofid renders at a
+wake-up (8192: the player's own lightest fair match, not the card's smaller block), through its
+PulseAudio driver into the same private null sink lofid plays into (``tests.support.pulse.PulseServer``).
 
 The two take turns in one run, ROUNDS times: `lofid run` (every layer on, started as
 bench.player starts it, left alone after its socket answers) then fluidsynth, each from the start
@@ -36,6 +37,7 @@ from bench.player import ALL_LAYERS, WARMUP_S, Player, lofid_command
 from bench.procfs import cpu_seconds, memory_mb
 from bench.stats import summary
 from lofid import paths
+from lofid.audio.sinks import render_frames
 from lofid.config import defaults
 from tests.support.player import SILENT_RMS, rms
 from tests.support.pulse import PulseServer, end_process, pulse_available, read_recording
@@ -55,11 +57,11 @@ FLUIDSYNTH = "fluidsynth"
 
 
 def fluidsynth_command(font: Path, midi: Path) -> list[str]:
-    """The player: PulseAudio driver, no shell, no MIDI input, lofid's rate, block size and synth settings."""
+    """The player: PulseAudio driver, no shell, no MIDI input, lofid's rate, render size and synth settings."""
     cfg = defaults()
     options = [a for o in FLUID_OPTIONS for a in ("-o", o)]
     return [FLUIDSYNTH, "-a", "pulseaudio", "-i", "-n", "-q", "-r", str(cfg["output.sample_rate"]),
-            "-z", str(cfg["output.block_size"]), "-g", f"{FLUID_GAIN:g}", *options, str(font), str(midi)]
+            "-z", str(render_frames(cfg["output.block_size"])), "-g", f"{FLUID_GAIN:g}", *options, str(font), str(midi)]
 
 
 def generate_midi(path: Path, model: Path, font: Path, seed: int = SEED, minutes: float = MIDI_MINUTES) -> Path:

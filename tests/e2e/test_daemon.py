@@ -50,10 +50,10 @@ def test_play_steer_stop_and_restore(sound_server, tmp_path):
 
     # The beat is a layer of its own: with the music off, beat off leaves silence.
     player.ctl("layer", "music", "off")
-    time.sleep(0.5)
+    time.sleep(1.0)  # a change is heard once it has come down the audio path (about 0.5 s)
     beat_alone = player.listen(1.5, "beat")
     player.ctl("layer", "beat", "off")
-    time.sleep(0.5)
+    time.sleep(1.0)
     nothing = player.listen(1.0, "nothing")
     assert rms(beat_alone) > 100 * max(rms(nothing), SILENT_RMS / 100)
     assert rms(nothing) < SILENT_RMS

@@ -40,7 +40,7 @@ AHEAD_SECONDS = 0.15  # how far a paced writer runs ahead of the real clock (a l
 MARGIN_SECONDS = 0.093
 # What the render thread renders at each wake-up, in frames (186 ms at 44.1 kHz). On a virtual
 # machine a thread's first work after sleeping runs on cold caches at about a third of its warm
-# speed, so fewer, bigger renders cost a fifth less CPU than one per 4096-frame block (BENCHMARKS.md).
+# speed, so fewer, bigger renders cost 15-20 % less CPU than one per 4096-frame block (BENCHMARKS.md).
 RENDER_FRAMES = 8192
 STALL_SECONDS = 2.0  # a callback silent this long means the device is gone...
 START_SECONDS = 5.0  # ...but a stream just started may wait longer (PulseAudio via ALSA takes ~2 s)

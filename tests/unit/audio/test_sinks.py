@@ -188,13 +188,14 @@ def test_the_doorbell_wakes_the_writer_for_a_ring_made_before_or_while_it_waits(
     ring = RingBuffer(100_000, bell.fd)
     out = np.zeros((1, 2), np.float32)
     try:
-        ring.push(np.zeros((20_000, 2), np.float32))
+        ring.push(np.zeros((90_000, 2), np.float32))
         ring.ring_at = 10_000
-        ring.pull_into(out)  # 19,999 left: no room yet, no ring
+        ring.pull_into(out)  # 89,999 left: no room yet, no ring
         start = time.monotonic()
         bell.wait(0.2)
         assert time.monotonic() - start >= 0.19
-        for _ in range(10_000):  # far more rings than the pipe holds: the extra ones are dropped, not blocking
+        ring.ring_at = 100_000  # room at every pull from here
+        for _ in range(70_000):  # more rings than a pipe holds (64 KiB): the extra ones are dropped, not blocking
             ring.pull_into(out)
         start = time.monotonic()
         bell.wait(5.0)

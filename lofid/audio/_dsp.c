@@ -472,25 +472,23 @@ static int card_callback(const void *input, void *output, unsigned long frames, 
     return PA_CONTINUE;
 }
 
-/* The state array of a call: writable int64, RING_SLOTS long, or NULL with the exception set. */
-static int64_t *ring_state(Arrays *a, PyObject *obj) {
-    Py_buffer *view = take(a, obj, 1, 1, "l", "state");
-    if (!view) return NULL;
-    if (view->len < (Py_ssize_t)(RING_SLOTS * sizeof(int64_t))) {
+/* The two arrays of a ring call: its state (writable int64, RING_SLOTS long), returned, and a
+   (frames, 2) float32 block of stereo frames in *frames; NULL with the exception set if either is
+   refused (every array given back). */
+static int64_t *ring_arrays(Arrays *a, PyObject *state_obj, PyObject *frames_obj, int writable, const char *name,
+                            Py_buffer **frames) {
+    Py_buffer *state = take(a, state_obj, 1, 1, "l", "state");
+    if (!state) return NULL;
+    if (state->len < (Py_ssize_t)(RING_SLOTS * sizeof(int64_t))) {
         refuse(a, "state: the ring's state needs RING_SLOTS slots");
         return NULL;
     }
-    return (int64_t *)view->buf;
-}
-
-/* A (frames, 2) float32 block of a call, or NULL with the exception set. */
-static Py_buffer *stereo_frames(Arrays *a, PyObject *obj, int writable, const char *name) {
-    Py_buffer *view = take(a, obj, writable, 2, "f", name);
-    if (view && view->shape[1] != 2) {
+    if (!(*frames = take(a, frames_obj, writable, 2, "f", name))) return NULL;
+    if ((*frames)->shape[1] != 2) {
         refuse(a, "a block of stereo frames, (frames, 2), is needed");
         return NULL;
     }
-    return view;
+    return (int64_t *)state->buf;
 }
 
 /* ring_bind(state, frames, doorbell): make state the ring over frames (capacity, 2), empty; a pull
@@ -500,10 +498,9 @@ static PyObject *ring_bind(PyObject *self, PyObject *args) {
     int fd;
     if (!PyArg_ParseTuple(args, "OOi", &state_obj, &frames_obj, &fd)) return NULL;
     Arrays a = {.held = 0};
-    int64_t *s = ring_state(&a, state_obj);
+    Py_buffer *frames;
+    int64_t *s = ring_arrays(&a, state_obj, frames_obj, 1, "frames", &frames);
     if (!s) return NULL;
-    Py_buffer *frames = stereo_frames(&a, frames_obj, 1, "frames");
-    if (!frames) return NULL;
     memset(s, 0, RING_SLOTS * sizeof(int64_t));
     s[RING_FRAMES] = (int64_t)(intptr_t)frames->buf;
     s[RING_CAPACITY] = frames->shape[0];
@@ -518,10 +515,9 @@ static PyObject *ring_push(PyObject *self, PyObject *args) {
     PyObject *state_obj, *block_obj;
     if (!PyArg_ParseTuple(args, "OO", &state_obj, &block_obj)) return NULL;
     Arrays a = {.held = 0};
-    int64_t *s = ring_state(&a, state_obj);
+    Py_buffer *block;
+    int64_t *s = ring_arrays(&a, state_obj, block_obj, 0, "block", &block);
     if (!s) return NULL;
-    Py_buffer *block = stereo_frames(&a, block_obj, 0, "block");
-    if (!block) return NULL;
     float *buf = (float *)(intptr_t)s[RING_FRAMES];
     int64_t cap = s[RING_CAPACITY], w = s[RING_WRITTEN], n = block->shape[0];
     if (n > cap - (w - __atomic_load_n(&s[RING_READ], __ATOMIC_ACQUIRE))) return refuse(&a, "block: no room in the ring for it");
@@ -540,10 +536,9 @@ static PyObject *ring_pull(PyObject *self, PyObject *args) {
     PyObject *state_obj, *out_obj;
     if (!PyArg_ParseTuple(args, "OO", &state_obj, &out_obj)) return NULL;
     Arrays a = {.held = 0};
-    int64_t *s = ring_state(&a, state_obj);
+    Py_buffer *out;
+    int64_t *s = ring_arrays(&a, state_obj, out_obj, 1, "out", &out);
     if (!s) return NULL;
-    Py_buffer *out = stereo_frames(&a, out_obj, 1, "out");
-    if (!out) return NULL;
     int64_t n = ring_pull_frames(s, (float *)out->buf, out->shape[0], 0);
     release(&a);
     return PyLong_FromLongLong(n);

@@ -244,7 +244,6 @@ class DeviceSink:
         self.target = render_frames(block_size) + max(int(margin * sample_rate), block_size)
         self._doorbell = Doorbell()
         self.ring = RingBuffer(self.target + 2 * max(block_size, 4096), self._doorbell.fd)
-        self.ring.ring_at = self.target - render_frames(block_size)  # the fill at which the writer has room
         self.reopens = 0
         self.lost = False
         self._pacer = Pacer(sample_rate)

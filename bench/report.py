@@ -122,6 +122,8 @@ def rows(results: dict) -> list[Row]:
                         results.get("first_sound", {}).get(f"{prefix}first_sound_s"), 2, "≤ 1 s", lambda m: m <= 1.0))
         out.append(_row("3 first sound", f"ffplay of an MP3 launched the same way, {server}, s",
                         results.get("first_sound", {}).get(f"{prefix}ffplay_first_sound_s"), 2))
+        out.append(_row("3 first sound", f"what the {server} sink had rendered ahead at launch, s",
+                        results.get("first_sound", {}).get(f"{prefix}queued_s"), 2))
     out.append(_row("3 first sound", "launch to control socket served, s",
                     results.get("first_sound", {}).get("served_s"), 2))
     control = results.get("control", {})

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -45,6 +46,8 @@ from tests.support.waiting import until
 SINK = "lofid_test"
 LOUD = 1e-3  # -60 dBFS: above the null sink's digital silence, below the quietest layer
 TOOLS = ("pulseaudio", "pactl", "parec")
+SETTLED_S = 0.1  # s: what a listened-to sink has rendered ahead once settled (parec asks for 20 ms)
+SETTLE_TIMEOUT_S = 4.0  # s: twice a null sink's idle block
 
 
 def pulse_available() -> bool:
@@ -89,6 +92,15 @@ class PulseServer:
 
     def pactl(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(["pactl", *args], env=self.env, capture_output=True, text=True, timeout=10)
+
+    def queued(self, sink: str = SINK) -> float | None:
+        """Seconds of sound ``sink`` has rendered ahead of its clock (``pactl list sinks``' "Latency"),
+        None if the server does not say. A sink nobody plays to or records renders 2-s blocks of
+        silence ahead; what starts then is heard only after them."""
+        for block in self.pactl("list", "sinks").stdout.split("\n\n"):
+            if f"Name: {sink}\n" in block and (match := re.search(r"Latency: (\d+) usec", block)):
+                return int(match.group(1)) / 1e6
+        return None
 
     def _sink_args(self, name: str) -> str:
         return f"sink_name={name} rate={self.sample_rate}"
@@ -260,6 +272,16 @@ class Listener:
     def __exit__(self, *exc: object) -> None:
         end_process(self._proc)
         self._thread.join(5)
+
+    def settle(self, queued: float = SETTLED_S, timeout: float = SETTLE_TIMEOUT_S) -> float:
+        """Wait until the sink has at most ``queued`` seconds rendered ahead, as a sound card that is
+        playing has: a null sink left alone renders 2-s blocks of silence ahead (``PulseServer.queued``),
+        and a stream started before they have played out is heard only after them. Returns what is
+        queued at the end (the server's last figure; 0.0 when it gives none)."""
+        deadline = time.monotonic() + timeout
+        while (ahead := self.pulse.queued(self.sink) or 0.0) > queued and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return ahead
 
     def wait_loud(self, timeout: float) -> float | None:
         """The monotonic time music was first heard, waiting at most ``timeout`` s for it (None: not heard)."""

@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.chain_stages [--seconds 120] [--seed 7] [--paced] [--set KEY=VALUE ...]
 
 The engine renders ``--seconds`` of the default composition (the note model, every layer on) in
-blocks of ``output.block_size``, as the daemon's render thread does, but as fast as it can. Each
+the blocks the daemon's render thread renders at a wake-up (``render_frames`` of
+``output.block_size``), but as fast as it can. Each
 stage's method that does the work (``process``, or the sidechain's ``gains``) is timed with a
 wrapper around it, so what a stage costs is read where it is spent; the synth's rendering, the note
 model (the engine's source: LiteRT and the composer, on the producer thread in the daemon) and the
@@ -28,6 +29,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from lofid.audio.engine import Engine
+from lofid.audio.sinks import render_frames
 from lofid.compose.generator import NoteGenerator
 from lofid.config import Config, defaults, parse_set
 
@@ -73,7 +75,7 @@ def once(cfg: Config, seconds: float, seed: int, paced: bool = False) -> dict[st
         engine.source = _timed(spent, MODEL, engine.source)
         engine.chain.process = _timed(spent, "chain, all of it", engine.chain.process)
         rate = cfg["output.sample_rate"]
-        block, frames = cfg["output.block_size"], int(seconds * rate)
+        block, frames = render_frames(cfg["output.block_size"]), int(seconds * rate)
         whole = 0.0
         for _ in range(0, frames, block):
             start = time.thread_time()
@@ -94,7 +96,7 @@ def run(seconds: float = SECONDS, seed: int = SEED, settings: Sequence[str] = ()
     cfg = defaults().replace(dict(parse_set(item) for item in settings))
     runs = [once(cfg, seconds, seed, paced) for _ in range(repeats)]
     names = list(runs[0])
-    return {"seconds": seconds, "seed": seed, "block_frames": cfg["output.block_size"], "repeats": repeats,
+    return {"seconds": seconds, "seed": seed, "block_frames": render_frames(cfg["output.block_size"]), "repeats": repeats,
             "settings": list(settings), "paced": paced,
             "pct_of_core": {n: round(float(np.median([100 * r.get(n, 0.0) / seconds for r in runs])), 3) for n in names}}
 

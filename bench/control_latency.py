@@ -11,16 +11,16 @@
   -60 dBFS; the engine fades out over 80 ms, then plays zeros).
 - Resume: from the request to the first loud sample again (the rain layer is continuous, so
   this is the audio path itself: the render thread's ring buffer plus the sound server).
-- Temperature: it regenerates the queued notes, so the first note written at the new
-  temperature is the first change a listener can hear. The engine holds at most one note taken
-  from the queue ahead of its onset, so after the reply the first regenerated note starts at
-  the moment the daemon's ``notes_played`` count has grown by two (it takes the following note
-  as it starts one). That moment is found by polling status every few ms; the figure is request
-  to that moment plus the audio path measured by resume in the same run (the render-to-speaker
-  delay a started note still has to travel). Both parts are conservative: polling and the
-  resume request each add a few ms, and a note taken before the first poll makes it wait a
-  note longer. When the first regenerated note was written (the queue is no longer empty) is
-  kept too: the rest of the wait is the music's own gap until that note's onset.
+- Temperature: it regenerates the notes not yet played (the queue's and the one the engine
+  held ahead of its onset, which it hands back), so the first note written at the new
+  temperature is the first change a listener can hear: it starts at the moment the daemon's
+  ``notes_played`` count, read after the reply, has grown by one. That moment is found by
+  polling status every few ms; the figure is request to that moment plus the audio path measured
+  by resume in the same run (the render-to-speaker delay a started note still has to travel).
+  Both parts are conservative: polling and the resume request each add a few ms, and a note
+  taken before the first poll makes it wait a note longer. When the first regenerated note was
+  written (the queue is no longer empty) is kept too: the rest of the wait is the music's own
+  gap until that note's onset.
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def temperature_to_new_note(player: Player, trials: int) -> tuple[list[float], l
             now = time.monotonic() - asked
             if status["queue_notes"] > 0 or status["notes_played"] > taken:
                 first_written = min(first_written, now)
-            if status["notes_played"] >= taken + 2:
+            if status["notes_played"] > taken:
                 first_started = now
                 break
             time.sleep(POLL_S)

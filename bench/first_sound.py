@@ -7,10 +7,10 @@ nobody plays to or records renders 2-s blocks of silence ahead, and a stream sta
 have played out is heard only after them, whatever plays it (a bare PortAudio sine, libpulse's
 simple API, lofid: 1.2 s each with the recorder attached 0.3 s before; 0.1-0.2 s once settled). A
 sound card that is playing has only its own short buffer ahead; ``queued_s`` is what the sink had
-ahead at each launch. The first
-sample above -60 dBFS is the first thing a listener hears (with the default layers on, rain or the
-first note, whichever comes first). The clock starts just before the process is spawned, so Python's start-up, the
-model's loading and PortAudio's opening of the device are all inside the figure.
+ahead at each launch. The first sample above -60 dBFS is the first thing a listener hears (with the
+default layers on, rain or the first note, whichever comes first). The clock starts just before the
+process is spawned, so Python's start-up, the model's loading and PortAudio's opening of the device
+are all inside the figure.
 
 The same launches into PipeWire (with pipewire-pulse, the sound server of today's desktops) show
 the other sound server's start of a new stream.

@@ -11,18 +11,19 @@ that lattice (1.5 ms at 44.1 kHz, far below what an ear can tell) and rendering 
 each note starts on exactly the sample recorded for it in ``played``.
 
 A note is taken from the source only once its onset falls inside the block being rendered (at
-most one is held), so notes not yet due stay in the daemon's queue, where a setting change can
-still regenerate them.
+most one is held, and a regeneration takes that one back too: ``taking_back``), so notes not yet
+due stay in the daemon's queue, where a setting change can still regenerate them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import logging
 import math
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -221,6 +222,16 @@ class Engine:
         """Play ``sound`` (float32 stereo) once over the ambience, from the next block (a timer's chime)."""
         with self._lock:
             self._overlay, self._overlay_at = sound, 0
+
+    @contextlib.contextmanager
+    def taking_back(self) -> Iterator[int]:
+        """Hold rendering and hand back the note held ahead of its onset: yields 1 if one was held
+        (it will not play), else 0, for the queue's regeneration to write it again, so that a
+        change is heard a note sooner. The render thread waits meanwhile: keep it short."""
+        with self._lock:
+            held = int(self._pending is not None)
+            self._pending = None
+            yield held
 
     # -- rendering --------------------------------------------------------------------------
 

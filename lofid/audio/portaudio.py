@@ -34,7 +34,7 @@ def open_output(sample_rate: int, device: int | str | None, block_size: int, rin
     alive until the stream is closed."""
     import sounddevice as sd
 
-    pointer = sd._ffi.cast  # sounddevice's compiled cffi module: a fresh cffi.FFI() would import its C parser (0.08 s)
+    pointer = sd._ffi.cast  # sounddevice's compiled cffi module: a fresh cffi.FFI() would import its C parser (30-50 ms)
     stream = sd._StreamBase(kind="output", samplerate=sample_rate, blocksize=block_size, device=device, channels=2,
                             dtype="float32", callback=pointer("void *", dsp.card_callback()),
                             userdata=pointer("void *", ring_state.ctypes.data))

@@ -46,7 +46,7 @@ from lofid.paths import GROOVES
 
 log = logging.getLogger("lofid")
 
-MAX_REWIND = MAX_QUEUE_NOTES  # the largest note queue the settings allow: the daemon never discards more
+MAX_REWIND = MAX_QUEUE_NOTES + 1  # the largest note queue the settings allow and the engine's held note
 
 
 class MelodyNote(NamedTuple):

@@ -13,10 +13,12 @@ Two locks, always taken in this order:
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Protocol
 
 from lofid.config import Config
@@ -84,29 +86,52 @@ class Producer:
         with self._cv:
             return list(self._queue)
 
+    def _write(self) -> Event | None:
+        """Generate the next note into the queue (holding ``_writing``); None if generation failed,
+        which is logged and counted, never raised: a bad step must not end the music."""
+        try:
+            note = self._gen.next_note()
+        except Exception as e:
+            self.restarts += 1
+            log.error("generation failed (%s: %s); restarting the producer", type(e).__name__, e)
+            if self._on_error:
+                self._on_error(e)
+            return None
+        with self._cv:
+            self._queue.append(note)
+            self.generated += 1
+            self._cv.notify_all()
+        return note
+
     # -- control side --------------------------------------------------------------------
-    def regenerate(self, cfg: Config | None = None, fresh_phrase: bool = False, redirect: str | None = None) -> int:
+    def regenerate(self, cfg: Config | None = None, fresh_phrase: bool = False, redirect: str | None = None,
+                   holding: AbstractContextManager[int] | None = None) -> int:
         """Drop the queued notes and let the producer write them again under ``cfg``.
 
-        The generator forgets exactly the dropped notes, so the music continues from what was
-        heard; ``fresh_phrase`` (``ctl skip``) then starts a new phrase at the next bar, and
-        ``redirect`` changes the track's course there (``next``, ``hold``, ``release``).
-        Returns how many notes were dropped.
+        ``holding`` holds the consumer meanwhile and yields how many notes it took that it hands
+        back unplayed (the engine's held note: ``Engine.taking_back``). The generator forgets
+        exactly those and the dropped ones, so the music continues from what was heard;
+        ``fresh_phrase`` (``ctl skip``) then starts a new phrase at the next bar, and ``redirect``
+        changes the track's course there (``next``, ``hold``, ``release``). The first note is
+        written again before the consumer is let go, so it never waits for one. Returns how many
+        notes were forgotten.
         """
-        with self._writing:
+        with holding or contextlib.nullcontext(0) as returned, self._writing:
             with self._cv:
-                dropped = len(self._queue)
+                forgotten = len(self._queue) + returned
                 self._queue.clear()
                 self._cv.notify_all()
-            if dropped:
-                self._gen.rewind(dropped)
+            if forgotten:
+                self._gen.rewind(forgotten)
             if fresh_phrase:
                 self._gen.reset()
             if redirect is not None:
                 self._gen.redirect(redirect)
             if cfg is not None:
                 self._gen.update(cfg)
-        return dropped
+            if forgotten:
+                self._write()
+        return forgotten
 
     def resize(self, maxsize: int) -> None:
         with self._cv:
@@ -139,26 +164,14 @@ class Producer:
 
     def _run(self) -> None:
         while True:
-            with self._cv:  # only this thread fills the queue, so room found here stays room
+            with self._cv:  # only this thread fills the queue (a regeneration empties it first), so room found here stays room
                 if len(self._queue) >= self._maxsize:  # full: asleep until a share of it has played
                     while self._running and len(self._queue) > self._refill_at():
                         self._cv.wait()
                 if not self._running:
                     return
             with self._writing:
-                try:
-                    note = self._gen.next_note()
-                except Exception as e:  # a bad step must not end the music: log, wait, go on
-                    self.restarts += 1
-                    log.error("generation failed (%s: %s); restarting the producer", type(e).__name__, e)
-                    if self._on_error:
-                        self._on_error(e)
-                    note = None
-                if note is not None:
-                    with self._cv:
-                        self._queue.append(note)
-                        self.generated += 1
-                        self._cv.notify_all()
+                note = self._write()
             if note is None:
                 with self._cv:
                     self._cv.wait(RESTART_DELAY_S)

@@ -219,8 +219,8 @@ class Daemon:
         self.generator.update(cfg)
         self.cfg = cfg
         if redirect is not None or any(k in changed for k in REGENERATE):
-            dropped = self.producer.regenerate(redirect=redirect)
-            log.debug("regenerating %d queued notes under the new settings", dropped)
+            forgotten = self.producer.regenerate(redirect=redirect, holding=self.engine.taking_back())
+            log.debug("regenerating %d notes under the new settings", forgotten)
         if "generation.queue_size" in changed:
             self.producer.resize(cfg["generation.queue_size"])
         self.engine.update(self._heard(cfg))
@@ -258,18 +258,18 @@ class Daemon:
 
     def skip(self) -> None:
         with self._steering:
-            self.producer.regenerate(fresh_phrase=True)
+            self.producer.regenerate(fresh_phrase=True, holding=self.engine.taking_back())
 
     def next_track(self) -> None:
         with self._steering:
             self._held = False
-            self.producer.regenerate(redirect="next")
+            self.producer.regenerate(redirect="next", holding=self.engine.taking_back())
 
     def hold(self, on: bool) -> None:
         with self._steering:
             if on != self._held:
                 self._held = on
-                self.producer.regenerate(redirect="hold" if on else "release")
+                self.producer.regenerate(redirect="hold" if on else "release", holding=self.engine.taking_back())
 
     def save(self, path: str) -> str:
         """The current track as played so far (lofid.daemon.kept): MIDI at once, audio in the background."""

@@ -80,6 +80,25 @@ def test_notes_are_taken_just_in_time_holding_at_most_one(make_engine, play):
     assert [n.note.pitch for n in engine.played] == [60, 61, 62, 63]
 
 
+def test_the_held_note_is_handed_back_and_the_next_one_taken_plays_in_its_place(make_engine, play):
+    """A regeneration takes back the note held ahead of its onset: what plays next is what the
+    queue then holds, on the held note's own 16th (its step counts from the last note played)."""
+    notes = [Note(60 + i, 4, 2, 90) for i in range(20)]  # one a beat
+    engine, queue = make_engine(notes, QUIET)
+    beat = 44100 * 60 / engine.bpm
+    play(engine, int(2.5 * beat))
+    with engine.taking_back() as held:
+        assert held == 1
+        queue.clear()
+        queue.extend(Note(72 + i, 4, 2, 90) for i in range(20))  # written again, an octave up
+    with engine.taking_back() as held:
+        assert held == 0  # nothing is held twice
+    play(engine, int(2 * beat))
+    assert [n.note.pitch for n in engine.played] == [60, 61, 72, 73]  # 62, held, never sounded
+    third, second = engine.played[2].sample, engine.played[1].sample
+    assert abs(third - second - beat) <= CONTROL_FRAMES  # and the music kept its time
+
+
 def test_a_late_note_starts_on_the_next_sixteenth_instead_of_being_skipped(make_engine, play):
     engine, queue = make_engine([], QUIET)
     play(engine, 44100)  # a second with nothing to play

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import pytest
@@ -87,6 +88,21 @@ def test_a_new_key_rewrites_the_queued_notes_from_the_same_context(producer):
     same = sum(a.pitch - b.pitch in (2, -10) and (a.step, a.duration) == (b.step, b.duration)
                for a, b in zip(after, before))
     assert same >= 20, [(b.pitch, a.pitch) for a, b in zip(after, before)]
+
+
+def test_a_returned_note_is_written_again_with_the_queue_and_the_first_before_it_returns(producer):
+    p = producer(24)
+    settle(p, 24)
+    first = p.take()  # played
+    held = p.take()  # taken ahead of its onset, then handed back by the engine
+    queued = p.queued()
+    assert first is not None and held is not None
+    p.stop()  # nothing but the regeneration writes from here
+    assert p.regenerate(holding=contextlib.nullcontext(1)) == 24 - 2 + 1  # the engine handed one back
+    assert p.queued() == [held]  # greedy: the same context writes the same note, before regenerate returns
+    p.start()
+    settle(p, 24)
+    assert p.queued()[1:23] == queued  # and the same continuation after it: nothing skipped or doubled
 
 
 def test_skip_starts_a_fresh_phrase_at_the_next_bar(producer):

@@ -63,8 +63,7 @@ from lofid.daemon.state import StateFile
 from lofid.daemon.streams import Streams
 from lofid.daemon.timers import SLEEP_FADE_S, Timers, break_rest
 from lofid.errors import LofidError
-from lofid.music.notes import STEPS_PER_BEAT, Note
-from lofid.music.tracks import Cue
+from lofid.music.notes import STEPS_PER_BEAT
 
 log = logging.getLogger("lofid")
 
@@ -92,12 +91,11 @@ class Daemon:
         self.seed = resolve_seed(self.cfg, seed)
         self.generator = NoteGenerator(self.cfg, self.seed)
         self.producer = Producer(self.generator, self.cfg["generation.queue_size"])
-        self.engine = Engine(self.cfg, self._take)
+        self.engine = Engine(self.cfg, self.producer.take)
         self.cfg = self._with_layers(self.cfg)
         self.sink: DeviceSink | NullSink | None = None
         self.playback: Playback | None = None
         self.notifier = Notifier()
-        self.notes_played = 0
         self.timers = Timers()
         self._steering = threading.RLock()  # held whole by every steering entry (see the module's doc)
         self._break: dict[str, bool] | None = None  # what a focus break silences, over the settings in force
@@ -132,12 +130,6 @@ class Daemon:
         return cfg.replace({f"layers.{name}.{field}": layer_value(cfg, name, field)
                             for name in self.engine.layer_names for field in ("enabled", "volume")})
 
-    def _take(self) -> Note | Cue | None:
-        note = self.producer.take()
-        if isinstance(note, Note):  # the engine takes a note just as it starts it
-            self.notes_played += 1
-        return note
-
     # -- Controllable: each entry holds the steering lock throughout ------------------------------
     def settings(self) -> Mapping[str, Any]:
         return self.cfg  # one reference, replaced whole: no lock needed to read it
@@ -153,7 +145,7 @@ class Daemon:
                 "uptime_s": round(time.monotonic() - self.started, 1),
                 "queue_notes": len(queued),
                 "queue_s": round(sum(n.step for n in queued) * sixteenth, 1),
-                "notes_played": self.notes_played,
+                "notes_played": self.engine.notes_started,
                 "underruns": getattr(self.sink, "underruns", 0),
                 "model": str(paths.resolve(self.cfg["model.path"])),
                 "backend": self.cfg["model.backend"],
@@ -417,4 +409,4 @@ class Daemon:
         self.producer.stop()
         self._close_services()
         self.engine.close()
-        log.info("stopped after %d notes", self.notes_played)
+        log.info("stopped after %d notes", self.engine.notes_started)

@@ -95,6 +95,7 @@ def test_the_held_note_is_handed_back_and_the_next_one_taken_plays_in_its_place(
         assert held == 0  # nothing is held twice
     play(engine, int(2 * beat))
     assert [n.note.pitch for n in engine.played] == [60, 61, 72, 73]  # 62, held, never sounded
+    assert engine.notes_started == 4  # nor is it counted as played
     third, second = engine.played[2].sample, engine.played[1].sample
     assert abs(third - second - beat) <= CONTROL_FRAMES  # and the music kept its time
 

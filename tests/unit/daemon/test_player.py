@@ -89,8 +89,8 @@ def test_a_reload_naming_a_missing_model_keeps_every_setting_and_plays_on(daemon
     assert events == []  # nobody was told of a change
     daemon.producer.start()
     assert daemon.producer.wait_for(4, timeout=10)
-    played = daemon.notes_played
-    assert rms(render(daemon, 4.0)) > 10 * SILENT_RMS and daemon.notes_played > played
+    played = daemon.status()["notes_played"]
+    assert rms(render(daemon, 4.0)) > 10 * SILENT_RMS and daemon.status()["notes_played"] > played
 
     write_config(home, MODEL, bpm=90)  # mended: the next reload takes it
     assert daemon.reload() == {"music.bpm": 90}

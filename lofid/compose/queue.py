@@ -1,13 +1,18 @@
 """The producer: a thread that runs the note model ahead of playback into a bounded queue.
 
-Two locks, always taken in this order:
+Locks, always taken in this order:
 - ``_writing`` is held while a note is generated and queued, and while queued notes are thrown
   away to be written again. So "drop the notes not yet played and rewind the generator by as
   many" is atomic: the generator's context always ends with exactly the queued notes, and a
   stale note can never slip in between.
+- During a regeneration only, the consumer's hold (``holding``: the engine's render lock), so
+  that the note the engine took ahead of its onset is handed back with the queued ones, and the
+  first note is written again before the engine looks for it. The render thread then waits for
+  the rewind and that one model step (about a millisecond), never for the producer's own steps.
 - ``_cv`` guards only the queue itself. The engine's render thread takes it for a pop and never
-  waits on the model: on a busy machine a model step can be preempted for tens of milliseconds,
-  and the render thread must not be stuck behind it. The sound-card callback sees neither lock.
+  waits on the producer: on a busy machine a model step can be preempted for tens of
+  milliseconds, and the render thread must not be stuck behind it. The sound-card callback sees
+  none of these locks.
 """
 
 from __future__ import annotations
@@ -116,7 +121,7 @@ class Producer:
         written again before the consumer is let go, so it never waits for one. Returns how many
         notes were forgotten.
         """
-        with holding or contextlib.nullcontext(0) as returned, self._writing:
+        with self._writing, holding or contextlib.nullcontext(0) as returned:
             with self._cv:
                 forgotten = len(self._queue) + returned
                 self._queue.clear()

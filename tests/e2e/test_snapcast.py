@@ -67,7 +67,8 @@ def test_every_room_hears_lofid_and_a_restarted_snapserver_is_fed_again(tmp_path
                 until(lambda: shown_title(server) == player.status()["track"]["title"], "the title in snapserver", 20)
                 server.call("Stream.Control", {"id": STREAM, "command": "pause"})
                 until(lambda: player.status()["state"] == "paused", "paused from Snapcast", 10)
-                assert server.stream()["properties"]["playbackStatus"] == "paused"
+                # the plugin hears the daemon's event and then tells snapserver: a moment after lofid's own status
+                until(lambda: server.stream()["properties"]["playbackStatus"] == "paused", "paused shown in snapserver", 10)
                 server.call("Stream.Control", {"id": STREAM, "command": "play"})
                 until(lambda: player.status()["state"] == "playing", "playing again from Snapcast", 10)
 

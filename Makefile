@@ -31,8 +31,8 @@ SOAK_HOURS ?= 8
 soak: sysdeps-test $(VENV)/.test-installed
 	LOFID_SOAK_HOURS=$(SOAK_HOURS) $(BIN)/python -m pytest -q -s -m soak
 
-# The same set-up as `make test`, then every benchmark (~21 min): one table, bench/results.json and
-# BENCHMARKS.md. Pass options through BENCH, e.g. `make bench BENCH="--steady-seconds 60"`.
+# The same set-up as `make test`, then every benchmark (~37 min): one table, bench/results.json and
+# BENCHMARKS.md (its hand-written sections kept). Pass options through BENCH, e.g. `make bench BENCH="--steady-seconds 60"`.
 bench: sysdeps-test $(VENV)/.test-installed
 	$(BIN)/python -m bench.run $(BENCH)
 

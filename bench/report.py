@@ -12,8 +12,9 @@ import ctypes.util
 import importlib.metadata
 import os
 import platform
+import re
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -363,9 +364,21 @@ def _why(results: dict, row: Row) -> str:
     return "" if busy is None else f"the whole machine was {busy} % busy (all cores, this benchmark included) meanwhile"
 
 
+GENERATED = ("Machine", "Results", "Targets missed", "Failed", "Tonal balance", "How each figure is measured")
+
+
+def hand_written(text: str) -> list[str]:
+    """The sections of an earlier BENCHMARKS.md that a run does not write (the issues' measurements
+    by hand, with their history), each from its ``## `` title on, in their order: a new run keeps them."""
+    sections = re.split(r"(?m)^(?=## )", text)[1:]
+    return [section.rstrip("\n") + "\n" for section in sections
+            if section.splitlines()[0].removeprefix("## ").strip() not in GENERATED]
+
+
 def markdown(results: dict, table: list[Row], command: str, methods: list[tuple[str, str]],
-             extra: list[str] = ()) -> str:
-    """BENCHMARKS.md: the machine, the table, the misses with their measured conditions, ``extra`` lines, the methods."""
+             extra: Sequence[str] = (), kept: Sequence[str] = ()) -> str:
+    """BENCHMARKS.md: the machine, the table, the misses with their measured conditions, the ``kept``
+    hand-written sections (``hand_written``), ``extra`` lines, the methods."""
     m, model = results["machine"], results["model"]
     busy = results.get("footprint", {}).get(MODEL_BACKENDS[0], {}).get("machine_busy_pct_of_all_cores", {}).get("median")
     misses = [r for r in table if r[5] == "NO"]
@@ -390,6 +403,7 @@ def markdown(results: dict, table: list[Row], command: str, methods: list[tuple[
         *([f"- {r[0]}, {r[1]}: {r[2]} against {r[4]}" + (f" — {_why(results, r)}" if _why(results, r) else "")
            for r in misses] or ["None."]), "",
         *(["## Failed", "", *(f"- {e}" for e in errors(results)), ""] if errors(results) else []),
+        *kept,
         *extra,
         "## How each figure is measured", "",
     ]

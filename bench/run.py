@@ -119,6 +119,18 @@ def _finite(value):
     return "never" if isinstance(value, float) and math.isinf(value) else value
 
 
+def write_markdown(results: dict, table: list[report.Row], path: Path, command: str) -> None:
+    """BENCHMARKS.md from a run's results, keeping the hand-written sections of the one it replaces."""
+    methods = [(name, (mod.__doc__ or "").strip()) for name, mod in
+               (("Per note", bench_inference), ("Footprint", footprint), ("First sound", first_sound),
+                ("Control", control_latency), ("Steadiness", steadiness), ("Render", bench_render),
+                ("Loudness", loudness), ("Chain cost", chain_cost), ("Lightness", lightness), ("Streams", streams),
+                ("Tonal balance", balance), ("Chain stages", chain_stages), ("Threads", threads))]
+    extra = ["## Tonal balance", "", balance.report(results["balance"]), ""] if "default" in results.get("balance", {}) else []
+    kept = report.hand_written(path.read_text()) if path.is_file() else []
+    path.write_text(report.markdown(results, table, command, methods, extra, kept))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(ROOT / "models" / "lofid"), help="model path without extension "
@@ -162,15 +174,7 @@ def main() -> int:
     print("whole machine busy (all cores) during each: " +
           ", ".join(f"{k} {v:.0f} %" for k, v in results.get("machine_busy_pct", {}).items()))
     Path(args.results).write_text(json.dumps(_finite(results), indent=1, allow_nan=False) + "\n")
-    command = "python -m bench.run " + " ".join(sys.argv[1:])
-    methods = [(name, (mod.__doc__ or "").strip()) for name, mod in
-               (("Per note", bench_inference), ("Footprint", footprint), ("First sound", first_sound),
-                ("Control", control_latency), ("Steadiness", steadiness), ("Render", bench_render),
-                ("Loudness", loudness), ("Chain cost", chain_cost), ("Lightness", lightness), ("Streams", streams),
-                ("Tonal balance", balance), ("Chain stages", chain_stages), ("Threads", threads))]
-    measured = "default" in results.get("balance", {})
-    extra = ["## Tonal balance", "", balance.report(results["balance"]), ""] if measured else []
-    Path(args.markdown).write_text(report.markdown(results, table, command.strip(), methods, extra))
+    write_markdown(results, table, Path(args.markdown), ("python -m bench.run " + " ".join(sys.argv[1:])).strip())
     print(f"\nwrote {args.results} and {args.markdown} ({results['total_s'] / 60:.1f} minutes)", file=sys.stderr)
     return 0
 

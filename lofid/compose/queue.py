@@ -23,7 +23,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from typing import Protocol
 
 from lofid.config import Config
@@ -110,7 +109,7 @@ class Producer:
 
     # -- control side --------------------------------------------------------------------
     def regenerate(self, cfg: Config | None = None, fresh_phrase: bool = False, redirect: str | None = None,
-                   holding: AbstractContextManager[int] | None = None) -> int:
+                   holding: contextlib.AbstractContextManager[int] | None = None) -> int:
         """Drop the queued notes and let the producer write them again under ``cfg``.
 
         ``holding`` holds the consumer meanwhile and yields how many notes it took that it hands

@@ -8,7 +8,7 @@ mono sum's power (dB of the total, 150 s from 10 s in), their 25th percentile, m
 percentile (lofid.evaluation.balance.RECORDS; the same method measures every render here).
 
 Renders (`lofid render`, a private config folder, default settings plus any ``--set``): for each
-seed, bench.loudness's set of renders (the default mix; without ambience, to find the tracks; each
+seed, bench.loudness's set of renders (the default mix, its tracks marked in it by the render; each
 layer alone with the loudness stage off); and for each palette of lofid.music.tracks.PALETTES,
 the default mix with ``sound.palette`` pinned to it, for each seed. Figures:
 

@@ -4,22 +4,17 @@
 
 Everything is measured on `lofid render` WAVs (the installed command, default settings, a private
 config folder so no user's settings leak in), with one seed, so every render plays the same
-composition on the same timeline: the default mix, one without ambience to find the tracks, and
-each layer alone with the loudness stage off (``fx.loudness=off``). Meter: tests.support.meter
-(pyloudnorm's BS.1770-4 integrated loudness; true peak 4x oversampled, Annex 2).
+composition on the same timeline: the default mix, and each layer alone with the loudness stage off
+(``fx.loudness=off``). Meter: tests.support.meter (pyloudnorm's BS.1770-4 integrated loudness; true
+peak 4x oversampled, Annex 2).
 
 - Default mix: integrated loudness and true peak of the whole render, and per track; the largest
   step between consecutive tracks and the largest distance of a track from the target. A track
   cut off by the end of the render counts when it is at least MIN_TRACK_S long (marked partial).
-- Where the tracks are: found in the audio, from the transitions of about 1.2 s
-  (lofid.compose.tracks.TRANSITION_S) where only rain and crackle play. A render with rain,
-  crackle, reverb and the loudness stage off is digitally silent there; a transition is a run of
-  50-ms frames at least QUIET_BELOW_MEDIAN_DB under the render's median level lasting
-  GAP_S (seed 7: 0.75-1.1 s, and no other quiet run of even 0.1 s). Not the markers of `lofid
-  generate`'s MIDI file: those hold only while two commands agree on the timeline, where the gaps
-  are read from the very audio measured and need nothing but the render. As a check that the mix is on that timeline,
-  the mix's loudness in the transitions (rain and crackle only) is reported beside the tracks':
-  it would equal theirs if the transitions were misplaced.
+- Where the tracks are: the render marks each track's start in the WAV itself, from the engine
+  (lofid.audio.wavmarks; the first note after its transition). A track is measured from its mark to
+  the start of the next one's transition (lofid.compose.tracks.TRANSITION_S: rain, crackle and the
+  last chord's tail), which is measured apart.
 - Layers, loudness stage off: music alone (rain and beat off, crackle 0), beat alone, rain alone,
   crackle alone, and the full mix; and the rain's distance below the music in LU (target >= 10).
 - Kick heard in the full mix: both the beat alone and the default mix are band-passed to the
@@ -50,6 +45,8 @@ import numpy as np
 
 from bench.player import lofid_command
 from bench.stats import summary
+from lofid.audio.wavmarks import read_markers
+from lofid.compose.tracks import TRANSITION_S
 from tests.support.meter import integrated_lufs, read_wav, true_peak_dbtp
 
 SEED = 7
@@ -60,9 +57,6 @@ TRUE_PEAK_MAX_DBTP = -1.0
 RAIN_BELOW_MUSIC_LU = 10.0  # at least; DESIGN says 10-20 dB down
 MIN_TRACK_S = 60.0  # a track cut by the render's end counts from this long
 
-FRAME_S = 0.05  # level frames for finding transitions
-QUIET_BELOW_MEDIAN_DB = 40.0  # a transition frame is this far under the render's median level
-GAP_S = (0.3, 3.0)  # how long a transition's quiet run lasts (1.2 s less release tails, plus slack)
 EDGE_S = 0.1  # seconds trimmed off each side of a transition when its level is measured
 
 KICK_BAND_HZ = (30.0, 120.0)
@@ -72,7 +66,6 @@ BAR_S = (2.4, 3.8)  # one 4/4 bar at 65-95 bpm (lofid.compose.tracks.LOFI_BPM): 
 OFF = "fx.loudness=off"
 RENDERS: dict[str, tuple[str, ...]] = {
     "mix": (),  # the default mix, as a listener hears it
-    "tracks": ("layers.rain.enabled=false", "fx.crackle=0", "fx.reverb=0", OFF),  # silent transitions
     "music": ("layers.rain.enabled=false", "layers.beat.enabled=false", "fx.crackle=0", OFF),
     "beat": ("layers.music.enabled=false", "layers.rain.enabled=false", "fx.crackle=0", OFF),
     "rain": ("layers.music.enabled=false", "layers.beat.enabled=false", "fx.crackle=0", OFF),
@@ -107,32 +100,19 @@ def render_all(folder: Path, seconds: float, seed: int, extra: Sequence[str] = (
 
 # -- where the tracks are ----------------------------------------------------------------------
 
-def frame_levels_db(x: np.ndarray, sr: int, frame_s: float = FRAME_S) -> np.ndarray:
-    """RMS level of each ``frame_s`` frame (both channels), in dBFS; digital silence reads -200."""
-    n = int(frame_s * sr)
-    frames = x[:len(x) // n * n].reshape(-1, n * x.shape[1])
-    return 10 * np.log10(np.mean(np.square(frames, dtype=np.float64), axis=1) + 1e-20)
+def track_spans(marks: Sequence[float], length_s: float) -> list[dict]:
+    """The tracks from each mark (seconds) to the next one's transition: {"start_s", "end_s",
+    "partial"}; the last, cut off by the render's end, only if MIN_TRACK_S long."""
+    ends = [max(a, b - TRANSITION_S) for a, b in zip(marks, marks[1:])]
+    spans = [{"start_s": round(a, 2), "end_s": round(b, 2), "partial": False} for a, b in zip(marks, ends)]
+    if marks and length_s - marks[-1] >= MIN_TRACK_S:
+        spans.append({"start_s": round(marks[-1], 2), "end_s": round(length_s, 2), "partial": True})
+    return spans
 
 
-def runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """(first, past-last) index of every run of True in ``mask``."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
-
-
-def transitions(x: np.ndarray, sr: int) -> list[tuple[float, float]]:
-    """(start, end) seconds of the quiet runs between tracks in a render without ambience."""
-    level = frame_levels_db(x, sr)
-    quiet = level < np.median(level) - QUIET_BELOW_MEDIAN_DB
-    return [(a * FRAME_S, b * FRAME_S) for a, b in runs(quiet) if GAP_S[0] <= (b - a) * FRAME_S <= GAP_S[1]]
-
-
-def track_spans(gaps: Sequence[tuple[float, float]], length_s: float) -> list[dict]:
-    """The tracks between the transitions: {"start_s", "end_s", "partial"}; a cut-off last one only if MIN_TRACK_S long."""
-    edges = [0.0, *(t for gap in gaps for t in gap), length_s]
-    spans = [{"start_s": round(a, 2), "end_s": round(b, 2), "partial": i == len(edges) // 2 - 1}
-             for i, (a, b) in enumerate(zip(edges[::2], edges[1::2]))]
-    return [s for s in spans if not s["partial"] or s["end_s"] - s["start_s"] >= MIN_TRACK_S]
+def track_marks(wav: Path, sr: int) -> list[float]:
+    """Where each track starts in a `lofid render` WAV, in seconds: the marks it carries."""
+    return [m.frame / sr for m in read_markers(wav)]
 
 
 def piece(x: np.ndarray, sr: int, start_s: float, end_s: float) -> np.ndarray:
@@ -203,27 +183,25 @@ def steps(tracks: list[dict], target: float) -> dict:
             "max_off_target_lu": _r(max((abs(v - target) for v in levels), default=None))}
 
 
-def transition_lufs(mix: np.ndarray, sr: int, gaps: Sequence[tuple[float, float]]) -> float | None:
-    """Loudness of the mix in the transitions (rain and crackle alone), their middles joined."""
-    inner = [piece(mix, sr, a + EDGE_S, b - EDGE_S) for a, b in gaps if b - a > 2 * EDGE_S]
+def transition_lufs(mix: np.ndarray, sr: int, marks: Sequence[float]) -> float | None:
+    """Loudness of the mix in the transitions before each track but the first, their middles joined."""
+    inner = [piece(mix, sr, b - TRANSITION_S + EDGE_S, b - EDGE_S) for b in marks[1:] if b >= TRANSITION_S]
     return _r(integrated_lufs(np.concatenate(inner), sr)) if inner else None
 
 
 def measure_mix(wavs: dict[str, Path]) -> dict:
-    """The default mix as a whole, its tracks (found in the "tracks" render) and the kick in it."""
-    x, sr = read_wav(wavs["tracks"])
-    gaps, length = transitions(x, sr), len(x) / sr
-    del x
-    beat, _ = read_wav(wavs["beat"])
+    """The default mix as a whole, its tracks (where the render marked them) and the kick in it."""
+    beat, sr = read_wav(wavs["beat"])
     beat_env = low_envelope(beat, sr)
     del beat
     mix, _ = read_wav(wavs["mix"])
-    tracks = track_figures(mix, sr, track_spans(gaps, length), beat_env, low_envelope(mix, sr))
+    marks, length = track_marks(wavs["mix"], sr), len(mix) / sr
+    tracks = track_figures(mix, sr, track_spans(marks, length), beat_env, low_envelope(mix, sr))
     whole = [t for t in tracks if not t["partial"]] or tracks
     kick = {key: summary([t[key] for t in whole if t.get(key) is not None], 3)
             for key in ("kick_periodicity_beat", "kick_periodicity_mix", "kick_periodicity_ratio", "kick_correlation")}
     return {"seconds": round(length, 1), "lufs": _r(integrated_lufs(mix, sr)), "true_peak_dbtp": _r(true_peak_dbtp(mix)),
-            "transitions_s": [[round(a, 2), round(b, 2)] for a, b in gaps], "transition_lufs": transition_lufs(mix, sr, gaps),
+            "track_marks_s": [round(t, 2) for t in marks], "transition_lufs": transition_lufs(mix, sr, marks),
             "tracks": tracks, "track_lufs": summary([t["lufs"] for t in tracks if t["lufs"] is not None], 2),
             **steps(tracks, TARGET_LUFS), "kick": kick}
 

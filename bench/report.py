@@ -206,7 +206,8 @@ def _loudness_rows(f: dict) -> list[Row]:
            _single(b, "tracks: largest step between consecutive, LU", mix.get("largest_step_lu"), 1),
            _single(b, "tracks: largest distance from the target, LU", mix.get("max_off_target_lu"), 1, "",
                    f"≤ {tolerance:g}", lambda v: v <= tolerance),
-           _single(b, "transitions (rain, crackle), LUFS", mix.get("transition_lufs"), 1, "the mix between tracks")]
+           _single(b, "transitions (rain, crackle, the last chord's tail), LUFS", mix.get("transition_lufs"), 1,
+                   "the mix between tracks")]
     for name, value in layers.get("lufs", {}).items():
         out.append(_single(b, f"{name} alone, loudness stage off, LUFS" if name != "full" else
                            "full mix, loudness stage off, LUFS", value, 1))

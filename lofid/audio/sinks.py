@@ -30,6 +30,7 @@ import numpy as np
 
 from lofid.audio.compiled import dsp
 from lofid.audio.portaudio import open_output, rescan_devices
+from lofid.audio.wavmarks import Marker, append_markers
 from lofid.config import Config
 from lofid.errors import LofidError
 
@@ -115,7 +116,7 @@ class NullSink:
 
 
 class WavSink:
-    """A 16-bit stereo WAV file; LofidError names the file if it cannot be written."""
+    """A 16-bit stereo WAV file, with markers (``mark``); LofidError names the file if it cannot be written."""
 
     def __init__(self, path: Path, sample_rate: int) -> None:
         self.sample_rate = sample_rate
@@ -130,14 +131,21 @@ class WavSink:
         self._file.setnchannels(2)
         self._file.setsampwidth(2)
         self._file.setframerate(sample_rate)
+        self._markers: list[Marker] = []
 
     def write(self, block: np.ndarray) -> None:
         self._file.writeframes(pcm16(block))
         self.frames += len(block)
 
+    def mark(self, frame: int, label: str) -> None:
+        """Name the place ``frame`` frames into the file (it may lie ahead of what is written yet);
+        markers the audio does not reach are dropped when the file is closed."""
+        self._markers.append(Marker(frame, label))
+
     def close(self) -> None:
         self._file.close()
         self._raw.close()
+        append_markers(self.path, [m for m in self._markers if m.frame < self.frames])
 
 
 def pcm16(block: np.ndarray) -> bytes:

@@ -31,7 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     length = parser.add_mutually_exclusive_group()
     length.add_argument("--seconds", type=float, help="length of the render (default 60)")
     length.add_argument("--minutes", type=float, help="length of the render in minutes")
-    parser.add_argument("--output", required=True, metavar="FILE.wav", help="the WAV file to write")
+    parser.add_argument("--output", required=True, metavar="FILE.wav",
+                        help="the WAV file to write; each track's start is marked in it, with its title")
     add_mood_argument(parser)
     add_seed_argument(parser)
 

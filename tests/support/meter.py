@@ -23,10 +23,13 @@ EDGE_FRAMES = 256  # input frames read beyond each chunk end: resample_poly's de
 
 
 def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
-    """A WAV file (16/32-bit PCM or float) as float32 (frames, channels) in -1..1, and its sample rate."""
+    """A WAV file (16/32-bit PCM or float) as float32 (frames, channels) in -1..1, and its sample rate.
+    Its markers (``lofid render`` marks each track) are skipped: read them with lofid.audio.wavmarks."""
     from scipy.io import wavfile
 
-    rate, data = wavfile.read(str(path))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Chunk .* not understood", wavfile.WavFileWarning)
+        rate, data = wavfile.read(str(path))
     if np.issubdtype(data.dtype, np.integer):
         data = data.astype(np.float32) / float(np.iinfo(data.dtype).max + 1)
     data = data.astype(np.float32, copy=False)

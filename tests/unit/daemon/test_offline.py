@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 import wave
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 
 from lofid import cli, paths
 from lofid.audio.limiter import CEILING
+from tests.support.stream import ffmpeg_available
 
 SHIPPED = paths.MODELS / "lofid"
 needs_model = pytest.mark.skipif(not SHIPPED.with_suffix(".npz").is_file(),
@@ -54,6 +57,22 @@ def test_settings_apply_to_the_render(tmp_path):
                            "output.sample_rate=22050")
     assert rate == 22050 and len(bare) == 4 * 22050
     assert np.sqrt(np.mean(bare ** 2)) < np.sqrt(np.mean(full ** 2))  # rain and beat were taking part
+
+
+@needs_model
+@pytest.mark.skipif(not ffmpeg_available(), reason="ffprobe comes with ffmpeg (make test installs it)")
+def test_each_track_is_marked_where_its_music_starts_and_an_editor_reads_the_marks(tmp_path):
+    audio, rate, _ = render(tmp_path, "marked.wav", 80, "--seed", "7", "--set", "music.track_minutes=0.5")
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(tmp_path / "marked.wav")],
+                           capture_output=True, text=True, check=True)
+    chapters = json.loads(probe.stdout)["chapters"]
+    assert len(chapters) >= 2
+    assert [c["tags"]["title"].split(". ")[0] for c in chapters] == [str(n) for n in range(1, len(chapters) + 1)]
+    assert float(chapters[0]["start_time"]) < 0.05  # the first track starts the file
+    second = round(float(chapters[1]["start_time"]) * rate)
+    before, after = (np.sqrt(np.mean(audio[a:b] ** 2)) for a, b in ((second - rate // 2, second),
+                                                                     (second, second + rate // 2)))
+    assert after > 4 * before  # the transition's rain, then the new track's first notes
 
 
 def test_a_bad_length_is_one_line(tmp_path, capsys):

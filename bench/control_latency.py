@@ -12,9 +12,10 @@
 - Resume: from the request to the first loud sample again (the rain layer is continuous, so
   this is the audio path itself: the render thread's ring buffer plus the sound server).
 - Temperature: it regenerates the notes not yet played (the queue's and the one the engine
-  held ahead of its onset, which it hands back), so the first note written at the new
-  temperature is the first change a listener can hear: it starts at the moment the daemon's
-  ``notes_played`` count, read after the reply, has grown by one. That moment is found by
+  held ahead of its onset, which it hands back), so the first melody note written at the new
+  temperature is the first change a listener can hear (the keys, bass and pad under it follow
+  the chords, which the temperature does not move): it starts at the moment the daemon's
+  ``melody_played`` count, read after the reply, has grown by one. That moment is found by
   polling status every few ms; the figure is request to that moment plus the audio path measured
   by resume in the same run (the render-to-speaker delay a started note still has to travel).
   Both parts are conservative: polling and the resume request each add a few ms, and a note
@@ -114,20 +115,21 @@ def pause_resume(pulse: PulseServer, player: Player, trials: int) -> tuple[list[
 
 
 def temperature_to_new_note(player: Player, trials: int) -> tuple[list[float], list[float]]:
-    """Seconds from a temperature request to the first regenerated note written, and to it starting."""
+    """Seconds from a temperature request to the first regenerated note written, and to the first
+    regenerated melody note starting."""
     written, started = [], []
     for i in range(trials):
         time.sleep(1.0)
         asked = time.monotonic()
         player.call({"cmd": "set", "key": "temperature", "value": 0.8 if i % 2 == 0 else 1.0})
-        taken = player.status()["notes_played"]
+        before = player.status()
         first_written = first_started = float("inf")
         while time.monotonic() < asked + NOTE_TIMEOUT_S:
             status = player.status()
             now = time.monotonic() - asked
-            if status["queue_notes"] > 0 or status["notes_played"] > taken:
+            if status["queue_notes"] > 0 or status["notes_played"] > before["notes_played"]:
                 first_written = min(first_written, now)
-            if status["notes_played"] > taken:
+            if status["melody_played"] > before["melody_played"]:
                 first_started = now
                 break
             time.sleep(POLL_S)

@@ -153,7 +153,7 @@ def rows(results: dict) -> list[Row]:
                     lambda m: m < 1.0))
     out.append(_row("4 control", "resume → sound (audio path), s", control.get("resume_heard_s"), 3))
     out.append(_row("4 control", "temperature → first new note written, s", control.get("temperature_note_written_s"), 3))
-    out.append(_row("4 control", "temperature → new note heard, s", control.get("temperature_heard_s"), 3,
+    out.append(_row("4 control", "temperature → new melody note heard, s", control.get("temperature_heard_s"), 3,
                     "< 1 s", lambda m: m < 1.0))
     steady = results.get("steadiness", {})
     if "underruns" in steady:
@@ -346,8 +346,8 @@ def _why(results: dict, row: Row) -> str:
         return f"the whole machine was {busy} % busy (all cores, lofid included) during that window" if busy else ""
     if row[1].startswith("temperature") and control.get("temperature_note_written_s"):
         return (f"the first regenerated note was written {control['temperature_note_written_s']['median']} s after "
-                f"the request; the rest is the wait for that note's onset (the model's step after the note "
-                f"already held) plus the audio path ({control['resume_heard_s']['median']} s)")
+                f"the request; the rest is the wait for the first melody note's onset (the music's own gap) "
+                f"plus the audio path ({control['resume_heard_s']['median']} s)")
     if row[0] == "5 steadiness" and "underruns" in steady:
         return (f"the busy processes got {steady['busy_processes_pct_of_their_cores']} % of their cores and lofid "
                 f"{steady['lofid_cpu_pct_of_core']} % of one core; load average at the start "

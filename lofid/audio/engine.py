@@ -110,6 +110,7 @@ class Engine:
         self.sample_time = 0
         self.played: deque[PlayedNote] = deque(maxlen=history)
         self.notes_started = 0  # notes scheduled to sound (cues not counted), since the start
+        self.melody_started = 0  # of those, the melody's: what the note model writes, where a new temperature is heard
         self._events: list[tuple[int, int, int, tuple]] = []  # (sample, 0=off/1=on, seq, (chan, pitch, vel, token))
         self._seq = 0
         self._held: dict[tuple[int, int], int] = {}  # (chan, pitch) -> token of the note holding it
@@ -330,6 +331,7 @@ class Engine:
             release = max(lattice(self.grid.position(index + max(1, note.duration))), onset + CONTROL_FRAMES)
             self._add_note(PART_CHANNELS.get(note.part, 0), note.pitch, note.velocity, onset, release)
             self.notes_started += 1
+            self.melody_started += note.part == "melody"
             self.played.append(PlayedNote(onset + offset, note))
             self.track_log.append((index, note))
 

@@ -122,7 +122,8 @@ class Status(TypedDict):
     uptime_s: float
     queue_notes: int  # generated, not yet played
     queue_s: float  # the same in seconds of music
-    notes_played: int
+    notes_played: int  # every part's
+    melody_played: int  # of those, the melody's (the note model's own)
     underruns: int
     model: str
     backend: str

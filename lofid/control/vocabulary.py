@@ -36,6 +36,7 @@ STATUS_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("queue_notes", "queue", " notes"),     # notes generated but not yet played
     ("queue_s", "queue ahead", " s"),       # the same in seconds of music
     ("notes_played", "notes played", ""),
+    ("melody_played", "melody notes played", ""),  # of those, what the note model wrote
     ("underruns", "underruns", ""),         # blocks the sound card wanted before they were ready
     ("model", "model", ""),                 # the model file in use
     ("backend", "backend", ""),             # numpy, litert or tensorflow

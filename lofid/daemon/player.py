@@ -146,6 +146,7 @@ class Daemon:
                 "queue_notes": len(queued),
                 "queue_s": round(sum(n.step for n in queued) * sixteenth, 1),
                 "notes_played": self.engine.notes_started,
+                "melody_played": self.engine.melody_started,
                 "underruns": getattr(self.sink, "underruns", 0),
                 "model": str(paths.resolve(self.cfg["model.path"])),
                 "backend": self.cfg["model.backend"],

@@ -41,7 +41,7 @@ class Player:
                                                "section": "A", "held": False, "seconds_in": 72.0, "length_s": 185.0,
                                                "cover": self.cover},
                 "mood": mood_status(self.cfg),
-                "uptime_s": 3725.0, "queue_notes": 240, "queue_s": 12.5, "notes_played": 1234,
+                "uptime_s": 3725.0, "queue_notes": 240, "queue_s": 12.5, "notes_played": 1234, "melody_played": 800,
                 "underruns": 2, "model": "models/lofid.npz", "backend": "numpy",
                 "soundfont": "/usr/share/sounds/sf2/FluidR3_GM.sf2", "output": "null (no sound device)",
                 "guardrails": {"stuck": 2, "chaos": 0, "reprime": 0},

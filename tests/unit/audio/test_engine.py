@@ -100,6 +100,14 @@ def test_the_held_note_is_handed_back_and_the_next_one_taken_plays_in_its_place(
     assert abs(third - second - beat) <= CONTROL_FRAMES  # and the music kept its time
 
 
+def test_the_melody_notes_started_are_counted_apart_from_the_other_parts(make_engine, play):
+    """The status's melody count: what the note model wrote, where a new temperature is heard."""
+    parts = ["melody", "keys", "bass", "melody", "keys", "melody"]
+    engine, _ = make_engine([Note(60 + i, 4, 2, 90, part) for i, part in enumerate(parts)], QUIET)
+    play(engine, int(6.5 * 44100 * 60 / engine.bpm))
+    assert engine.notes_started == 6 and engine.melody_started == 3
+
+
 def test_a_late_note_starts_on_the_next_sixteenth_instead_of_being_skipped(make_engine, play):
     engine, queue = make_engine([], QUIET)
     play(engine, 44100)  # a second with nothing to play

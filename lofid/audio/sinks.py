@@ -115,6 +115,15 @@ class NullSink:
         pass
 
 
+WAV_FRAME_BYTES = 4  # a 16-bit stereo frame
+WAV_MAX_DATA_BYTES = 2**32 - 1 - 4096  # RIFF sizes are 32-bit; room kept for the header and the markers
+
+
+def wav_max_seconds(sample_rate: int) -> float:
+    """The longest audio a 16-bit stereo WAV file at ``sample_rate`` can hold (6.8 hours at 44.1 kHz)."""
+    return WAV_MAX_DATA_BYTES / (WAV_FRAME_BYTES * sample_rate)
+
+
 class WavSink:
     """A 16-bit stereo WAV file, with markers (``mark``); LofidError names the file if it cannot be written."""
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lofid.audio.engine import Engine
-from lofid.audio.sinks import WavSink
+from lofid.audio.sinks import WavSink, wav_max_seconds
 from lofid.compose.generator import NoteGenerator
 from lofid.config import Config
 from lofid.errors import LofidError
@@ -47,8 +47,10 @@ class TrackMarks:
 
 def render_file(cfg: Config, seconds: float, output: Path, seed: int) -> float:
     """Render ``seconds`` of lofid to ``output``; returns the compute time in seconds."""
-    if not 0 < seconds <= 24 * 3600:
-        raise LofidError(f"--seconds {seconds:g}: give a length from a fraction of a second to 24 hours")
+    longest = wav_max_seconds(cfg["output.sample_rate"])
+    if not 0 < seconds <= longest:
+        raise LofidError(f"--seconds {seconds:g}: give a length from a fraction of a second to {longest / 3600:.1f} hours "
+                         f"(what a WAV file holds at {cfg['output.sample_rate']} Hz)")
     generator = NoteGenerator(cfg, seed=seed)
     start = time.perf_counter()
     engine = Engine(cfg, generator.next_note)

@@ -79,3 +79,15 @@ def test_a_bad_length_is_one_line(tmp_path, capsys):
     assert cli.main(["render", "--seconds", "0", "--output", str(tmp_path / "x.wav")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("lofid: --seconds 0") and "\n" not in err
+
+
+def test_a_render_longer_than_a_wav_file_holds_is_refused_before_it_starts(tmp_path, capsys):
+    """A WAV file's sizes are 32-bit: 6.8 hours of 16-bit stereo at 44.1 kHz, 3.4 at 88.2 kHz."""
+    out = tmp_path / "long.wav"
+    assert cli.main(["render", "--minutes", "420", "--output", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == ("lofid: --seconds 25200: give a length from a fraction of a second to 6.8 hours "
+                   "(what a WAV file holds at 44100 Hz)")
+    assert not out.exists()
+    assert cli.main(["render", "--minutes", "240", "--output", str(out), "--set", "output.sample_rate=88200"]) == 2
+    assert "to 3.4 hours (what a WAV file holds at 88200 Hz)" in capsys.readouterr().err

@@ -152,9 +152,13 @@ class WavSink:
         self._markers.append(Marker(frame, label))
 
     def close(self) -> None:
-        self._file.close()
-        self._raw.close()
-        append_markers(self.path, [m for m in self._markers if m.frame < self.frames])
+        self._file.close()  # the header's sizes written; the file itself stays open (wave did not open it)
+        try:
+            append_markers(self._raw, [m for m in self._markers if m.frame < self.frames])
+        except OSError as e:
+            raise LofidError(f"{self.path}: cannot write the track markers ({e.strerror or e})") from None
+        finally:
+            self._raw.close()
 
 
 def pcm16(block: np.ndarray) -> bytes:

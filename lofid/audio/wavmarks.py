@@ -2,7 +2,7 @@
 
 This is the form in which audio editors keep markers (and ffprobe reads them as chapters), so a long
 ``lofid render`` shows where each track starts and what it is called.
-The chunks go after the audio once the file is complete; players, Python's ``wave`` and
+The chunks go after the audio, into the file still open, once it is complete; players, Python's ``wave`` and
 libsndfile skip chunks they do not know, so the file plays as before. No library writes them:
 ``wave`` and soundfile know only the audio, mutagen only tags, hence these few lines of struct.
 """
@@ -13,6 +13,7 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from lofid.errors import LofidError
 
@@ -39,19 +40,16 @@ def marker_chunks(markers: Sequence[Marker]) -> bytes:
     return _chunk(b"cue ", struct.pack("<I", len(markers)) + points) + _chunk(b"LIST", b"adtl" + labels)
 
 
-def append_markers(path: Path, markers: Sequence[Marker]) -> None:
-    """Add ``markers`` to the finished WAV file at ``path`` (nothing if there are none)."""
+def append_markers(f: BinaryIO, markers: Sequence[Marker]) -> None:
+    """Add ``markers`` to the finished WAV file open in ``f`` (seekable, written; nothing if there are
+    none) and correct its RIFF size. OSError if it cannot be written."""
     if not markers:
         return
-    try:
-        with Path(path).open("r+b") as f:
-            f.seek(0, 2)
-            f.write(marker_chunks(markers))
-            riff_size = f.tell() - 8
-            f.seek(4)
-            f.write(struct.pack("<I", riff_size))
-    except OSError as e:
-        raise LofidError(f"{path}: cannot write the track markers ({e.strerror or e})") from None
+    f.seek(0, 2)
+    f.write(marker_chunks(markers))
+    riff_size = f.tell() - 8
+    f.seek(4)
+    f.write(struct.pack("<I", riff_size))
 
 
 def read_markers(path: Path) -> list[Marker]:

@@ -202,6 +202,11 @@ class Daemon:
             self.announce(SetEvent(event="set", changes=changes))
             return self.state.record(changes)  # in the order applied: the last change is the one kept
 
+    def _regenerate(self, fresh_phrase: bool = False, redirect: str | None = None) -> int:
+        """The notes not yet heard written again (``Producer.regenerate``), the one the engine holds
+        ahead of its onset with them, so a change is heard a note sooner; how many were forgotten."""
+        return self.producer.regenerate(fresh_phrase=fresh_phrase, redirect=redirect, holding=self.engine.taking_back())
+
     def _switch(self, cfg: Config, redirect: str | None = None) -> dict[str, Any]:
         """Make ``cfg`` the settings in force and return what changed, or raise having changed nothing.
 
@@ -212,7 +217,7 @@ class Daemon:
         self.generator.update(cfg)
         self.cfg = cfg
         if redirect is not None or any(k in changed for k in REGENERATE):
-            forgotten = self.producer.regenerate(redirect=redirect, holding=self.engine.taking_back())
+            forgotten = self._regenerate(redirect=redirect)
             log.debug("regenerating %d notes under the new settings", forgotten)
         if "generation.queue_size" in changed:
             self.producer.resize(cfg["generation.queue_size"])
@@ -251,18 +256,18 @@ class Daemon:
 
     def skip(self) -> None:
         with self._steering:
-            self.producer.regenerate(fresh_phrase=True, holding=self.engine.taking_back())
+            self._regenerate(fresh_phrase=True)
 
     def next_track(self) -> None:
         with self._steering:
             self._held = False
-            self.producer.regenerate(redirect="next", holding=self.engine.taking_back())
+            self._regenerate(redirect="next")
 
     def hold(self, on: bool) -> None:
         with self._steering:
             if on != self._held:
                 self._held = on
-                self.producer.regenerate(redirect="hold" if on else "release", holding=self.engine.taking_back())
+                self._regenerate(redirect="hold" if on else "release")
 
     def save(self, path: str) -> str:
         """The current track as played so far (lofid.daemon.kept): MIDI at once, audio in the background."""
